@@ -1,0 +1,1 @@
+"""Documents generated from a report: structured content, then .docx/.xlsx writers."""

@@ -1,0 +1,257 @@
+"""Turn a report (template + values) into document content: headings, paragraphs, tables.
+
+This is the single place where a template's ``body`` blocks are interpreted; the .docx
+writer and the plain-text preview only lay out what it produces. A sentence whose
+values are empty is left out entirely, so no dangling words reach the document.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import nodes
+
+from desktop_app.templating.doctext import environment, render_text
+from desktop_app.templating.expressions import check_expression
+from desktop_app.templating.model import Block, FieldKind, Template
+from desktop_app.validation import ValidationResult, Validator
+from desktop_app.values import format_computed, format_value, is_empty
+from desktop_app.vnformat import format_place_date
+
+
+@dataclass
+class Heading:
+    text: str
+    level: int
+
+
+@dataclass
+class Paragraph:
+    text: str
+
+
+@dataclass
+class TableCell:
+    text: str
+    numeric: bool = False
+
+
+@dataclass
+class Table:
+    title: str
+    headers: list[str]
+    rows: list[list[TableCell]]
+    totals: list[TableCell] | None = None
+    widths: list[float] | None = None
+
+
+@dataclass
+class DocumentContent:
+    issuer_upper: str  # "ỦY BAN NHÂN DÂN" line 1
+    issuer_name: str  # "XÃ BÌNH PHƯỚC"
+    number_line: str  # "Số: 255/BC-UBND"
+    place_date: str
+    title: str  # "BÁO CÁO"
+    summary: str
+    body: list[Heading | Paragraph | Table] = field(default_factory=list)
+    recipients: list[str] = field(default_factory=list)
+    signing_authority: str = ""
+    signer_title: str = ""
+    signer_name: str = ""
+
+    def plain_text(self) -> str:
+        """A readable text rendering (CLI preview, tests)."""
+        lines = [self.issuer_upper, self.issuer_name, self.number_line, "",
+                 "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", self.place_date, "",
+                 self.title, self.summary, ""]
+        for item in self.body:
+            if isinstance(item, Table):
+                lines.append("\t".join(item.headers))
+                lines += ["\t".join(c.text for c in row) for row in item.rows]
+                if item.totals:
+                    lines.append("\t".join(c.text for c in item.totals))
+            else:
+                lines.append(item.text)
+            lines.append("")
+        lines.append("Nơi nhận:")
+        lines += [f"- {r};" if not r.endswith((".", ";")) else f"- {r}" for r in self.recipients]
+        lines += ["", self.signing_authority, self.signer_title, "", self.signer_name]
+        return "\n".join(lines)
+
+
+def _needed_names(source: str) -> frozenset[str]:
+    """Names read outside ``{% if %}`` guards: if one is empty the sentence is dropped."""
+    return _needed_cached(source)
+
+
+@lru_cache(maxsize=4096)
+def _needed_cached(source: str) -> frozenset[str]:
+    tree = environment().parse(source)
+    needed: set[str] = set()
+
+    def visit(node: nodes.Node) -> None:
+        if isinstance(node, nodes.If):
+            return
+        if isinstance(node, nodes.Name) and node.ctx == "load":
+            needed.add(node.name)
+        for child in node.iter_child_nodes():
+            visit(child)
+
+    visit(tree)
+    return frozenset(needed)
+
+
+def unit_context(unit: dict[str, Any]) -> dict[str, Any]:
+    """Names for the unit: ``don_vi.ten`` (Xã Bình Phước), ``ten_thuong``, ``ten_hoa``, ``ten_ngan``."""
+    name = unit.get("name") or ""
+    kind = unit.get("kind") or ""
+    short = unit.get("short_name") or name
+    lower = f"{kind.lower()} {short}".strip() if kind else name
+    return {
+        "ten": name, "ten_ngan": short, "ten_thuong": lower, "ten_hoa": lower.upper(),
+        "loai": kind, "ma": unit.get("code"), "tinh": unit.get("province_name"),
+        "huyen": unit.get("district_name"),
+    }
+
+
+def number_line(number: str | None) -> str:
+    """``Số: 255/BC-UBND``; left open for the clerk to fill in when not yet numbered."""
+    if not number:
+        return "Số:        /BC-UBND"
+    return f"Số: {number}" if "/" in number else f"Số: {number}/BC-UBND"
+
+
+class DocumentBuilder:
+    def __init__(self, template: Template, validator: Validator | None = None):
+        self.template = template
+        self.validator = validator or Validator(template)
+        self.fields = {f.id: f for f in template.all_fields()}
+
+    def context(self, report: dict[str, Any], result: ValidationResult) -> dict[str, Any]:
+        from desktop_app.periods import parse_period
+
+        values = dict(report.get("values") or {})
+        for fid, f in self.fields.items():
+            values.setdefault(fid, None)
+            if f.kind == FieldKind.TABLE and values[fid]:
+                values[fid] = self.validator.table_rows_with_computed(fid, values[fid])
+        values.update(result.computed)
+        period = parse_period(report["period"])
+        unit = report.get("unit") or {}
+        doc = report.get("document") or {}
+        values.update({
+            "don_vi": unit_context(unit),
+            "ky_bao_cao": period.label,
+            "nam": period.year,
+            "tu_ngay": period.start.isoformat(),
+            "den_ngay": period.end.isoformat(),
+            "so_thon_don_vi": len(unit.get("villages") or []) or None,
+            "van_ban": {"so": doc.get("number"), "ngay": doc.get("date")},
+        })
+        return values
+
+    def _skip(self, block: Block, source: str | None, ctx: dict[str, Any]) -> bool:
+        if block.when:
+            expr = check_expression(block.when, set(self.fields) | {"so_thon_don_vi"})
+            try:
+                if not expr.evaluate(ctx):
+                    return True
+            except Exception:  # noqa: BLE001 - an unjudgeable condition hides the sentence
+                return True
+        if block.always or source is None:
+            return False
+        return any(is_empty(ctx.get(n)) for n in _needed_names(source) if n in self.fields)
+
+    def blocks(self, blocks: list[Block], ctx: dict[str, Any]) -> list[Heading | Paragraph | Table]:
+        out: list[Heading | Paragraph | Table] = []
+        for block in blocks:
+            kind = block.kind
+            if kind == "heading":
+                if not self._skip(block, block.heading, ctx):
+                    out.append(Heading(render_text(block.heading, ctx), block.level))
+            elif kind == "text":
+                if not self._skip(block, block.text, ctx):
+                    text = render_text(block.text, ctx)
+                    if text:
+                        out.append(Paragraph(text))
+            elif kind == "paragraphs":
+                if self._skip(block, None, ctx):
+                    continue
+                text = ctx.get(block.paragraphs) or ""
+                for line in str(text).split("\n"):
+                    if line.strip():
+                        out.append(Paragraph((block.prefix or "") + line.strip()))
+            elif kind == "each":
+                if self._skip(block, None, ctx):
+                    continue
+                needed = _needed_names(block.text)
+                for index, row in enumerate(ctx.get(block.each) or [], start=1):
+                    if is_empty(row) or any(is_empty(row.get(n)) for n in needed if n in row):
+                        continue
+                    text = render_text(block.text, {**ctx, **row, "stt": index})
+                    if text:
+                        out.append(Paragraph((block.prefix or "") + text))
+            elif kind == "table":
+                if self._skip(block, None, ctx) or not ctx.get(block.table):
+                    continue
+                out.append(self._table(block, ctx))
+        return out
+
+    def _table(self, block: Block, ctx: dict[str, Any]) -> Table:
+        f = self.fields[block.table]
+        columns = [c for c in f.columns or [] if not block.columns or c.id in block.columns]
+        rows_raw = [r for r in ctx.get(block.table) or [] if not is_empty(r)]
+        numeric_kinds = {FieldKind.INTEGER, FieldKind.DECIMAL, FieldKind.AMOUNT, FieldKind.PERCENTAGE,
+                         FieldKind.COMPUTED}
+        rows = []
+        for index, row in enumerate(rows_raw, start=1):
+            cells = [TableCell(str(index), True)]
+            for col in columns:
+                value = row.get(col.id)
+                text = format_computed(col.display, value) if col.kind == FieldKind.COMPUTED else format_value(col, value)
+                cells.append(TableCell(text, col.kind in numeric_kinds))
+            rows.append(cells)
+        totals = None
+        if any(c.total for c in columns):
+            sums = self.validator.column_totals(block.table, rows_raw)
+            totals = [TableCell("", False)]
+            first = True
+            for col in columns:
+                if col.total:
+                    totals.append(TableCell(format_computed(col.display, sums.get(col.id)) if col.kind == FieldKind.COMPUTED
+                                            else format_value(col, sums.get(col.id)), True))
+                else:
+                    totals.append(TableCell("Tổng cộng" if first else "", False))
+                first = False
+        widths = [6.0] + [c.width or 0 for c in columns]
+        return Table(f.label, ["TT"] + [c.label for c in columns], rows, totals,
+                     widths if any(c.width for c in columns) else None)
+
+    def build(self, report: dict[str, Any], result: ValidationResult | None = None) -> DocumentContent:
+        result = result or self.validator.validate(report.get("values") or {}, {"villages": (report.get("unit") or {}).get("villages")})
+        ctx = self.context(report, result)
+        unit = report.get("unit") or {}
+        doc = report.get("document") or {}
+        spec = self.template.document
+        body: list[Heading | Paragraph | Table] = self.blocks(spec.opening, ctx)
+        for section in self.template.sections:
+            body += self.blocks(section.body, ctx)
+        body += self.blocks(spec.closing, ctx)
+        doc_date = dt.date.fromisoformat(doc["date"]) if doc.get("date") else None
+        uctx = ctx["don_vi"]
+        return DocumentContent(
+            issuer_upper="ỦY BAN NHÂN DÂN",
+            issuer_name=uctx["ten_hoa"],
+            number_line=number_line(doc.get("number")),
+            place_date=format_place_date(doc.get("place") or uctx["ten_ngan"], doc_date, ctx["nam"]),
+            title="BÁO CÁO",
+            summary=render_text(spec.summary, ctx),
+            body=body,
+            recipients=list(doc.get("recipients") or spec.recipients),
+            signing_authority=doc.get("signing_authority") or spec.signing.authority,
+            signer_title=doc.get("signer_title") or unit.get("signer_title") or spec.signing.title,
+            signer_name=doc.get("signer") or unit.get("signer_name") or "",
+        )

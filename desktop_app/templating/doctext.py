@@ -1,0 +1,176 @@
+"""Document text: sentences in templates are Jinja2 text rendered in a sandbox.
+
+The sandbox refuses access to Python internals, and the only helpers are the vi-VN
+formatting filters below, so a template can phrase values but never run code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import StrictUndefined, meta, nodes
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from desktop_app import vnformat
+from desktop_app.templating.expressions import fn_pct
+
+_DOC_TYPES = {
+    "KH": "Kế hoạch", "QĐ": "Quyết định", "CV": "Công văn", "NQ": "Nghị quyết", "NĐ": "Nghị định",
+    "TB": "Thông báo", "HD": "Hướng dẫn", "BC": "Báo cáo", "CT": "Chỉ thị", "TT": "Thông tư",
+    "QC": "Quy chế", "CTr": "Chương trình", "ĐA": "Đề án", "TTr": "Tờ trình",
+}
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def f_number(value: Any, decimals: int | None = None) -> str:
+    return vnformat.format_number(value, decimals) if value not in (None, "") else ""
+
+
+def f_padded(value: Any, width: int = 2) -> str:
+    return vnformat.format_padded(value, width) if isinstance(value, int) else f_number(value)
+
+
+def f_percent(value: Any, decimals: int = 2) -> str:
+    if isinstance(value, dict):
+        value = fn_pct(value)
+    return vnformat.format_percent(value, decimals) if value is not None else ""
+
+
+def f_fraction(value: Any, width: int = 0) -> str:
+    """A ratio written ``302/310``; ``phanso(2)`` pads small counts: ``09/09``."""
+    if isinstance(value, dict) and value.get("num") is not None and value.get("den") is not None:
+        fmt = (lambda n: f_padded(n, width)) if width else f_number
+        return f"{fmt(value['num'])}/{fmt(value['den'])}"
+    return ""
+
+
+def f_amount(value: Any) -> str:
+    return vnformat.format_amount(value) if isinstance(value, int) else ""
+
+
+def f_amount_words(value: Any) -> str:
+    return vnformat.format_amount_words(value) if isinstance(value, int) else ""
+
+
+def f_date(value: Any) -> str:
+    return vnformat.format_date(_as_date(value))
+
+
+def f_date_short(value: Any) -> str:
+    return vnformat.format_date_short(_as_date(value))
+
+
+def f_yesno(value: Any, yes: str = "Có", no: str = "Không") -> str:
+    return "" if value is None else (yes if value else no)
+
+
+def f_doc_type(number: Any) -> str:
+    """``66/KH-UBND`` → ``Kế hoạch``; unknown symbols give ``Văn bản``."""
+    if not isinstance(number, str):
+        return ""
+    match = re.search(r"/(?:\d{4}/)?([A-Za-zĐđ]+)[-/]", number + "-")
+    return _DOC_TYPES.get(match.group(1), "Văn bản") if match else "Văn bản"
+
+
+def f_docref(value: Any) -> str:
+    """``Kế hoạch số 66/KH-UBND ngày 31/8/2023 của UBND xã về …``."""
+    if not isinstance(value, dict) or not value.get("number"):
+        return ""
+    parts = [f"{f_doc_type(value['number'])} số {value['number']}"]
+    if value.get("date"):
+        parts.append(f"ngày {f_date_short(value['date'])}")
+    if value.get("issuer"):
+        parts.append(f"của {value['issuer']}")
+    if value.get("summary"):
+        parts.append(value["summary"])
+    return " ".join(parts)
+
+
+FILTERS = {
+    "so": f_number,
+    "so2": f_padded,
+    "phantram": f_percent,
+    "phanso": f_fraction,
+    "tien": f_amount,
+    "tien_chu": f_amount_words,
+    "ngay": f_date,
+    "ngay_ngan": f_date_short,
+    "coko": f_yesno,
+    "loai_vb": f_doc_type,
+    "vanban": f_docref,
+}
+
+FILTER_HELP = {
+    "so": "22040 → 22.040",
+    "so2": "4 → 04 (số nhỏ viết hai chữ số)",
+    "phantram": "97.419 → 97,42% (hoặc một trường tỷ lệ)",
+    "phanso": "tỷ lệ → 302/310",
+    "tien": "2318000 → 2.318.000đ",
+    "tien_chu": "4300000000 → 4,3 tỷ đồng",
+    "ngay": "2023-09-25 → 25/09/2023",
+    "ngay_ngan": "2023-06-07 → 7/6/2023",
+    "coko": "true → Có, false → Không",
+    "loai_vb": "66/KH-UBND → Kế hoạch",
+    "vanban": "văn bản tham chiếu → «Kế hoạch số … ngày … của … …»",
+    "default": "giá trị thay thế khi trống: {{ x | default('không') }}",
+}
+
+def _default(value: Any, fallback: str = "") -> Any:
+    return fallback if value in (None, "") else value
+
+
+# Names every document text may use besides the template's own fields.
+BUILTIN_NAMES = {"don_vi", "ky_bao_cao", "nam", "so_thon_don_vi", "van_ban", "tu_ngay", "den_ngay", "dong"}
+
+
+@lru_cache(maxsize=1)
+def environment() -> ImmutableSandboxedEnvironment:
+    env = ImmutableSandboxedEnvironment(
+        autoescape=False, undefined=StrictUndefined, keep_trailing_newline=False,
+        trim_blocks=True, lstrip_blocks=True,
+    )
+    env.filters = {**FILTERS, "default": _default}  # only our filters: nothing else to reach
+    env.globals = {}
+    env.tests = {"none": lambda v: v is None, "defined": lambda v: True}
+    return env
+
+
+class DocTextError(ValueError):
+    pass
+
+
+def referenced_names(source: str) -> set[str]:
+    """Top-level names a piece of document text reads; raises DocTextError on bad syntax."""
+    env = environment()
+    try:
+        tree = env.parse(source)
+    except Exception as exc:  # jinja2.TemplateSyntaxError and friends
+        raise DocTextError(f"câu văn mẫu sai cú pháp: {getattr(exc, 'message', exc)}") from None
+    unknown_filters = {n.name for n in tree.find_all(nodes.Filter)} - set(env.filters)
+    if unknown_filters:
+        raise DocTextError(
+            f"không có bộ lọc «{', '.join(sorted(unknown_filters))}»; có: {', '.join(sorted(FILTERS))}"
+        )
+    return set(meta.find_undeclared_variables(tree))
+
+
+@lru_cache(maxsize=4096)
+def _compiled(source: str):
+    return environment().from_string(source)
+
+
+def render_text(source: str, context: dict[str, Any]) -> str:
+    return _compiled(source).render(**context).strip()

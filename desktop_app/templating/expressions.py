@@ -1,0 +1,271 @@
+"""The safe expression language used by template rules and computed values.
+
+Expressions are a small subset of Python syntax: numbers, strings, field names,
+arithmetic (+ - * / // %), comparisons, ``and``/``or``/``not``, ``x if c else y`` and calls to
+the functions listed in :data:`FUNCTION_HELP`. Everything else — attribute access,
+indexing, powers, lambdas, comprehensions, imports — is rejected when the template is
+loaded, and evaluation goes through ``simpleeval`` (never Python's ``eval``), so a
+template can compute but never execute code.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import simpleeval
+
+MAX_EXPRESSION_LENGTH = 500
+MAX_CONSTANT = 10**15
+MAX_STRING_CONSTANT = 200
+
+
+class ExpressionError(ValueError):
+    """The expression is not allowed or does not parse; the message is Vietnamese."""
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def _number(value: Any) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float, Decimal)):
+        return float(value)
+    return None
+
+
+def fn_pct(a: Any, b: Any = None) -> float | None:
+    """pct(a, b) = a / b × 100; pct(ratio) uses the ratio's parts. None when b is 0 or missing."""
+    if b is None and isinstance(a, Mapping):
+        a, b = a.get("num"), a.get("den")
+    na, nb = _number(a), _number(b)
+    if na is None or not nb:
+        return None
+    return na / nb * 100
+
+
+def fn_num(ratio: Any) -> Any:
+    return ratio.get("num") if isinstance(ratio, Mapping) else None
+
+
+def fn_den(ratio: Any) -> Any:
+    return ratio.get("den") if isinstance(ratio, Mapping) else None
+
+
+def fn_total(table: Any, column: str) -> float | int:
+    """Sum of a table column, empty cells ignored."""
+    if not isinstance(table, list):
+        return 0
+    values = [row.get(column) for row in table if isinstance(row, Mapping)]
+    numbers = [v for v in values if isinstance(v, (int, float, Decimal)) and not isinstance(v, bool)]
+    return sum(numbers) if numbers else 0
+
+
+def fn_rows(table: Any) -> int:
+    """Number of rows of a table that hold at least one value."""
+    if not isinstance(table, list):
+        return 0
+    return sum(1 for row in table if isinstance(row, Mapping) and any(not _is_empty(v) for v in row.values()))
+
+
+def fn_count_if(table: Any, column: str, value: Any) -> int:
+    if not isinstance(table, list):
+        return 0
+    return sum(1 for row in table if isinstance(row, Mapping) and row.get(column) == value)
+
+
+def fn_value_or(value: Any, default: Any) -> Any:
+    return default if _is_empty(value) else value
+
+
+def fn_round(value: Any, digits: int = 0) -> float | None:
+    n = _number(value)
+    return None if n is None else round(n, int(digits))
+
+
+FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "pct": fn_pct,
+    "num": fn_num,
+    "den": fn_den,
+    "total": fn_total,
+    "rows": fn_rows,
+    "count_if": fn_count_if,
+    "empty": _is_empty,
+    "value_or": fn_value_or,
+    "round": fn_round,
+    "min": min,
+    "max": max,
+    "abs": abs,
+}
+
+FUNCTION_HELP = {
+    "pct": "pct(a, b): tỷ lệ phần trăm a/b×100; pct(x) với x là trường tỷ lệ",
+    "num": "num(x): tử số của trường tỷ lệ x",
+    "den": "den(x): mẫu số của trường tỷ lệ x",
+    "total": "total(bang, \"cot\"): tổng một cột của bảng",
+    "rows": "rows(bang): số dòng có dữ liệu của bảng",
+    "count_if": "count_if(bang, \"cot\", gia_tri): số dòng có cột bằng giá trị",
+    "empty": "empty(x): x chưa nhập",
+    "value_or": "value_or(x, mac_dinh): x, hoặc mặc định nếu x chưa nhập",
+    "round": "round(x, n): làm tròn",
+    "min": "min(a, b, …)",
+    "max": "max(a, b, …)",
+    "abs": "abs(x): giá trị tuyệt đối",
+}
+
+# Functions whose arguments may legitimately be empty: a rule that only looks at a field
+# through them still runs when that field is blank.
+_EMPTY_TOLERANT = {"empty", "value_or", "rows", "total", "count_if"}
+
+_ALLOWED_BINOPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod)
+_ALLOWED_CMPOPS = (ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn)
+_ALLOWED_UNARY = (ast.USub, ast.UAdd, ast.Not)
+
+_OPERATORS = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b,
+    ast.FloorDiv: lambda a, b: a // b,
+    ast.Mod: lambda a, b: a % b,
+    ast.Eq: lambda a, b: a == b,
+    ast.NotEq: lambda a, b: a != b,
+    ast.Lt: lambda a, b: a < b,
+    ast.LtE: lambda a, b: a <= b,
+    ast.Gt: lambda a, b: a > b,
+    ast.GtE: lambda a, b: a >= b,
+    ast.In: lambda a, b: a in b,
+    ast.NotIn: lambda a, b: a not in b,
+    ast.USub: lambda a: -a,
+    ast.UAdd: lambda a: +a,
+    ast.Not: lambda a: not a,
+}
+
+
+@dataclass
+class Expression:
+    """A checked, pre-parsed expression with the names it reads."""
+
+    source: str
+    names: frozenset[str]
+    required_names: frozenset[str]  # names that must be filled for the result to mean anything
+    _parsed: Any = field(repr=False, default=None)
+
+    def evaluate(self, names: Mapping[str, Any]) -> Any:
+        evaluator = simpleeval.SimpleEval(operators=_OPERATORS, functions=FUNCTIONS, names=dict(names))
+        return evaluator.eval(self.source, previously_parsed=self._parsed)
+
+
+def _describe(node: ast.AST) -> str:
+    if isinstance(node, ast.Attribute):
+        return "không được dùng dấu chấm để truy cập thuộc tính (ví dụ «x.y»)"
+    if isinstance(node, ast.Subscript):
+        return "không được dùng chỉ số hay ngoặc vuông (ví dụ «x[0]»)"
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
+        return "không được dùng phép lũy thừa «**»"
+    if isinstance(node, (ast.Lambda, ast.FunctionDef)):
+        return "không được định nghĩa hàm"
+    if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+        return "không được dùng vòng lặp hay biểu thức sinh"
+    if isinstance(node, ast.NamedExpr):
+        return "không được gán giá trị «:=»"
+    return f"cú pháp «{type(node).__name__}» không được phép trong biểu thức"
+
+
+def check_expression(source: str, known_names: Iterable[str]) -> Expression:
+    """Parse and vet ``source``; raise :class:`ExpressionError` with a Vietnamese reason."""
+    if not isinstance(source, str) or not source.strip():
+        raise ExpressionError("biểu thức trống")
+    if len(source) > MAX_EXPRESSION_LENGTH:
+        raise ExpressionError(f"biểu thức dài quá {MAX_EXPRESSION_LENGTH} ký tự")
+    try:
+        tree = ast.parse(source.strip(), mode="eval")
+    except SyntaxError as exc:
+        raise ExpressionError(f"biểu thức sai cú pháp ở ký tự {exc.offset or '?'}: «{source}»") from None
+
+    known = set(known_names)
+    names: set[str] = set()
+    tolerant_only: set[str] = set()
+    strict: set[str] = set()
+
+    def visit(node: ast.AST, inside_tolerant: bool) -> None:
+        if isinstance(node, ast.Expression):
+            visit(node.body, inside_tolerant)
+        elif isinstance(node, ast.Constant):
+            value = node.value
+            if isinstance(value, bool) or value is None:
+                return
+            if isinstance(value, (int, float)):
+                if not math.isfinite(value) or abs(value) > MAX_CONSTANT:
+                    raise ExpressionError(f"hằng số {value!r} quá lớn")
+                return
+            if isinstance(value, str):
+                if len(value) > MAX_STRING_CONSTANT:
+                    raise ExpressionError("chuỗi hằng quá dài")
+                return
+            raise ExpressionError("kiểu hằng số không được phép")
+        elif isinstance(node, ast.Name):
+            if node.id.startswith("_"):
+                raise ExpressionError(f"tên «{node.id}» không được bắt đầu bằng dấu gạch dưới")
+            if node.id in FUNCTIONS:
+                raise ExpressionError(f"«{node.id}» là tên hàm, phải gọi kèm ngoặc: {FUNCTION_HELP[node.id]}")
+            if node.id not in known:
+                raise ExpressionError(f"không có trường nào tên «{node.id}»")
+            names.add(node.id)
+            (tolerant_only if inside_tolerant else strict).add(node.id)
+        elif isinstance(node, ast.BoolOp):
+            for value in node.values:
+                visit(value, inside_tolerant)
+        elif isinstance(node, ast.BinOp):
+            if not isinstance(node.op, _ALLOWED_BINOPS):
+                raise ExpressionError(_describe(node))
+            visit(node.left, inside_tolerant)
+            visit(node.right, inside_tolerant)
+        elif isinstance(node, ast.UnaryOp):
+            if not isinstance(node.op, _ALLOWED_UNARY):
+                raise ExpressionError(_describe(node))
+            visit(node.operand, inside_tolerant)
+        elif isinstance(node, ast.Compare):
+            if not all(isinstance(op, _ALLOWED_CMPOPS) for op in node.ops):
+                raise ExpressionError("phép so sánh «is» không được phép; dùng == hoặc !=")
+            visit(node.left, inside_tolerant)
+            for comparator in node.comparators:
+                visit(comparator, inside_tolerant)
+        elif isinstance(node, ast.IfExp):
+            visit(node.test, inside_tolerant)
+            visit(node.body, inside_tolerant)
+            visit(node.orelse, inside_tolerant)
+        elif isinstance(node, (ast.Tuple, ast.List)):
+            if len(node.elts) > 50:
+                raise ExpressionError("danh sách quá dài")
+            for element in node.elts:
+                visit(element, inside_tolerant)
+        elif isinstance(node, ast.Call):
+            if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
+                called = node.func.id if isinstance(node.func, ast.Name) else "?"
+                raise ExpressionError(
+                    f"không có hàm «{called}»; các hàm được dùng: {', '.join(sorted(FUNCTIONS))}"
+                )
+            if node.keywords:
+                raise ExpressionError("không dùng tham số có tên khi gọi hàm")
+            for arg in node.args:
+                if isinstance(arg, ast.Starred):
+                    raise ExpressionError("không dùng dấu * khi gọi hàm")
+                visit(arg, inside_tolerant or node.func.id in _EMPTY_TOLERANT)
+        else:
+            raise ExpressionError(_describe(node))
+
+    visit(tree, False)
+    evaluator = simpleeval.SimpleEval(operators=_OPERATORS, functions=FUNCTIONS)
+    return Expression(
+        source=source.strip(),
+        names=frozenset(names),
+        required_names=frozenset(strict),
+        _parsed=evaluator.parse(source.strip()),
+    )

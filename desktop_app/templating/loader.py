@@ -1,0 +1,341 @@
+"""Load a template file and report every problem with file, line and a Vietnamese message.
+
+A broken template never raises out of :func:`load_template`: it returns the list of
+problems, and the caller (registry, CLI ``templates check``) shows them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from graphlib import CycleError, TopologicalSorter
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from desktop_app.templating.doctext import BUILTIN_NAMES, DocTextError, referenced_names
+from desktop_app.templating.expressions import ExpressionError, check_expression
+from desktop_app.templating.model import COLUMN_KINDS, NUMERIC_KINDS, Block, FieldKind, Template
+from desktop_app.text import nfc_deep
+
+MAX_TEMPLATE_BYTES = 2_000_000
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int | None
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        place = f"{self.file}" + (f", dòng {self.line}" if self.line else "")
+        return f"{place} ({self.where}): {self.message}" if self.where else f"{place}: {self.message}"
+
+
+class TemplateLoadError(Exception):
+    def __init__(self, problems: list[Problem]):
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+# --- YAML with line numbers --------------------------------------------------------
+
+def _line_map(node: yaml.Node, path: tuple = (), out: dict | None = None, dups: list | None = None):
+    """Map every key path (as pydantic reports it) to its 1-based line in the file."""
+    out = {} if out is None else out
+    out[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = key_node.value
+            if dups is not None and key in seen:
+                dups.append((path + (key,), key_node.start_mark.line + 1))
+            seen.add(key)
+            out[path + (key,)] = key_node.start_mark.line + 1
+            _line_map(value_node, path + (key,), out, dups)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _line_map(item, path + (index,), out, dups)
+    return out
+
+
+def _line_for(lines: dict, loc: tuple) -> int | None:
+    loc = tuple(loc)
+    while loc:
+        if loc in lines:
+            return lines[loc]
+        loc = loc[:-1]
+    return lines.get(())
+
+
+_PART_NAMES = {"sections": "phần", "fields": "trường", "columns": "cột", "rules": "quy tắc", "body": "khối văn bản"}
+
+
+def _where(data: Any, loc: tuple) -> str:
+    """Human path: ``phần 2 «buu_chinh» › trường 3 «so_diem»``."""
+    parts: list[str] = []
+    node = data
+    i = 0
+    loc = tuple(loc)
+    while i < len(loc):
+        key = loc[i]
+        if isinstance(key, str) and key in _PART_NAMES and i + 1 < len(loc) and isinstance(loc[i + 1], int):
+            index = loc[i + 1]
+            item = node.get(key, [])[index] if isinstance(node, dict) and isinstance(node.get(key), list) and index < len(node.get(key)) else None
+            label = f"{_PART_NAMES[key]} {index + 1}"
+            if isinstance(item, dict) and isinstance(item.get("id"), str):
+                label += f" «{item['id']}»"
+            parts.append(label)
+            node = item
+            i += 2
+            continue
+        parts.append(str(key))
+        node = node.get(key) if isinstance(node, dict) else None
+        i += 1
+    return " › ".join(parts)
+
+
+_PYDANTIC_MESSAGES = {
+    "missing": "thiếu mục bắt buộc",
+    "extra_forbidden": "mục này không có trong định dạng mẫu báo cáo (gõ sai tên?)",
+    "string_type": "phải là chữ (chuỗi)",
+    "int_type": "phải là số nguyên",
+    "int_parsing": "phải là số nguyên",
+    "float_type": "phải là số",
+    "float_parsing": "phải là số",
+    "bool_type": "phải là true hoặc false",
+    "bool_parsing": "phải là true hoặc false",
+    "list_type": "phải là một danh sách (các dòng bắt đầu bằng «- »)",
+    "dict_type": "phải là một nhóm mục (tên: giá trị)",
+    "model_type": "phải là một nhóm mục (tên: giá trị)",
+    "model_attributes_type": "phải là một nhóm mục (tên: giá trị)",
+    "date_type": "phải là ngày dạng NĂM-THÁNG-NGÀY, ví dụ 2023-01-01",
+    "date_parsing": "phải là ngày dạng NĂM-THÁNG-NGÀY, ví dụ 2023-01-01",
+    "date_from_datetime_parsing": "phải là ngày dạng NĂM-THÁNG-NGÀY, ví dụ 2023-01-01",
+    "string_too_short": "không được để trống",
+    "string_too_long": "quá dài",
+    "too_short": "danh sách không được để trống",
+    "greater_than_equal": "quá nhỏ",
+    "less_than_equal": "quá lớn",
+    "greater_than": "quá nhỏ",
+}
+
+
+def _pydantic_message(err: dict) -> str:
+    kind = err.get("type", "")
+    if kind == "string_pattern_mismatch":
+        field = err["loc"][-1] if err.get("loc") else ""
+        if field == "version":
+            return f"«{err.get('input')}» không phải số phiên bản (ví dụ 2023.1)"
+        if field == "province":
+            return f"«{err.get('input')}» không phải mã tỉnh hai chữ số (ví dụ 51)"
+        return (f"«{err.get('input')}» không phải mã hợp lệ: chỉ dùng chữ thường không dấu, chữ số và "
+                "dấu gạch dưới, bắt đầu bằng chữ (ví dụ so_tram_bts)")
+    if kind in ("literal_error", "enum"):
+        expected = err.get("ctx", {}).get("expected", "")
+        return f"giá trị «{err.get('input')}» không hợp lệ; chỉ được dùng: {expected}"
+    if kind == "value_error":
+        return str(err.get("ctx", {}).get("error", err.get("msg", "")))
+    return _PYDANTIC_MESSAGES.get(kind, f"giá trị không hợp lệ ({kind})")
+
+
+# --- semantic checks ---------------------------------------------------------------
+
+class _Checker:
+    """Cross-reference checks that the structural model cannot express."""
+
+    def __init__(self, template: Template, data: dict, lines: dict, file: str):
+        self.t, self.data, self.lines, self.file = template, data, lines, file
+        self.problems: list[Problem] = []
+
+    def add(self, loc: tuple, message: str) -> None:
+        self.problems.append(Problem(self.file, _line_for(self.lines, loc), _where(self.data, loc), message))
+
+    def run(self) -> list[Problem]:
+        t = self.t
+        if t.effective_to and t.effective_to < t.effective_from:
+            self.add(("effective_to",), "ngày hết hiệu lực trước ngày bắt đầu hiệu lực")
+        field_ids: dict[str, tuple] = {}
+        section_ids: set[str] = set()
+        for si, section in enumerate(t.sections):
+            if section.id in section_ids:
+                self.add(("sections", si, "id"), f"mã phần «{section.id}» bị trùng")
+            section_ids.add(section.id)
+            for fi, f in enumerate(section.fields):
+                loc = ("sections", si, "fields", fi)
+                if f.id in field_ids:
+                    self.add(loc + ("id",), f"mã trường «{f.id}» bị trùng (đã dùng ở phần khác)")
+                field_ids[f.id] = loc
+                self._check_field(f, loc)
+        known = set(field_ids) | {"so_thon_don_vi"}
+        self._check_expressions(known, field_ids)
+        self._check_document(known, field_ids)
+        return self.problems
+
+    def _check_field(self, f, loc: tuple) -> None:
+        kind = f.kind
+        if kind == FieldKind.CHOICE and not f.options:
+            self.add(loc, "trường lựa chọn phải có danh sách «options»")
+        if kind != FieldKind.CHOICE and f.options:
+            self.add(loc + ("options",), "chỉ trường lựa chọn (choice) mới có «options»")
+        if kind == FieldKind.COMPUTED and not f.expr:
+            self.add(loc, "trường tính tự động phải có biểu thức «expr»")
+        if kind != FieldKind.COMPUTED and f.expr:
+            self.add(loc + ("expr",), "chỉ trường tính tự động (computed) mới có «expr»")
+        if kind == FieldKind.TABLE:
+            if not f.columns:
+                self.add(loc, "bảng phải có danh sách cột «columns»")
+            else:
+                seen: set[str] = set()
+                for ci, col in enumerate(f.columns):
+                    cloc = loc + ("columns", ci)
+                    if col.id in seen:
+                        self.add(cloc + ("id",), f"mã cột «{col.id}» bị trùng")
+                    seen.add(col.id)
+                    if col.kind not in COLUMN_KINDS:
+                        self.add(cloc + ("kind",), f"cột không thể có kiểu «{col.kind.value}»")
+                    if col.kind == FieldKind.CHOICE and not col.options:
+                        self.add(cloc, "cột lựa chọn phải có danh sách «options»")
+                    if col.total and col.kind not in NUMERIC_KINDS and col.kind != FieldKind.COMPUTED:
+                        self.add(cloc + ("total",), "chỉ cột số mới có dòng tổng")
+                    if col.min is not None and col.max is not None and col.min > col.max:
+                        self.add(cloc, "min lớn hơn max")
+                    if col.kind == FieldKind.COMPUTED:
+                        if not col.expr:
+                            self.add(cloc, "cột tính tự động phải có biểu thức «expr»")
+                        else:
+                            try:
+                                check_expression(col.expr, seen | {c.id for c in f.columns})
+                            except ExpressionError as exc:
+                                self.add(cloc + ("expr",), str(exc))
+        elif f.columns or f.prefill or f.min_rows is not None or f.max_rows is not None:
+            self.add(loc, "chỉ bảng (table) mới có «columns», «prefill», «min_rows», «max_rows»")
+        if f.min is not None and f.max is not None and f.min > f.max:
+            self.add(loc, "min lớn hơn max")
+        if f.min_rows is not None and f.max_rows is not None and f.min_rows > f.max_rows:
+            self.add(loc, "min_rows lớn hơn max_rows")
+
+    def _check_expressions(self, known: set[str], field_ids: dict[str, tuple]) -> None:
+        graph: dict[str, set[str]] = {}
+        for f in self.t.all_fields():
+            if f.kind == FieldKind.COMPUTED and f.expr:
+                try:
+                    expr = check_expression(f.expr, known)
+                    graph[f.id] = set(expr.names)
+                except ExpressionError as exc:
+                    self.add(field_ids[f.id] + ("expr",), str(exc))
+        try:
+            tuple(TopologicalSorter(graph).static_order())
+        except CycleError as exc:
+            cycle = " → ".join(exc.args[1])
+            self.add(field_ids[exc.args[1][0]], f"các trường tính tự động phụ thuộc vòng tròn: {cycle}")
+        rule_sets = [(("rules",), self.t.rules)] + [
+            (("sections", si, "rules"), s.rules) for si, s in enumerate(self.t.sections)
+        ]
+        for base, rules in rule_sets:
+            for ri, rule in enumerate(rules):
+                loc = base + (ri,)
+                try:
+                    check_expression(rule.check, known)
+                except ExpressionError as exc:
+                    self.add(loc + ("check",), str(exc))
+                for name in rule.fields or []:
+                    if name not in field_ids:
+                        self.add(loc + ("fields",), f"không có trường nào tên «{name}»")
+
+    def _check_document(self, known: set[str], field_ids: dict[str, tuple]) -> None:
+        names = known | BUILTIN_NAMES
+        fields = {f.id: f for f in self.t.all_fields()}
+
+        def check_text(source: str, loc: tuple, extra: set[str] = frozenset()) -> None:
+            try:
+                unknown = referenced_names(source) - names - set(extra)
+            except DocTextError as exc:
+                self.add(loc, str(exc))
+                return
+            if unknown:
+                self.add(loc, f"câu văn dùng tên chưa khai báo: {', '.join(sorted(unknown))}")
+
+        def check_blocks(blocks: list[Block], base: tuple) -> None:
+            for bi, block in enumerate(blocks):
+                loc = base + (bi,)
+                if block.when:
+                    try:
+                        check_expression(block.when, known)
+                    except ExpressionError as exc:
+                        self.add(loc + ("when",), str(exc))
+                kind = block.kind
+                if kind in ("heading", "text"):
+                    check_text(block.heading if kind == "heading" else block.text, loc + (kind,))
+                elif kind in ("table", "each"):
+                    target = block.table if kind == "table" else block.each
+                    f = fields.get(target)
+                    if f is None or f.kind != FieldKind.TABLE:
+                        self.add(loc + (kind,), f"«{target}» không phải là một bảng của mẫu")
+                        continue
+                    col_ids = {c.id for c in f.columns or []}
+                    if kind == "each":
+                        check_text(block.text, loc + ("text",), col_ids | {"stt"})
+                    for col in block.columns or []:
+                        if col not in col_ids:
+                            self.add(loc + ("columns",), f"bảng «{target}» không có cột «{col}»")
+                elif kind == "paragraphs":
+                    f = fields.get(block.paragraphs)
+                    if f is None or f.kind not in (FieldKind.LONG_TEXT, FieldKind.TEXT):
+                        self.add(loc + ("paragraphs",), f"«{block.paragraphs}» không phải là trường văn bản")
+
+        check_text(self.t.document.summary, ("document", "summary"))
+        check_blocks(self.t.document.opening, ("document", "opening"))
+        check_blocks(self.t.document.closing, ("document", "closing"))
+        for si, section in enumerate(self.t.sections):
+            check_blocks(section.body, ("sections", si, "body"))
+
+
+def parse_template_text(text: str, file: str) -> tuple[Template | None, list[Problem]]:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else None
+        reason = getattr(exc, "problem", None) or str(exc)
+        return None, [Problem(file, line, "", f"tệp không đúng cú pháp YAML/JSON: {reason}")]
+    if not isinstance(data, dict) or node is None:
+        return None, [Problem(file, 1, "", "tệp mẫu phải là một nhóm mục (bắt đầu bằng «format: 1»)")]
+    duplicates: list = []
+    lines = _line_map(node, dups=duplicates)
+    problems = [
+        Problem(file, line, _where(data, path[:-1]), f"mục «{path[-1]}» bị khai báo hai lần")
+        for path, line in duplicates
+    ]
+    if data.get("format") not in (None, 1):
+        return None, problems + [Problem(file, lines.get(("format",)), "format",
+                                         f"định dạng mẫu {data.get('format')!r} chưa được hỗ trợ (chỉ có 1)")]
+    data = nfc_deep(data)
+    try:
+        template = Template.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            problems.append(Problem(file, _line_for(lines, loc), _where(data, loc), _pydantic_message(err)))
+        return None, problems
+    problems += _Checker(template, data, lines, file).run()
+    return (None if problems else template), problems
+
+
+def load_template(path: Path) -> tuple[Template | None, list[Problem]]:
+    name = str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_TEMPLATE_BYTES:
+            return None, [Problem(name, None, "", f"tệp mẫu quá lớn ({size} byte)")]
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [Problem(name, None, "", f"không đọc được tệp: {exc.strerror or exc}")]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None, [Problem(name, None, "", "tệp mẫu phải được lưu với mã UTF-8")]
+    return parse_template_text(text, path.name)

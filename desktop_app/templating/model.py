@@ -1,0 +1,225 @@
+"""The typed shape of a report template (see docs/templates.md for the author's guide).
+
+These pydantic models only describe structure; cross-references (expressions, names in
+document text, duplicate ids) are checked by :mod:`desktop_app.templating.loader`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field as PydField, StringConstraints, model_validator
+
+from desktop_app.periods import PeriodKind
+
+TEMPLATE_FORMAT = 1
+
+Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,62}$")]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
+
+
+class FieldKind(str, Enum):
+    INTEGER = "integer"
+    DECIMAL = "decimal"
+    AMOUNT = "amount"
+    RATIO = "ratio"
+    PERCENTAGE = "percentage"
+    YESNO = "yesno"
+    CHOICE = "choice"
+    TEXT = "text"
+    LONG_TEXT = "long_text"
+    DATE = "date"
+    DOCREF = "docref"
+    TABLE = "table"
+    COMPUTED = "computed"
+
+
+NUMERIC_KINDS = {FieldKind.INTEGER, FieldKind.DECIMAL, FieldKind.AMOUNT, FieldKind.PERCENTAGE}
+COLUMN_KINDS = NUMERIC_KINDS | {
+    FieldKind.YESNO, FieldKind.CHOICE, FieldKind.TEXT, FieldKind.LONG_TEXT, FieldKind.DATE, FieldKind.COMPUTED,
+}
+
+FIELD_KIND_LABELS = {
+    FieldKind.INTEGER: "số nguyên",
+    FieldKind.DECIMAL: "số thập phân",
+    FieldKind.AMOUNT: "số tiền (đồng)",
+    FieldKind.RATIO: "tỷ lệ (tử số/mẫu số)",
+    FieldKind.PERCENTAGE: "phần trăm",
+    FieldKind.YESNO: "có/không",
+    FieldKind.CHOICE: "lựa chọn",
+    FieldKind.TEXT: "văn bản ngắn",
+    FieldKind.LONG_TEXT: "văn bản dài",
+    FieldKind.DATE: "ngày",
+    FieldKind.DOCREF: "văn bản tham chiếu (số, ngày, cơ quan, trích yếu)",
+    FieldKind.TABLE: "bảng nhiều dòng",
+    FieldKind.COMPUTED: "giá trị tính tự động",
+}
+
+
+class Display(str, Enum):
+    """How a computed or numeric value is written (UI and document)."""
+
+    NUMBER = "number"      # 22.040
+    PADDED = "padded"      # 04
+    PERCENT = "percent"    # 97,42%
+    AMOUNT = "amount"      # 2.318.000đ
+    AMOUNT_WORDS = "amount_words"  # 4,3 tỷ đồng
+
+
+class UnitLevel(str, Enum):
+    COMMUNE = "xa"
+    DISTRICT = "huyen"
+    PROVINCE = "tinh"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Column(_Strict):
+    id: Identifier
+    kind: FieldKind
+    label: Text
+    unit: str | None = None
+    help: str | None = None
+    required: bool = False
+    min: float | None = None
+    max: float | None = None
+    decimals: int | None = PydField(default=None, ge=0, le=6)
+    options: list[Text] | None = None
+    total: bool = False
+    expr: str | None = None
+    display: Display | None = None
+    width: float | None = PydField(default=None, gt=0, le=100)
+
+
+class Field(_Strict):
+    id: Identifier
+    kind: FieldKind
+    label: Text
+    unit: str | None = None
+    help: str | None = None
+    placeholder: str | None = None
+    required: bool = False
+    min: float | None = None
+    max: float | None = None
+    decimals: int | None = PydField(default=None, ge=0, le=6)
+    options: list[Text] | None = None
+    expr: str | None = None
+    display: Display | None = None
+    carry_forward: bool = False
+    columns: list[Column] | None = None
+    prefill: Literal["villages"] | None = None
+    min_rows: int | None = PydField(default=None, ge=0)
+    max_rows: int | None = PydField(default=None, ge=1, le=5000)
+
+
+class Rule(_Strict):
+    check: str
+    message: Text
+    severity: Literal["error", "warning"] = "error"
+    fields: list[Identifier] | None = None
+
+
+_BLOCK_KEYS = ("heading", "text", "table", "paragraphs", "each")
+
+
+class Block(_Strict):
+    """One piece of the exported document: a heading, a sentence, a table, free text."""
+
+    heading: str | None = None
+    level: int = PydField(default=1, ge=1, le=4)
+    text: str | None = None
+    table: Identifier | None = None
+    columns: list[Identifier] | None = None
+    paragraphs: Identifier | None = None
+    each: Identifier | None = None
+    prefix: str | None = None
+    when: str | None = None
+    always: bool = False
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Block:
+        present = {k for k in _BLOCK_KEYS if getattr(self, k) is not None}
+        if "each" in present:
+            if present != {"each", "text"}:
+                raise ValueError("khối «each» phải có «text» (câu viết cho từng dòng) và không có mục nào khác")
+            return self
+        if len(present) != 1:
+            raise ValueError(
+                "mỗi khối văn bản phải có đúng một trong các mục heading, text, table, paragraphs "
+                "(hoặc each kèm text)"
+            )
+        return self
+
+    @property
+    def kind(self) -> str:
+        if self.each is not None:
+            return "each"
+        return next(k for k in _BLOCK_KEYS if getattr(self, k) is not None)
+
+
+class Section(_Strict):
+    id: Identifier
+    title: Text
+    help: str | None = None
+    fields: list[Field] = PydField(default_factory=list)
+    rules: list[Rule] = PydField(default_factory=list)
+    body: list[Block] = PydField(default_factory=list)
+
+
+class Signing(_Strict):
+    authority: str = "TM. ỦY BAN NHÂN DÂN"
+    title: str = "CHỦ TỊCH"
+
+
+class DocumentSpec(_Strict):
+    summary: Text
+    opening: list[Block] = PydField(default_factory=list)
+    closing: list[Block] = PydField(default_factory=list)
+    recipients: list[Text] = PydField(default_factory=list)
+    signing: Signing = PydField(default_factory=Signing)
+
+
+class Template(_Strict):
+    format: Literal[1]
+    id: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_\-]{1,62}$")]
+    version: Annotated[str, StringConstraints(pattern=r"^[0-9]+(\.[0-9]+){0,3}$")]
+    title: Text
+    short_title: str | None = None
+    description: str | None = None
+    legal_basis: list[Text] = PydField(default_factory=list)
+    province: Annotated[str, StringConstraints(pattern=r"^[0-9]{2}$")] | None = None
+    effective_from: dt.date
+    effective_to: dt.date | None = None
+    unit_levels: list[UnitLevel] = PydField(min_length=1)
+    period_kinds: list[PeriodKind] = PydField(min_length=1)
+    sections: list[Section] = PydField(min_length=1)
+    rules: list[Rule] = PydField(default_factory=list)
+    document: DocumentSpec
+
+    # --- convenient look-ups (not part of the file format) -------------------------
+    def all_fields(self) -> list[Field]:
+        return [f for s in self.sections for f in s.fields]
+
+    def field(self, field_id: str) -> Field:
+        for f in self.all_fields():
+            if f.id == field_id:
+                return f
+        raise KeyError(field_id)
+
+    def section_of(self, field_id: str) -> Section:
+        for s in self.sections:
+            if any(f.id == field_id for f in s.fields):
+                return s
+        raise KeyError(field_id)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.id, self.version)
+
+
+def dump_kinds() -> dict[str, Any]:
+    return {k.value: FIELD_KIND_LABELS[k] for k in FieldKind}
