@@ -1,0 +1,253 @@
+"""The repository: every read and write of the store goes through :class:`Store`.
+
+Each public write runs in its own transaction and commits before returning, so an
+edit the caller has been told about is on disk (WAL, synchronous=FULL).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from db.engine import StoreError, make_engine, migrate
+from db.models import AuditEntry, Report, ReportValue, Setting, UnitProfile, utcnow
+
+DB_FILENAME = "baocaoxa.sqlite3"
+
+
+@dataclass
+class ReportRecord:
+    id: int
+    uid: str
+    unit_code: str
+    unit: dict[str, Any]
+    template_id: str
+    template_version: str
+    period: str
+    status: str
+    document: dict[str, Any]
+    revision: int
+    origin: str
+    last_section: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    deleted_at: dt.datetime | None
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class AuditRecord:
+    id: int
+    at: dt.datetime
+    who: str
+    report_id: int | None
+    action: str
+    field_id: str | None
+    old: Any
+    new: Any
+    note: str | None
+
+
+def _record(report: Report, with_values: bool) -> ReportRecord:
+    return ReportRecord(
+        id=report.id, uid=report.uid, unit_code=report.unit_code, unit=dict(report.unit or {}),
+        template_id=report.template_id, template_version=report.template_version, period=report.period,
+        status=report.status, document=dict(report.document or {}), revision=report.revision,
+        origin=report.origin, last_section=report.last_section, created_at=report.created_at,
+        updated_at=report.updated_at, deleted_at=report.deleted_at,
+        values={v.field_id: v.value for v in report.values} if with_values else {},
+    )
+
+
+class Store:
+    def __init__(self, data_dir: Path):
+        self.data_dir = Path(data_dir)
+        self.path = self.data_dir / DB_FILENAME
+        self.backup_dir = self.data_dir / "backups"
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            self.engine = make_engine(self.path)
+            self.migration_backup = migrate(self.engine, self.path, self.backup_dir)
+        except (OperationalError, DatabaseError) as exc:
+            raise StoreError(f"Không mở được cơ sở dữ liệu {self.path}: {exc.orig}") from exc
+        except OSError as exc:
+            raise StoreError(f"Không tạo được thư mục dữ liệu {self.data_dir}: {exc.strerror}") from exc
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def _session(self) -> Session:
+        return self._sessions()
+
+    # --- settings ------------------------------------------------------------------
+    def get_setting(self, key: str, default: Any = None) -> Any:
+        with self._session() as s:
+            row = s.get(Setting, key)
+            return default if row is None else row.value
+
+    def set_setting(self, key: str, value: Any) -> None:
+        with self._session() as s, s.begin():
+            row = s.get(Setting, key)
+            if row is None:
+                s.add(Setting(key=key, value=value))
+            else:
+                row.value = value
+
+    def install_id(self) -> str:
+        """A random id for this installation: the ``origin`` of the revisions it makes."""
+        existing = self.get_setting("install_id")
+        if existing:
+            return existing
+        new = uuid.uuid4().hex
+        self.set_setting("install_id", new)
+        return new
+
+    # --- unit profile ----------------------------------------------------------------
+    def get_profile(self) -> dict[str, Any] | None:
+        with self._session() as s:
+            row = s.get(UnitProfile, 1)
+            return None if row is None else dict(row.data)
+
+    def set_profile(self, data: dict[str, Any], who: str = "") -> None:
+        with self._session() as s, s.begin():
+            row = s.get(UnitProfile, 1)
+            old = None if row is None else dict(row.data)
+            if row is None:
+                s.add(UnitProfile(id=1, code=data["code"], scheme=data.get("scheme", ""), data=data))
+            else:
+                row.code, row.scheme, row.data, row.updated_at = data["code"], data.get("scheme", ""), data, utcnow()
+            s.add(AuditEntry(who=who, action="profile", old=old, new=data))
+
+    # --- reports -------------------------------------------------------------------
+    def create_report(self, *, unit: dict[str, Any], template_id: str, template_version: str, period: str,
+                      document: dict[str, Any], values: dict[str, Any] | None = None, origin: str = "",
+                      uid: str | None = None, revision: int = 0, status: str = "draft",
+                      who: str = "", action: str = "create", note: str | None = None) -> int:
+        with self._session() as s, s.begin():
+            report = Report(
+                uid=uid or uuid.uuid4().hex, unit_code=unit.get("code") or "", unit=unit,
+                template_id=template_id, template_version=template_version, period=period,
+                document=document, origin=origin, revision=revision, status=status,
+            )
+            s.add(report)
+            s.flush()
+            for field_id, value in (values or {}).items():
+                if value is not None:
+                    s.add(ReportValue(report_id=report.id, field_id=field_id, value=value))
+            s.add(AuditEntry(who=who, report_id=report.id, action=action, note=note,
+                             new={"template": template_id, "period": period}))
+            return report.id
+
+    def list_reports(self, include_deleted: bool = False, with_values: bool = False) -> list[ReportRecord]:
+        with self._session() as s:
+            query = select(Report).order_by(Report.updated_at.desc())
+            if not include_deleted:
+                query = query.where(Report.deleted_at.is_(None))
+            return [_record(r, with_values) for r in s.scalars(query)]
+
+    def get_report(self, report_id: int) -> ReportRecord | None:
+        with self._session() as s:
+            report = s.get(Report, report_id)
+            return None if report is None else _record(report, True)
+
+    def find_report(self, *, uid: str | None = None, unit_code: str | None = None, template_id: str | None = None,
+                    period: str | None = None) -> ReportRecord | None:
+        with self._session() as s:
+            query = select(Report).where(Report.deleted_at.is_(None))
+            if uid:
+                query = query.where(Report.uid == uid)
+            else:
+                query = query.where(Report.unit_code == unit_code, Report.template_id == template_id,
+                                    Report.period == period)
+            report = s.scalars(query.order_by(Report.id.desc())).first()
+            return None if report is None else _record(report, True)
+
+    def set_values(self, report_id: int, changes: dict[str, Any], who: str = "", action: str = "set",
+                   replace_all: bool = False, note: str | None = None) -> int:
+        """Apply changes (None clears a field) in one transaction; returns how many changed."""
+        with self._session() as s, s.begin():
+            report = s.get(Report, report_id)
+            if report is None:
+                raise StoreError(f"Không có báo cáo số {report_id}.")
+            existing = {v.field_id: v for v in report.values}
+            if replace_all:
+                changes = {**{k: None for k in existing}, **changes}
+            changed = 0
+            now = utcnow()
+            for field_id, new in changes.items():
+                row = existing.get(field_id)
+                old = None if row is None else row.value
+                if old == new:
+                    continue
+                if new is None:
+                    s.delete(row)
+                elif row is None:
+                    s.add(ReportValue(report_id=report_id, field_id=field_id, value=new, updated_at=now))
+                else:
+                    row.value, row.updated_at = new, now
+                s.add(AuditEntry(who=who, report_id=report_id, action=action, field_id=field_id,
+                                 old=old, new=new, note=note))
+                changed += 1
+            if changed:
+                report.revision += 1
+                report.updated_at = now
+            return changed
+
+    def update_report(self, report_id: int, *, who: str = "", action: str = "update", note: str | None = None,
+                      bump_revision: bool = True, **columns: Any) -> None:
+        """Change report-level columns (document, status, last_section, unit, revision, origin…)."""
+        allowed = {"document", "status", "last_section", "unit", "revision", "origin", "template_version",
+                   "period", "deleted_at"}
+        unknown = set(columns) - allowed
+        if unknown:
+            raise ValueError(f"unknown report columns: {unknown}")
+        with self._session() as s, s.begin():
+            report = s.get(Report, report_id)
+            if report is None:
+                raise StoreError(f"Không có báo cáo số {report_id}.")
+            old = {k: _jsonable(getattr(report, k)) for k in columns}
+            for key, value in columns.items():
+                setattr(report, key, value)
+            if set(columns) - {"last_section"}:
+                if bump_revision and "revision" not in columns:
+                    report.revision += 1
+                report.updated_at = utcnow()
+                s.add(AuditEntry(who=who, report_id=report_id, action=action, note=note,
+                                 old=old, new={k: _jsonable(v) for k, v in columns.items()}))
+
+    def delete_report(self, report_id: int, who: str = "", note: str | None = None) -> None:
+        self.update_report(report_id, who=who, action="delete", note=note, bump_revision=False,
+                           deleted_at=utcnow())
+
+    def restore_report(self, report_id: int, who: str = "") -> None:
+        self.update_report(report_id, who=who, action="restore", bump_revision=False, deleted_at=None)
+
+    def purge_report(self, report_id: int) -> None:
+        with self._session() as s, s.begin():
+            s.execute(delete(Report).where(Report.id == report_id))
+
+    def audit(self, report_id: int | None = None, limit: int = 1000) -> list[AuditRecord]:
+        with self._session() as s:
+            query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+            if report_id is not None:
+                query = query.where(AuditEntry.report_id == report_id)
+            return [AuditRecord(a.id, a.at, a.who, a.report_id, a.action, a.field_id, a.old, a.new, a.note)
+                    for a in s.scalars(query)]
+
+    def integrity_check(self) -> list[str]:
+        with self.engine.connect() as conn:
+            return [row[0] for row in conn.exec_driver_sql("PRAGMA integrity_check")]
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return value

@@ -1,0 +1,263 @@
+"""``baocaoxa`` command line. Without a subcommand it starts the desktop app.
+
+Exit codes: 0 success, 1 validation errors found, 2 bad usage or bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from desktop_app import __version__, units
+from desktop_app.errors import UserError
+from desktop_app.templating.loader import load_template
+from desktop_app.validation import ValidationResult
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with Vietnamese usage errors (its own messages are English)."""
+
+    def format_usage(self) -> str:
+        return super().format_usage().replace("usage:", "Cách dùng:")
+
+    def format_help(self) -> str:
+        return (super().format_help().replace("usage:", "Cách dùng:")
+                .replace("positional arguments:", "tham số:").replace("options:", "tùy chọn:")
+                .replace("show this help message and exit", "xem hướng dẫn này")
+                .replace("show program's version number and exit", "xem phiên bản"))
+
+    def error(self, message: str) -> None:  # noqa: D401 - argparse API
+        self.print_usage(sys.stderr)
+        translated = (message.replace("the following arguments are required", "thiếu tham số bắt buộc")
+                      .replace("unrecognized arguments", "tham số không hiểu được")
+                      .replace("invalid choice", "lựa chọn không hợp lệ")
+                      .replace("argument", "tham số").replace("expected one argument", "cần một giá trị")
+                      .replace("invalid int value", "không phải số nguyên")
+                      .replace("choose from", "chọn một trong"))
+        print(f"Lỗi lệnh: {translated}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", default=argparse.SUPPRESS, metavar="THƯ_MỤC",
+                        help="thư mục dữ liệu (mặc định: biến BAOCAOXA_DATA_DIR hoặc thư mục của người dùng)")
+    parser = _Parser(prog="baocaoxa", description="BaoCaoXa — báo cáo CNTT và chuyển đổi số cấp xã, không cần mạng.",
+                     parents=[common])
+    parser.add_argument("--version", action="version", version=f"BaoCaoXa {__version__}")
+    parser.add_argument("--selftest", action="store_true", help="tự kiểm tra giao diện rồi thoát")
+    sub = parser.add_subparsers(dest="command", metavar="LỆNH", parser_class=_Parser)
+
+    templates = sub.add_parser("templates", help="mẫu báo cáo", parents=[common])
+    tsub = templates.add_subparsers(dest="action", metavar="VIỆC", required=True, parser_class=_Parser)
+    tsub.add_parser("list", help="liệt kê mẫu báo cáo", parents=[common])
+    check = tsub.add_parser("check", help="kiểm tra một tệp mẫu", parents=[common])
+    check.add_argument("file", metavar="TỆP")
+
+    unit = sub.add_parser("unit", help="đơn vị báo cáo", parents=[common])
+    usub = unit.add_subparsers(dest="action", metavar="VIỆC", required=True, parser_class=_Parser)
+    usub.add_parser("show", help="xem đơn vị", parents=[common])
+    uset = usub.add_parser("set", help="khai báo đơn vị theo mã chính thức", parents=[common])
+    uset.add_argument("--code", required=True, metavar="MÃ", help="mã đơn vị hành chính (xã 5 số, huyện 3 số)")
+    uset.add_argument("--legacy", action="store_true", help="dùng danh mục trước 01/7/2025 (có cấp huyện)")
+    uset.add_argument("--villages", metavar="DANH_SÁCH", help="các thôn, tổ dân phố, ngăn cách bằng dấu ;")
+    uset.add_argument("--signer", metavar="TÊN", help="họ tên người ký")
+    uset.add_argument("--signer-title", metavar="CHỨC_VỤ", help="chức vụ người ký, ví dụ CHỦ TỊCH")
+
+    report = sub.add_parser("report", help="báo cáo", parents=[common])
+    rsub = report.add_subparsers(dest="action", metavar="VIỆC", required=True, parser_class=_Parser)
+    rnew = rsub.add_parser("new", help="tạo báo cáo mới, in ra số hiệu", parents=[common])
+    rnew.add_argument("--template", required=True, metavar="MẪU")
+    rnew.add_argument("--period", required=True, metavar="KỲ", help="2023, 2023-H1, 2023-9M, 2024-Q1, 2023-09, 2023-08-24..2023-09-24")
+    rnew.add_argument("--template-version", metavar="PHIÊN_BẢN")
+    rlist = rsub.add_parser("list", help="liệt kê báo cáo", parents=[common])
+    rlist.add_argument("--json", action="store_true")
+    rset = rsub.add_parser("set", help="ghi giá trị từ tệp JSON", parents=[common])
+    rset.add_argument("id", type=int, metavar="SỐ")
+    rset.add_argument("--values", required=True, metavar="TỆP.json")
+    rshow = rsub.add_parser("show", help="xem báo cáo", parents=[common])
+    rshow.add_argument("id", type=int, metavar="SỐ")
+    rshow.add_argument("--json", action="store_true", help="in tài liệu JSON của báo cáo")
+    rimport = rsub.add_parser("import-json", help="nhập báo cáo từ tệp JSON", parents=[common])
+    rimport.add_argument("file", metavar="TỆP.json")
+    rvalidate = rsub.add_parser("validate", help="kiểm tra báo cáo", parents=[common])
+    rvalidate.add_argument("id", type=int, metavar="SỐ")
+    rfinal = rsub.add_parser("finalise", help="hoàn tất báo cáo (khi không còn lỗi)", parents=[common])
+    rfinal.add_argument("id", type=int, metavar="SỐ")
+    rreopen = rsub.add_parser("reopen", help="mở lại báo cáo đã hoàn tất", parents=[common])
+    rreopen.add_argument("id", type=int, metavar="SỐ")
+    rreopen.add_argument("--reason", required=True, metavar="LÝ_DO")
+    rdelete = rsub.add_parser("delete", help="xóa báo cáo (khôi phục được)", parents=[common])
+    rdelete.add_argument("id", type=int, metavar="SỐ")
+    rrestore = rsub.add_parser("restore", help="khôi phục báo cáo đã xóa", parents=[common])
+    rrestore.add_argument("id", type=int, metavar="SỐ")
+    return parser
+
+
+def _read_json(path: str) -> Any:
+    file = Path(path)
+    try:
+        raw = file.read_bytes()
+    except FileNotFoundError:
+        raise UserError(f"Không tìm thấy tệp «{path}».") from None
+    except OSError as exc:
+        raise UserError(f"Không đọc được tệp «{path}»: {exc.strerror}.") from None
+    if len(raw) > 50_000_000:
+        raise UserError(f"Tệp «{path}» quá lớn.")
+    try:
+        return json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise UserError(f"Tệp «{path}» không phải văn bản UTF-8.") from None
+    except json.JSONDecodeError as exc:
+        raise UserError(f"Tệp «{path}» không đúng định dạng JSON (dòng {exc.lineno}, cột {exc.colno}).") from None
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def _print_issues(result: ValidationResult) -> None:
+    errors, warnings = result.errors, result.warnings
+    if not errors and not warnings:
+        print("Không có lỗi hay cảnh báo.")
+        return
+    if errors:
+        print(f"Lỗi ({len(errors)}) — phải sửa trước khi hoàn tất:")
+        for issue in errors:
+            print(f"  ✗ [{issue.section_id}] {issue.message}")
+    if warnings:
+        print(f"Cảnh báo ({len(warnings)}) — nên xem lại:")
+        for issue in warnings:
+            print(f"  ! [{issue.section_id}] {issue.message}")
+
+
+def _workspace(args: argparse.Namespace):
+    from desktop_app.services import Workspace
+
+    return Workspace(getattr(args, "data_dir", None))
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "templates" and args.action == "check":
+        template, problems = load_template(Path(args.file))
+        for problem in problems:
+            print(problem)
+        if problems:
+            print(f"Mẫu có {len(problems)} vấn đề cần sửa.", file=sys.stderr)
+            return EXIT_INVALID
+        print(f"Mẫu hợp lệ: {template.id} phiên bản {template.version} — {template.title}")
+        return EXIT_OK
+
+    ws = _workspace(args)
+    try:
+        return _dispatch(ws, args)
+    finally:
+        ws.close()
+
+
+def _dispatch(ws, args: argparse.Namespace) -> int:
+    if args.command == "templates":  # list
+        for t in ws.templates.all():
+            print(f"{t.id}\t{t.version}\t{t.title}")
+        for problem in ws.templates.problems:
+            print(f"Bỏ qua mẫu lỗi: {problem}", file=sys.stderr)
+        return EXIT_OK
+
+    if args.command == "unit":
+        if args.action == "show":
+            profile = ws.profile()
+            if profile is None:
+                print("Chưa khai báo đơn vị. Dùng: baocaoxa unit set --code MÃ")
+                return EXIT_OK
+            _print_json(profile)
+            return EXIT_OK
+        villages = [v for v in args.villages.split(";")] if args.villages is not None else None
+        profile = ws.set_unit(args.code, scheme=units.LEGACY if args.legacy else units.CURRENT,
+                              villages=villages, signer_name=args.signer, signer_title=args.signer_title)
+        print(f"Đã lưu đơn vị: {profile['name']} ({profile['code']}), {profile['province_name']}")
+        return EXIT_OK
+
+    # report …
+    action = args.action
+    if action == "new":
+        print(ws.new_report(args.template, args.period, args.template_version))
+    elif action == "list":
+        summaries = ws.reports()
+        if args.json:
+            _print_json([{
+                "id": s.id, "template": s.template_id, "title": s.template_title, "period": s.period,
+                "period_label": s.period_label, "status": s.status, "completeness": round(s.completeness, 4),
+                "errors": s.errors, "updated_at": s.updated_at.isoformat(), "unit": s.unit_name,
+            } for s in summaries])
+        elif not summaries:
+            print("Chưa có báo cáo nào.")
+        else:
+            for s in summaries:
+                print(f"{s.id}\t{s.template_title}\t{s.period_label}\t{s.status_label}\t"
+                      f"{round(s.completeness * 100)}%\t{s.updated_at:%d/%m/%Y %H:%M}")
+    elif action == "set":
+        result = ws.set_values(args.id, _require_object(_read_json(args.values)))
+        print("Đã lưu.")
+        _print_issues(result)
+    elif action == "show":
+        if args.json:
+            _print_json(ws.document(args.id).to_json())
+        else:
+            from desktop_app.documents.content import DocumentBuilder
+
+            record, template = ws.report(args.id)
+            print(DocumentBuilder(template, ws.validator(template)).build(ws.document(args.id).to_json()).plain_text())
+    elif action == "import-json":
+        report_id, _created = ws.import_document(_read_json(args.file))
+        print(report_id)
+    elif action == "validate":
+        result = ws.validate(args.id)
+        _print_issues(result)
+        return EXIT_INVALID if result.errors else EXIT_OK
+    elif action == "finalise":
+        ws.finalise(args.id)
+        print("Đã hoàn tất báo cáo.")
+    elif action == "reopen":
+        ws.reopen(args.id, args.reason)
+        print("Đã mở lại báo cáo để sửa.")
+    elif action == "delete":
+        ws.delete_report(args.id)
+        print("Đã xóa báo cáo (có thể khôi phục bằng «baocaoxa report restore».")
+    elif action == "restore":
+        ws.restore_report(args.id)
+        print("Đã khôi phục báo cáo.")
+    return EXIT_OK
+
+
+def _require_object(data: Any) -> dict:
+    if not isinstance(data, dict):
+        raise UserError("Tệp giá trị phải là một đối tượng JSON {\"mã_trường\": giá trị, …}.")
+    return data
+
+
+def _start_gui(args: argparse.Namespace) -> int:
+    # Late-bound on purpose: the core never imports Qt, so the GUI is loaded by name.
+    gui = importlib.import_module("ui.app")
+    return gui.main(data_dir=getattr(args, "data_dir", None), selftest=args.selftest)
+
+
+def main(argv: list[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8", errors="replace")
+    args = _build_parser().parse_args(argv)
+    try:
+        if args.command is None:
+            return _start_gui(args)
+        return _run(args)
+    except UserError as exc:
+        print(f"Lỗi: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130

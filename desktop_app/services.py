@@ -1,0 +1,285 @@
+"""The operations layer: the only API the CLI and the UI use to read and change data.
+
+Like Anki's collection operations, every change goes through here, so validation,
+NFC normalisation, the audit log and "committed at once" hold for every front end.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from db.engine import StoreError
+from db.store import ReportRecord, Store
+from desktop_app import paths, units
+from desktop_app.errors import ReportLocked, UserError
+from desktop_app.periods import PERIOD_KIND_LABELS, PeriodError, parse_period
+from desktop_app.reportdoc import ReportDocument, ReportDocumentError, coerce_values, parse_document
+from desktop_app.templating.model import FieldKind, Template
+from desktop_app.templating.registry import TemplateNotFound, TemplateRegistry
+from desktop_app.text import nfc
+from desktop_app.validation import ValidationResult, Validator
+from desktop_app.values import ValueProblem, coerce
+
+STATUS_LABELS = {"draft": "Đang soạn", "final": "Đã hoàn tất"}
+
+
+@dataclass
+class ReportSummary:
+    id: int
+    template_id: str
+    template_title: str
+    period: str
+    period_label: str
+    status: str
+    status_label: str
+    completeness: float
+    errors: int
+    updated_at: dt.datetime
+    unit_name: str
+
+
+def _local(moment: dt.datetime) -> dt.datetime:
+    """Stored times are UTC; people read local time."""
+    return moment.replace(tzinfo=dt.timezone.utc).astimezone().replace(tzinfo=None)
+
+
+def _who() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no user name on some Windows setups
+        return ""
+
+
+class Workspace:
+    """One data folder: its store, the templates it knows, and the operations on them."""
+
+    def __init__(self, data_dir: str | Path | None = None, who: str | None = None):
+        self.data_dir = paths.data_dir(data_dir)
+        try:
+            self.store = Store(self.data_dir)
+        except StoreError as exc:
+            raise UserError(str(exc)) from exc
+        self.templates = TemplateRegistry([paths.resource("templates"), self.data_dir / "templates"])
+        self.who = who if who is not None else _who()
+        self.origin = self.store.install_id()
+        self._validators: dict[tuple[str, str], Validator] = {}
+
+    def close(self) -> None:
+        self.store.close()
+
+    # --- templates -----------------------------------------------------------------
+    def template(self, template_id: str, version: str | None = None) -> Template:
+        try:
+            return self.templates.get(template_id, version)
+        except TemplateNotFound as exc:
+            raise UserError(str(exc)) from None
+
+    def validator(self, template: Template) -> Validator:
+        key = template.key
+        if key not in self._validators:
+            self._validators[key] = Validator(template)
+        return self._validators[key]
+
+    # --- unit profile ----------------------------------------------------------------
+    def profile(self) -> dict[str, Any] | None:
+        return self.store.get_profile()
+
+    def set_unit(self, code: str, *, scheme: str = units.CURRENT, villages: list[str] | None = None,
+                 signer_name: str | None = None, signer_title: str | None = None) -> dict[str, Any]:
+        try:
+            unit = units.find(code, scheme)
+        except units.UnitNotFound as exc:
+            raise UserError(str(exc)) from None
+        old = self.profile() or {}
+        profile = unit.as_profile()
+        same_unit = old.get("code") == profile["code"] and old.get("scheme") == profile["scheme"]
+        profile["villages"] = [nfc(v).strip() for v in villages if v.strip()] if villages is not None \
+            else (old.get("villages", []) if same_unit else [])
+        profile["signer_name"] = nfc(signer_name).strip() if signer_name is not None else old.get("signer_name", "")
+        profile["signer_title"] = nfc(signer_title).strip() if signer_title is not None else old.get("signer_title", "")
+        self.store.set_profile(profile, who=self.who)
+        return profile
+
+    def update_profile(self, **changes: Any) -> dict[str, Any]:
+        profile = self.profile()
+        if profile is None:
+            raise UserError("Chưa khai báo đơn vị. Hãy chọn đơn vị trước.")
+        profile.update({k: v for k, v in changes.items() if k in ("villages", "signer_name", "signer_title")})
+        self.store.set_profile(profile, who=self.who)
+        return profile
+
+    # --- reports -------------------------------------------------------------------
+    def _record(self, report_id: int) -> ReportRecord:
+        record = self.store.get_report(report_id)
+        if record is None or record.deleted_at is not None:
+            raise UserError(f"Không có báo cáo số {report_id}.")
+        return record
+
+    def new_report(self, template_id: str, period_spec: str, version: str | None = None) -> int:
+        template = self.template(template_id, version)
+        try:
+            period = parse_period(period_spec)
+        except PeriodError as exc:
+            raise UserError(str(exc)) from None
+        if period.kind not in template.period_kinds:
+            allowed = ", ".join(PERIOD_KIND_LABELS[k].lower() for k in template.period_kinds)
+            raise UserError(f"Mẫu «{template.title}» không dùng kỳ «{period.label}». Các loại kỳ được dùng: {allowed}.")
+        profile = self.profile()
+        if profile is None:
+            raise UserError("Chưa khai báo đơn vị. Dùng «baocaoxa unit set --code MÃ» trước.")
+        document = {
+            "number": "", "date": None, "place": profile.get("short_name"),
+            "signer": profile.get("signer_name", ""),
+            "signing_authority": template.document.signing.authority,
+            "signer_title": profile.get("signer_title") or template.document.signing.title,
+            "recipients": list(template.document.recipients),
+        }
+        values = self._prefill(template, profile)
+        return self.store.create_report(
+            unit=profile, template_id=template.id, template_version=template.version, period=period.spec,
+            document=document, values=values, origin=self.origin, who=self.who)
+
+    @staticmethod
+    def _prefill(template: Template, profile: dict[str, Any]) -> dict[str, Any]:
+        """Per-village tables start with one row per village of the profile."""
+        values: dict[str, Any] = {}
+        villages = profile.get("villages") or []
+        for f in template.all_fields():
+            if f.kind == FieldKind.TABLE and f.prefill == "villages" and villages and f.columns:
+                first = next(c for c in f.columns if c.kind == FieldKind.TEXT)
+                values[f.id] = [{first.id: v} for v in villages]
+        return values
+
+    def reports(self) -> list[ReportSummary]:
+        out = []
+        for record in self.store.list_reports(with_values=True):
+            try:
+                template = self.templates.get(record.template_id, record.template_version)
+                validator = self.validator(template)
+                result = validator.validate(record.values, {"villages": record.unit.get("villages")})
+                title, completeness, errors = template.short_title or template.title, \
+                    validator.completeness(record.values), len(result.errors)
+            except TemplateNotFound:
+                title, completeness, errors = f"{record.template_id} (chưa có mẫu)", 0.0, 0
+            out.append(ReportSummary(
+                id=record.id, template_id=record.template_id, template_title=title, period=record.period,
+                period_label=parse_period(record.period).label, status=record.status,
+                status_label=STATUS_LABELS.get(record.status, record.status), completeness=completeness,
+                errors=errors, updated_at=_local(record.updated_at), unit_name=record.unit.get("name", "")))
+        return out
+
+    def report(self, report_id: int) -> tuple[ReportRecord, Template]:
+        record = self._record(report_id)
+        return record, self.template(record.template_id, record.template_version)
+
+    def document(self, report_id: int) -> ReportDocument:
+        record = self._record(report_id)
+        return ReportDocument(
+            template_id=record.template_id, template_version=record.template_version, period=record.period,
+            unit=record.unit, document=record.document, values=record.values,
+            extra={"uid": record.uid, "revision": record.revision, "origin": record.origin,
+                   "status": record.status})
+
+    def validate(self, report_id: int) -> ValidationResult:
+        record, template = self.report(report_id)
+        return self.validator(template).validate(record.values, self._context(record))
+
+    @staticmethod
+    def _context(record: ReportRecord) -> dict[str, Any]:
+        return {"villages": record.unit.get("villages")}
+
+    def _editable(self, record: ReportRecord) -> None:
+        if record.status == "final":
+            raise ReportLocked("Báo cáo đã hoàn tất nên không sửa được. Hãy mở lại báo cáo (ghi rõ lý do) để sửa.")
+
+    def set_values(self, report_id: int, raw: dict[str, Any]) -> ValidationResult:
+        """Merge values from a JSON object: all accepted, or nothing written."""
+        record, template = self.report(report_id)
+        self._editable(record)
+        values, problems = coerce_values(template, raw)
+        if problems:
+            raise UserError("Không lưu gì vì có giá trị không hợp lệ:", problems)
+        changes = {k: values.get(k) for k in raw if k in values}
+        self.store.set_values(report_id, changes, who=self.who)
+        return self.validate(report_id)
+
+    def set_value(self, report_id: int, field_id: str, value: Any, *, column: str | None = None) -> None:
+        """One autosaved edit from the UI (value already in stored form or vi-VN text)."""
+        record, template = self.report(report_id)
+        self._editable(record)
+        try:
+            f = template.field(field_id)
+        except KeyError:
+            raise UserError(f"Mẫu không có trường «{field_id}».") from None
+        try:
+            stored = coerce(f, value)
+        except ValueProblem as exc:
+            raise UserError(str(exc)) from None
+        self.store.set_values(report_id, {field_id: stored}, who=self.who)
+
+    def set_document(self, report_id: int, **changes: Any) -> None:
+        record = self._record(report_id)
+        self._editable(record)
+        document = dict(record.document)
+        document.update({k: (nfc(v) if isinstance(v, str) else v) for k, v in changes.items()})
+        self.store.update_report(report_id, who=self.who, action="document", document=document)
+
+    def remember_section(self, report_id: int, section_id: str) -> None:
+        self.store.update_report(report_id, last_section=section_id)
+
+    def import_document(self, data: Any) -> tuple[int, bool]:
+        """Create or update a report from a report JSON document; returns (id, created)."""
+        try:
+            doc, template = parse_document(data, self.templates)
+        except ReportDocumentError as exc:
+            raise UserError("Tệp báo cáo không hợp lệ, không nhập gì:", exc.problems) from None
+        unit = doc.unit or self.profile() or {}
+        if not unit.get("code"):
+            raise UserError("Tệp báo cáo không ghi đơn vị («unit.code») và máy này chưa khai báo đơn vị.")
+        uid = doc.extra.get("uid")
+        existing = self.store.find_report(uid=uid) if uid else None
+        if existing is None:
+            existing = self.store.find_report(unit_code=unit["code"], template_id=template.id, period=doc.period)
+        if existing is not None:
+            self._editable(existing)
+            self.store.set_values(existing.id, doc.values, who=self.who, action="import", replace_all=True)
+            self.store.update_report(existing.id, who=self.who, action="import", unit=unit,
+                                     document=doc.document or existing.document)
+            return existing.id, False
+        report_id = self.store.create_report(
+            unit=unit, template_id=template.id, template_version=template.version, period=doc.period,
+            document=doc.document, values=doc.values, origin=self.origin, uid=uid, who=self.who,
+            action="import")
+        return report_id, True
+
+    def finalise(self, report_id: int) -> ValidationResult:
+        record = self._record(report_id)
+        result = self.validate(report_id)
+        if result.errors:
+            raise UserError(f"Chưa hoàn tất được: báo cáo còn {len(result.errors)} lỗi cần sửa.",
+                            [i.message for i in result.errors[:20]])
+        if record.status != "final":
+            self.store.update_report(report_id, who=self.who, action="finalise", status="final")
+        return result
+
+    def reopen(self, report_id: int, reason: str) -> None:
+        record = self._record(report_id)
+        if not reason or not reason.strip():
+            raise UserError("Cần ghi lý do mở lại báo cáo đã hoàn tất.")
+        if record.status == "final":
+            self.store.update_report(report_id, who=self.who, action="reopen", note=nfc(reason.strip()),
+                                     status="draft")
+
+    def delete_report(self, report_id: int) -> None:
+        self._record(report_id)
+        self.store.delete_report(report_id, who=self.who)
+
+    def restore_report(self, report_id: int) -> None:
+        self.store.restore_report(report_id, who=self.who)
+
+    def deleted_reports(self) -> list[ReportRecord]:
+        return [r for r in self.store.list_reports(include_deleted=True) if r.deleted_at is not None]
