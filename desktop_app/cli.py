@@ -251,7 +251,10 @@ def main(argv: list[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(encoding="utf-8", errors="replace")
-    args = _build_parser().parse_args(argv)
+    try:
+        args = _build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help, --version, usage errors: return argparse's code
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     try:
         if args.command is None:
             return _start_gui(args)
