@@ -67,6 +67,25 @@ class Period:
             return f"tháng {self.start.month} năm {y}"
         return f"từ ngày {format_date_short(self.start)} đến ngày {format_date_short(self.end)}"
 
+    def next(self) -> Period:
+        """The period of the same kind just after this one (``nhiệm vụ quý II``)."""
+        y = self.start.year
+        if self.kind is PeriodKind.YEAR:
+            return parse_period(f"{y + 1}")
+        if self.kind is PeriodKind.HALF:
+            return parse_period(f"{y}-H2" if self.start.month == 1 else f"{y + 1}-H1")
+        if self.kind is PeriodKind.NINE_MONTHS:
+            return parse_period(f"{y + 1}-9M")
+        if self.kind is PeriodKind.QUARTER:
+            q = (self.start.month - 1) // 3 + 1
+            return parse_period(f"{y + 1}-Q1" if q == 4 else f"{y}-Q{q + 1}")
+        if self.kind is PeriodKind.MONTH:
+            m = self.start.month
+            return parse_period(f"{y + 1}-01" if m == 12 else f"{y}-{m + 1:02d}")
+        length = self.end - self.start
+        start = self.end + dt.timedelta(days=1)
+        return parse_period(f"{start.isoformat()}..{(start + length).isoformat()}")
+
     def previous(self) -> Period:
         """The period of the same kind just before this one (for carry-forward)."""
         y = self.start.year

@@ -110,11 +110,22 @@ def unit_context(unit: dict[str, Any]) -> dict[str, Any]:
     kind = unit.get("kind") or ""
     short = unit.get("short_name") or name
     lower = f"{kind.lower()} {short}".strip() if kind else name
+    province = unit.get("province_name") or ""
+    district = unit.get("district_name") or ""
     return {
         "ten": name, "ten_ngan": short, "ten_thuong": lower, "ten_hoa": lower.upper(),
-        "loai": kind, "ma": unit.get("code"), "tinh": unit.get("province_name"),
-        "huyen": unit.get("district_name"),
+        "loai": kind, "loai_thuong": kind.lower(), "ma": unit.get("code"),
+        "tinh": province, "tinh_thuong": _lower_kind(province),
+        "huyen": district, "huyen_thuong": _lower_kind(district),
     }
+
+
+def _lower_kind(name: str) -> str:
+    """``Tỉnh Quảng Ngãi`` → ``tỉnh Quảng Ngãi`` (mid-sentence form)."""
+    from desktop_app.units import split_kind
+
+    kind, short = split_kind(name)
+    return f"{kind.lower()} {short}" if kind else name
 
 
 def number_line(number: str | None) -> str:
@@ -145,6 +156,7 @@ class DocumentBuilder:
         values.update({
             "don_vi": unit_context(unit),
             "ky_bao_cao": period.label,
+            "ky_sau": period.next().label,
             "nam": period.year,
             "tu_ngay": period.start.isoformat(),
             "den_ngay": period.end.isoformat(),

@@ -133,7 +133,7 @@ def _default(value: Any, fallback: str = "") -> Any:
 
 
 # Names every document text may use besides the template's own fields.
-BUILTIN_NAMES = {"don_vi", "ky_bao_cao", "nam", "so_thon_don_vi", "van_ban", "tu_ngay", "den_ngay", "dong"}
+BUILTIN_NAMES = {"don_vi", "ky_bao_cao", "ky_sau", "nam", "so_thon_don_vi", "van_ban", "tu_ngay", "den_ngay", "dong"}
 
 
 @lru_cache(maxsize=1)
