@@ -195,6 +195,8 @@ def format_computed(display: str | None, value: Any) -> str:
         return vnformat.format_percent(value)
     if display == "amount":
         return vnformat.format_amount(int(round(value)))
+    if display == "amount_words":
+        return vnformat.format_amount_words(int(round(value)))
     if display == "padded" and float(value).is_integer():
         return vnformat.format_padded(int(value))
     if isinstance(value, float) and value.is_integer():

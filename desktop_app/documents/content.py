@@ -128,6 +128,13 @@ def _lower_kind(name: str) -> str:
     return f"{kind.lower()} {short}" if kind else name
 
 
+def _cell_text(col, value: Any) -> str:
+    """A column's ``display`` wins (e.g. amounts as ``6,1 tỷ đồng``), else the kind's format."""
+    if col.kind == FieldKind.COMPUTED or (col.display and value is not None):
+        return format_computed(col.display.value if col.display else None, value)
+    return format_value(col, value)
+
+
 def number_line(number: str | None) -> str:
     """``Số: 255/BC-UBND``; left open for the clerk to fill in when not yet numbered."""
     if not number:
@@ -223,7 +230,7 @@ class DocumentBuilder:
             cells = [TableCell(str(index), True)]
             for col in columns:
                 value = row.get(col.id)
-                text = format_computed(col.display, value) if col.kind == FieldKind.COMPUTED else format_value(col, value)
+                text = _cell_text(col, value)
                 cells.append(TableCell(text, col.kind in numeric_kinds))
             rows.append(cells)
         totals = None
@@ -233,8 +240,7 @@ class DocumentBuilder:
             first = True
             for col in columns:
                 if col.total:
-                    totals.append(TableCell(format_computed(col.display, sums.get(col.id)) if col.kind == FieldKind.COMPUTED
-                                            else format_value(col, sums.get(col.id)), True))
+                    totals.append(TableCell(_cell_text(col, sums.get(col.id)), True))
                 else:
                     totals.append(TableCell("Tổng cộng" if first else "", False))
                 first = False

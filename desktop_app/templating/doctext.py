@@ -78,11 +78,18 @@ def f_yesno(value: Any, yes: str = "Có", no: str = "Không") -> str:
 
 
 def f_doc_type(number: Any) -> str:
-    """``66/KH-UBND`` → ``Kế hoạch``; unknown symbols give ``Văn bản``."""
-    if not isinstance(number, str):
+    """``66/KH-UBND`` → ``Kế hoạch``; ``392/UBND`` → ``Công văn``.
+
+    Under Nghị định 30/2020 every document type has an abbreviation in its number except
+    the official letter (công văn), whose number names only the issuing body.
+    """
+    if not isinstance(number, str) or "/" not in number:
         return ""
-    match = re.search(r"/(?:\d{4}/)?([A-Za-zĐđ]+)[-/]", number + "-")
-    return _DOC_TYPES.get(match.group(1), "Văn bản") if match else "Văn bản"
+    symbol = number.split("/", 1)[1]
+    parts = [p for p in re.split(r"[/\-]", symbol) if p and not p.isdigit()]
+    if parts and parts[0] in _DOC_TYPES and len(parts) > 1:
+        return _DOC_TYPES[parts[0]]
+    return "Công văn"
 
 
 def f_docref(value: Any) -> str:
