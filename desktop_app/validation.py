@@ -188,7 +188,7 @@ class Validator:
         names: dict[str, Any] = {fid: values.get(fid) for fid in self.fields if fid not in self.computed}
         names.update(computed or {})
         villages = (context or {}).get("villages")
-        names["so_thon_don_vi"] = len(villages) if villages is not None else None
+        names["so_thon_don_vi"] = len(villages) if villages else None  # no list: unknown, rules wait
         return names
 
     def _compute(self, names: dict[str, Any], order: list[str]) -> dict[str, Any]:

@@ -71,7 +71,7 @@ def test_broken_template_reports_every_mistake_with_line():
     template, problems = parse_template_text(broken, "hong.yaml")
     assert template is None
     by_line = {p.line: p.message for p in problems}
-    assert 2 in by_line and "mã hợp lệ" in by_line[2]            # bad id
+    assert 2 in by_line and "mã mẫu hợp lệ" in by_line[2]       # bad id
     assert 7 in by_line and "fortnight" in by_line[7]              # unknown period kind
     assert 14 in by_line and "integr" in by_line[14]               # unknown field kind
     assert 16 in by_line and "không có trong định dạng" in by_line[16]  # unknown key
@@ -176,3 +176,28 @@ def test_broken_template_in_data_folder_is_skipped_not_fatal(cli, data_dir):
     (data_dir / "templates" / "hong.yaml").write_text("format: 1\nid: x\n", encoding="utf-8")
     code, out, err = cli("templates", "list")
     assert code == 0 and "cao-diem-dvctt" in out and "Bỏ qua mẫu lỗi" in err
+
+
+def test_author_traps_are_caught():
+    reserved = MINIMAL.replace("{id: b, kind: integer", "{id: nam, kind: integer").replace("a >= b", "a >= nam") \
+        .replace("{{ b | so }}", "{{ a | so }}").replace('expr: "a + b"', 'expr: "a + nam"')
+    _, problems = parse_template_text(reserved, "mau.yaml")
+    assert any("dành sẵn" in p.message for p in problems)
+    no_text_column = MINIMAL.replace(
+        '{id: b, kind: integer, label: "Số B"}',
+        '{id: b, kind: integer, label: "Số B"}\n      - {id: bang, kind: table, label: "Bảng", prefill: villages, '
+        'columns: [{id: so, kind: integer, label: "Số"}]}')
+    _, problems = parse_template_text(no_text_column, "mau.yaml")
+    assert any("cột kiểu text" in p.message for p in problems)
+
+
+def test_duplicate_template_version_reported(tmp_path):
+    (tmp_path / "a.yaml").write_text(MINIMAL, encoding="utf-8")
+    (tmp_path / "b.yaml").write_text(MINIMAL, encoding="utf-8")
+    registry = TemplateRegistry([tmp_path])
+    assert len(registry.all()) == 1 and any("trùng mã" in p.message for p in registry.problems)
+
+
+def test_empty_values_never_print_none_and_filters_never_raise():
+    assert render_text("Số: {{ x }}/BC", {"x": None}) == "Số: /BC"
+    assert render_text("{{ t | so }} {{ t | phantram }} {{ t | so2 }}", {"t": "chữ"}) == "chữ chữ chữ"

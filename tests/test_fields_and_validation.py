@@ -34,7 +34,7 @@ ALL_KINDS = textwrap.dedent("""\
           - {id: ngan, kind: text, label: "Văn bản ngắn"}
           - {id: dai, kind: long_text, label: "Văn bản dài"}
           - {id: ngay, kind: date, label: "Ngày"}
-          - {id: van_ban, kind: docref, label: "Văn bản"}
+          - {id: vb, kind: docref, label: "Văn bản"}
           - id: thon
             kind: table
             label: "Loa theo thôn"
@@ -85,7 +85,7 @@ def validator(template):
     ("ngan", "  Tho\u0302\u0301n ", "Thốn"),  # NFD input is stored NFC and trimmed
     ("dai", "Dòng 1\r\nDòng 2", "Dòng 1\nDòng 2"),
     ("ngay", "7/6/2023", "2023-06-07"),
-    ("van_ban", {"number": "66/KH-UBND", "date": "31/8/2023", "issuer": "UBND xã"},
+    ("vb", {"number": "66/KH-UBND", "date": "31/8/2023", "issuer": "UBND xã"},
      {"number": "66/KH-UBND", "date": "2023-08-31", "issuer": "UBND xã", "summary": None}),
     ("thon", [{"ten": "Thôn 1", "cum_loa": "3", "loa": 6}], [{"ten": "Thôn 1", "cum_loa": 3, "loa": 6}]),
     ("so_nguyen", "", None),
@@ -97,7 +97,7 @@ def test_coerce_each_kind(template, field_id, raw, stored):
 @pytest.mark.parametrize("field_id,raw", [
     ("so_nguyen", "1,5"), ("so_nguyen", "mười"), ("so_nguyen", True), ("tien", 1.5),
     ("ty_le", [1, 2]), ("ty_le", {"num": 1, "den": 2, "x": 3}), ("co_khong", "có lẽ"),
-    ("ngay", "30/02/2024"), ("van_ban", "66/KH-UBND"), ("thon", {"ten": "x"}),
+    ("ngay", "30/02/2024"), ("vb", "66/KH-UBND"), ("thon", {"ten": "x"}),
     ("thon", [{"khong_co": 1}]), ("dai", 5), ("ty_le_dung_han", 5),
 ])
 def test_coerce_rejects_wrong_shapes_in_vietnamese(template, field_id, raw):
@@ -119,12 +119,12 @@ def _issues(result, field_id):
 
 def test_type_range_and_required(validator):
     r = validator.validate({"so_nguyen": 5000, "phan_tram": 120, "ty_le": {"num": 5, "den": 3},
-                            "lua_chon": "Tốt", "van_ban": {"number": "66", "date": None, "issuer": None, "summary": None}})
+                            "lua_chon": "Tốt", "vb": {"number": "66", "date": None, "issuer": None, "summary": None}})
     assert (ERROR, "range") in _issues(r, "so_nguyen")
     assert (ERROR, "range") in _issues(r, "phan_tram")
     assert any("tử số" in i.message for i in r.for_field("ty_le"))
     assert (ERROR, "type") in _issues(r, "lua_chon")
-    assert (ERROR, "format") in _issues(r, "van_ban")
+    assert (ERROR, "format") in _issues(r, "vb")
     r = validator.validate({})
     assert (ERROR, "required") in _issues(r, "so_nguyen")
 

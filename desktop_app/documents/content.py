@@ -207,9 +207,11 @@ class DocumentBuilder:
                 if self._skip(block, None, ctx):
                     continue
                 needed = _needed_names(block.text)
-                for index, row in enumerate(ctx.get(block.each) or [], start=1):
+                index = 0
+                for row in ctx.get(block.each) or []:
                     if is_empty(row) or any(is_empty(row.get(n)) for n in needed if n in row):
                         continue
+                    index += 1  # stt numbers the rows actually written
                     text = render_text(block.text, {**ctx, **row, "stt": index})
                     if text:
                         out.append(Paragraph((block.prefix or "") + text))
@@ -236,14 +238,13 @@ class DocumentBuilder:
         totals = None
         if any(c.total for c in columns):
             sums = self.validator.column_totals(block.table, rows_raw)
-            totals = [TableCell("", False)]
-            first = True
-            for col in columns:
+            labelled = not columns[0].total  # "Tổng cộng" under the first column, else "Cộng" under TT
+            totals = [TableCell("" if labelled else "Cộng", False)]
+            for i, col in enumerate(columns):
                 if col.total:
                     totals.append(TableCell(_cell_text(col, sums.get(col.id)), True))
                 else:
-                    totals.append(TableCell("Tổng cộng" if first else "", False))
-                first = False
+                    totals.append(TableCell("Tổng cộng" if labelled and i == 0 else "", False))
         widths = [6.0] + [c.width or 0 for c in columns]
         return Table(f.label, ["TT"] + [c.label for c in columns], rows, totals,
                      widths if any(c.width for c in columns) else None)

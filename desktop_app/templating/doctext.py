@@ -35,18 +35,26 @@ def _as_date(value: Any) -> dt.date | None:
     return None
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def f_number(value: Any, decimals: int | None = None) -> str:
-    return vnformat.format_number(value, decimals) if value not in (None, "") else ""
+    """Numbers in vi-VN; anything else is written as it is (a filter never breaks export)."""
+    if _is_number(value):
+        return vnformat.format_number(value, decimals)
+    return "" if value is None else str(value)
 
 
 def f_padded(value: Any, width: int = 2) -> str:
-    return vnformat.format_padded(value, width) if isinstance(value, int) else f_number(value)
+    return vnformat.format_padded(value, width) if isinstance(value, int) and not isinstance(value, bool) \
+        else f_number(value)
 
 
 def f_percent(value: Any, decimals: int = 2) -> str:
     if isinstance(value, dict):
         value = fn_pct(value)
-    return vnformat.format_percent(value, decimals) if value is not None else ""
+    return vnformat.format_percent(value, decimals) if _is_number(value) else f_number(value)
 
 
 def f_fraction(value: Any, width: int = 0) -> str:
@@ -118,6 +126,8 @@ FILTERS = {
     "coko": f_yesno,
     "loai_vb": f_doc_type,
     "vanban": f_docref,
+    "hoa": lambda v: "" if v is None else str(v).upper(),
+    "thuong": lambda v: "" if v is None else str(v).lower(),
 }
 
 FILTER_HELP = {
@@ -133,6 +143,8 @@ FILTER_HELP = {
     "loai_vb": "66/KH-UBND → Kế hoạch",
     "vanban": "văn bản tham chiếu → «Kế hoạch số … ngày … của … …»",
     "default": "giá trị thay thế khi trống: {{ x | default('không') }}",
+    "hoa": "chữ in hoa: Đạt → ĐẠT",
+    "thuong": "chữ thường: Thị xã → thị xã",
 }
 
 def _default(value: Any, fallback: str = "") -> Any:
@@ -140,7 +152,7 @@ def _default(value: Any, fallback: str = "") -> Any:
 
 
 # Names every document text may use besides the template's own fields.
-BUILTIN_NAMES = {"don_vi", "ky_bao_cao", "ky_sau", "nam", "so_thon_don_vi", "van_ban", "tu_ngay", "den_ngay", "dong"}
+BUILTIN_NAMES = {"don_vi", "ky_bao_cao", "ky_sau", "nam", "so_thon_don_vi", "van_ban", "tu_ngay", "den_ngay"}
 
 
 @lru_cache(maxsize=1)
@@ -148,6 +160,7 @@ def environment() -> ImmutableSandboxedEnvironment:
     env = ImmutableSandboxedEnvironment(
         autoescape=False, undefined=StrictUndefined, keep_trailing_newline=False,
         trim_blocks=True, lstrip_blocks=True,
+        finalize=lambda value: "" if value is None else value,  # an empty value prints nothing
     )
     env.filters = {**FILTERS, "default": _default}  # only our filters: nothing else to reach
     env.globals = {}

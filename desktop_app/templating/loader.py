@@ -15,6 +15,8 @@ import yaml
 from pydantic import ValidationError
 
 from desktop_app.templating.doctext import BUILTIN_NAMES, DocTextError, referenced_names
+
+RESERVED_NAMES = BUILTIN_NAMES | {"stt"}
 from desktop_app.templating.expressions import ExpressionError, check_expression
 from desktop_app.templating.model import COLUMN_KINDS, NUMERIC_KINDS, Block, FieldKind, Template
 from desktop_app.text import nfc_deep
@@ -131,6 +133,9 @@ def _pydantic_message(err: dict) -> str:
             return f"«{err.get('input')}» không phải số phiên bản (ví dụ 2023.1)"
         if field == "province":
             return f"«{err.get('input')}» không phải mã tỉnh hai chữ số (ví dụ 51)"
+        if tuple(err.get("loc", ())) == ("id",):
+            return (f"«{err.get('input')}» không phải mã mẫu hợp lệ: chữ thường không dấu, chữ số, dấu gạch "
+                    "ngang hoặc gạch dưới, bắt đầu bằng chữ (ví dụ cao-diem-dvctt)")
         return (f"«{err.get('input')}» không phải mã hợp lệ: chỉ dùng chữ thường không dấu, chữ số và "
                 "dấu gạch dưới, bắt đầu bằng chữ (ví dụ so_tram_bts)")
     if kind in ("literal_error", "enum"):
@@ -168,6 +173,8 @@ class _Checker:
                 if f.id in field_ids:
                     self.add(loc + ("id",), f"mã trường «{f.id}» bị trùng (đã dùng ở phần khác)")
                 field_ids[f.id] = loc
+                if f.id in RESERVED_NAMES:
+                    self.add(loc + ("id",), f"«{f.id}» là tên dành sẵn cho văn bản xuất ra; hãy đặt mã khác")
                 self._check_field(f, loc)
         known = set(field_ids) | {"so_thon_don_vi"}
         self._check_expressions(known, field_ids)
@@ -210,6 +217,8 @@ class _Checker:
                                 check_expression(col.expr, seen | {c.id for c in f.columns})
                             except ExpressionError as exc:
                                 self.add(cloc + ("expr",), str(exc))
+            if f.prefill == "villages" and not any(c.kind == FieldKind.TEXT for c in f.columns or []):
+                self.add(loc + ("prefill",), "bảng điền sẵn tên thôn phải có một cột kiểu text để ghi tên thôn")
         elif f.columns or f.prefill or f.min_rows is not None or f.max_rows is not None:
             self.add(loc, "chỉ bảng (table) mới có «columns», «prefill», «min_rows», «max_rows»")
         if f.min is not None and f.max is not None and f.min > f.max:

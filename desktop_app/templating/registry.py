@@ -36,8 +36,14 @@ class TemplateRegistry:
                 if path.suffix.lower() in TEMPLATE_SUFFIXES and path.is_file():
                     template, problems = load_template(path)
                     self.problems += problems
-                    if template is not None:
-                        self._templates.setdefault(template.key, template)
+                    if template is None:
+                        continue
+                    if template.key in self._templates:
+                        self.problems.append(Problem(path.name, None, "", (
+                            f"trùng mã «{template.id}» và phiên bản {template.version} với một mẫu đã có; "
+                            "tệp này bị bỏ qua (hãy tăng số phiên bản)")))
+                        continue
+                    self._templates[template.key] = template
 
     def all(self) -> list[Template]:
         return sorted(self._templates.values(), key=lambda t: (t.id, _version_key(t.version)))
