@@ -221,6 +221,12 @@ class Workspace:
             raise UserError(str(exc)) from None
         self.store.set_values(report_id, {field_id: stored}, who=self.who)
 
+    def store_value(self, report_id: int, field_id: str, stored: Any) -> None:
+        """Commit one already-checked value (the editing session's autosave)."""
+        record = self._record(report_id)
+        self._editable(record)
+        self.store.set_values(report_id, {field_id: stored}, who=self.who)
+
     def set_document(self, report_id: int, **changes: Any) -> None:
         record = self._record(report_id)
         self._editable(record)
@@ -255,6 +261,29 @@ class Workspace:
             document=doc.document, values=doc.values, origin=self.origin, uid=uid, who=self.who,
             action="import")
         return report_id, True
+
+    def duplicate_report(self, report_id: int, period_spec: str, *, carry_forward_only: bool = False) -> int:
+        """A new draft for another period, starting from this report's values.
+
+        With ``carry_forward_only`` only the fields the template marks ``carry_forward``
+        (inventories: villages, loudspeakers, postal points…) are copied.
+        """
+        record, template = self.report(report_id)
+        try:
+            period = parse_period(period_spec)
+        except PeriodError as exc:
+            raise UserError(str(exc)) from None
+        if period.kind not in template.period_kinds:
+            raise UserError(f"Mẫu này không dùng kỳ «{period.label}».")
+        if period.spec == record.period:
+            raise UserError("Hãy chọn một kỳ báo cáo khác với kỳ của báo cáo gốc.")
+        keep = {f.id for f in template.all_fields() if f.carry_forward} if carry_forward_only else set(record.values)
+        values = {k: v for k, v in record.values.items() if k in keep}
+        document = dict(record.document, number="", date=None)
+        return self.store.create_report(
+            unit=self.profile() or record.unit, template_id=template.id, template_version=template.version,
+            period=period.spec, document=document, values=values, origin=self.origin, who=self.who,
+            action="duplicate", note=f"từ báo cáo số {report_id} ({record.period})")
 
     def finalise(self, report_id: int) -> ValidationResult:
         record = self._record(report_id)
