@@ -1,52 +1,107 @@
-"""Desktop entry point (started by ``baocaoxa`` with no subcommand)."""
+"""Desktop entry point (``baocaoxa`` with no subcommand) and ``baocaoxa --selftest``."""
 
 from __future__ import annotations
 
+import json
 import sys
+import tempfile
 import time
 
-from PySide6.QtWidgets import QApplication, QLabel, QListWidget, QMainWindow, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QLineEdit, QPlainTextEdit, QTableWidget
 
 from desktop_app.errors import UserError
+from desktop_app.paths import resource
 from desktop_app.services import Workspace
+from desktop_app.values import is_empty
+from ui import style
+from ui.common import show_error
+from ui.main_window import MainWindow
+from ui.setup_wizard import SetupWizard
+
+SELFTEST_EXAMPLE = "ntm-tieu-chi-8.json"
 
 
-class MainWindow(QMainWindow):
-    def __init__(self, workspace: Workspace):
-        super().__init__()
-        self.workspace = workspace
-        self.setWindowTitle("BaoCaoXa — Báo cáo CNTT và chuyển đổi số")
-        self.resize(1000, 640)
-        central = QWidget()
-        layout = QVBoxLayout(central)
-        profile = workspace.profile()
-        unit = profile["name"] if profile else "Chưa khai báo đơn vị"
-        layout.addWidget(QLabel(f"<h2>{unit}</h2>"))
-        self.reports = QListWidget()
-        for s in workspace.reports():
-            self.reports.addItem(f"{s.template_title} — {s.period_label} — {s.status_label} — "
-                                 f"{round(s.completeness * 100)}%")
-        layout.addWidget(self.reports)
-        self.setCentralWidget(central)
+def _application() -> QApplication:
+    app = QApplication.instance() or QApplication(sys.argv)
+    app.setApplicationName("BaoCaoXa")
+    app.setApplicationDisplayName("BaoCaoXa")
+    style.apply(app)
+    return app
+
+
+def shown_text(widget) -> str:
+    """Everything a field widget currently displays (used by the self-test and UI tests)."""
+    parts = []
+    for child in widget.findChildren(QLineEdit):
+        parts.append(child.text())
+    for child in widget.findChildren(QPlainTextEdit):
+        parts.append(child.toPlainText())
+    for child in widget.findChildren(QComboBox):
+        if child.currentData() is not None:
+            parts.append(child.currentText())
+    for child in widget.findChildren(QTableWidget):
+        parts += [child.item(r, c).text() for r in range(child.rowCount()) for c in range(child.columnCount())
+                  if child.item(r, c)]
+    for child in widget.findChildren(QLabel):
+        if child.objectName().startswith("value_"):
+            parts.append(child.text().replace("—", ""))
+    return " ".join(p for p in parts if p)
+
+
+def run_selftest(started: float) -> int:
+    """Load an example into a temporary data folder, open it, walk every page, check values show."""
+    app = _application()
+    problems: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="baocaoxa-selftest-") as folder:
+        workspace = Workspace(folder, who="selftest")
+        example = json.loads(resource("examples", SELFTEST_EXAMPLE).read_text(encoding="utf-8"))
+        unit = example["unit"]
+        workspace.set_unit(unit["code"], scheme=unit.get("scheme", "2025"), villages=unit.get("villages"),
+                           signer_name=unit.get("signer_name"), signer_title=unit.get("signer_title"))
+        report_id, _ = workspace.import_document(example)
+        window = MainWindow(workspace)
+        window.show()
+        app.processEvents()
+        first_window = time.perf_counter() - started
+        window.open_report(report_id)
+        editor = window.editor
+        for index in range(editor.page_count):
+            editor.show_page(index)
+            app.processEvents()
+            page = editor.pages.get(index)
+            if page is None:
+                continue
+            for field_id, widget in page.widgets.items():
+                if not is_empty(editor.session.value(field_id)) and not shown_text(widget).strip():
+                    problems.append(f"trang {index}: trường «{field_id}» có giá trị nhưng không hiển thị")
+        if editor.current_page() is not editor.review:
+            problems.append("không đến được trang kiểm tra và hoàn tất")
+        walked = editor.page_count
+        window.close()
+        app.processEvents()
+        workspace.close()
+    total = time.perf_counter() - started
+    print(f"Cửa sổ đầu tiên sau {first_window:.2f} giây; đã xem {walked} trang; tổng {total:.2f} giây.")
+    for problem in problems:
+        print(f"LỖI: {problem}", file=sys.stderr)
+    print("Tự kiểm tra: ĐẠT" if not problems else "Tự kiểm tra: KHÔNG ĐẠT")
+    return 0 if not problems else 1
 
 
 def main(data_dir: str | None = None, selftest: bool = False) -> int:
     started = time.perf_counter()
-    app = QApplication.instance() or QApplication(sys.argv)
-    app.setApplicationName("BaoCaoXa")
+    if selftest:
+        return run_selftest(started)
+    app = _application()
     try:
         workspace = Workspace(data_dir)
     except UserError as exc:
-        QMessageBox.critical(None, "BaoCaoXa", str(exc))
+        show_error(None, exc, "Không mở được dữ liệu")
         return 2
+    if workspace.profile() is None:
+        SetupWizard(workspace).exec()  # first run: who writes the reports here
     window = MainWindow(workspace)
     window.show()
-    if selftest:
-        app.processEvents()
-        print(f"Cửa sổ đầu tiên sau {time.perf_counter() - started:.2f} giây.")
-        window.close()
-        workspace.close()
-        return 0
     code = app.exec()
     workspace.close()
     return code

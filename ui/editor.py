@@ -1,0 +1,461 @@
+"""The report editor: a wizard-style stepper over the template's sections.
+
+Side list (with a mark per section) → one page per section → review page. It displays an
+:class:`~desktop_app.editing.EditSession` and forwards edits to it; nothing here decides
+what is valid or how it is stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from PySide6.QtCore import QRect, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QFormLayout, QFrame, QHBoxLayout, QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton,
+    QScrollArea, QSplitter, QStackedWidget, QVBoxLayout, QWidget,
+)
+
+from desktop_app.editing import MARK_DONE, MARK_EMPTY, MARK_ERROR, MARK_PARTIAL, MARK_WARNING, EditSession
+from desktop_app.errors import UserError
+from desktop_app.templating.model import FieldKind, Section
+from desktop_app.validation import ERROR, Issue
+from desktop_app.vnformat import FormatError, format_date, parse_date
+from ui.common import ask_text, label, show_error
+from ui.fields import FieldWidget, make_field_widget
+from ui.style import DONE_COLOUR, ERROR_COLOUR, MUTED_COLOUR, WARNING_COLOUR
+from ui.table_editor import TableField
+
+_MARKS = {
+    MARK_DONE: ("✓", DONE_COLOUR), MARK_PARTIAL: ("◐", MUTED_COLOUR), MARK_EMPTY: ("○", MUTED_COLOUR),
+    MARK_WARNING: ("!", WARNING_COLOUR), MARK_ERROR: ("✗", ERROR_COLOUR),
+}
+
+
+class SectionList(QListWidget):
+    """The side list; items wrap to the list's width (QListView alone elides some)."""
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        self.fit_items()
+
+    def fit_items(self) -> None:
+        width = max(self.viewport().width() - 12, 80)
+        metrics = self.fontMetrics()
+        for row in range(self.count()):
+            item = self.item(row)
+            rect = metrics.boundingRect(QRect(0, 0, width, 2000), Qt.TextFlag.TextWordWrap, item.text())
+            item.setSizeHint(QSize(width, rect.height() + 14))
+
+
+class SectionPage(QScrollArea):
+    """One wizard page: the section's title, help and a widget per field (built on first visit)."""
+
+    def __init__(self, section: Section, editor: ReportEditor):
+        super().__init__()
+        self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        inner = QWidget()
+        layout = QVBoxLayout(inner)
+        layout.setContentsMargins(16, 8, 16, 16)
+        layout.addWidget(label(section.title, "title"))
+        if section.help:
+            layout.addWidget(label(section.help, "help"))
+        self.widgets: dict[str, FieldWidget] = {}
+        for field in section.fields:
+            widget = make_field_widget(field, editor.commit, lambda f: TableField(f, editor))
+            self.widgets[field.id] = widget
+            layout.addWidget(widget)
+        layout.addStretch(1)
+        self.setWidget(inner)
+
+
+class DocumentPage(QScrollArea):
+    """Số văn bản, ngày, nơi ký, người ký, nơi nhận: what the header and signature need."""
+
+    FIELDS = (("number", "Số văn bản (chỉ phần số, ví dụ 255)"), ("date", "Ngày ký (ngày/tháng/năm)"),
+              ("place", "Địa danh ghi ở dòng ngày tháng"), ("signing_authority", "Thẩm quyền ký (TM., KT.)"),
+              ("signer_title", "Chức vụ người ký"), ("signer", "Họ tên người ký"))
+
+    def __init__(self, editor: ReportEditor):
+        super().__init__()
+        self.editor = editor
+        self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        inner = QWidget()
+        layout = QVBoxLayout(inner)
+        layout.setContentsMargins(16, 8, 16, 16)
+        layout.addWidget(label("Thông tin văn bản", "title"))
+        layout.addWidget(label("Các thông tin ở phần đầu và phần ký của báo cáo. Có thể để trống số và ngày "
+                               "để văn thư ghi tay khi phát hành.", "help"))
+        form = QFormLayout()
+        self.edits: dict[str, QLineEdit] = {}
+        for key, caption in self.FIELDS:
+            edit = QLineEdit()
+            edit.setObjectName(f"doc_{key}")
+            edit.editingFinished.connect(lambda k=key: self._save(k))
+            edit.returnPressed.connect(edit.focusNextChild)
+            self.edits[key] = edit
+            form.addRow(caption + ":", edit)
+        self.recipients = QPlainTextEdit()
+        self.recipients.setObjectName("doc_recipients")
+        self.recipients.setTabChangesFocus(True)
+        self.recipients.setMinimumHeight(150)
+        self.recipients.installEventFilter(self)
+        form.addRow("Nơi nhận (mỗi dòng một nơi):", self.recipients)
+        layout.addLayout(form)
+        self.message = label("", "error")
+        self.message.hide()
+        layout.addWidget(self.message)
+        layout.addStretch(1)
+        self.setWidget(inner)
+        self.load()
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt API
+        if obj is self.recipients and event.type() == event.Type.FocusOut:
+            self._save("recipients")
+        return False
+
+    def load(self) -> None:
+        doc = self.editor.session.document
+        for key, edit in self.edits.items():
+            value = doc.get(key) or ""
+            if key == "date" and value:
+                value = format_date(dt.date.fromisoformat(value))
+            edit.setText(value)
+        self.recipients.setPlainText("\n".join(doc.get("recipients") or []))
+
+    def _save(self, key: str) -> None:
+        if self.editor.session.read_only:
+            return
+        if key == "recipients":
+            value: Any = [line.strip(" -;") for line in self.recipients.toPlainText().splitlines() if line.strip(" -;")]
+        else:
+            value = self.edits[key].text().strip()
+            if key == "date" and value:
+                try:
+                    value = parse_date(value).isoformat()
+                except FormatError as exc:
+                    self.message.setText(f"✗ {exc}")
+                    self.message.show()
+                    return
+            value = value or (None if key == "date" else "")
+        self.message.hide()
+        if self.editor.session.document.get(key) != value:
+            self.editor.session.set_document(**{key: value})
+            self.editor.saved()
+
+    def set_read_only(self, read_only: bool) -> None:
+        for edit in self.edits.values():
+            edit.setReadOnly(read_only)
+        self.recipients.setReadOnly(read_only)
+
+
+class ReviewPage(QWidget):
+    """All errors and warnings in one list; each jumps to its field. Finalise from here."""
+
+    def __init__(self, editor: ReportEditor):
+        super().__init__()
+        self.editor = editor
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 8, 16, 16)
+        layout.addWidget(label("Kiểm tra và hoàn tất", "title"))
+        self.summary = label("")
+        self.summary.setObjectName("review_summary")
+        layout.addWidget(self.summary)
+        self.list = QListWidget()
+        self.list.setObjectName("review_list")
+        self.list.itemActivated.connect(self._jump)
+        self.list.itemDoubleClicked.connect(self._jump)
+        layout.addWidget(self.list, 1)
+        row = QHBoxLayout()
+        self.finalise = QPushButton("Hoàn tất báo cáo")
+        self.finalise.setObjectName("finalise")
+        self.finalise.clicked.connect(editor.finalise)
+        self.reopen = QPushButton("Mở lại để sửa…")
+        self.reopen.setObjectName("reopen")
+        self.reopen.clicked.connect(editor.reopen)
+        row.addWidget(self.finalise)
+        row.addWidget(self.reopen)
+        row.addStretch(1)
+        layout.addLayout(row)
+
+    def refresh(self) -> None:
+        session = self.editor.session
+        issues = session.review()
+        self.list.clear()
+        titles = {s.id: s.title for s in session.sections}
+        for issue in issues:
+            mark = "✗" if issue.severity == ERROR else "!"
+            item = QListWidgetItem(f"{mark}  [{titles.get(issue.section_id, '')}]  {issue.message}")
+            item.setForeground(QColor(ERROR_COLOUR if issue.severity == ERROR else WARNING_COLOUR))
+            item.setData(Qt.ItemDataRole.UserRole, issue)
+            self.list.addItem(item)
+        if not issues:
+            self.list.addItem(QListWidgetItem("✓  Không có lỗi hay cảnh báo nào."))
+        errors = sum(1 for i in issues if i.severity == ERROR)
+        warnings = len(issues) - errors
+        if session.read_only:
+            text = "Báo cáo đã hoàn tất và đang ở chế độ chỉ xem."
+        elif errors:
+            text = f"Còn {errors} lỗi phải sửa và {warnings} cảnh báo nên xem lại. Bấm đúp vào một dòng để đến ô cần sửa."
+        elif warnings:
+            text = f"Không còn lỗi. Có {warnings} cảnh báo nên xem lại trước khi hoàn tất."
+        else:
+            text = "Không còn lỗi hay cảnh báo. Có thể hoàn tất báo cáo."
+        self.summary.setText(f"Đã nhập {round(session.completeness() * 100)}% số liệu bắt buộc. {text}")
+        self.finalise.setEnabled(session.can_finalise and not session.read_only)
+        self.reopen.setVisible(session.read_only)
+
+    def _jump(self, item: QListWidgetItem) -> None:
+        issue: Issue | None = item.data(Qt.ItemDataRole.UserRole)
+        if issue is not None:
+            self.editor.jump_to_field(issue.field_id)
+
+
+class ReportEditor(QWidget):
+    closed = Signal()
+    changed = Signal()
+
+    def __init__(self, session: EditSession, parent=None):
+        super().__init__(parent)
+        self.session = session
+        self.setObjectName("report_editor")
+        self.pages: dict[int, SectionPage] = {}
+
+        self.title = label(session.title, "title")
+        self.saved_label = label("Mọi thay đổi được lưu ngay khi nhập.", "help", wrap=False)
+        self.saved_label.setObjectName("saved_label")
+        self.banner = label("", "banner")
+        back_to_list = QPushButton("← Danh sách báo cáo")
+        back_to_list.setObjectName("back_to_list")
+        back_to_list.clicked.connect(self.close_editor)
+        top = QHBoxLayout()
+        top.addWidget(back_to_list)
+        top.addWidget(self.title, 1)
+        top.addWidget(self.saved_label)
+
+        self.sections = SectionList()
+        self.sections.setObjectName("sections")
+        self.sections.setMinimumWidth(220)
+        self.sections.setMaximumWidth(330)
+        self.sections.setWordWrap(True)
+        self.sections.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.sections.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.sections.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.stack = QStackedWidget()
+        self.document_page = DocumentPage(self)
+        self.stack.addWidget(self.document_page)
+        self._section_slots: list[QWidget] = []
+        for _ in session.sections:
+            slot = QWidget()  # replaced by the real page on first visit (fast opening)
+            self._section_slots.append(slot)
+            self.stack.addWidget(slot)
+        self.review = ReviewPage(self)
+        self.stack.addWidget(self.review)
+
+        self.back = QPushButton("◀ Quay lại")
+        self.back.setObjectName("back")
+        self.back.setToolTip("Phần trước (Ctrl+PgUp)")
+        self.next = QPushButton("Tiếp theo ▶")
+        self.next.setObjectName("next")
+        self.next.setToolTip("Phần sau (Ctrl+PgDown)")
+        self.back.clicked.connect(lambda: self.show_page(self.stack.currentIndex() - 1))
+        self.next.clicked.connect(lambda: self.show_page(self.stack.currentIndex() + 1))
+        for keys, step in (("Ctrl+PgDown", 1), ("Alt+Right", 1), ("Ctrl+PgUp", -1), ("Alt+Left", -1)):
+            QShortcut(QKeySequence(keys), self, activated=lambda s=step: self.show_page(self.stack.currentIndex() + s))
+        nav = QHBoxLayout()
+        nav.addWidget(self.back)
+        nav.addStretch(1)
+        nav.addWidget(self.next)
+
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.banner)
+        right_layout.addWidget(self.stack, 1)
+        right_layout.addLayout(nav)
+        splitter = QSplitter()
+        splitter.addWidget(self.sections)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(1, 1)
+        splitter.setChildrenCollapsible(False)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(splitter, 1)
+
+        self._fill_section_list()
+        self.sections.currentRowChanged.connect(self.show_page)
+        self._apply_read_only()
+        self.show_page(session.index + 1)
+
+    # --- pages ---------------------------------------------------------------------
+    @property
+    def page_count(self) -> int:
+        return self.stack.count()
+
+    def _fill_section_list(self) -> None:
+        self.sections.blockSignals(True)
+        self.sections.clear()
+        self.sections.addItem(QListWidgetItem("✎  Thông tin văn bản"))
+        for number, mark in enumerate(self.session.marks(), start=1):
+            symbol, colour = _MARKS[mark.mark]
+            item = QListWidgetItem(f"{symbol}  {number}. {mark.section.title}")
+            item.setForeground(QColor(colour))
+            item.setToolTip(f"Đã nhập {round(mark.completeness * 100)}%; {mark.errors} lỗi, {mark.warnings} cảnh báo")
+            self.sections.addItem(item)
+        self.sections.addItem(QListWidgetItem("☑  Kiểm tra và hoàn tất"))
+        self.sections.fit_items()
+        self.sections.setCurrentRow(self.stack.currentIndex())
+        self.sections.blockSignals(False)
+
+    def _page(self, index: int) -> QWidget:
+        if 1 <= index <= len(self.session.sections):
+            if index not in self.pages:
+                page = SectionPage(self.session.sections[index - 1], self)
+                slot = self._section_slots[index - 1]
+                self.stack.insertWidget(index, page)
+                self.stack.removeWidget(slot)
+                slot.deleteLater()
+                self.pages[index] = page
+                self._load_page(page)
+                self._set_page_read_only(page, self.session.read_only)
+            return self.pages[index]
+        return self.stack.widget(index)
+
+    def show_page(self, index: int) -> None:
+        index = max(0, min(index, self.page_count - 1))
+        self.flush()
+        page = self._page(index)
+        self.stack.setCurrentWidget(page)
+        if 1 <= index <= len(self.session.sections):
+            self.session.go(index - 1)
+        if page is self.review:
+            self.review.refresh()
+        self.sections.blockSignals(True)
+        self.sections.setCurrentRow(index)
+        self.sections.blockSignals(False)
+        self.back.setEnabled(index > 0)
+        self.next.setEnabled(index < self.page_count - 1)
+        self.next.setText("Kiểm tra và hoàn tất ▶" if index == self.page_count - 2 else "Tiếp theo ▶")
+
+    def current_page(self) -> QWidget:
+        return self.stack.currentWidget()
+
+    def _load_page(self, page: SectionPage) -> None:
+        for field_id, widget in page.widgets.items():
+            widget.load(self.session.value(field_id))
+            widget.show_issues(self.session.issues_for(field_id))
+
+    def jump_to_field(self, field_id: str) -> None:
+        index = self.session.section_index_of(field_id) + 1
+        self.show_page(index)
+        widget = self.pages[index].widgets[field_id]
+        self.pages[index].ensureWidgetVisible(widget)
+        widget.focus_editor()
+
+    # --- edits -----------------------------------------------------------------------
+    def commit(self, field_id: str, raw: Any) -> str | None:
+        try:
+            self.session.set_field(field_id, raw)
+        except UserError as exc:
+            return exc.message if not exc.details else f"{exc.message} {'; '.join(exc.details)}"
+        self.after_edit()
+        return None
+
+    def _table_op(self, action, *args) -> str | None:
+        try:
+            action(*args)
+        except UserError as exc:
+            if exc.details:
+                show_error(self, exc)
+            return exc.message
+        self.after_edit()
+        return None
+
+    def table_set_cell(self, field_id, row, column, text) -> str | None:
+        return self._table_op(self.session.set_cell, field_id, row, column, text)
+
+    def table_add_row(self, field_id) -> None:
+        self._table_op(self.session.add_row, field_id)
+
+    def table_remove_row(self, field_id, row) -> None:
+        self._table_op(self.session.remove_row, field_id, row)
+
+    def table_paste(self, field_id, top, left, text) -> None:
+        self._table_op(self.session.paste_block, field_id, top, left, text)
+
+    def table_rows(self, field_id):
+        return self.session.table_rows(field_id)
+
+    def table_totals(self, field_id):
+        return self.session.table_totals(field_id)
+
+    def after_edit(self) -> None:
+        """Refresh what an edit can change: computed values, issues, marks, the saved time."""
+        for page in self.pages.values():
+            for field_id, widget in page.widgets.items():
+                f = widget.field
+                if f.kind in (FieldKind.COMPUTED, FieldKind.TABLE):
+                    widget.load(self.session.value(field_id))
+                widget.show_issues(self.session.issues_for(field_id))
+        self._fill_section_list()
+        self.saved()
+        self.changed.emit()
+
+    def saved(self) -> None:
+        moment = self.session.saved_at or dt.datetime.now()
+        self.saved_label.setText(f"Đã lưu lúc {moment:%H:%M}")
+
+    def flush(self) -> None:
+        """Commit whatever is still being typed (page change, closing, crash-safe exit)."""
+        for page in self.pages.values():
+            for widget in page.widgets.values():
+                widget.flush()
+
+    # --- finalise / reopen -----------------------------------------------------------
+    def finalise(self) -> None:
+        self.flush()
+        try:
+            self.session.finalise()
+        except UserError as exc:
+            show_error(self, exc)
+            return
+        self._apply_read_only()
+        self.review.refresh()
+        self.changed.emit()
+
+    def reopen(self) -> None:
+        reason = ask_text(self, "Mở lại báo cáo", "Lý do mở lại báo cáo đã hoàn tất (sẽ được ghi vào nhật ký):")
+        if reason is None:
+            return
+        try:
+            self.session.reopen(reason)
+        except UserError as exc:
+            show_error(self, exc)
+            return
+        self._apply_read_only()
+        self.review.refresh()
+        self.changed.emit()
+
+    def _apply_read_only(self) -> None:
+        read_only = self.session.read_only
+        self.banner.setText("Báo cáo đã hoàn tất nên chỉ xem được. Muốn sửa, vào «Kiểm tra và hoàn tất» "
+                            "và bấm «Mở lại để sửa…».")
+        self.banner.setVisible(read_only)
+        self.document_page.set_read_only(read_only)
+        for page in self.pages.values():
+            self._set_page_read_only(page, read_only)
+
+    @staticmethod
+    def _set_page_read_only(page: SectionPage, read_only: bool) -> None:
+        for widget in page.widgets.values():
+            widget.set_read_only(read_only)
+
+    def close_editor(self) -> None:
+        self.flush()
+        self.closed.emit()

@@ -1,0 +1,230 @@
+"""The main window: the list of reports, and the editor when one is open."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QMainWindow, QPushButton, QStackedWidget,
+    QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+)
+
+from desktop_app import __version__
+from desktop_app.editing import EditSession
+from desktop_app.errors import UserError
+from desktop_app.services import Workspace
+from ui.common import confirm, info, label, show_error
+from ui.dialogs import DeletedReportsDialog, DuplicateDialog, NewReportDialog
+from ui.editor import ReportEditor
+from ui.setup_wizard import SetupWizard
+from ui.worker import run_in_background
+
+COLUMNS = ["Số", "Loại báo cáo", "Kỳ báo cáo", "Trạng thái", "Đã nhập", "Sửa lần cuối"]
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, workspace: Workspace):
+        super().__init__()
+        self.workspace = workspace
+        self.editor: ReportEditor | None = None
+        self.resize(1280, 720)
+        self.stack = QStackedWidget()
+        self.list_page = self._build_list_page()
+        self.stack.addWidget(self.list_page)
+        self.setCentralWidget(self.stack)
+        self._build_menus()
+        self.statusBar().showMessage("Sẵn sàng. Không cần mạng; mọi thay đổi được lưu ngay.")
+        self.refresh()
+
+    # --- building ------------------------------------------------------------------
+    def _build_list_page(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        self.unit_label = label("", "title")
+        self.unit_label.setObjectName("unit_label")
+        layout.addWidget(self.unit_label)
+        buttons = QHBoxLayout()
+        self.new_button = QPushButton("Tạo báo cáo mới")
+        self.new_button.setObjectName("new_report")
+        self.open_button = QPushButton("Mở")
+        self.open_button.setObjectName("open_report")
+        self.duplicate_button = QPushButton("Tạo kỳ khác từ báo cáo này…")
+        self.duplicate_button.setObjectName("duplicate_report")
+        self.delete_button = QPushButton("Xóa…")
+        self.delete_button.setObjectName("delete_report")
+        for button, slot in ((self.new_button, self.new_report), (self.open_button, self.open_selected),
+                             (self.duplicate_button, self.duplicate_selected), (self.delete_button, self.delete_selected)):
+            button.clicked.connect(slot)
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setObjectName("reports")
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.verticalHeader().hide()
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.doubleClicked.connect(lambda _i: self.open_selected())
+        self.table.itemSelectionChanged.connect(self._update_buttons)
+        layout.addWidget(self.table, 1)
+        self.empty_hint = label("Chưa có báo cáo nào. Bấm «Tạo báo cáo mới» để bắt đầu.", "hint")
+        layout.addWidget(self.empty_hint)
+        return page
+
+    def _build_menus(self) -> None:
+        def action(menu, text, slot, shortcut=None, name=None):
+            act = QAction(text, self)
+            if shortcut:
+                act.setShortcut(QKeySequence(shortcut))
+            if name:
+                act.setObjectName(name)
+            act.triggered.connect(slot)
+            menu.addAction(act)
+            return act
+
+        file_menu = self.menuBar().addMenu("&Tệp")
+        action(file_menu, "Nhập báo cáo từ tệp JSON…", self.import_json, name="import_json")
+        file_menu.addSeparator()
+        action(file_menu, "Thoát", self.close, "Ctrl+Q")
+        report_menu = self.menuBar().addMenu("&Báo cáo")
+        action(report_menu, "Tạo báo cáo mới…", self.new_report, "Ctrl+N")
+        action(report_menu, "Mở báo cáo đang chọn", self.open_selected, "Ctrl+O")
+        action(report_menu, "Báo cáo đã xóa…", self.show_deleted, name="deleted_reports")
+        unit_menu = self.menuBar().addMenu("Đơn &vị")
+        action(unit_menu, "Thông tin đơn vị, thôn, người ký…", self.edit_unit, name="edit_unit")
+        help_menu = self.menuBar().addMenu("Trợ &giúp")
+        action(help_menu, "Giới thiệu BaoCaoXa", self.about)
+
+    # --- list ------------------------------------------------------------------------
+    def refresh(self) -> None:
+        profile = self.workspace.profile()
+        unit = f"{profile['name']} — {profile['province_name']}" if profile else "Chưa khai báo đơn vị"
+        self.unit_label.setText(unit)
+        self.setWindowTitle(f"BaoCaoXa — Báo cáo CNTT và chuyển đổi số — {unit}")
+        summaries = self.workspace.reports()
+        self.table.setRowCount(len(summaries))
+        for row, s in enumerate(summaries):
+            cells = [str(s.id), s.template_title, s.period_label,
+                     s.status_label + (f" ({s.errors} lỗi)" if s.errors and s.status != "final" else ""),
+                     f"{round(s.completeness * 100)}%", f"{s.updated_at:%d/%m/%Y %H:%M}"]
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, s.id)
+                if col in (0, 4):
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.table.setItem(row, col, item)
+        if summaries and not self.table.selectedItems():
+            self.table.selectRow(0)
+        self.empty_hint.setVisible(not summaries)
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        selected = self.selected_id() is not None
+        for button in (self.open_button, self.duplicate_button, self.delete_button):
+            button.setEnabled(selected)
+
+    def selected_id(self) -> int | None:
+        items = self.table.selectedItems()
+        return items[0].data(Qt.ItemDataRole.UserRole) if items else None
+
+    # --- actions ---------------------------------------------------------------------
+    def new_report(self) -> None:
+        if self.workspace.profile() is None and not self.edit_unit():
+            return
+        dialog = NewReportDialog(self.workspace, self)
+        if dialog.exec() and dialog.report_id:
+            self.refresh()
+            self.open_report(dialog.report_id)
+
+    def open_selected(self) -> None:
+        report_id = self.selected_id()
+        if report_id is not None:
+            self.open_report(report_id)
+
+    def open_report(self, report_id: int) -> None:
+        try:
+            session = EditSession(self.workspace, report_id)
+        except UserError as exc:
+            show_error(self, exc)
+            return
+        self.close_editor()
+        self.editor = ReportEditor(session)
+        self.editor.closed.connect(self.close_editor)
+        self.stack.addWidget(self.editor)
+        self.stack.setCurrentWidget(self.editor)
+        self.setWindowTitle(f"{session.title} — BaoCaoXa")
+
+    def close_editor(self) -> None:
+        if self.editor is not None:
+            self.editor.flush()
+            self.stack.removeWidget(self.editor)
+            self.editor.deleteLater()
+            self.editor = None
+        self.stack.setCurrentWidget(self.list_page)
+        self.refresh()
+
+    def duplicate_selected(self) -> None:
+        report_id = self.selected_id()
+        if report_id is None:
+            return
+        dialog = DuplicateDialog(self.workspace, report_id, self)
+        if dialog.exec() and dialog.report_id:
+            self.refresh()
+            self.open_report(dialog.report_id)
+
+    def delete_selected(self) -> None:
+        report_id = self.selected_id()
+        if report_id is None:
+            return
+        if confirm(self, "Xóa báo cáo", f"Xóa báo cáo số {report_id}? Có thể khôi phục lại trong menu "
+                   "Báo cáo → Báo cáo đã xóa.", yes="Xóa"):
+            self.workspace.delete_report(report_id)
+            self.refresh()
+
+    def show_deleted(self) -> None:
+        dialog = DeletedReportsDialog(self.workspace, self)
+        if dialog.exec():
+            self.refresh()
+
+    def edit_unit(self) -> bool:
+        wizard = SetupWizard(self.workspace, self)
+        accepted = bool(wizard.exec())
+        self.refresh()
+        return accepted
+
+    def import_json(self) -> None:
+        last = self.workspace.store.get_setting("last_folder") or str(Path.home())
+        path, _ = QFileDialog.getOpenFileName(self, "Chọn tệp báo cáo JSON", last, "Báo cáo JSON (*.json)")
+        if not path:
+            return
+        self.workspace.store.set_setting("last_folder", str(Path(path).parent))
+
+        def work(_progress):
+            try:
+                data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
+            except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+                raise UserError(f"Không đọc được tệp «{Path(path).name}»: tệp hỏng hoặc không phải JSON.") from exc
+            return self.workspace.import_document(data)
+
+        def done(result):
+            report_id, created = result
+            self.refresh()
+            info(self, "Đã nhập", f"Đã {'tạo' if created else 'cập nhật'} báo cáo số {report_id}.")
+
+        run_in_background(self, "Đang nhập báo cáo…", work, done, lambda exc: show_error(self, exc))
+
+    def about(self) -> None:
+        info(self, "Giới thiệu", f"BaoCaoXa {__version__}\nBáo cáo công nghệ thông tin và chuyển đổi số cấp xã, "
+             "làm việc không cần mạng.\nDữ liệu: " + str(self.workspace.data_dir))
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if self.editor is not None:
+            self.editor.flush()  # nothing typed is lost on closing
+        super().closeEvent(event)
