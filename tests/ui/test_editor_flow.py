@@ -1,0 +1,267 @@
+"""Fill a report through the UI as a person would, then check the stored values in the core."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication, QKeySequence
+
+from desktop_app.services import Workspace
+from tests.conftest import ROOT
+from tests.test_fields_and_validation import ALL_KINDS
+from tests.ui.helpers import clear_and_type, leave, type_text
+from ui.dialogs import NewReportDialog
+from ui.main_window import MainWindow
+
+
+def _install_all_kinds(data_dir):
+    folder = data_dir / "templates"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "moi-kieu.yaml").write_text(ALL_KINDS, encoding="utf-8")
+
+
+def _open_new_report(qtbot, ws, template_id="moi-kieu", year=2024):
+    window = MainWindow(ws)
+    qtbot.addWidget(window)
+    window.resize(1366, 728)
+    window.show()
+    dialog = NewReportDialog(ws, window)
+    qtbot.addWidget(dialog)
+    dialog.template_box.setCurrentIndex(dialog.template_box.findData(template_id))
+    dialog.period.year.setValue(year)
+    dialog.accept()
+    window.open_report(dialog.report_id)
+    return window, dialog.report_id
+
+
+def test_fill_every_field_kind_through_the_editor(qtbot, data_dir, message_boxes):
+    _install_all_kinds(data_dir)
+    ws = Workspace(data_dir, who="cán bộ văn hóa")
+    ws.set_unit("21073", scheme="truoc-2025", villages=["Thôn An Điềm", "Thôn Phước Hòa"])
+    window, rid = _open_new_report(qtbot, ws)
+    editor = window.editor
+    editor.show_page(1)
+    page = editor.pages[1]
+    w = page.widgets
+
+    # an invalid value shows an error beside the field as it is typed, and stores nothing
+    type_text(w["so_nguyen"].edit, "12,5x")
+    assert w["so_nguyen"].message.isVisible() and "✗" in w["so_nguyen"].message.text()
+    leave(w["so_nguyen"].edit)
+    assert "so_nguyen" not in ws.report(rid)[0].values
+    # a value out of range is stored but flagged; then fixed
+    clear_and_type(w["so_nguyen"].edit, "5000")
+    leave(w["so_nguyen"].edit)
+    assert "không được lớn hơn 1.000" in w["so_nguyen"].message.text()
+    clear_and_type(w["so_nguyen"].edit, "999")
+    leave(w["so_nguyen"].edit)
+    assert not w["so_nguyen"].message.isVisible()
+
+    for field_id, text in [("thap_phan", "1.234,5"), ("tien", "2.318.000"), ("phan_tram", "98,95"),
+                           ("ngan", "Thôn Phước Hòa"), ("ngay", "07/06/2023"), ("dung_han", "19.643"),
+                           ("tre_han", "209"), ("da_giai_quyet", "19.852")]:
+        type_text(w[field_id].edit, text)
+        leave(w[field_id].edit)
+    assert w["tien"].edit.text() == "2.318.000"
+    assert w["ty_le_dung_han"].value.text() == "98,95%"  # computed value updated live
+
+    type_text(w["ty_le"].num, "302")
+    type_text(w["ty_le"].den, "310")
+    assert w["ty_le"].percent.text() == "97,42%"
+    leave(w["ty_le"].den)
+
+    w["co_khong"].box.setCurrentIndex(w["co_khong"].box.findData("Có"))
+    w["co_khong"].box.activated.emit(1)
+    w["lua_chon"].box.setCurrentIndex(w["lua_chon"].box.findData("Đang triển khai"))
+    w["lua_chon"].box.activated.emit(3)
+
+    type_text(w["dai"].edit, "Còn thiếu máy tính.\nĐường truyền chưa ổn định.")
+    leave(w["dai"].edit)
+    w["dai"].flush()
+
+    parts = w["vb"].parts
+    type_text(parts["number"], "66/KH-UBND")
+    type_text(parts["date"], "31/8/2023")
+    type_text(parts["issuer"], "UBND xã Bình Phước")
+    type_text(parts["summary"], "về Cao điểm ba mươi ngày")
+    leave(parts["summary"])
+
+    # the per-village table starts with the profile's villages; type into cells, paste from Excel
+    table = w["thon"]
+    assert [table.grid.item(r, 0).text() for r in range(table.grid.rowCount())] == ["Thôn An Điềm", "Thôn Phước Hòa"]
+    table.grid.item(0, 1).setText("3")
+    table.grid.item(0, 2).setText("6")
+    table.add.click()
+    assert table.grid.rowCount() == 3
+    QGuiApplication.clipboard().setText("4\t8\n")
+    table.grid.setCurrentCell(1, 1)
+    qtbot.keySequence(table.grid, QKeySequence.StandardKey.Paste)
+    table.grid.setCurrentCell(2, 0)
+    QGuiApplication.clipboard().setText("Thôn Mỹ Long\t2\t4")
+    qtbot.keySequence(table.grid, QKeySequence.StandardKey.Paste)
+    assert "Cụm loa: 9" in table.totals.text() and "Loa: 18" in table.totals.text()
+    assert table.grid.item(0, 3).text() == "2"  # computed column loa/cụm
+    table.grid.setCurrentCell(0, 1)
+    QGuiApplication.clipboard().setText("nhiều\t1")
+    qtbot.keySequence(table.grid, QKeySequence.StandardKey.Paste)  # a bad block: nothing changes, reason shown
+    assert message_boxes and "Dòng 1" in message_boxes[-1]
+    assert "Cụm loa: 9" in table.totals.text()
+
+    type_text(w["so_thon"].edit, "3")
+    type_text(w["to_cns"].edit, "3")
+    type_text(w["thanh_vien"].edit, "12")
+    for field_id in ("so_thon", "to_cns", "thanh_vien"):
+        leave(w[field_id].edit)
+    assert editor.saved_label.text().startswith("Đã lưu lúc")
+
+    # review page and finalise
+    editor.show_page(editor.page_count - 1)
+    assert editor.review.finalise.isEnabled(), editor.review.summary.text()
+    editor.review.finalise.click()
+    assert editor.session.read_only and editor.banner.isVisible()
+
+    record, _ = ws.report(rid)
+    assert record.status == "final"
+    assert record.values == {
+        "so_nguyen": 999, "thap_phan": 1234.5, "tien": 2318000, "phan_tram": 98.95, "ngan": "Thôn Phước Hòa",
+        "ngay": "2023-06-07", "dung_han": 19643, "tre_han": 209, "da_giai_quyet": 19852,
+        "ty_le": {"num": 302, "den": 310}, "co_khong": True, "lua_chon": "Đang triển khai",
+        "dai": "Còn thiếu máy tính.\nĐường truyền chưa ổn định.",
+        "vb": {"number": "66/KH-UBND", "date": "2023-08-31", "issuer": "UBND xã Bình Phước",
+               "summary": "về Cao điểm ba mươi ngày"},
+        "thon": [{"ten": "Thôn An Điềm", "cum_loa": 3, "loa": 6}, {"ten": "Thôn Phước Hòa", "cum_loa": 4, "loa": 8},
+                 {"ten": "Thôn Mỹ Long", "cum_loa": 2, "loa": 4}],
+        "so_thon": 3, "to_cns": 3, "thanh_vien": 12,
+    }
+    window.close()
+    ws.close()
+
+
+def test_review_lists_errors_and_jumps_to_the_field(qtbot, data_dir):
+    _install_all_kinds(data_dir)
+    ws = Workspace(data_dir)
+    ws.set_unit("21073", scheme="truoc-2025")
+    window, rid = _open_new_report(qtbot, ws)
+    editor = window.editor
+    ws.set_values(rid, {"dung_han": 1, "tre_han": 1, "da_giai_quyet": 5})
+    window.open_report(rid)
+    editor = window.editor
+    editor.show_page(editor.page_count - 1)
+    review = editor.review
+    messages = [review.list.item(i).text() for i in range(review.list.count())]
+    assert any("Đúng hạn + trễ hạn phải bằng đã giải quyết." in m for m in messages)
+    assert any("Chưa nhập «Số nguyên»" in m for m in messages)
+    assert not review.finalise.isEnabled()
+    target = next(i for i in range(review.list.count()) if "Đúng hạn" in review.list.item(i).text())
+    review.list.itemActivated.emit(review.list.item(target))
+    assert editor.stack.currentIndex() == 1
+    window.close()
+    ws.close()
+
+
+def test_closing_the_window_mid_edit_loses_nothing(qtbot, data_dir):
+    _install_all_kinds(data_dir)
+    ws = Workspace(data_dir)
+    ws.set_unit("21073", scheme="truoc-2025")
+    window, rid = _open_new_report(qtbot, ws)
+    page = window.editor.pages[1]
+    type_text(page.widgets["ngan"].edit, "Đang gõ dở")   # no pause, no focus change: still pending
+    type_text(page.widgets["so_thon"].edit, "7")
+    assert page.widgets["ngan"].pending
+    window.close()                                      # the person closes the window right away
+    record, _ = ws.report(rid)
+    assert record.values["ngan"] == "Đang gõ dở" and record.values["so_thon"] == 7
+    ws.close()
+
+
+def test_reopening_returns_to_the_last_section(qtbot, data_dir):
+    ws = Workspace(data_dir)
+    ws.set_unit("21448", scheme="truoc-2025")
+    window, rid = _open_new_report(qtbot, ws, "ntm-tieu-chi-8", 2023)
+    window.editor.show_page(5)
+    window.close_editor()
+    window.open_report(rid)
+    assert window.editor.stack.currentIndex() == 5
+    window.close()
+    ws.close()
+
+
+def test_keyboard_next_and_previous_section(qtbot, data_dir):
+    ws = Workspace(data_dir)
+    ws.set_unit("21448", scheme="truoc-2025")
+    window, rid = _open_new_report(qtbot, ws, "ntm-tieu-chi-8", 2023)
+    editor = window.editor
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=3000)
+    editor.show_page(1)
+    qtbot.keyClick(editor, Qt.Key.Key_PageDown, Qt.KeyboardModifier.ControlModifier)
+    assert editor.stack.currentIndex() == 2
+    qtbot.keyClick(editor, Qt.Key.Key_PageUp, Qt.KeyboardModifier.ControlModifier)
+    assert editor.stack.currentIndex() == 1
+    first = editor.pages[1].widgets[next(iter(editor.pages[1].widgets))]
+    assert editor.back.text() == "◀ Quay lại" and editor.next.text() == "Tiếp theo ▶"
+    assert first is not None
+    window.close()
+    ws.close()
+
+
+KILL_SCRIPT = textwrap.dedent("""
+    import sys, time
+    from PySide6.QtWidgets import QApplication
+    from desktop_app.services import Workspace
+    from ui.app import _application
+    from ui.main_window import MainWindow
+    from tests.ui.helpers import type_text
+    app = _application()
+    ws = Workspace(sys.argv[1])
+    ws.set_unit("21448", scheme="truoc-2025")
+    rid = ws.new_report("ntm-tieu-chi-8", "2023-9M")
+    window = MainWindow(ws); window.show(); window.open_report(rid)
+    editor = window.editor
+    editor.show_page(4)
+    widget = editor.pages[4].widgets["so_thon"]
+    type_text(widget.edit, "7")
+    deadline = time.time() + 10
+    while not editor.saved_label.text().startswith("Đã lưu") and time.time() < deadline:
+        app.processEvents(); time.sleep(0.05)
+    print("SAVED", rid, flush=True)
+    type_text(widget.edit, "0")  # 70, still being typed when the process dies
+    while True:
+        app.processEvents(); time.sleep(0.05)
+""")
+
+
+def test_killed_process_keeps_every_saved_edit(tmp_path):
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(tmp_path / "d")], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        assert line.startswith("SAVED"), proc.stderr.read()
+        rid = int(line.split()[1])
+        time.sleep(0.1)
+        os.kill(proc.pid, signal.SIGKILL)  # a power cut, as far as the app can tell
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    ws = Workspace(tmp_path / "d")
+    try:
+        assert ws.report(rid)[0].values["so_thon"] in (7, 70)  # what was shown as saved is there
+        assert ws.store.integrity_check() == ["ok"]
+    finally:
+        ws.close()
+
+
+def test_selftest_exits_zero_offscreen():
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    proc = subprocess.run([sys.executable, "-m", "desktop_app", "--selftest"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Cửa sổ đầu tiên sau" in proc.stdout and "ĐẠT" in proc.stdout

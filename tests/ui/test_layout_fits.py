@@ -1,0 +1,59 @@
+"""Usable at 1366×768 with 100%, 125% and 150% text scaling: no page needs horizontal scrolling."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from tests.conftest import ROOT
+
+SCRIPT = textwrap.dedent("""
+    import json, sys, tempfile
+    from desktop_app.paths import resource
+    from desktop_app.services import Workspace
+    from ui.app import _application
+    from ui.main_window import MainWindow
+    app = _application()
+    scale = float(sys.argv[1])
+    width, height = int(1366 / scale), int(728 / scale)
+    problems = []
+    with tempfile.TemporaryDirectory() as folder:
+        ws = Workspace(folder)
+        ws.set_unit("21448", scheme="truoc-2025", villages=["Thôn An Thạch", "Thôn Hiệp An"])
+        window = MainWindow(ws)
+        window.resize(width, height)
+        window.show()
+        app.processEvents()
+        if window.minimumSizeHint().width() > width:
+            problems.append(f"main window needs {window.minimumSizeHint().width()} > {width}")
+        for path in sorted(resource("examples").glob("*.json")):
+            rid, _ = ws.import_document(json.loads(path.read_text(encoding="utf-8")))
+            window.open_report(rid)
+            editor = window.editor
+            for index in range(editor.page_count):
+                editor.show_page(index)
+                app.processEvents()
+                if window.width() > width or window.minimumSizeHint().width() > width:
+                    problems.append(f"{path.name} page {index}: window needs {window.minimumSizeHint().width()} > {width}")
+                page = editor.pages.get(index)
+                if page is not None and page.widget().minimumSizeHint().width() > page.viewport().width():
+                    problems.append(f"{path.name} page {index}: content {page.widget().minimumSizeHint().width()} "
+                                    f"> viewport {page.viewport().width()}")
+            window.close_editor()
+        window.close()
+        ws.close()
+    print("\\n".join(problems) or "OK")
+""")
+
+
+@pytest.mark.parametrize("scale", ["1", "1.25", "1.5"])
+def test_every_page_fits_1366x768(scale):
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QT_SCALE_FACTOR=scale)
+    proc = subprocess.run([sys.executable, "-c", SCRIPT, scale], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "OK", proc.stdout

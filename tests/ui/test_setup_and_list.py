@@ -1,0 +1,101 @@
+"""First run and the report list, driven as a person would."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from desktop_app.services import Workspace
+from tests.ui.helpers import type_text
+from ui.main_window import MainWindow
+from ui.setup_wizard import SetupWizard
+
+
+def test_first_run_setup_wizard(qtbot, data_dir):
+    ws = Workspace(data_dir, who="kiểm thử")
+    wizard = SetupWizard(ws)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    page = wizard.unit_page
+    assert wizard.button(wizard.WizardButton.NextButton).text() == "Tiếp theo >"
+    page.legacy.setChecked(True)
+    page.province.setCurrentIndex(page.province.findData("51"))
+    type_text(page.search, "Bình Phước")  # Vietnamese typed key by key
+    assert page.results.count() == 1 and page.selected_unit().code == "21073"
+    assert "mã 21073" in page.chosen.text()
+    page.search.clear()
+    type_text(page.search, "binh phuoc")  # without diacritics finds the same commune
+    assert page.selected_unit().code == "21073"
+    wizard.next()
+    people = wizard.people_page
+    people.villages.setPlainText("Thôn An Điềm\nThôn Phước Hòa; Thôn Mỹ Long\n")  # pasted list
+    type_text(people.signer, "Ngô Văn Vương")
+    people.title.setCurrentText("CHỦ TỊCH")
+    wizard.accept()
+    profile = ws.profile()
+    assert profile["name"] == "Xã Bình Phước" and profile["district_name"] == "Huyện Bình Sơn"
+    assert profile["villages"] == ["Thôn An Điềm", "Thôn Phước Hòa", "Thôn Mỹ Long"]
+    assert profile["signer_name"] == "Ngô Văn Vương" and profile["signer_title"] == "CHỦ TỊCH"
+    # editable later: the wizard opens pre-filled
+    again = SetupWizard(ws)
+    qtbot.addWidget(again)
+    assert again.unit_page.selected_unit().code == "21073"
+    assert again.people_page.signer.text() == "Ngô Văn Vương"
+    ws.close()
+
+
+def test_report_list_new_duplicate_delete_restore(qtbot, workspace, monkeypatch):
+    from ui import main_window as mw
+    from ui.dialogs import DeletedReportsDialog, DuplicateDialog, NewReportDialog
+
+    workspace.set_unit("21073", scheme="truoc-2025", villages=["Thôn 1", "Thôn 2"])
+    window = MainWindow(workspace)
+    qtbot.addWidget(window)
+    window.show()
+    assert window.table.rowCount() == 0 and window.empty_hint.isVisible()
+
+    dialog = NewReportDialog(workspace, window)
+    qtbot.addWidget(dialog)
+    dialog.template_box.setCurrentIndex(dialog.template_box.findData("cao-diem-dvctt"))
+    kinds = [dialog.period.kind.itemText(i) for i in range(dialog.period.kind.count())]
+    assert kinds == ["Khoảng thời gian (từ ngày … đến ngày …)", "Tháng"]
+    dialog.period.kind.setCurrentIndex(1)
+    dialog.period.year.setValue(2023)
+    dialog.period.part.setCurrentIndex(8)
+    assert dialog.period.preview.text() == "Kỳ báo cáo: tháng 9 năm 2023"
+    dialog.accept()
+    window.refresh()
+    assert window.table.rowCount() == 1
+    assert window.table.item(0, 2).text() == "tháng 9 năm 2023"
+    assert window.table.item(0, 3).text().startswith("Đang soạn")
+
+    window.table.selectRow(0)
+    duplicate = DuplicateDialog(workspace, window.selected_id(), window)
+    qtbot.addWidget(duplicate)
+    duplicate.period.kind.setCurrentIndex(1)
+    duplicate.period.year.setValue(2023)
+    duplicate.period.part.setCurrentIndex(9)
+    duplicate.accept()
+    window.refresh()
+    assert window.table.rowCount() == 2
+
+    monkeypatch.setattr(mw, "confirm", lambda *a, **k: True)
+    window.table.selectRow(0)
+    window.delete_selected()
+    assert window.table.rowCount() == 1
+    deleted = DeletedReportsDialog(workspace, window)
+    qtbot.addWidget(deleted)
+    deleted.list.setCurrentRow(0)
+    deleted.accept()
+    window.refresh()
+    assert window.table.rowCount() == 2
+
+
+def test_window_titles_are_vietnamese(qtbot, workspace):
+    workspace.set_unit("21073", scheme="truoc-2025")
+    window = MainWindow(workspace)
+    qtbot.addWidget(window)
+    assert window.windowTitle().startswith("BaoCaoXa — Báo cáo CNTT và chuyển đổi số — Xã Bình Phước")
+    menus = [a.text().replace("&", "") for a in window.menuBar().actions()]
+    assert menus == ["Tệp", "Báo cáo", "Đơn vị", "Trợ giúp"]
+    assert window.table.horizontalHeaderItem(1).text() == "Loại báo cáo"
+    assert Qt  # imported for readers: no English UI strings are expected anywhere
