@@ -2,6 +2,8 @@
 # Set everything up (first time only) and run every test, headless.
 set -euo pipefail
 cd "$(dirname "$0")"
-bash tools/setup.sh
+# Tests also render the .docx through LibreOffice (Liberation 2 = metric-compatible Times New
+# Roman with every Vietnamese glyph), read PDFs with poppler, and screenshot under Xvfb.
+EXTRA_SYSTEM_PACKAGES="libreoffice-writer-nogui poppler-utils fonts-liberation2 xvfb xauth" bash tools/setup.sh
 export QT_QPA_PLATFORM=offscreen
 exec .venv/bin/python -m pytest "$@"

@@ -95,6 +95,13 @@ def _build_parser() -> argparse.ArgumentParser:
     rreopen.add_argument("--reason", required=True, metavar="LÝ_DO")
     rdelete = rsub.add_parser("delete", help="xóa báo cáo (khôi phục được)", parents=[common])
     rdelete.add_argument("id", type=int, metavar="SỐ")
+    rexport = rsub.add_parser("export", help="xuất báo cáo ra Word (.docx) và/hoặc Excel (.xlsx)", parents=[common])
+    rexport.add_argument("id", type=int, metavar="SỐ")
+    rexport.add_argument("--docx", metavar="TỆP.docx")
+    rexport.add_argument("--xlsx", metavar="TỆP.xlsx")
+    rimpx = rsub.add_parser("import-xlsx", help="nạp số liệu từ tệp Excel cùng mẫu", parents=[common])
+    rimpx.add_argument("id", type=int, metavar="SỐ")
+    rimpx.add_argument("file", metavar="TỆP.xlsx")
     rrestore = rsub.add_parser("restore", help="khôi phục báo cáo đã xóa", parents=[common])
     rrestore.add_argument("id", type=int, metavar="SỐ")
     return parser
@@ -229,6 +236,21 @@ def _dispatch(ws, args: argparse.Namespace) -> int:
     elif action == "delete":
         ws.delete_report(args.id)
         print("Đã xóa báo cáo (có thể khôi phục bằng «baocaoxa report restore».")
+    elif action == "export":
+        from desktop_app.documents import export
+
+        if not args.docx and not args.xlsx:
+            raise UserError("Cần ghi rõ --docx TỆP và/hoặc --xlsx TỆP.")
+        if args.docx:
+            print(f"Đã xuất {export.export_docx(ws, args.id, args.docx)}")
+        if args.xlsx:
+            print(f"Đã xuất {export.export_xlsx(ws, args.id, args.xlsx)}")
+    elif action == "import-xlsx":
+        from desktop_app.documents import export
+
+        changed = export.import_xlsx(ws, args.id, args.file)
+        print(f"Đã nạp số liệu từ Excel: {changed} trường thay đổi.")
+        _print_issues(ws.validate(args.id))
     elif action == "restore":
         ws.restore_report(args.id)
         print("Đã khôi phục báo cáo.")
