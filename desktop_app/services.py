@@ -221,6 +221,12 @@ class Workspace:
             raise UserError(str(exc)) from None
         self.store.set_values(report_id, {field_id: stored}, who=self.who)
 
+    def replace_values(self, report_id: int, values: dict[str, Any], action: str) -> int:
+        """Replace every value of a report at once (a checked import); returns how many changed."""
+        record = self._record(report_id)
+        self._editable(record)
+        return self.store.set_values(report_id, values, who=self.who, action=action, replace_all=True)
+
     def store_value(self, report_id: int, field_id: str, stored: Any) -> None:
         """Commit one already-checked value (the editing session's autosave)."""
         record = self._record(report_id)

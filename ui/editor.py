@@ -219,6 +219,7 @@ class ReviewPage(QWidget):
 class ReportEditor(QWidget):
     closed = Signal()
     changed = Signal()
+    reload_requested = Signal(int)
 
     def __init__(self, session: EditSession, parent=None):
         super().__init__(parent)
@@ -233,10 +234,22 @@ class ReportEditor(QWidget):
         back_to_list = QPushButton("← Danh sách báo cáo")
         back_to_list.setObjectName("back_to_list")
         back_to_list.clicked.connect(self.close_editor)
+        self.export_docx = QPushButton("Xuất Word…")
+        self.export_docx.setObjectName("export_docx")
+        self.export_xlsx = QPushButton("Xuất Excel…")
+        self.export_xlsx.setObjectName("export_xlsx")
+        self.import_xlsx = QPushButton("Nạp từ Excel…")
+        self.import_xlsx.setObjectName("import_xlsx")
+        self.export_docx.clicked.connect(lambda: self._export("docx"))
+        self.export_xlsx.clicked.connect(lambda: self._export("xlsx"))
+        self.import_xlsx.clicked.connect(self._import_xlsx)
         top = QHBoxLayout()
         top.addWidget(back_to_list)
         top.addWidget(self.title, 1)
         top.addWidget(self.saved_label)
+        top.addWidget(self.export_docx)
+        top.addWidget(self.export_xlsx)
+        top.addWidget(self.import_xlsx)
 
         self.sections = SectionList()
         self.sections.setObjectName("sections")
@@ -448,6 +461,7 @@ class ReportEditor(QWidget):
                             "và bấm «Mở lại để sửa…».")
         self.banner.setVisible(read_only)
         self.document_page.set_read_only(read_only)
+        self.import_xlsx.setEnabled(not read_only)
         for page in self.pages.values():
             self._set_page_read_only(page, read_only)
 
@@ -459,3 +473,15 @@ class ReportEditor(QWidget):
     def close_editor(self) -> None:
         self.flush()
         self.closed.emit()
+
+    def _export(self, kind: str) -> None:
+        from ui.export_actions import export_file
+
+        self.flush()
+        export_file(self, self.session, kind)
+
+    def _import_xlsx(self) -> None:
+        from ui.export_actions import import_excel
+
+        self.flush()
+        import_excel(self, self.session, lambda: self.reload_requested.emit(self.session.report_id))

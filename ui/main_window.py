@@ -157,6 +157,7 @@ class MainWindow(QMainWindow):
         self.close_editor()
         self.editor = ReportEditor(session)
         self.editor.closed.connect(self.close_editor)
+        self.editor.reload_requested.connect(self.open_report)
         self.stack.addWidget(self.editor)
         self.stack.setCurrentWidget(self.editor)
         self.setWindowTitle(f"{session.title} — BaoCaoXa")

@@ -265,3 +265,37 @@ def test_selftest_exits_zero_offscreen():
                           capture_output=True, text=True, timeout=180)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Cửa sổ đầu tiên sau" in proc.stdout and "ĐẠT" in proc.stdout
+
+
+def test_export_and_excel_import_from_the_editor(qtbot, data_dir, tmp_path, monkeypatch, message_boxes):
+    import json
+
+    from PySide6.QtWidgets import QFileDialog
+
+    from tests.conftest import EXAMPLES
+
+    ws = Workspace(data_dir)
+    ws.set_unit("21073", scheme="truoc-2025")
+    rid, _ = ws.import_document(json.loads((EXAMPLES / "cao-diem-dvctt.json").read_text(encoding="utf-8")))
+    window = MainWindow(ws)
+    qtbot.addWidget(window)
+    window.show()
+    window.open_report(rid)
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(usb / "bao-cao"), ""))
+    window.editor.export_docx.click()
+    qtbot.waitUntil(lambda: (usb / "bao-cao.docx").exists(), timeout=10000)
+    window.editor.export_xlsx.click()
+    qtbot.waitUntil(lambda: (usb / "bao-cao.xlsx").exists(), timeout=10000)
+    assert ws.store.get_setting("last_folder") == str(usb)  # the next dialog opens on the USB stick
+
+    new = ws.new_report("cao-diem-dvctt", "2023-10")
+    window.open_report(new)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(usb / "bao-cao.xlsx"), ""))
+    window.editor.import_xlsx.click()
+    qtbot.waitUntil(lambda: ws.report(new)[0].values == ws.report(rid)[0].values, timeout=10000)
+    qtbot.waitUntil(lambda: window.editor is not None and window.editor.session.values == ws.report(rid)[0].values,
+                    timeout=10000)
+    window.close()
+    ws.close()

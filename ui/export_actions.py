@@ -1,0 +1,64 @@
+"""Export to Word/Excel and load from Excel, from the editor: file dialogs that remember the
+last folder (often the USB stick), work done off the GUI thread."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from PySide6.QtWidgets import QFileDialog, QWidget
+
+from desktop_app.documents import export
+from desktop_app.editing import EditSession
+from desktop_app.periods import parse_period
+from desktop_app.text import fold
+from ui.common import info, show_error
+from ui.worker import run_in_background
+
+LAST_FOLDER = "last_folder"
+
+
+def _suggested_name(session: EditSession, suffix: str) -> str:
+    period = parse_period(session.period).spec.replace("..", "_")
+    unit = fold(session.unit.get("short_name") or session.unit.get("name") or "")
+    base = re.sub(r"[^a-z0-9]+", "-", f"bao-cao-{session.template.id}-{unit}-{period}".lower()).strip("-")
+    return f"{base}{suffix}"
+
+
+def _folder(session: EditSession) -> str:
+    folder = session.ws.store.get_setting(LAST_FOLDER)
+    return folder if folder and Path(folder).is_dir() else str(Path.home())
+
+
+def _remember(session: EditSession, path: str) -> None:
+    session.ws.store.set_setting(LAST_FOLDER, str(Path(path).parent))
+
+
+def export_file(parent: QWidget, session: EditSession, kind: str) -> None:
+    suffix, label, writer = {
+        "docx": (".docx", "Văn bản Word (*.docx)", export.export_docx),
+        "xlsx": (".xlsx", "Bảng tính Excel (*.xlsx)", export.export_xlsx),
+    }[kind]
+    start = str(Path(_folder(session)) / _suggested_name(session, suffix))
+    path, _ = QFileDialog.getSaveFileName(parent, "Lưu báo cáo thành", start, label)
+    if not path:
+        return
+    if not path.lower().endswith(suffix):
+        path += suffix
+    _remember(session, path)
+    run_in_background(
+        parent, "Đang xuất báo cáo…", lambda _p: writer(session.ws, session.report_id, path),
+        lambda target: info(parent, "Đã xuất", f"Đã lưu báo cáo vào:\n{target}"),
+        lambda exc: show_error(parent, exc, "Không xuất được báo cáo"))
+
+
+def import_excel(parent: QWidget, session: EditSession, on_done) -> None:
+    path, _ = QFileDialog.getOpenFileName(parent, "Chọn tệp Excel của báo cáo", _folder(session),
+                                          "Bảng tính Excel (*.xlsx)")
+    if not path:
+        return
+    _remember(session, path)
+    run_in_background(
+        parent, "Đang nạp số liệu từ Excel…", lambda _p: export.import_xlsx(session.ws, session.report_id, path),
+        lambda changed: (info(parent, "Đã nạp", f"Đã nạp số liệu từ Excel ({changed} chỉ tiêu thay đổi)."), on_done()),
+        lambda exc: show_error(parent, exc, "Không nạp được tệp Excel"))
