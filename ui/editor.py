@@ -247,9 +247,6 @@ class ReportEditor(QWidget):
         top.addWidget(back_to_list)
         top.addWidget(self.title, 1)
         top.addWidget(self.saved_label)
-        top.addWidget(self.export_docx)
-        top.addWidget(self.export_xlsx)
-        top.addWidget(self.import_xlsx)
 
         self.sections = SectionList()
         self.sections.setObjectName("sections")
@@ -282,6 +279,9 @@ class ReportEditor(QWidget):
             QShortcut(QKeySequence(keys), self, activated=lambda s=step: self.show_page(self.stack.currentIndex() + s))
         nav = QHBoxLayout()
         nav.addWidget(self.back)
+        nav.addStretch(1)
+        for button in (self.export_docx, self.export_xlsx, self.import_xlsx):
+            nav.addWidget(button)
         nav.addStretch(1)
         nav.addWidget(self.next)
 
