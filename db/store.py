@@ -173,6 +173,15 @@ class Store:
     def set_values(self, report_id: int, changes: dict[str, Any], who: str = "", action: str = "set",
                    replace_all: bool = False, note: str | None = None) -> int:
         """Apply changes (None clears a field) in one transaction; returns how many changed."""
+        try:
+            return self._set_values(report_id, changes, who, action, replace_all, note)
+        except (OperationalError, DatabaseError) as exc:
+            raise StoreError(
+                "Không ghi được vào cơ sở dữ liệu (ổ đĩa đầy, tệp bị khóa hoặc hỏng). Số liệu vừa nhập chưa được "
+                f"lưu; hãy giải phóng ổ đĩa rồi nhập lại. Chi tiết: {exc.orig}") from exc
+
+    def _set_values(self, report_id: int, changes: dict[str, Any], who: str, action: str, replace_all: bool,
+                    note: str | None) -> int:
         with self._session() as s, s.begin():
             report = s.get(Report, report_id)
             if report is None:

@@ -41,6 +41,7 @@ class EditSession:
         self.document = dict(record.document)
         self.status = record.status
         self.period = record.period
+        self.updated_at = record.updated_at.replace(tzinfo=dt.timezone.utc).astimezone().replace(tzinfo=None)
         self.context = {"villages": record.unit.get("villages")}
         self.result: ValidationResult = self.validator.validate(self.values, self.context)
         self.sections: list[Section] = list(self.template.sections)
@@ -136,11 +137,11 @@ class EditSession:
 
     def _store(self, field_id: str, stored: Any) -> ValidationResult:
         self._check_editable()
+        self.ws.store_value(self.report_id, field_id, stored)  # on disk first; memory follows
         if stored is None:
             self.values.pop(field_id, None)
         else:
             self.values[field_id] = stored
-        self.ws.store_value(self.report_id, field_id, stored)
         self.saved_at = dt.datetime.now()
         self.result = self.validator.revalidate(self.result, self.values, field_id, self.context)
         return self.result

@@ -131,6 +131,7 @@ class Workspace:
         profile = self.profile()
         if profile is None:
             raise UserError("Chưa khai báo đơn vị. Dùng «baocaoxa unit set --code MÃ» trước.")
+        self._refuse_duplicate(profile.get("code"), template, period)
         document = {
             "number": "", "date": None, "place": profile.get("short_name"),
             "signer": profile.get("signer_name", ""),
@@ -142,6 +143,12 @@ class Workspace:
         return self.store.create_report(
             unit=profile, template_id=template.id, template_version=template.version, period=period.spec,
             document=document, values=values, origin=self.origin, who=self.who)
+
+    def _refuse_duplicate(self, unit_code: str | None, template: Template, period) -> None:
+        existing = self.store.find_report(unit_code=unit_code, template_id=template.id, period=period.spec)
+        if existing is not None:
+            raise UserError(f"Đã có báo cáo «{template.short_title or template.title}» {period.label} "
+                            f"(số {existing.id}). Hãy mở báo cáo đó thay vì tạo mới.")
 
     @staticmethod
     def _prefill(template: Template, profile: dict[str, Any]) -> dict[str, Any]:
@@ -231,7 +238,10 @@ class Workspace:
         """Commit one already-checked value (the editing session's autosave)."""
         record = self._record(report_id)
         self._editable(record)
-        self.store.set_values(report_id, {field_id: stored}, who=self.who)
+        try:
+            self.store.set_values(report_id, {field_id: stored}, who=self.who)
+        except StoreError as exc:
+            raise UserError(str(exc)) from exc
 
     def set_document(self, report_id: int, **changes: Any) -> None:
         record = self._record(report_id)
@@ -241,7 +251,10 @@ class Workspace:
         self.store.update_report(report_id, who=self.who, action="document", document=document)
 
     def remember_section(self, report_id: int, section_id: str) -> None:
-        self.store.update_report(report_id, last_section=section_id)
+        try:
+            self.store.update_report(report_id, last_section=section_id)
+        except StoreError:
+            pass  # only a convenience: never block moving between pages
 
     def import_document(self, data: Any) -> tuple[int, bool]:
         """Create or update a report from a report JSON document; returns (id, created)."""
@@ -283,6 +296,7 @@ class Workspace:
             raise UserError(f"Mẫu này không dùng kỳ «{period.label}».")
         if period.spec == record.period:
             raise UserError("Hãy chọn một kỳ báo cáo khác với kỳ của báo cáo gốc.")
+        self._refuse_duplicate((self.profile() or record.unit).get("code"), template, period)
         keep = {f.id for f in template.all_fields() if f.carry_forward} if carry_forward_only else set(record.values)
         values = {k: v for k, v in record.values.items() if k in keep}
         document = dict(record.document, number="", date=None)

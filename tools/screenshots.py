@@ -41,7 +41,8 @@ def main() -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     app = _application()
-    size = (1366, 728)  # 1366×768 minus a taskbar
+    scale = float(args.scale or 1)
+    size = (int(1366 / scale), int(728 / scale))  # 1366×768 minus a taskbar, in scaled (logical) pixels
 
     def shot(widget, name: str) -> None:
         app.processEvents()
@@ -63,7 +64,7 @@ def main() -> int:
         shot(window, "01-danh-sach-bao-cao")
 
         wizard = SetupWizard(ws, window)
-        wizard.resize(900, 640)
+        wizard.resize(min(900, size[0]), min(640, size[1]))
         wizard.show()
         shot(wizard, "02-khai-bao-don-vi")
         wizard.next()

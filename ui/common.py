@@ -2,9 +2,29 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QInputDialog, QLabel, QMessageBox, QWidget
 
 from desktop_app.errors import UserError
+
+
+class _EnterClicks(QObject):
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt API
+        if event.type() == QEvent.Type.KeyPress and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            obj.click()
+            return True
+        return False
+
+
+_ENTER = None
+
+
+def enter_clicks(button) -> None:
+    """Enter presses a focused button, as people expect (Qt only does this in dialogs)."""
+    global _ENTER
+    if _ENTER is None:
+        _ENTER = _EnterClicks()
+    button.installEventFilter(_ENTER)
 
 
 def label(text: str, role: str | None = None, wrap: bool = True) -> QLabel:

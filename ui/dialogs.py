@@ -183,8 +183,10 @@ class DeletedReportsDialog(QDialog):
         self.setWindowTitle("Báo cáo đã xóa")
         self.setMinimumSize(640, 360)
         self.list = QListWidget()
+        titles = {t.id: t.short_title or t.title for t in workspace.templates.all()}
         for record in workspace.deleted_reports():
-            item = QListWidgetItem(f"Số {record.id}: {record.template_id} — {parse_period(record.period).label} "
+            title = titles.get(record.template_id, record.template_id)
+            item = QListWidgetItem(f"Số {record.id}: {title} — {parse_period(record.period).label} "
                                    f"(xóa lúc {record.deleted_at:%d/%m/%Y %H:%M})")
             item.setData(256, record.id)
             self.list.addItem(item)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from PySide6.QtCore import QRect, QSize, Qt, Signal
+from PySide6.QtCore import QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFormLayout, QFrame, QHBoxLayout, QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton,
@@ -22,7 +22,7 @@ from desktop_app.errors import UserError
 from desktop_app.templating.model import FieldKind, Section
 from desktop_app.validation import ERROR, Issue
 from desktop_app.vnformat import FormatError, format_date, parse_date
-from ui.common import ask_text, label, show_error
+from ui.common import ask_text, enter_clicks, label, show_error
 from ui.fields import FieldWidget, make_field_widget
 from ui.style import DONE_COLOUR, ERROR_COLOUR, MUTED_COLOUR, WARNING_COLOUR
 from ui.table_editor import TableField
@@ -93,9 +93,14 @@ class DocumentPage(QScrollArea):
                                "để văn thư ghi tay khi phát hành.", "help"))
         form = QFormLayout()
         self.edits: dict[str, QLineEdit] = {}
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(600)
+        self._timer.timeout.connect(self.flush)
         for key, caption in self.FIELDS:
             edit = QLineEdit()
             edit.setObjectName(f"doc_{key}")
+            edit.textEdited.connect(lambda _t: self._timer.start())  # autosave after a pause
             edit.editingFinished.connect(lambda k=key: self._save(k))
             edit.returnPressed.connect(edit.focusNextChild)
             self.edits[key] = edit
@@ -105,6 +110,7 @@ class DocumentPage(QScrollArea):
         self.recipients.setTabChangesFocus(True)
         self.recipients.setMinimumHeight(150)
         self.recipients.installEventFilter(self)
+        self.recipients.textChanged.connect(lambda: self._timer.start() if self.recipients.hasFocus() else None)
         form.addRow("Nơi nhận (mỗi dòng một nơi):", self.recipients)
         layout.addLayout(form)
         self.message = label("", "error")
@@ -145,8 +151,18 @@ class DocumentPage(QScrollArea):
             value = value or (None if key == "date" else "")
         self.message.hide()
         if self.editor.session.document.get(key) != value:
-            self.editor.session.set_document(**{key: value})
+            try:
+                self.editor.session.set_document(**{key: value})
+            except UserError as exc:
+                self.message.setText(f"✗ {exc.message}")
+                self.message.show()
+                return
             self.editor.saved()
+
+    def flush(self) -> None:
+        self._timer.stop()
+        for key in [*self.edits, "recipients"]:
+            self._save(key)
 
     def set_read_only(self, read_only: bool) -> None:
         for edit in self.edits.values():
@@ -187,6 +203,12 @@ class ReviewPage(QWidget):
         session = self.editor.session
         issues = session.review()
         self.list.clear()
+        unsaved = self.editor.unsaved_problems()
+        for field_id, message in unsaved:  # typed but unreadable: never silently finalised
+            item = QListWidgetItem(f"✗  Chưa lưu được: {message}")
+            item.setForeground(QColor(ERROR_COLOUR))
+            item.setData(Qt.ItemDataRole.UserRole, Issue(ERROR, field_id, "", message, "type"))
+            self.list.addItem(item)
         titles = {s.id: s.title for s in session.sections}
         for issue in issues:
             mark = "✗" if issue.severity == ERROR else "!"
@@ -194,9 +216,9 @@ class ReviewPage(QWidget):
             item.setForeground(QColor(ERROR_COLOUR if issue.severity == ERROR else WARNING_COLOUR))
             item.setData(Qt.ItemDataRole.UserRole, issue)
             self.list.addItem(item)
-        if not issues:
+        if not issues and not unsaved:
             self.list.addItem(QListWidgetItem("✓  Không có lỗi hay cảnh báo nào."))
-        errors = sum(1 for i in issues if i.severity == ERROR)
+        errors = sum(1 for i in issues if i.severity == ERROR) + len(unsaved)
         warnings = len(issues) - errors
         if session.read_only:
             text = "Báo cáo đã hoàn tất và đang ở chế độ chỉ xem."
@@ -207,7 +229,7 @@ class ReviewPage(QWidget):
         else:
             text = "Không còn lỗi hay cảnh báo. Có thể hoàn tất báo cáo."
         self.summary.setText(f"Đã nhập {round(session.completeness() * 100)}% số liệu bắt buộc. {text}")
-        self.finalise.setEnabled(session.can_finalise and not session.read_only)
+        self.finalise.setEnabled(session.can_finalise and not unsaved and not session.read_only)
         self.reopen.setVisible(session.read_only)
 
     def _jump(self, item: QListWidgetItem) -> None:
@@ -256,6 +278,8 @@ class ReportEditor(QWidget):
         self.sections.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.sections.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.sections.setTextElideMode(Qt.TextElideMode.ElideNone)
+        entries = ["✓ đã đủ", "◐ còn thiếu", "○ chưa nhập", "! có cảnh báo", "✗ có lỗi"]
+        self.legend = label("   ".join(e.replace(" ", "\u00a0") for e in entries), "help")  # entries never split
         self.stack = QStackedWidget()
         self.document_page = DocumentPage(self)
         self.stack.addWidget(self.document_page)
@@ -291,8 +315,13 @@ class ReportEditor(QWidget):
         right_layout.addWidget(self.banner)
         right_layout.addWidget(self.stack, 1)
         right_layout.addLayout(nav)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.sections, 1)
+        left_layout.addWidget(self.legend)
         splitter = QSplitter()
-        splitter.addWidget(self.sections)
+        splitter.addWidget(left)
         splitter.addWidget(right)
         splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)
@@ -301,9 +330,14 @@ class ReportEditor(QWidget):
         layout.addLayout(top)
         layout.addWidget(splitter, 1)
 
+        for button in (self.back, self.next, back_to_list, self.export_docx, self.export_xlsx, self.import_xlsx):
+            enter_clicks(button)
         self._fill_section_list()
         self.sections.currentRowChanged.connect(self.show_page)
         self._apply_read_only()
+        updated = session.updated_at
+        if updated is not None:
+            self.saved_label.setText(f"Đã lưu lúc {updated:%H:%M %d/%m/%Y}")
         self.show_page(session.index + 1)
 
     # --- pages ---------------------------------------------------------------------
@@ -315,9 +349,9 @@ class ReportEditor(QWidget):
         self.sections.blockSignals(True)
         self.sections.clear()
         self.sections.addItem(QListWidgetItem("✎  Thông tin văn bản"))
-        for number, mark in enumerate(self.session.marks(), start=1):
+        for mark in self.session.marks():
             symbol, colour = _MARKS[mark.mark]
-            item = QListWidgetItem(f"{symbol}  {number}. {mark.section.title}")
+            item = QListWidgetItem(f"{symbol}  {mark.section.title}")
             item.setForeground(QColor(colour))
             item.setToolTip(f"Đã nhập {round(mark.completeness * 100)}%; {mark.errors} lỗi, {mark.warnings} cảnh báo")
             self.sections.addItem(item)
@@ -337,6 +371,9 @@ class ReportEditor(QWidget):
                 self.pages[index] = page
                 self._load_page(page)
                 self._set_page_read_only(page, self.session.read_only)
+                editors = [e for w in page.widgets.values() for e in w.editors()]
+                if editors:
+                    QWidget.setTabOrder(editors[-1], self.next)  # the last field leads on to «Tiếp theo»
             return self.pages[index]
         return self.stack.widget(index)
 
@@ -377,6 +414,8 @@ class ReportEditor(QWidget):
             self.session.set_field(field_id, raw)
         except UserError as exc:
             return exc.message if not exc.details else f"{exc.message} {'; '.join(exc.details)}"
+        except Exception as exc:  # noqa: BLE001 - never lose the message: show it beside the field
+            return f"Không lưu được: {exc}"
         self.after_edit()
         return None
 
@@ -424,8 +463,14 @@ class ReportEditor(QWidget):
         moment = self.session.saved_at or dt.datetime.now()
         self.saved_label.setText(f"Đã lưu lúc {moment:%H:%M}")
 
+    def unsaved_problems(self) -> list[tuple[str, str]]:
+        """Fields whose typed text could not be read (so is not stored): (field id, message)."""
+        return [(field_id, widget._parse_error) for page in self.pages.values()
+                for field_id, widget in page.widgets.items() if widget._parse_error]
+
     def flush(self) -> None:
         """Commit whatever is still being typed (page change, closing, crash-safe exit)."""
+        self.document_page.flush()
         for page in self.pages.values():
             for widget in page.widgets.values():
                 widget.flush()
@@ -433,6 +478,9 @@ class ReportEditor(QWidget):
     # --- finalise / reopen -----------------------------------------------------------
     def finalise(self) -> None:
         self.flush()
+        if self.unsaved_problems():
+            self.review.refresh()
+            return
         try:
             self.session.finalise()
         except UserError as exc:

@@ -249,9 +249,23 @@ class LongTextField(FieldWidget):
         return [self.edit]
 
 
+class NoWheelComboBox(QComboBox):
+    """Scrolling the page over a choice box must not change (and save) its value."""
+
+    def __init__(self):
+        super().__init__()
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+    def wheelEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if self.hasFocus():
+            super().wheelEvent(event)
+        else:
+            event.ignore()
+
+
 class ComboField(FieldWidget):
     def build(self) -> None:
-        self.box = QComboBox()
+        self.box = NoWheelComboBox()
         self.box.setObjectName(f"edit_{self.field.id}")
         self.box.addItem(UNSET, None)
         options = ["Có", "Không"] if self.field.kind == FieldKind.YESNO else list(self.field.options or [])

@@ -16,7 +16,7 @@ from desktop_app import __version__
 from desktop_app.editing import EditSession
 from desktop_app.errors import UserError
 from desktop_app.services import Workspace
-from ui.common import confirm, info, label, show_error
+from ui.common import confirm, enter_clicks, info, label, show_error
 from ui.dialogs import DeletedReportsDialog, DuplicateDialog, NewReportDialog
 from ui.editor import ReportEditor
 from ui.setup_wizard import SetupWizard
@@ -58,6 +58,7 @@ class MainWindow(QMainWindow):
         for button, slot in ((self.new_button, self.new_report), (self.open_button, self.open_selected),
                              (self.duplicate_button, self.duplicate_selected), (self.delete_button, self.delete_selected)):
             button.clicked.connect(slot)
+            enter_clicks(button)
             buttons.addWidget(button)
         buttons.addStretch(1)
         layout.addLayout(buttons)
@@ -71,7 +72,8 @@ class MainWindow(QMainWindow):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.table.doubleClicked.connect(lambda _i: self.open_selected())
+        self.table.activated.connect(lambda _i: self.open_selected())  # double-click or Enter
+        self.table.setTabKeyNavigation(False)
         self.table.itemSelectionChanged.connect(self._update_buttons)
         layout.addWidget(self.table, 1)
         self.empty_hint = label("Chưa có báo cáo nào. Bấm «Tạo báo cáo mới» để bắt đầu.", "hint")
@@ -144,6 +146,8 @@ class MainWindow(QMainWindow):
             self.open_report(dialog.report_id)
 
     def open_selected(self) -> None:
+        if self.editor is not None:
+            return  # a report is already open; the list is hidden
         report_id = self.selected_id()
         if report_id is not None:
             self.open_report(report_id)
@@ -184,7 +188,9 @@ class MainWindow(QMainWindow):
         report_id = self.selected_id()
         if report_id is None:
             return
-        if confirm(self, "Xóa báo cáo", f"Xóa báo cáo số {report_id}? Có thể khôi phục lại trong menu "
+        row = self.table.currentRow()
+        what = f"«{self.table.item(row, 1).text()}» {self.table.item(row, 2).text()}" if row >= 0 else f"số {report_id}"
+        if confirm(self, "Xóa báo cáo", f"Xóa báo cáo {what}? Có thể khôi phục lại trong menu "
                    "Báo cáo → Báo cáo đã xóa.", yes="Xóa"):
             self.workspace.delete_report(report_id)
             self.refresh()

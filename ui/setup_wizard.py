@@ -51,6 +51,7 @@ class UnitPage(QWizardPage):
         form.addRow("Huyện (danh mục cũ):", self.district)
         form.addRow("Tìm đơn vị:", self.search)
         layout.addLayout(form)
+        self.results.setMinimumHeight(80)
         layout.addWidget(self.results, 1)
         layout.addWidget(self.chosen)
 
@@ -178,7 +179,8 @@ class SetupWizard(QWizard):
         profile = workspace.profile()
         self.setWindowTitle("Khai báo đơn vị — BaoCaoXa")
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
-        self.setMinimumSize(720, 560)
+        self.setMinimumSize(560, 420)  # fits 1366×768 at 150% text scaling
+        self.resize(760, 560)
         vietnamese_wizard_buttons(self)
         self.unit_page = UnitPage(profile)
         self.people_page = PeoplePage(profile)

@@ -48,3 +48,6 @@ def apply(app: QApplication) -> None:
     app.setFont(font)
     app.setStyleSheet(STYLESHEET)
     app.setWindowIcon(app_icon())
+    from ui import qt_vietnamese
+
+    qt_vietnamese.install(app)

@@ -45,7 +45,8 @@ class TableField(FieldWidget):
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap)
         self.grid.setMinimumHeight(220)
         self.grid.setSelectionMode(QAbstractItemView.SelectionMode.ContiguousSelection)
-        self.grid.setTabKeyNavigation(True)
+        self.grid.setTabKeyNavigation(False)  # Tab leaves the table (arrows move between cells)
+        header.setMinimumHeight(self.fontMetrics().height() * 2 + 12)  # room for wrapped headers
         self.grid.itemChanged.connect(self._cell_changed)
         self.add = QPushButton("Thêm dòng")
         self.add.setObjectName(f"add_{self.field.id}")
@@ -107,6 +108,8 @@ class TableField(FieldWidget):
         self._parse_error = error
         if error:
             self._show_parse_error()
+        else:
+            self.show_issues(self.ops.session.issues_for(self.field.id))
 
     def _remove_row(self) -> None:
         row = self.grid.currentRow()
@@ -117,4 +120,5 @@ class TableField(FieldWidget):
         editable = [i for i, c in enumerate(self.columns) if c.kind != FieldKind.COMPUTED]
         left_column = max(self.grid.currentColumn(), 0)
         left = editable.index(left_column) if left_column in editable else 0
-        self.ops.table_paste(self.field.id, max(self.grid.currentRow(), 0), left, text)
+        top = self.grid.currentRow() if self.grid.currentRow() >= 0 else self.grid.rowCount()  # else: append
+        self.ops.table_paste(self.field.id, top, left, text)

@@ -228,7 +228,7 @@ KILL_SCRIPT = textwrap.dedent("""
     widget = editor.pages[4].widgets["so_thon"]
     type_text(widget.edit, "7")
     deadline = time.time() + 10
-    while not editor.saved_label.text().startswith("Đã lưu") and time.time() < deadline:
+    while editor.session.saved_at is None and time.time() < deadline:  # acknowledged as saved
         app.processEvents(); time.sleep(0.05)
     print("SAVED", rid, flush=True)
     type_text(widget.edit, "0")  # 70, still being typed when the process dies

@@ -28,8 +28,14 @@ SCRIPT = textwrap.dedent("""
         window.resize(width, height)
         window.show()
         app.processEvents()
-        if window.minimumSizeHint().width() > width:
-            problems.append(f"main window needs {window.minimumSizeHint().width()} > {width}")
+        if window.minimumSizeHint().width() > width or window.minimumSizeHint().height() > height:
+            problems.append(f"main window needs {window.minimumSizeHint().toTuple()} > {(width, height)}")
+        from ui.setup_wizard import SetupWizard
+        wizard = SetupWizard(ws, window)
+        if wizard.minimumSize().height() > height or wizard.minimumSizeHint().height() > height:
+            problems.append(f"setup wizard needs height {max(wizard.minimumSize().height(), wizard.minimumSizeHint().height())} > {height}")
+        if wizard.minimumSizeHint().width() > width:
+            problems.append(f"setup wizard needs width {wizard.minimumSizeHint().width()} > {width}")
         for path in sorted(resource("examples").glob("*.json")):
             rid, _ = ws.import_document(json.loads(path.read_text(encoding="utf-8")))
             window.open_report(rid)
@@ -37,6 +43,8 @@ SCRIPT = textwrap.dedent("""
             for index in range(editor.page_count):
                 editor.show_page(index)
                 app.processEvents()
+                if window.minimumSizeHint().height() > height:
+                    problems.append(f"{path.name} page {index}: window needs height {window.minimumSizeHint().height()} > {height}")
                 if window.width() > width or window.minimumSizeHint().width() > width:
                     problems.append(f"{path.name} page {index}: window needs {window.minimumSizeHint().width()} > {width}")
                 page = editor.pages.get(index)
