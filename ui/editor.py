@@ -481,21 +481,16 @@ class ReportEditor(QWidget):
         if self.unsaved_problems():
             self.review.refresh()
             return
-        try:
-            self.session.finalise()
-        except UserError as exc:
-            show_error(self, exc)
-            return
-        self._apply_read_only()
-        self.review.refresh()
-        self.changed.emit()
+        self._change_status(self.session.finalise)
 
     def reopen(self) -> None:
         reason = ask_text(self, "Mở lại báo cáo", "Lý do mở lại báo cáo đã hoàn tất (sẽ được ghi vào nhật ký):")
-        if reason is None:
-            return
+        if reason is not None:
+            self._change_status(lambda: self.session.reopen(reason))
+
+    def _change_status(self, action) -> None:
         try:
-            self.session.reopen(reason)
+            action()
         except UserError as exc:
             show_error(self, exc)
             return

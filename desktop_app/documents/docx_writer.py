@@ -63,6 +63,11 @@ def _para(container, text: str = "", size: float = BODY_PT, bold: bool = False, 
     fmt.line_spacing = 1.15
     if indent:
         fmt.first_line_indent = FIRST_LINE_INDENT
+    return _add_lines(paragraph, text, size, bold, italic)
+
+
+def _add_lines(paragraph: DocxParagraph, text: str, size: float, bold: bool, italic: bool) -> DocxParagraph:
+    """Runs for each line of ``text``, joined by line breaks (not new paragraphs)."""
     lines = text.split("\n")
     for i, line in enumerate(lines):
         run = paragraph.add_run(line)
@@ -126,13 +131,7 @@ def _write_in(paragraph: DocxParagraph, text: str, size: float, bold=False, ital
     paragraph.paragraph_format.alignment = align
     paragraph.paragraph_format.space_after = Pt(after)
     paragraph.paragraph_format.space_before = Pt(0)
-    lines = text.split("\n")
-    for i, line in enumerate(lines):
-        run = paragraph.add_run(line)
-        _font(run, size, bold, italic)
-        if i < len(lines) - 1:
-            run.add_break()
-    return paragraph
+    return _add_lines(paragraph, text, size, bold, italic)
 
 
 def _page_number_header(section) -> None:
