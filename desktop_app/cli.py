@@ -286,3 +286,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # noqa: BLE001 - a person gets a sentence, not a traceback
+        print(f"Lỗi không mong muốn: {type(exc).__name__}: {exc}. Dữ liệu đã lưu không bị ảnh hưởng; "
+              "hãy gửi thông báo này cho cán bộ hỗ trợ.", file=sys.stderr)
+        return EXIT_USAGE
