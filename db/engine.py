@@ -92,7 +92,7 @@ def migrate(engine: Engine, db_path: Path, backup_dir: Path) -> Path | None:
     backup = None
     if current is not None and db_path.exists():
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        backup = backup_copy(db_path, backup_dir / f"truoc-nang-cap-{current}-{stamp}.sqlite3")
+        backup = backup_copy(db_path, backup_dir / f"baocaoxa-{stamp}-truoc-nang-cap.sqlite3")
     cfg = _alembic_config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass, field
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,10 @@ def _record(report: Report, with_values: bool) -> ReportRecord:
     )
 
 
+class DatabaseDamaged(StoreError):
+    """The database file fails its check: it is not opened for writing."""
+
+
 class Store:
     def __init__(self, data_dir: Path):
         self.data_dir = Path(data_dir)
@@ -73,6 +78,7 @@ class Store:
         self.backup_dir = self.data_dir / "backups"
         try:
             self.data_dir.mkdir(parents=True, exist_ok=True)
+            self._quick_check()
             self.engine = make_engine(self.path)
             self.migration_backup = migrate(self.engine, self.path, self.backup_dir)
         except (OperationalError, DatabaseError) as exc:
@@ -80,6 +86,23 @@ class Store:
         except OSError as exc:
             raise StoreError(f"Không tạo được thư mục dữ liệu {self.data_dir}: {exc.strerror}") from exc
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def _quick_check(self) -> None:
+        """Refuse a damaged file before anything writes to it (migrations included)."""
+        if not self.path.exists() or self.path.stat().st_size == 0:
+            return
+        try:
+            con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+            try:
+                result = [row[0] for row in con.execute("PRAGMA quick_check")]
+            finally:
+                con.close()
+        except sqlite3.DatabaseError as exc:
+            result = [str(exc)]
+        if result != ["ok"]:
+            raise DatabaseDamaged(
+                f"Cơ sở dữ liệu {self.path} bị hỏng ({'; '.join(result[:3])}). Chương trình không ghi vào tệp này. "
+                "Hãy khôi phục bản sao lưu gần nhất.")
 
     def close(self) -> None:
         self.engine.dispose()
@@ -254,6 +277,17 @@ class Store:
     def integrity_check(self) -> list[str]:
         with self.engine.connect() as conn:
             return [row[0] for row in conn.exec_driver_sql("PRAGMA integrity_check")]
+
+    def orphan_values(self) -> int:
+        """Values whose report no longer exists (foreign keys prevent them; old files may have some)."""
+        with self.engine.connect() as conn:
+            return conn.exec_driver_sql(
+                "SELECT count(*) FROM report_values WHERE report_id NOT IN (SELECT id FROM reports)").scalar()
+
+    def delete_orphan_values(self) -> int:
+        with self.engine.begin() as conn:
+            return conn.exec_driver_sql(
+                "DELETE FROM report_values WHERE report_id NOT IN (SELECT id FROM reports)").rowcount
 
 
 def _jsonable(value: Any) -> Any:

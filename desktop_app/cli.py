@@ -70,6 +70,16 @@ def _build_parser() -> argparse.ArgumentParser:
     uset.add_argument("--signer", metavar="TÊN", help="họ tên người ký")
     uset.add_argument("--signer-title", metavar="CHỨC_VỤ", help="chức vụ người ký, ví dụ CHỦ TỊCH")
 
+    backup = sub.add_parser("backup", help="sao lưu và khôi phục dữ liệu", parents=[common])
+    bsub = backup.add_subparsers(dest="action", metavar="VIỆC", required=True, parser_class=_Parser)
+    bsub.add_parser("create", help="tạo bản sao lưu ngay", parents=[common])
+    bsub.add_parser("list", help="liệt kê các bản sao lưu", parents=[common])
+    brestore = bsub.add_parser("restore", help="khôi phục từ một bản sao lưu (sao lưu hiện trạng trước)",
+                               parents=[common])
+    brestore.add_argument("file", metavar="TỆP")
+    checkdb = sub.add_parser("check-db", help="kiểm tra cơ sở dữ liệu", parents=[common])
+    checkdb.add_argument("--repair", action="store_true", help="sửa những lỗi sửa được an toàn (sau khi sao lưu)")
+
     report = sub.add_parser("report", help="báo cáo", parents=[common])
     rsub = report.add_subparsers(dest="action", metavar="VIỆC", required=True, parser_class=_Parser)
     rnew = rsub.add_parser("new", help="tạo báo cáo mới, in ra số hiệu", parents=[common])
@@ -161,6 +171,8 @@ def _run(args: argparse.Namespace) -> int:
         print(f"Mẫu hợp lệ: {template.id} phiên bản {template.version} — {template.title}")
         return EXIT_OK
 
+    if args.command == "backup" and args.action == "restore":
+        return _restore_even_if_damaged(args)
     ws = _workspace(args)
     try:
         return _dispatch(ws, args)
@@ -175,6 +187,29 @@ def _dispatch(ws, args: argparse.Namespace) -> int:
         for problem in ws.templates.problems:
             print(f"Bỏ qua mẫu lỗi: {problem}", file=sys.stderr)
         return EXIT_OK
+
+    if args.command == "backup":
+        if args.action == "create":
+            print(f"Đã sao lưu: {ws.backup('thu-cong')}")
+        elif args.action == "list":
+            found = ws.backups()
+            if not found:
+                print("Chưa có bản sao lưu nào.")
+            for b in found:
+                print(f"{b.made_at:%d/%m/%Y %H:%M:%S}\t{b.reason_label}\t{b.path}")
+        else:
+            safety = ws.restore_backup(args.file)
+            print("Đã khôi phục dữ liệu từ bản sao lưu." + (f" Dữ liệu trước đó được giữ ở {safety}." if safety else ""))
+        return EXIT_OK
+
+    if args.command == "check-db":
+        findings = ws.check(repair=args.repair)
+        if not findings:
+            print("Cơ sở dữ liệu tốt: không phát hiện lỗi.")
+            return EXIT_OK
+        for finding in findings:
+            print(f"- {finding}")
+        return EXIT_INVALID
 
     if args.command == "unit":
         if args.action == "show":
@@ -255,6 +290,25 @@ def _dispatch(ws, args: argparse.Namespace) -> int:
         ws.restore_report(args.id)
         print("Đã khôi phục báo cáo.")
     return EXIT_OK
+
+
+def _restore_even_if_damaged(args: argparse.Namespace) -> int:
+    """Restore must work precisely when the database is too damaged to open."""
+    from desktop_app import paths
+    from desktop_app.services import DamagedDatabase, Workspace
+
+    try:
+        ws = Workspace(getattr(args, "data_dir", None))
+    except DamagedDatabase:
+        from desktop_app.recovery import replace_damaged_database
+
+        kept = replace_damaged_database(paths.data_dir(getattr(args, "data_dir", None)), Path(args.file))
+        print(f"Đã khôi phục dữ liệu từ bản sao lưu. Tệp hỏng được giữ lại ở {kept}.")
+        return EXIT_OK
+    try:
+        return _dispatch(ws, args)
+    finally:
+        ws.close()
 
 
 def _require_object(data: Any) -> dict:

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from db import backups
 from db.engine import StoreError
-from db.store import ReportRecord, Store
+from db.store import DatabaseDamaged, ReportRecord, Store
 from desktop_app import paths, units
 from desktop_app.errors import ReportLocked, UserError
 from desktop_app.periods import PERIOD_KIND_LABELS, PeriodError, parse_period
@@ -25,6 +26,15 @@ from desktop_app.validation import ValidationResult, Validator
 from desktop_app.values import ValueProblem, coerce
 
 STATUS_LABELS = {"draft": "Đang soạn", "final": "Đã hoàn tất"}
+
+
+class DamagedDatabase(UserError):
+    """The database fails its check; ``backup`` is the latest good backup, if any."""
+
+    def __init__(self, message: str, backup: Path | None):
+        hint = f" Bản sao lưu tốt gần nhất: {backup}" if backup else " Không tìm thấy bản sao lưu nào còn tốt."
+        super().__init__(message + hint)
+        self.backup = backup
 
 
 @dataclass
@@ -61,15 +71,106 @@ class Workspace:
         self.data_dir = paths.data_dir(data_dir)
         try:
             self.store = Store(self.data_dir)
+        except DatabaseDamaged as exc:
+            raise DamagedDatabase(str(exc), self.latest_good_backup()) from exc
         except StoreError as exc:
             raise UserError(str(exc)) from exc
         self.templates = TemplateRegistry([paths.resource("templates"), self.data_dir / "templates"])
         self.who = who if who is not None else _who()
         self.origin = self.store.install_id()
         self._validators: dict[tuple[str, str], Validator] = {}
+        self._daily_backup()
 
     def close(self) -> None:
         self.store.close()
+
+    # --- backups and checks ----------------------------------------------------------
+    @property
+    def backup_dir(self) -> Path:
+        return self.data_dir / "backups"
+
+    def _daily_backup(self) -> None:
+        """Once a day, at start-up, when there is something worth keeping."""
+        today = dt.date.today()
+        if any(b.made_at.date() == today for b in backups.list_backups(self.backup_dir)):
+            return
+        if not self.store.list_reports(include_deleted=True):
+            return
+        try:
+            self.backup("hang-ngay")
+        except UserError:
+            pass  # a full disk must not stop the person from working; the next start tries again
+
+    def backup(self, reason: str = "thu-cong") -> Path:
+        try:
+            path = backups.create(self.store.path, self.backup_dir, reason)
+        except StoreError as exc:
+            raise UserError(str(exc)) from exc
+        backups.prune(self.backup_dir)
+        return path
+
+    def backups(self) -> list[backups.Backup]:
+        return backups.list_backups(self.backup_dir)
+
+    def latest_good_backup(self) -> Path | None:
+        for backup in backups.list_backups(self.backup_dir):
+            if not backups.check_file(backup.path):
+                return backup.path
+        return None
+
+    def restore_backup(self, source: str | Path) -> Path | None:
+        """Replace the data with a backup; the current state is backed up first."""
+        source = Path(source)
+        if not source.is_file():
+            raise UserError(f"Không tìm thấy bản sao lưu «{source}».")
+        problems = backups.check_file(source)
+        if problems:
+            raise UserError(f"Bản sao lưu «{source.name}» không dùng được:", problems)
+        safety = None
+        if self.store.integrity_check() == ["ok"]:  # a damaged current file cannot be copied safely
+            safety = self.backup("truoc-khoi-phuc")
+        self.store.close()
+        try:
+            backups.restore_into(source, self.store.path)
+        except StoreError as exc:
+            raise UserError(str(exc)) from exc
+        finally:
+            self.store = Store(self.data_dir)
+            self._validators.clear()
+        return safety
+
+    def check(self, repair: bool = False) -> list[str]:
+        """The integrity check and the app's own checks; repairs only what is safe, after a backup."""
+        findings: list[str] = []
+        integrity = self.store.integrity_check()
+        if integrity != ["ok"]:
+            findings += [f"Kiểm tra toàn vẹn SQLite: {line}" for line in integrity[:20]]
+        orphans = self.store.orphan_values()
+        if orphans:
+            findings.append(f"{orphans} giá trị không thuộc báo cáo nào (có thể xóa an toàn).")
+        for record in self.store.list_reports(include_deleted=True, with_values=True):
+            try:
+                template = self.templates.get(record.template_id, record.template_version)
+            except TemplateNotFound:
+                findings.append(f"Báo cáo số {record.id}: chưa có mẫu «{record.template_id}» phiên bản "
+                                f"{record.template_version} (số liệu vẫn được giữ nguyên).")
+                continue
+            known = {f.id: f for f in template.all_fields()}
+            for field_id, value in record.values.items():
+                f = known.get(field_id)
+                if f is None:
+                    findings.append(f"Báo cáo số {record.id}: có giá trị của trường «{field_id}» mà mẫu không còn "
+                                    "(được giữ nguyên).")
+                    continue
+                try:
+                    coerce(f, value)
+                except ValueProblem as exc:
+                    findings.append(f"Báo cáo số {record.id}: giá trị không hợp lệ — {exc}")
+        if repair and orphans:
+            self.backup("truoc-sua-chua")
+            removed = self.store.delete_orphan_values()
+            findings.append(f"Đã xóa {removed} giá trị không thuộc báo cáo nào (đã sao lưu trước).")
+        return findings
 
     # --- templates -----------------------------------------------------------------
     def template(self, template_id: str, version: str | None = None) -> Template:
@@ -232,7 +333,12 @@ class Workspace:
         """Replace every value of a report at once (a checked import); returns how many changed."""
         record = self._record(report_id)
         self._editable(record)
+        self._backup_before_import()
         return self.store.set_values(report_id, values, who=self.who, action=action, replace_all=True)
+
+    def _backup_before_import(self) -> None:
+        if self.store.list_reports(include_deleted=True):
+            self.backup("truoc-nhap")
 
     def store_value(self, report_id: int, field_id: str, stored: Any) -> None:
         """Commit one already-checked value (the editing session's autosave)."""
@@ -262,6 +368,7 @@ class Workspace:
             doc, template = parse_document(data, self.templates)
         except ReportDocumentError as exc:
             raise UserError("Tệp báo cáo không hợp lệ, không nhập gì:", exc.problems) from None
+        self._backup_before_import()
         unit = doc.unit or self.profile() or {}
         if not unit.get("code"):
             raise UserError("Tệp báo cáo không ghi đơn vị («unit.code») và máy này chưa khai báo đơn vị.")

@@ -9,12 +9,15 @@ import time
 
 from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QLineEdit, QPlainTextEdit, QTableWidget
 
+from desktop_app import paths
 from desktop_app.errors import UserError
+from desktop_app.instance import InstanceLock
 from desktop_app.paths import resource
-from desktop_app.services import Workspace
+from desktop_app.recovery import replace_damaged_database
+from desktop_app.services import DamagedDatabase, Workspace
 from desktop_app.values import is_empty
 from ui import style
-from ui.common import show_error
+from ui.common import confirm, info, show_error
 from ui.main_window import MainWindow
 from ui.setup_wizard import SetupWizard
 
@@ -93,10 +96,20 @@ def main(data_dir: str | None = None, selftest: bool = False) -> int:
     if selftest:
         return run_selftest(started)
     app = _application()
+    folder = paths.data_dir(data_dir)
+    lock = InstanceLock(folder)
+    if not lock.acquire():
+        info(None, "BaoCaoXa đang mở", "BaoCaoXa đang mở trong một cửa sổ khác với cùng thư mục dữ liệu "
+             f"({folder}). Hãy dùng cửa sổ đó; hai cửa sổ cùng sửa một dữ liệu có thể ghi đè lẫn nhau.")
+        return 3
     try:
-        workspace = Workspace(data_dir)
+        workspace = open_workspace(folder)
     except UserError as exc:
         show_error(None, exc, "Không mở được dữ liệu")
+        lock.release()
+        return 2
+    if workspace is None:
+        lock.release()
         return 2
     if workspace.profile() is None:
         SetupWizard(workspace).exec()  # first run: who writes the reports here
@@ -104,4 +117,20 @@ def main(data_dir: str | None = None, selftest: bool = False) -> int:
     window.show()
     code = app.exec()
     workspace.close()
+    lock.release()
     return code
+
+
+def open_workspace(folder) -> Workspace | None:
+    """Open the data; a damaged database is never written to — the person may restore a backup."""
+    try:
+        return Workspace(folder)
+    except DamagedDatabase as exc:
+        if exc.backup is None:
+            show_error(None, exc, "Dữ liệu bị hỏng")
+            return None
+        if not confirm(None, "Dữ liệu bị hỏng", f"{exc.message}\n\nKhôi phục bản sao lưu này? Tệp hỏng vẫn được "
+                       "giữ lại để cán bộ kỹ thuật xem.", yes="Khôi phục", no="Thoát"):
+            return None
+        replace_damaged_database(folder, exc.backup)
+        return Workspace(folder)

@@ -176,6 +176,38 @@ class DuplicateDialog(QDialog):
         super().accept()
 
 
+class RestoreDialog(QDialog):
+    """Pick a backup to restore; the current data is backed up first."""
+
+    def __init__(self, workspace: Workspace, parent=None):
+        super().__init__(parent)
+        self.workspace = workspace
+        self.setWindowTitle("Khôi phục từ bản sao lưu")
+        self.setMinimumSize(600, 340)
+        self.list = QListWidget()
+        self.list.setObjectName("backups")
+        for backup in workspace.backups():
+            item = QListWidgetItem(f"{backup.made_at:%d/%m/%Y %H:%M:%S} — {backup.reason_label}")
+            item.setData(256, str(backup.path))
+            self.list.addItem(item)
+        layout = QVBoxLayout(self)
+        layout.addWidget(label("Chọn bản sao lưu. Dữ liệu hiện tại sẽ được sao lưu trước khi khôi phục, nên có thể "
+                               "quay lại nếu cần."))
+        layout.addWidget(self.list, 1)
+        layout.addWidget(_buttons(self, "Khôi phục"))
+
+    def accept(self) -> None:
+        item = self.list.currentItem()
+        if item is None:
+            return
+        try:
+            self.workspace.restore_backup(item.data(256))
+        except Exception as exc:  # noqa: BLE001
+            show_error(self, exc)
+            return
+        super().accept()
+
+
 class DeletedReportsDialog(QDialog):
     def __init__(self, workspace: Workspace, parent=None):
         super().__init__(parent)

@@ -99,6 +99,10 @@ class MainWindow(QMainWindow):
         action(report_menu, "Tạo báo cáo mới…", self.new_report, "Ctrl+N")
         action(report_menu, "Mở báo cáo đang chọn", self.open_selected, "Ctrl+O")
         action(report_menu, "Báo cáo đã xóa…", self.show_deleted, name="deleted_reports")
+        data_menu = self.menuBar().addMenu("&Dữ liệu")
+        action(data_menu, "Sao lưu ngay", self.backup_now, name="backup_now")
+        action(data_menu, "Khôi phục từ bản sao lưu…", self.restore_backup, name="restore_backup")
+        action(data_menu, "Kiểm tra cơ sở dữ liệu", self.check_database, name="check_db")
         unit_menu = self.menuBar().addMenu("Đơn &vị")
         action(unit_menu, "Thông tin đơn vị, thôn, người ký…", self.edit_unit, name="edit_unit")
         help_menu = self.menuBar().addMenu("Trợ &giúp")
@@ -226,6 +230,36 @@ class MainWindow(QMainWindow):
             info(self, "Đã nhập", f"Đã {'tạo' if created else 'cập nhật'} báo cáo số {report_id}.")
 
         run_in_background(self, "Đang nhập báo cáo…", work, done, lambda exc: show_error(self, exc))
+
+    def backup_now(self) -> None:
+        try:
+            path = self.workspace.backup("thu-cong")
+        except UserError as exc:
+            show_error(self, exc)
+            return
+        info(self, "Đã sao lưu", f"Đã tạo bản sao lưu:\n{path}")
+
+    def restore_backup(self) -> None:
+        from ui.dialogs import RestoreDialog
+
+        self.close_editor()
+        dialog = RestoreDialog(self.workspace, self)
+        if dialog.exec():
+            self.refresh()
+
+    def check_database(self) -> None:
+        findings = self.workspace.check(repair=False)
+        if not findings:
+            info(self, "Kiểm tra cơ sở dữ liệu", "Cơ sở dữ liệu tốt: không phát hiện lỗi.")
+            return
+        text = "\n".join(f"• {f}" for f in findings[:30])
+        if self.workspace.store.orphan_values() and confirm(
+                self, "Kiểm tra cơ sở dữ liệu", f"{text}\n\nSửa những lỗi sửa được an toàn (sao lưu trước)?",
+                yes="Sửa"):
+            self.workspace.check(repair=True)
+            info(self, "Kiểm tra cơ sở dữ liệu", "Đã sửa và đã sao lưu trước khi sửa.")
+        else:
+            info(self, "Kiểm tra cơ sở dữ liệu", text)
 
     def about(self) -> None:
         info(self, "Giới thiệu", f"BaoCaoXa {__version__}\nBáo cáo công nghệ thông tin và chuyển đổi số cấp xã, "

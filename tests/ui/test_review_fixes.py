@@ -95,3 +95,30 @@ def test_qt_own_strings_are_vietnamese(qtbot):
     qt_vietnamese.install(QApplication.instance())
     assert QCoreApplication.translate("QLineEdit", "&Copy") == "&Sao chép"
     assert QCoreApplication.translate("QWidgetTextControl", "Select All") == "Chọn tất cả"
+
+
+def test_data_menu_backup_restore_and_check(qtbot, data_dir, message_boxes):
+    import json
+
+    from tests.conftest import EXAMPLES
+    from ui.dialogs import RestoreDialog
+    from ui.main_window import MainWindow
+
+    ws = Workspace(data_dir)
+    rid, _ = ws.import_document(json.loads((EXAMPLES / "cao-diem-dvctt.json").read_text(encoding="utf-8")))
+    window = MainWindow(ws)
+    qtbot.addWidget(window)
+    window.backup_now()
+    assert message_boxes and "Đã tạo bản sao lưu" in message_boxes[-1]
+    ws.set_value(rid, "rut_ho_so", 9)
+    dialog = RestoreDialog(ws, window)
+    qtbot.addWidget(dialog)
+    texts = [dialog.list.item(i).text() for i in range(dialog.list.count())]
+    row = next(i for i, t in enumerate(texts) if "do người dùng tạo" in t)
+    dialog.list.setCurrentRow(row)
+    dialog.accept()
+    assert ws.report(rid)[0].values["rut_ho_so"] == 3
+    window.check_database()
+    assert "không phát hiện lỗi" in message_boxes[-1]
+    window.close()
+    ws.close()

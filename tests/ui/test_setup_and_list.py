@@ -96,6 +96,6 @@ def test_window_titles_are_vietnamese(qtbot, workspace):
     qtbot.addWidget(window)
     assert window.windowTitle().startswith("BaoCaoXa — Báo cáo CNTT và chuyển đổi số — Xã Bình Phước")
     menus = [a.text().replace("&", "") for a in window.menuBar().actions()]
-    assert menus == ["Tệp", "Báo cáo", "Đơn vị", "Trợ giúp"]
+    assert menus == ["Tệp", "Báo cáo", "Dữ liệu", "Đơn vị", "Trợ giúp"]
     assert window.table.horizontalHeaderItem(1).text() == "Loại báo cáo"
     assert Qt  # imported for readers: no English UI strings are expected anywhere

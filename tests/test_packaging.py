@@ -1,0 +1,47 @@
+"""The packaged one-folder app builds, runs its self-test and a CLI command (CI builds it)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.skipif(
+    not os.environ.get("CI") and not os.environ.get("BAOCAOXA_BUILD_TEST"),
+    reason="builds the PyInstaller package (about a minute): runs in CI or with BAOCAOXA_BUILD_TEST=1")
+
+
+def test_build_and_run_the_package(tmp_path):
+    dist, work = tmp_path / "dist", tmp_path / "build"
+    build = subprocess.run(
+        [sys.executable, "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "WARN", "--distpath",
+         str(dist), "--workpath", str(work), str(ROOT / "packaging" / "baocaoxa.spec")],
+        cwd=ROOT, capture_output=True, text=True, timeout=1200)
+    assert build.returncode == 0, build.stderr[-3000:]
+    app = dist / "baocaoxa" / ("baocaoxa.exe" if os.name == "nt" else "baocaoxa")
+    # PyInstaller links the Qt libraries into the top folder: count each file once
+    size = sum(p.stat().st_size for p in (dist / "baocaoxa").rglob("*") if p.is_file() and not p.is_symlink())
+    print(f"\nPackage size: {size / 1024 / 1024:.1f} MiB")
+    assert size < 150 * 1024 * 1024
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    env.pop("BAOCAOXA_DATA_DIR", None)
+    selftest = subprocess.run([str(app), "--selftest"], capture_output=True, text=True, timeout=300, env=env)
+    assert selftest.returncode == 0, selftest.stdout + selftest.stderr
+    listed = subprocess.run([str(app), "--data-dir", str(tmp_path / "data"), "templates", "list"],
+                            capture_output=True, text=True, timeout=120, env=env)
+    assert listed.returncode == 0 and "ntm-tieu-chi-8" in listed.stdout
+    data = tmp_path / "data2"
+    imported = subprocess.run([str(app), "--data-dir", str(data), "report", "import-json",
+                               str(ROOT / "resources" / "examples" / "ntm-tieu-chi-8.json")],
+                              capture_output=True, text=True, timeout=120, env=env)
+    assert imported.returncode == 0, imported.stderr
+    exported = subprocess.run([str(app), "--data-dir", str(data), "report", "export", imported.stdout.strip(),
+                               "--docx", str(tmp_path / "a.docx"), "--xlsx", str(tmp_path / "a.xlsx")],
+                              capture_output=True, text=True, timeout=120, env=env)
+    assert exported.returncode == 0, exported.stderr
+    shutil.rmtree(work, ignore_errors=True)
