@@ -10,6 +10,7 @@ SYSTEM_PACKAGES=(
   libegl1 libgl1 libglib2.0-0 libfontconfig1 libdbus-1-3 libxkbcommon0 libxkbcommon-x11-0
   libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0
   libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxcb-xfixes0 libx11-xcb1 fonts-dejavu-core
+  time  # /usr/bin/time measures peak memory in the benchmarks
   ${EXTRA_SYSTEM_PACKAGES:-}
 )
 

@@ -1,0 +1,206 @@
+"""Benchmarks: every figure beside a baseline measured in the same run, as a ratio.
+
+    .venv/bin/python -m benchmarks.run            # writes benchmarks/RESULTS.md and prints the table
+
+Never used as timed assertions in tests. Sync-bundle figures come with issue #5.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import os
+import platform
+import random
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+RUNS = int(os.environ.get("BENCH_RUNS", "5"))
+
+
+def _child(mode: str, data: str) -> float:
+    """Wall seconds from starting a fresh process to its interactive window."""
+    env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "_children.py"), mode, data], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=300)
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr)
+    return wall
+
+
+def _peak_memory(mode: str, data: str) -> float:
+    """Peak RSS (MiB) of one fresh process, through /usr/bin/time -f %M (Debian package «time»)."""
+    timer = "/usr/bin/time"
+    if not os.path.exists(timer):
+        return float("nan")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    proc = subprocess.run([timer, "-f", "%M", sys.executable, str(ROOT / "benchmarks" / "_children.py"), mode, data],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    return int(proc.stderr.strip().splitlines()[-1]) / 1024
+
+
+def bench_start_and_memory(rows: list) -> None:
+    with tempfile.TemporaryDirectory() as data:
+        _child("app", data)  # first run creates the database: not a cold start of a used app
+        bare = [_child("bare", data) for _ in range(RUNS)]
+        app = [_child("app", data) for _ in range(RUNS)]
+        rows.append(("Cold start to an interactive window with a report open (s, median of "
+                     f"{RUNS})", statistics.median(app), "bare QMainWindow", statistics.median(bare)))
+        mem_app = _peak_memory("app", data)
+        mem_bare = _peak_memory("bare", data)
+        rows.append(("Peak memory with the largest example report open (MiB)", mem_app, "bare QMainWindow", mem_bare))
+
+
+def bench_validation(rows: list) -> None:
+    from tests.test_fields_and_validation import BIG_VALIDATOR as validator, INPUT_IDS
+
+    rng = random.Random(1)
+    values = {fid: rng.randint(0, 40) for fid in INPUT_IDS}
+    result = validator.validate(values)
+    times = []
+    for _ in range(2000):
+        fid = rng.choice(INPUT_IDS)
+        values[fid] = rng.randint(0, 40)
+        start = time.perf_counter()
+        result = validator.revalidate(result, values, fid)
+        times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    full = []
+    for _ in range(50):
+        start = time.perf_counter()
+        validator.validate(values)
+        full.append((time.perf_counter() - start) * 1000)
+    frame = 1000 / 60
+    rows.append(("Re-validation after one edit, 300-field report: median (ms)", statistics.median(times),
+                 "one screen frame (16,7 ms)", frame))
+    rows.append(("Re-validation after one edit, 300-field report: p95 (ms)", times[int(len(times) * 0.95)],
+                 "one screen frame (16,7 ms)", frame))
+    rows.append(("Full validation of the 300-field report (ms)", statistics.median(full),
+                 "one screen frame (16,7 ms)", frame))
+
+
+def bench_autosave(rows: list) -> None:
+    from desktop_app.editing import EditSession
+    from desktop_app.services import Workspace
+
+    with tempfile.TemporaryDirectory() as folder:
+        ws = Workspace(folder)
+        rid, _ = ws.import_document(json.loads((ROOT / "resources/examples/ntm-tieu-chi-8.json").read_text("utf-8")))
+        session = EditSession(ws, rid)
+        app_times = []
+        for i in range(200):
+            start = time.perf_counter()
+            session.set_field("so_thon", str(7 + i % 5))
+            app_times.append((time.perf_counter() - start) * 1000)
+        ws.close()
+        con = sqlite3.connect(Path(folder) / "bare.sqlite3", isolation_level=None)
+        con.execute("PRAGMA journal_mode=WAL")
+        con.execute("PRAGMA synchronous=FULL")
+        con.execute("CREATE TABLE v (k TEXT PRIMARY KEY, v TEXT)")
+        con.execute("INSERT INTO v VALUES ('so_thon', '7')")
+        bare = []
+        for i in range(200):
+            start = time.perf_counter()
+            con.execute("BEGIN IMMEDIATE")
+            con.execute("UPDATE v SET v=? WHERE k='so_thon'", (str(7 + i % 5),))
+            con.execute("COMMIT")
+            bare.append((time.perf_counter() - start) * 1000)
+        con.close()
+    rows.append(("One autosaved edit: parse, store with audit, re-validate (ms, median)", statistics.median(app_times),
+                 "bare SQLite single-row UPDATE, same durability", statistics.median(bare)))
+
+
+def _bare_docx(content) -> bytes:
+    from docx import Document
+
+    from desktop_app.documents.content import Table
+
+    doc = Document()
+    for item in content.body:
+        if isinstance(item, Table):
+            table = doc.add_table(rows=1 + len(item.rows), cols=len(item.headers))
+            for c, h in enumerate(item.headers):
+                table.cell(0, c).text = h
+            for r, row in enumerate(item.rows, start=1):
+                for c, cell in enumerate(row):
+                    table.cell(r, c).text = cell.text
+        else:
+            doc.add_paragraph(item.text)
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return buffer.getvalue()
+
+
+def bench_docx(rows: list) -> None:
+    from desktop_app.documents.content import DocumentBuilder
+    from desktop_app.documents.docx_writer import docx_bytes
+    from desktop_app.services import Workspace
+
+    with tempfile.TemporaryDirectory() as folder:
+        ws = Workspace(folder)
+        for path in sorted((ROOT / "resources" / "examples").glob("*.json")):
+            rid, _ = ws.import_document(json.loads(path.read_text("utf-8")))
+            record, template = ws.report(rid)
+            builder = DocumentBuilder(template, ws.validator(template))
+            content = builder.build(ws.document(rid).to_json())
+            ours, bare = [], []
+            for _ in range(RUNS):
+                start = time.perf_counter()
+                docx_bytes(builder.build(ws.document(rid).to_json()))
+                ours.append(time.perf_counter() - start)
+                start = time.perf_counter()
+                _bare_docx(content)
+                bare.append(time.perf_counter() - start)
+            rows.append((f".docx export of {path.stem} (s, median)", statistics.median(ours),
+                         "python-docx, same paragraphs and tables, no templating", statistics.median(bare)))
+        ws.close()
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} cores, Python "
+            f"{platform.python_version()}, Qt platform {os.environ.get('QT_QPA_PLATFORM', 'offscreen')}")
+
+
+def _fmt(x: float) -> str:
+    return f"{x:,.3f}".replace(",", " ").replace(".", ",") if x == x else "—"
+
+
+def main() -> int:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    rows: list = []
+    started = time.perf_counter()
+    for bench in (bench_start_and_memory, bench_validation, bench_autosave, bench_docx):
+        bench(rows)
+    lines = [f"Measured {dt.datetime.now():%Y-%m-%d %H:%M} on {machine()}.", "",
+             "| measurement | BaoCaoXa | baseline | baseline value | ratio |", "|---|---:|---|---:|---:|"]
+    for name, ours, base_name, base in rows:
+        ratio = ours / base if base and base == base and ours == ours else float("nan")
+        lines.append(f"| {name} | {_fmt(ours)} | {base_name} | {_fmt(base)} | {_fmt(ratio)}× |")
+    lines += ["", "Sync-bundle export/import and consolidation of 10, 332 and 3.321 communes come with issue #5.",
+              f"Whole run: {time.perf_counter() - started:.0f} s."]
+    text = "\n".join(lines)
+    (ROOT / "benchmarks" / "RESULTS.md").write_text("# Benchmark results\n\n" + text + "\n", encoding="utf-8")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
