@@ -75,6 +75,7 @@ def backup_copy(source: Path, target: Path) -> Path:
         dst = sqlite3.connect(tmp)
         try:
             src.backup(dst)
+            dst.execute("PRAGMA journal_mode=DELETE")  # a self-contained file: no -wal/-shm beside it
         finally:
             dst.close()
     finally:

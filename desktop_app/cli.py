@@ -263,6 +263,11 @@ def _dispatch(ws, args: argparse.Namespace) -> int:
         _print_issues(result)
         return EXIT_INVALID if result.errors else EXIT_OK
     elif action == "finalise":
+        result = ws.validate(args.id)
+        if result.errors:
+            print("Chưa hoàn tất được: báo cáo còn lỗi cần sửa.")
+            _print_issues(result)
+            return EXIT_INVALID
         ws.finalise(args.id)
         print("Đã hoàn tất báo cáo.")
     elif action == "reopen":
@@ -295,8 +300,19 @@ def _dispatch(ws, args: argparse.Namespace) -> int:
 def _restore_even_if_damaged(args: argparse.Namespace) -> int:
     """Restore must work precisely when the database is too damaged to open."""
     from desktop_app import paths
+    from desktop_app.instance import InstanceLock
     from desktop_app.services import DamagedDatabase, Workspace
 
+    lock = InstanceLock(paths.data_dir(getattr(args, "data_dir", None)))
+    if not lock.acquire():
+        raise UserError("BaoCaoXa đang mở với thư mục dữ liệu này. Hãy đóng cửa sổ chương trình rồi khôi phục.")
+    try:
+        return _restore_locked(args, Workspace, DamagedDatabase, paths)
+    finally:
+        lock.release()
+
+
+def _restore_locked(args, Workspace, DamagedDatabase, paths) -> int:  # noqa: N803 - passed-in classes
     try:
         ws = Workspace(getattr(args, "data_dir", None))
     except DamagedDatabase:

@@ -84,6 +84,15 @@ class Workspace:
     def close(self) -> None:
         self.store.close()
 
+    def setting(self, key: str, default: Any = None) -> Any:
+        return self.store.get_setting(key, default)
+
+    def set_setting(self, key: str, value: Any) -> None:
+        self.store.set_setting(key, value)
+
+    def has_safe_repairs(self) -> bool:
+        return bool(self.store.orphan_values())
+
     # --- backups and checks ----------------------------------------------------------
     @property
     def backup_dir(self) -> Path:

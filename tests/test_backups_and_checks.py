@@ -178,3 +178,65 @@ def test_gui_refuses_politely_when_already_open(tmp_path, qtbot, monkeypatch):
     assert main(data_dir=str(tmp_path)) == 3
     assert shown and "đang mở" in shown[0]
     lock.release()
+
+
+def test_backups_are_self_contained_files(tmp_path):
+    ws, _ = _workspace_with_report(tmp_path / "d")
+    path = ws.backup("thu-cong")
+    assert backups.check_file(path) == []
+    assert not list(ws.backup_dir.glob("*-wal")) and not list(ws.backup_dir.glob("*-shm"))
+    ws.close()
+
+
+def test_migration_backs_up_an_existing_file_first(tmp_path, monkeypatch):
+    """The pre-migration backup, exercised by pretending a newer schema exists."""
+    import db.engine as engine
+
+    ws, rid = _workspace_with_report(tmp_path / "d")
+    ws.close()
+    ran = []
+    monkeypatch.setattr(engine, "head_revision", lambda: "9999")
+    monkeypatch.setattr(engine.command, "upgrade", lambda cfg, rev: ran.append(rev))
+    from db.store import Store
+
+    store = Store(tmp_path / "d")
+    try:
+        assert ran == ["head"]
+        assert store.migration_backup is not None and "truoc-nang-cap" in store.migration_backup.name
+        assert backups.check_file(store.migration_backup) == []
+    finally:
+        store.close()
+
+
+def test_gui_offers_the_latest_good_backup_for_a_damaged_database(tmp_path, qtbot, monkeypatch):
+    import ui.app as app
+
+    folder = tmp_path / "d"
+    ws, rid = _workspace_with_report(folder)
+    ws.backup("thu-cong")
+    db_path = ws.store.path
+    ws.close()
+    _corrupt(db_path)
+    asked = []
+    monkeypatch.setattr(app, "confirm", lambda *a, **k: asked.append(a[2]) or True)
+    restored = app.open_workspace(folder)
+    try:
+        assert asked and "bị hỏng" in asked[0]
+        assert restored.report(rid)[0].values["tiep_nhan_truc_tiep"] == 70
+    finally:
+        restored.close()
+
+
+def test_cli_restore_refused_while_the_window_is_open(tmp_path):
+    from desktop_app.cli import main
+
+    ws, _ = _workspace_with_report(tmp_path / "d")
+    good = ws.backup("thu-cong")
+    ws.close()
+    lock = InstanceLock(tmp_path / "d")
+    assert lock.acquire()
+    try:
+        assert main(["--data-dir", str(tmp_path / "d"), "backup", "restore", str(good)]) == 2
+    finally:
+        lock.release()
+    assert main(["--data-dir", str(tmp_path / "d"), "backup", "restore", str(good)]) == 0

@@ -52,8 +52,8 @@ def test_report_lifecycle(cli, tmp_path):
     assert listed[0]["id"] == int(rid) and 0 < listed[0]["completeness"] < 1
     assert listed[0]["period_label"] == "từ ngày 24/8/2023 đến ngày 24/9/2023"
 
-    code, _, err = cli("report", "finalise", rid)
-    assert code == 2 and "còn" in err and "lỗi" in err
+    code, out, _ = cli("report", "finalise", rid)
+    assert code == 1 and "còn lỗi" in out
 
 
 def test_bad_values_file_writes_nothing(cli, tmp_path):

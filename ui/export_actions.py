@@ -26,12 +26,12 @@ def _suggested_name(session: EditSession, suffix: str) -> str:
 
 
 def _folder(session: EditSession) -> str:
-    folder = session.ws.store.get_setting(LAST_FOLDER)
+    folder = session.ws.setting(LAST_FOLDER)
     return folder if folder and Path(folder).is_dir() else str(Path.home())
 
 
 def _remember(session: EditSession, path: str) -> None:
-    session.ws.store.set_setting(LAST_FOLDER, str(Path(path).parent))
+    session.ws.set_setting(LAST_FOLDER, str(Path(path).parent))
 
 
 def export_file(parent: QWidget, session: EditSession, kind: str) -> None:

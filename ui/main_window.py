@@ -211,11 +211,11 @@ class MainWindow(QMainWindow):
         return accepted
 
     def import_json(self) -> None:
-        last = self.workspace.store.get_setting("last_folder") or str(Path.home())
+        last = self.workspace.setting("last_folder") or str(Path.home())
         path, _ = QFileDialog.getOpenFileName(self, "Chọn tệp báo cáo JSON", last, "Báo cáo JSON (*.json)")
         if not path:
             return
-        self.workspace.store.set_setting("last_folder", str(Path(path).parent))
+        self.workspace.set_setting("last_folder", str(Path(path).parent))
 
         def work(_progress):
             try:
@@ -253,7 +253,7 @@ class MainWindow(QMainWindow):
             info(self, "Kiểm tra cơ sở dữ liệu", "Cơ sở dữ liệu tốt: không phát hiện lỗi.")
             return
         text = "\n".join(f"• {f}" for f in findings[:30])
-        if self.workspace.store.orphan_values() and confirm(
+        if self.workspace.has_safe_repairs() and confirm(
                 self, "Kiểm tra cơ sở dữ liệu", f"{text}\n\nSửa những lỗi sửa được an toàn (sao lưu trước)?",
                 yes="Sửa"):
             self.workspace.check(repair=True)

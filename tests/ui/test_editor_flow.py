@@ -288,7 +288,7 @@ def test_export_and_excel_import_from_the_editor(qtbot, data_dir, tmp_path, monk
     qtbot.waitUntil(lambda: (usb / "bao-cao.docx").exists(), timeout=10000)
     window.editor.export_xlsx.click()
     qtbot.waitUntil(lambda: (usb / "bao-cao.xlsx").exists(), timeout=10000)
-    assert ws.store.get_setting("last_folder") == str(usb)  # the next dialog opens on the USB stick
+    assert ws.setting("last_folder") == str(usb)  # the next dialog opens on the USB stick
 
     new = ws.new_report("cao-diem-dvctt", "2023-10")
     window.open_report(new)
