@@ -42,7 +42,10 @@ class EditSession:
         self.status = record.status
         self.period = record.period
         self.updated_at = record.updated_at.replace(tzinfo=dt.timezone.utc).astimezone().replace(tzinfo=None)
-        self.context = {"villages": record.unit.get("villages")}
+        previous = workspace.previous_report(record)
+        self.previous_period = previous.period if previous else None
+        self.previous = dict(previous.values) if previous else {}
+        self.context = {"villages": record.unit.get("villages"), "previous": self.previous}
         self.result: ValidationResult = self.validator.validate(self.values, self.context)
         self.sections: list[Section] = list(self.template.sections)
         ids = [s.id for s in self.sections]

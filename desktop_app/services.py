@@ -305,9 +305,28 @@ class Workspace:
         record, template = self.report(report_id)
         return self.validator(template).validate(record.values, self._context(record))
 
-    @staticmethod
-    def _context(record: ReportRecord) -> dict[str, Any]:
-        return {"villages": record.unit.get("villages")}
+    def _context(self, record: ReportRecord) -> dict[str, Any]:
+        return {"villages": record.unit.get("villages"), "previous": self.previous_values(record)}
+
+    def previous_report(self, record: ReportRecord) -> ReportRecord | None:
+        """Last period's report of the same unit and template: the period just before, or else the
+        latest earlier one of the same kind."""
+        period = parse_period(record.period)
+        candidates = []
+        for other in self.store.list_reports(with_values=True):
+            if other.id == record.id or other.template_id != record.template_id or other.unit_code != record.unit_code:
+                continue
+            try:
+                other_period = parse_period(other.period)
+            except PeriodError:
+                continue
+            if other_period.kind == period.kind and other_period.end < period.start:
+                candidates.append((other_period.spec == period.previous().spec, other_period.end, other))
+        return max(candidates, key=lambda c: (c[0], c[1]))[2] if candidates else None
+
+    def previous_values(self, record: ReportRecord) -> dict[str, Any]:
+        previous = self.previous_report(record)
+        return dict(previous.values) if previous else {}
 
     def _editable(self, record: ReportRecord) -> None:
         if record.status == "final":

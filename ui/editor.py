@@ -20,12 +20,16 @@ from PySide6.QtWidgets import (
 from desktop_app.editing import MARK_DONE, MARK_EMPTY, MARK_ERROR, MARK_PARTIAL, MARK_WARNING, EditSession
 from desktop_app.errors import UserError
 from desktop_app.templating.model import FieldKind, Section
+from desktop_app.periods import parse_period
 from desktop_app.validation import ERROR, Issue
+from desktop_app.values import format_value
 from desktop_app.vnformat import FormatError, format_date, parse_date
 from ui.common import ask_text, enter_clicks, label, show_error
 from ui.fields import FieldWidget, make_field_widget
 from ui.style import DONE_COLOUR, ERROR_COLOUR, MUTED_COLOUR, WARNING_COLOUR
 from ui.table_editor import TableField
+
+_COMPARED_KINDS = {FieldKind.INTEGER, FieldKind.DECIMAL, FieldKind.AMOUNT, FieldKind.PERCENTAGE, FieldKind.RATIO}
 
 _MARKS = {
     MARK_DONE: ("✓", DONE_COLOUR), MARK_PARTIAL: ("◐", MUTED_COLOUR), MARK_EMPTY: ("○", MUTED_COLOUR),
@@ -397,9 +401,13 @@ class ReportEditor(QWidget):
         return self.stack.currentWidget()
 
     def _load_page(self, page: SectionPage) -> None:
+        previous_label = parse_period(self.session.previous_period).label if self.session.previous_period else ""
         for field_id, widget in page.widgets.items():
             widget.load(self.session.value(field_id))
             widget.show_issues(self.session.issues_for(field_id))
+            old = self.session.previous.get(field_id)
+            if old is not None and widget.field.kind in _COMPARED_KINDS:
+                widget.show_previous(format_value(widget.field, old), previous_label)
 
     def jump_to_field(self, field_id: str) -> None:
         index = self.session.section_index_of(field_id) + 1

@@ -148,6 +148,12 @@ class FieldWidget(QWidget):
             else:
                 editor.setEnabled(not read_only)
 
+    def show_previous(self, text: str, period_label: str) -> None:
+        """Last period's value beside the field, for comparison (issue: prior period)."""
+        hint = label(f"Kỳ trước ({period_label}): {text}", "hint", wrap=False)
+        hint.setObjectName(f"previous_{self.field.id}")
+        self.body.insertWidget(self.body.count() - 1, hint)
+
     def focus_editor(self) -> None:
         editors = self.editors()
         if editors:
