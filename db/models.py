@@ -53,6 +53,9 @@ class Report(Base):
     revision: Mapped[int] = mapped_column(Integer, default=0)
     origin: Mapped[str] = mapped_column(String(36), default="")
     last_section: Mapped[str | None] = mapped_column(String(64))
+    # The revision both sides last agreed on (set when a bundle brings this report in): a local
+    # revision above it means "edited here since", which makes a newer incoming one a conflict.
+    sync_base: Mapped[int | None] = mapped_column(Integer, default=None)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     deleted_at: Mapped[dt.datetime | None] = mapped_column(default=None)
@@ -89,6 +92,31 @@ class AuditEntry(Base):
     old: Mapped[Any] = mapped_column(JSON, nullable=True)
     new: Mapped[Any] = mapped_column(JSON, nullable=True)
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class Conflict(Base):
+    """An incoming version that could not replace the local one: both are kept until resolved."""
+
+    __tablename__ = "conflicts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    incoming: Mapped[dict[str, Any]] = mapped_column(JSON)
+    bundle_id: Mapped[str] = mapped_column(String(36))
+    received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    resolution: Mapped[str | None] = mapped_column(String(16))
+
+
+class ImportedBundle(Base):
+    """Bundles already applied: importing one again changes nothing."""
+
+    __tablename__ = "imported_bundles"
+
+    bundle_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    imported_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    source_unit: Mapped[str] = mapped_column(String(8))
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
 class Setting(Base):

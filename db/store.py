@@ -18,7 +18,7 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.engine import StoreError, make_engine, migrate
-from db.models import AuditEntry, Report, ReportValue, Setting, UnitProfile, utcnow
+from db.models import AuditEntry, Conflict, ImportedBundle, Report, ReportValue, Setting, UnitProfile, utcnow
 
 DB_FILENAME = "baocaoxa.sqlite3"
 
@@ -41,6 +41,7 @@ class ReportRecord:
     updated_at: dt.datetime
     deleted_at: dt.datetime | None
     values: dict[str, Any] = field(default_factory=dict)
+    sync_base: int | None = None
 
 
 @dataclass
@@ -64,7 +65,17 @@ def _record(report: Report, with_values: bool) -> ReportRecord:
         origin=report.origin, last_section=report.last_section, created_at=report.created_at,
         updated_at=report.updated_at, deleted_at=report.deleted_at,
         values={v.field_id: v.value for v in report.values} if with_values else {},
+        sync_base=report.sync_base,
     )
+
+
+@dataclass
+class ConflictRecord:
+    id: int
+    report_id: int
+    incoming: dict[str, Any]
+    bundle_id: str
+    received_at: dt.datetime
 
 
 class DatabaseDamaged(StoreError):
@@ -273,6 +284,76 @@ class Store:
                 query = query.where(AuditEntry.report_id == report_id)
             return [AuditRecord(a.id, a.at, a.who, a.report_id, a.action, a.field_id, a.old, a.new, a.note)
                     for a in s.scalars(query)]
+
+    # --- sync bundles ----------------------------------------------------------------
+    def bundle_imported(self, bundle_id: str) -> bool:
+        with self._session() as s:
+            return s.get(ImportedBundle, bundle_id) is not None
+
+    def apply_bundle(self, bundle_id: str, source_unit: str, plan: list, who: str = "") -> None:
+        """Apply every decision of one bundle in a single transaction (all of it or none of it).
+
+        ``plan`` holds (kind, document, local record) with kind new | update | same | conflict;
+        documents are report JSON documents whose values were already checked.
+        """
+        counts: dict[str, int] = {}
+        with self._session() as s, s.begin():
+            for kind, doc, local in plan:
+                counts[kind] = counts.get(kind, 0) + 1
+                if kind == "new":
+                    report = Report(uid=doc["uid"], unit_code=(doc.get("unit") or {}).get("code") or "",
+                                    unit=doc.get("unit") or {}, template_id=doc["template"],
+                                    template_version=doc["template_version"], period=doc["period"],
+                                    document=doc.get("document") or {}, revision=doc["revision"],
+                                    origin=doc.get("origin") or "", status=doc.get("status") or "draft",
+                                    sync_base=doc["revision"])
+                    s.add(report)
+                    s.flush()
+                    for field_id, value in (doc.get("values") or {}).items():
+                        s.add(ReportValue(report_id=report.id, field_id=field_id, value=value))
+                    s.add(AuditEntry(who=who, report_id=report.id, action="bundle-new", note=bundle_id))
+                elif kind == "update":
+                    report = s.get(Report, local.id)
+                    self._replace_from(s, report, doc)
+                    s.add(AuditEntry(who=who, report_id=report.id, action="bundle-update", note=bundle_id,
+                                     old={"revision": local.revision}, new={"revision": doc["revision"]}))
+                elif kind == "conflict":
+                    s.add(Conflict(report_id=local.id, incoming=doc, bundle_id=bundle_id))
+                    s.add(AuditEntry(who=who, report_id=local.id, action="bundle-conflict", note=bundle_id))
+            s.add(ImportedBundle(bundle_id=bundle_id, source_unit=source_unit, summary=counts))
+
+    @staticmethod
+    def _replace_from(s: Session, report: Report, doc: dict[str, Any]) -> None:
+        s.execute(delete(ReportValue).where(ReportValue.report_id == report.id))
+        for field_id, value in (doc.get("values") or {}).items():
+            s.add(ReportValue(report_id=report.id, field_id=field_id, value=value))
+        report.unit = doc.get("unit") or report.unit
+        report.document = doc.get("document") or report.document
+        report.template_version = doc["template_version"]
+        report.revision = report.sync_base = doc["revision"]
+        report.origin = doc.get("origin") or report.origin
+        report.status = doc.get("status") or report.status
+        report.updated_at = utcnow()
+
+    def open_conflicts(self) -> list[ConflictRecord]:
+        with self._session() as s:
+            rows = s.scalars(select(Conflict).where(Conflict.resolved_at.is_(None)).order_by(Conflict.id))
+            return [ConflictRecord(c.id, c.report_id, c.incoming, c.bundle_id, c.received_at) for c in rows]
+
+    def resolve_conflict(self, conflict_id: int, keep: str, who: str = "") -> None:
+        """keep = local (ours stays; the incoming version is remembered as seen) or incoming."""
+        with self._session() as s, s.begin():
+            conflict = s.get(Conflict, conflict_id)
+            if conflict is None or conflict.resolved_at is not None:
+                raise StoreError(f"Không có xung đột số {conflict_id} đang chờ xử lý.")
+            report = s.get(Report, conflict.report_id)
+            if keep == "incoming":
+                self._replace_from(s, report, conflict.incoming)
+            else:
+                report.sync_base = max(report.sync_base or 0, conflict.incoming["revision"])
+            conflict.resolved_at, conflict.resolution = utcnow(), keep
+            s.add(AuditEntry(who=who, report_id=report.id, action="conflict-resolved", note=keep,
+                             old=None, new={"conflict": conflict_id}))
 
     def integrity_check(self) -> list[str]:
         with self.engine.connect() as conn:

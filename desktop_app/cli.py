@@ -77,6 +77,21 @@ def _build_parser() -> argparse.ArgumentParser:
     brestore = bsub.add_parser("restore", help="khôi phục từ một bản sao lưu (sao lưu hiện trạng trước)",
                                parents=[common])
     brestore.add_argument("file", metavar="TỆP")
+    bundle = sub.add_parser("bundle", help="gói báo cáo để gửi và nhận (USB, thư điện tử)", parents=[common])
+    bnsub = bundle.add_subparsers(dest="action", metavar="VIỆC", required=True, parser_class=_Parser)
+    bexport = bnsub.add_parser("export", help="đóng gói báo cáo của đơn vị", parents=[common])
+    bexport.add_argument("--out", required=True, metavar="TỆP")
+    bexport.add_argument("--report", type=int, action="append", metavar="SỐ", help="chỉ các báo cáo này (lặp lại được)")
+    bimport = bnsub.add_parser("import", help="nhận một hay nhiều gói", parents=[common])
+    bimport.add_argument("files", nargs="+", metavar="TỆP")
+    bverify = bnsub.add_parser("verify", help="kiểm tra gói mà không nhập", parents=[common])
+    bverify.add_argument("files", nargs="+", metavar="TỆP")
+    conflicts = sub.add_parser("conflicts", help="xung đột giữa hai bản của một báo cáo", parents=[common])
+    csub = conflicts.add_subparsers(dest="action", metavar="VIỆC", required=True, parser_class=_Parser)
+    csub.add_parser("list", help="liệt kê xung đột chưa xử lý", parents=[common])
+    cresolve = csub.add_parser("resolve", help="xử lý một xung đột", parents=[common])
+    cresolve.add_argument("id", type=int, metavar="SỐ")
+    cresolve.add_argument("--keep", required=True, choices=["local", "incoming"])
     checkdb = sub.add_parser("check-db", help="kiểm tra cơ sở dữ liệu", parents=[common])
     checkdb.add_argument("--repair", action="store_true", help="sửa những lỗi sửa được an toàn (sau khi sao lưu)")
 
@@ -200,6 +215,46 @@ def _dispatch(ws, args: argparse.Namespace) -> int:
         else:
             safety = ws.restore_backup(args.file)
             print("Đã khôi phục dữ liệu từ bản sao lưu." + (f" Dữ liệu trước đó được giữ ở {safety}." if safety else ""))
+        return EXIT_OK
+
+    if args.command == "bundle":
+        from desktop_app import bundles
+
+        if args.action == "export":
+            manifest = bundles.export_bundle(ws, args.out, args.report)
+            print(f"Đã đóng gói {len(manifest['reports'])} báo cáo vào {args.out} (mã gói {manifest['bundle_id']}).")
+            return EXIT_OK
+        if args.action == "verify":
+            bad = 0
+            for file in args.files:
+                try:
+                    found = bundles.read_bundle(file, ws.templates)
+                    print(f"✓ {file}: hợp lệ, {len(found.reports)} báo cáo, mã gói {found.bundle_id}.")
+                except bundles.BundleError as exc:
+                    bad += 1
+                    print(f"✗ {file}: {exc.message}")
+            return EXIT_INVALID if bad else EXIT_OK
+        summary = bundles.import_bundles(ws, args.files)
+        for line in summary.lines():
+            print(line)
+        return EXIT_INVALID if summary.rejected else EXIT_OK
+
+    if args.command == "conflicts":
+        if args.action == "resolve":
+            ws.resolve_conflict(args.id, args.keep)
+            print("Đã xử lý xung đột.")
+            return EXIT_OK
+        found = ws.conflicts()
+        if not found:
+            print("Không có xung đột nào.")
+        for c in found:
+            local = ws.store.get_report(c.report_id)
+            print(f"{c.id}\tbáo cáo số {c.report_id} ({local.template_id}, {local.period})\tbản trên máy: lần sửa "
+                  f"{local.revision}; bản nhận được: lần sửa {c.incoming.get('revision')} ({c.received_at:%d/%m/%Y %H:%M})")
+            changed = sorted(k for k in set(local.values) | set(c.incoming.get("values") or {})
+                             if local.values.get(k) != (c.incoming.get("values") or {}).get(k))
+            for key in changed[:20]:
+                print(f"\t  {key}: trên máy = {local.values.get(key)!r}; nhận được = {(c.incoming.get('values') or {}).get(key)!r}")
         return EXIT_OK
 
     if args.command == "check-db":

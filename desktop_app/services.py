@@ -364,6 +364,17 @@ class Workspace:
         self._backup_before_import()
         return self.store.set_values(report_id, values, who=self.who, action=action, replace_all=True)
 
+    def conflicts(self):
+        return self.store.open_conflicts()
+
+    def resolve_conflict(self, conflict_id: int, keep: str) -> None:
+        if keep not in ("local", "incoming"):
+            raise UserError("Chọn giữ bản «local» (trên máy này) hoặc «incoming» (bản nhận được).")
+        try:
+            self.store.resolve_conflict(conflict_id, keep, who=self.who)
+        except StoreError as exc:
+            raise UserError(str(exc)) from exc
+
     def _backup_before_import(self) -> None:
         if self.store.list_reports(include_deleted=True):
             self.backup("truoc-nhap")

@@ -200,3 +200,48 @@ def test_fuzz_vi_number_parsing(text):
         parse_number(text)
     except FormatError as exc:
         assert str(exc)
+
+
+BUNDLE_IMPORT = textwrap.dedent("""
+    import sys
+    from desktop_app import bundles
+    from desktop_app.services import Workspace
+    ws = Workspace(sys.argv[1])
+    print("READY", flush=True)
+    bundles.import_bundles(ws, [sys.argv[2]])
+    print("DONE", flush=True)
+""")
+
+
+def test_sigkill_during_bundle_import_leaves_all_or_none(tmp_path):
+    from desktop_app import bundles
+
+    sender = Workspace(tmp_path / "xa")
+    sender.set_unit("21073", scheme="truoc-2025")
+    first, _ = sender.import_document(json.loads((EXAMPLES / "cao-diem-dvctt.json").read_text(encoding="utf-8")))
+    for month in range(1, 30):
+        sender.duplicate_report(first, f"{2020 + month // 12}-{month % 12 + 1:02d}")
+    bundle = tmp_path / "goi.zip"
+    manifest = bundles.export_bundle(sender, bundle)
+    sender.close()
+    carried = len(manifest["reports"])
+    rng = random.Random(3)
+    outcomes = []
+    for attempt in range(max(3, KILLS // 3)):
+        folder = tmp_path / f"tinh{attempt}"
+        proc = subprocess.Popen([sys.executable, "-c", BUNDLE_IMPORT, str(folder), str(bundle)], cwd=ROOT,
+                                stdout=subprocess.PIPE, text=True)
+        assert proc.stdout.readline().strip() == "READY"
+        time.sleep(rng.random() * 0.6)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.communicate(timeout=10)
+        ws = Workspace(folder)
+        try:
+            assert ws.store.integrity_check() == ["ok"]
+            count = len(ws.store.list_reports())
+            assert count in (0, carried)  # never a part of the bundle
+            assert ws.store.bundle_imported(manifest["bundle_id"]) == (count == carried)
+            outcomes.append(count)
+        finally:
+            ws.close()
+    print(f"\nbundle-import kills: {outcomes} (each 0 or {carried})")

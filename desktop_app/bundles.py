@@ -1,0 +1,275 @@
+"""Sync bundles: one zip file that carries reports from a commune to the compiling office.
+
+Format (docs/bundles.md): ``manifest.json`` (format version, app version, bundle id,
+source unit, creation time, templates, the reports with their revisions and content
+hashes, and a SHA-256 for every member) and ``reports/<uid>.json`` in the report JSON
+form. Reading checks everything — limits, member names, hashes, JSON, templates —
+before anything is extracted or stored; import then applies in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import stat
+import uuid
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from desktop_app import __version__
+from desktop_app.atomic import write_bytes_atomic
+from desktop_app.errors import UserError
+from desktop_app.reportdoc import ReportDocumentError, parse_document
+
+FORMAT = "baocaoxa.bundle"
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+MAX_BUNDLE_BYTES = 100 * 1024 * 1024
+MAX_MEMBERS = 5000
+MAX_MEMBER_BYTES = 20 * 1024 * 1024
+MAX_TOTAL_BYTES = 300 * 1024 * 1024
+MAX_RATIO = 100  # uncompressed / compressed: beyond this a member is treated as a zip bomb
+
+
+class BundleError(UserError):
+    """The file is not a bundle we can trust; the database was not touched."""
+
+
+def content_hash(doc: dict[str, Any]) -> str:
+    """SHA-256 of what a report says (not of when or where it was edited)."""
+    canonical = {k: doc.get(k) for k in ("template", "template_version", "period", "document", "values")}
+    canonical["unit_code"] = (doc.get("unit") or {}).get("code")
+    return hashlib.sha256(json.dumps(canonical, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# --- writing ---------------------------------------------------------------------------
+
+def build_bundle(ws, report_ids: list[int] | None = None) -> tuple[bytes, dict[str, Any]]:
+    profile = ws.profile()
+    if report_ids is None:
+        if profile is None:
+            raise UserError("Chưa khai báo đơn vị: không biết gửi báo cáo của đơn vị nào.")
+        report_ids = [r.id for r in ws.store.list_reports() if r.unit_code == profile["code"]]
+    if not report_ids:
+        raise UserError("Không có báo cáo nào để gửi.")
+    members: dict[str, bytes] = {}
+    entries, templates = [], set()
+    source = None
+    for report_id in report_ids:
+        doc = ws.document(report_id).to_json()
+        source = source or (doc.get("unit") or {}).get("code")
+        doc["content_hash"] = content_hash(doc)
+        name = f"reports/{doc['uid']}.json"
+        members[name] = json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8")
+        entries.append({"uid": doc["uid"], "template": doc["template"], "template_version": doc["template_version"],
+                        "period": doc["period"], "revision": doc["revision"], "origin": doc["origin"],
+                        "content_hash": doc["content_hash"], "member": name})
+        templates.add((doc["template"], doc["template_version"]))
+    manifest = {
+        "format": FORMAT, "format_version": FORMAT_VERSION, "app_version": __version__,
+        "bundle_id": uuid.uuid4().hex, "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "source_unit": (profile or {}).get("code") or source, "source_name": (profile or {}).get("name"),
+        "origin": ws.origin, "templates": [{"id": t, "version": v} for t, v in sorted(templates)],
+        "reports": entries, "members": {name: _sha256(data) for name, data in members.items()},
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue(), manifest
+
+
+def export_bundle(ws, target: str | Path, report_ids: list[int] | None = None) -> dict[str, Any]:
+    data, manifest = build_bundle(ws, report_ids)
+    write_bytes_atomic(target, data)
+    return manifest
+
+
+# --- reading (verify everything first) ---------------------------------------------------
+
+@dataclass
+class Bundle:
+    name: str
+    manifest: dict[str, Any]
+    reports: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def bundle_id(self) -> str:
+        return self.manifest["bundle_id"]
+
+
+def _safe_member_name(name: str) -> bool:
+    if not name or name.startswith(("/", "\\")) or "\\" in name or ":" in name:
+        return False
+    parts = PurePosixPath(name).parts
+    return ".." not in parts and "." not in parts and all(parts)
+
+
+def read_bundle(path: str | Path, templates) -> Bundle:
+    """Open and verify a bundle completely; raise BundleError with a Vietnamese reason."""
+    path = Path(path)
+    label = f"Tệp «{path.name}»"
+    try:
+        size = path.stat().st_size
+    except OSError:
+        raise BundleError(f"Không tìm thấy hoặc không đọc được {label.lower()}.") from None
+    if size > MAX_BUNDLE_BYTES:
+        raise BundleError(f"{label} quá lớn ({size // (1024 * 1024)} MB) để là một gói báo cáo.")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise BundleError(f"Không đọc được {label.lower()}: {exc.strerror}.") from None
+    if not zipfile.is_zipfile(io.BytesIO(raw)):
+        raise BundleError(f"{label} không phải gói báo cáo BaoCaoXa (không phải tệp zip, hoặc bị cắt cụt).")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, zlib.error, NotImplementedError, RuntimeError) as exc:
+        raise BundleError(f"{label} bị hỏng: {exc}.") from None
+    if len(infos) > MAX_MEMBERS:
+        raise BundleError(f"{label} có quá nhiều tệp bên trong ({len(infos)}).")
+    total = 0
+    for info in infos:
+        if not _safe_member_name(info.filename):
+            raise BundleError(f"{label} chứa đường dẫn không an toàn «{info.filename}» (bị từ chối).")
+        if stat.S_ISLNK(info.external_attr >> 16):
+            raise BundleError(f"{label} chứa liên kết «{info.filename}» (bị từ chối).")
+        if info.file_size > MAX_MEMBER_BYTES:
+            raise BundleError(f"{label}: tệp «{info.filename}» bên trong quá lớn.")
+        if info.compress_size and info.file_size / info.compress_size > MAX_RATIO and info.file_size > 1024 * 1024:
+            raise BundleError(f"{label}: tệp «{info.filename}» nén bất thường (nghi «bom zip»), bị từ chối.")
+        total += info.file_size
+        if total > MAX_TOTAL_BYTES:
+            raise BundleError(f"{label}: tổng dung lượng giải nén quá lớn.")
+    names = [i.filename for i in infos]
+    if len(set(names)) != len(names):
+        raise BundleError(f"{label} có hai tệp trùng tên bên trong (bị từ chối).")
+
+    def read(name: str) -> bytes:
+        try:
+            return archive.read(name)
+        except (zipfile.BadZipFile, KeyError, OSError, EOFError, ValueError, zlib.error, NotImplementedError,
+                RuntimeError) as exc:  # CRC and deflate errors, unknown compression, encryption
+            raise BundleError(f"{label} bị hỏng ở tệp «{name}»: {exc}.") from None
+
+    if MANIFEST not in names:
+        raise BundleError(f"{label} thiếu bản kê «{MANIFEST}».")
+    try:
+        manifest = json.loads(read(MANIFEST).decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise BundleError(f"{label}: bản kê không đọc được.") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise BundleError(f"{label} không phải gói báo cáo BaoCaoXa.")
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise BundleError(f"{label} dùng định dạng gói phiên bản {manifest.get('format_version')!r}, chương trình này "
+                          f"chỉ đọc được phiên bản {FORMAT_VERSION}. Hãy cập nhật BaoCaoXa.")
+    listed = manifest.get("members")
+    entries = manifest.get("reports")
+    if not isinstance(listed, dict) or not isinstance(entries, list) or not isinstance(manifest.get("bundle_id"), str):
+        raise BundleError(f"{label}: bản kê thiếu thông tin bắt buộc.")
+    if set(listed) != set(names) - {MANIFEST}:
+        raise BundleError(f"{label}: các tệp bên trong không khớp với bản kê (có tệp lạ hoặc thiếu tệp).")
+    contents: dict[str, bytes] = {}
+    for name, expected in listed.items():
+        data = read(name)
+        if _sha256(data) != expected:
+            raise BundleError(f"{label}: tệp «{name}» không khớp mã kiểm tra SHA-256 (bị sửa hoặc hỏng).")
+        contents[name] = data
+    bundle = Bundle(path.name, manifest)
+    for entry in entries:
+        if not isinstance(entry, dict) or entry.get("member") not in contents:
+            raise BundleError(f"{label}: bản kê ghi một báo cáo không có trong gói.")
+        try:
+            doc = json.loads(contents[entry["member"]].decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise BundleError(f"{label}: báo cáo «{entry['member']}» không đọc được.") from None
+        if not isinstance(doc, dict) or doc.get("uid") != entry.get("uid") or doc.get("revision") != entry.get("revision"):
+            raise BundleError(f"{label}: bản kê không khớp với báo cáo «{entry['member']}» (bản kê bị sửa?).")
+        if content_hash(doc) != entry.get("content_hash") or doc.get("content_hash") != entry.get("content_hash"):
+            raise BundleError(f"{label}: nội dung báo cáo «{entry['member']}» không khớp bản kê.")
+        try:
+            parse_document(doc, templates)
+        except ReportDocumentError as exc:
+            raise BundleError(f"{label}: báo cáo «{entry['member']}» không dùng được: {'; '.join(exc.problems[:3])}") from None
+        bundle.reports.append(doc)
+    return bundle
+
+
+# --- importing ---------------------------------------------------------------------------
+
+@dataclass
+class ImportSummary:
+    new: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)
+    already_imported: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        out = [f"Mới: {len(self.new)}; cập nhật: {len(self.updated)}; không đổi: {len(self.unchanged)}; "
+               f"xung đột: {len(self.conflicts)}; bị từ chối: {len(self.rejected)}."]
+        out += [f"  + mới: {x}" for x in self.new] + [f"  ~ cập nhật: {x}" for x in self.updated]
+        out += [f"  ! xung đột (giữ cả hai bản): {x}" for x in self.conflicts]
+        out += [f"  = đã nhập trước đây, không thay đổi gì: {x}" for x in self.already_imported]
+        out += [f"  ✗ từ chối: {x}" for x in self.rejected]
+        return out
+
+
+def _label(doc: dict[str, Any]) -> str:
+    from desktop_app.periods import parse_period
+
+    unit = (doc.get("unit") or {}).get("name") or (doc.get("unit") or {}).get("code")
+    return f"{unit} — {doc.get('template')} — {parse_period(doc['period']).label}"
+
+
+def import_bundles(ws, paths: list[str | Path]) -> ImportSummary:
+    """Verify every file, then apply each good bundle in one transaction."""
+    summary = ImportSummary()
+    good: list[Bundle] = []
+    for path in paths:
+        try:
+            good.append(read_bundle(path, ws.templates))
+        except BundleError as exc:
+            summary.rejected.append(exc.message)
+    for bundle in good:
+        if ws.store.bundle_imported(bundle.bundle_id):
+            summary.already_imported.append(bundle.name)
+            continue
+        plan = _plan(ws, bundle)
+        ws._backup_before_import()
+        ws.store.apply_bundle(bundle.bundle_id, bundle.manifest.get("source_unit") or "", plan, who=ws.who)
+        for kind, doc, _local in plan:
+            getattr(summary, {"new": "new", "update": "updated", "same": "unchanged", "conflict": "conflicts"}[kind]) \
+                .append(_label(doc))
+    return summary
+
+
+def _plan(ws, bundle: Bundle) -> list[tuple[str, dict[str, Any], Any]]:
+    plan = []
+    for raw in bundle.reports:
+        parsed, _template = parse_document(raw, ws.templates)  # values checked and normalised
+        doc = {**raw, **parsed.to_json(), "revision": raw["revision"], "uid": raw["uid"]}
+        local = ws.store.find_report(uid=doc["uid"])
+        if local is None:
+            plan.append(("new", doc, None))
+            continue
+        local_doc = ws.document(local.id).to_json()
+        base = local.sync_base if local.sync_base is not None else local.revision
+        if content_hash(local_doc) == doc["content_hash"] or doc["revision"] <= base:
+            plan.append(("same", doc, local))          # the same, or older than what we have
+        elif local.revision == base:
+            plan.append(("update", doc, local))        # newer, and not edited here since
+        else:
+            plan.append(("conflict", doc, local))      # changed on both sides: keep both
+    return plan

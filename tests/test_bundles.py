@@ -1,0 +1,211 @@
+"""Sync bundles: round trip, idempotent re-import, conflicts, and hostile files that change nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import sqlite3
+import zipfile
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from desktop_app import bundles
+from desktop_app.services import Workspace
+from tests.conftest import EXAMPLES
+
+
+@pytest.fixture
+def commune(tmp_path):
+    ws = Workspace(tmp_path / "xa", who="xã")
+    ws.set_unit("21073", scheme="truoc-2025")
+    ws.import_document(json.loads((EXAMPLES / "cao-diem-dvctt.json").read_text(encoding="utf-8")))
+    yield ws
+    ws.close()
+
+
+@pytest.fixture
+def province(tmp_path):
+    ws = Workspace(tmp_path / "tinh", who="tỉnh")
+    yield ws
+    ws.close()
+
+
+def _dump(ws) -> list[str]:
+    con = sqlite3.connect(ws.store.path)
+    try:
+        return [line for line in con.iterdump() if "settings" not in line]
+    finally:
+        con.close()
+
+
+def test_export_import_gives_identical_reports_and_reimport_is_a_no_op(commune, province, tmp_path):
+    path = tmp_path / "goi.zip"
+    bundles.export_bundle(commune, path)
+    summary = bundles.import_bundles(province, [path])
+    assert len(summary.new) == 1 and not summary.rejected
+    mine = commune.store.list_reports(with_values=True)[0]
+    theirs = province.store.find_report(uid=mine.uid)
+    assert theirs.values == mine.values and theirs.document == mine.document and theirs.period == mine.period
+    before = _dump(province)
+    again = bundles.import_bundles(province, [path])
+    assert again.already_imported == ["goi.zip"] and not again.new and _dump(province) == before
+
+
+def test_newer_revision_replaces_and_conflicts_keep_both(commune, province, tmp_path):
+    rid = commune.store.list_reports()[0].id
+    bundles.export_bundle(commune, tmp_path / "1.zip")
+    bundles.import_bundles(province, [tmp_path / "1.zip"])
+    uid = commune.store.get_report(rid).uid
+    commune.set_value(rid, "rut_ho_so", 4)
+    bundles.export_bundle(commune, tmp_path / "2.zip")
+    assert len(bundles.import_bundles(province, [tmp_path / "2.zip"]).updated) == 1
+    local = province.store.find_report(uid=uid)
+    assert local.values["rut_ho_so"] == 4
+    # an older bundle arriving late changes nothing
+    assert len(bundles.import_bundles(province, [tmp_path / "1.zip"]).already_imported) == 1
+    # edited on both sides: a conflict, both versions kept
+    province.set_value(local.id, "rut_ho_so", 6)
+    commune.set_value(rid, "rut_ho_so", 5)
+    bundles.export_bundle(commune, tmp_path / "3.zip")
+    summary = bundles.import_bundles(province, [tmp_path / "3.zip"])
+    assert len(summary.conflicts) == 1
+    [conflict] = province.conflicts()
+    assert conflict.incoming["values"]["rut_ho_so"] == 5 and province.report(local.id)[0].values["rut_ho_so"] == 6
+    province.resolve_conflict(conflict.id, "incoming")
+    assert province.report(local.id)[0].values["rut_ho_so"] == 5 and province.conflicts() == []
+    # and the other way: keep local
+    province.set_value(local.id, "rut_ho_so", 7)
+    commune.set_value(rid, "rut_ho_so", 8)
+    bundles.export_bundle(commune, tmp_path / "4.zip")
+    bundles.import_bundles(province, [tmp_path / "4.zip"])
+    [conflict] = province.conflicts()
+    province.resolve_conflict(conflict.id, "local")
+    assert province.report(local.id)[0].values["rut_ho_so"] == 7
+
+
+def _members(path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def _write(path, members: dict[str, bytes], extra: list[zipfile.ZipInfo] | None = None, extra_data=b"") -> None:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+        for info in extra or []:
+            archive.writestr(info, extra_data)
+
+
+def _resign(members: dict[str, bytes]) -> dict[str, bytes]:
+    manifest = json.loads(members["manifest.json"])
+    manifest["members"] = {n: hashlib.sha256(d).hexdigest() for n, d in members.items() if n != "manifest.json"}
+    members["manifest.json"] = json.dumps(manifest).encode()
+    return members
+
+
+def _hostile(kind: str, good, target):
+    members = _members(good)
+    manifest = json.loads(members["manifest.json"])
+    report_name = manifest["reports"][0]["member"]
+    if kind == "non-zip":
+        target.write_text("đây không phải gói", encoding="utf-8")
+    elif kind == "truncated":
+        target.write_bytes(good.read_bytes()[: len(good.read_bytes()) // 2])
+    elif kind == "bit-flipped":
+        data = bytearray(good.read_bytes())
+        data[len(data) // 3] ^= 0x40
+        target.write_bytes(bytes(data))
+    elif kind == "wrong-hash":
+        doc = json.loads(members[report_name])
+        doc["values"]["rut_ho_so"] = 99
+        members[report_name] = json.dumps(doc).encode()
+        _write(target, members)
+    elif kind == "forged-manifest":
+        doc = json.loads(members[report_name])
+        doc["values"]["rut_ho_so"] = 99
+        members[report_name] = json.dumps(doc).encode()
+        _write(target, _resign(members))  # hashes fixed up, but the content hash no longer matches
+    elif kind in ("traversal", "absolute"):
+        members["../../evil.txt" if kind == "traversal" else "/tmp/evil.txt"] = b"x"
+        _write(target, _resign(members))
+    elif kind == "symlink":
+        info = zipfile.ZipInfo("reports/link")
+        info.external_attr = (0o120777 << 16)
+        _write(target, members, [info], b"/etc/passwd")
+    elif kind == "oversized":
+        members["reports/big.bin"] = b"\0" * (bundles.MAX_MEMBER_BYTES + 1)
+        _write(target, _resign(members))
+    elif kind == "zip-bomb":
+        members["reports/bom.bin"] = b"\0" * (8 * 1024 * 1024)
+        _write(target, _resign(members))
+    elif kind == "unknown-version":
+        manifest["format_version"] = 99
+        members["manifest.json"] = json.dumps(manifest).encode()
+        _write(target, members)
+    elif kind == "unknown-template":
+        doc = json.loads(members[report_name])
+        doc["template"] = "mau-khong-co"
+        doc["content_hash"] = bundles.content_hash(doc)
+        members[report_name] = json.dumps(doc).encode()
+        manifest["reports"][0]["content_hash"] = doc["content_hash"]
+        members["manifest.json"] = json.dumps(manifest).encode()
+        _write(target, _resign(members))
+
+
+HOSTILE = ["non-zip", "truncated", "bit-flipped", "wrong-hash", "forged-manifest", "traversal", "absolute",
+           "symlink", "oversized", "zip-bomb", "unknown-version", "unknown-template"]
+
+
+@pytest.mark.parametrize("kind", HOSTILE)
+def test_hostile_files_are_rejected_and_change_nothing(commune, province, tmp_path, kind):
+    good = tmp_path / "good.zip"
+    bundles.export_bundle(commune, good)
+    bad = tmp_path / f"{kind}.zip"
+    _hostile(kind, good, bad)
+    before = _dump(province)
+    summary = bundles.import_bundles(province, [bad])
+    assert len(summary.rejected) == 1 and not summary.new, summary.lines()
+    assert summary.rejected[0] and "«" in summary.rejected[0]
+    assert _dump(province) == before
+
+
+def test_cli_bundle_and_conflicts(commune, tmp_path, capsys):
+    from desktop_app.cli import main
+
+    out = tmp_path / "goi.zip"
+    assert main(["--data-dir", str(commune.data_dir), "bundle", "export", "--out", str(out)]) == 0
+    assert main(["--data-dir", str(tmp_path / "tinh2"), "bundle", "verify", str(out)]) == 0
+    assert main(["--data-dir", str(tmp_path / "tinh2"), "bundle", "import", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "Mới: 1" in text
+    (tmp_path / "rac.zip").write_text("rác", encoding="utf-8")
+    assert main(["--data-dir", str(tmp_path / "tinh2"), "bundle", "verify", str(tmp_path / "rac.zip")]) == 1
+    assert main(["--data-dir", str(tmp_path / "tinh2"), "conflicts", "list"]) == 0
+    assert "Không có xung đột" in capsys.readouterr().out
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_random_mutations_never_crash_nor_partially_import(commune, province, tmp_path, data):
+    good = tmp_path / "good.zip"
+    if not good.exists():
+        bundles.export_bundle(commune, good)
+    raw = bytearray(good.read_bytes())
+    for _ in range(data.draw(st.integers(1, 6))):
+        at = data.draw(st.integers(0, len(raw) - 1))
+        raw[at] = data.draw(st.integers(0, 255))
+    if data.draw(st.booleans()):
+        raw = raw[: data.draw(st.integers(0, len(raw)))]
+    bad = tmp_path / "mutant.zip"
+    bad.write_bytes(bytes(raw))
+    before = province.store.list_reports(with_values=True)
+    summary = bundles.import_bundles(province, [bad])
+    after = province.store.list_reports(with_values=True)
+    if summary.rejected:
+        assert [r.values for r in after] == [r.values for r in before]
+    else:  # a mutation that happened to leave a valid bundle imports whole
+        for record in after:
+            assert record.values == commune.store.list_reports(with_values=True)[0].values
