@@ -53,30 +53,41 @@ class SectionList(QListWidget):
             item.setSizeHint(QSize(width, rect.height() + 14))
 
 
-class SectionPage(QScrollArea):
-    """One wizard page: the section's title, help and a widget per field (built on first visit)."""
+class _Page(QScrollArea):
+    """A page of the stepper: title and help on top, content scrolling vertically only."""
 
-    def __init__(self, section: Section, editor: ReportEditor):
+    def __init__(self, title: str, help_text: str | None):
         super().__init__()
         self.setWidgetResizable(True)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setFrameShape(QFrame.Shape.NoFrame)
-        inner = QWidget()
-        layout = QVBoxLayout(inner)
-        layout.setContentsMargins(16, 8, 16, 16)
-        layout.addWidget(label(section.title, "title"))
-        if section.help:
-            layout.addWidget(label(section.help, "help"))
+        self.inner = QWidget()
+        self.content = QVBoxLayout(self.inner)
+        self.content.setContentsMargins(16, 8, 16, 16)
+        self.content.addWidget(label(title, "title"))
+        if help_text:
+            self.content.addWidget(label(help_text, "help"))
+
+    def finish(self) -> None:
+        self.content.addStretch(1)
+        self.setWidget(self.inner)
+
+
+class SectionPage(_Page):
+    """One wizard page: the section's title, help and a widget per field (built on first visit)."""
+
+    def __init__(self, section: Section, editor: ReportEditor):
+        super().__init__(section.title, section.help)
+        layout = self.content
         self.widgets: dict[str, FieldWidget] = {}
         for field in section.fields:
             widget = make_field_widget(field, editor.commit, lambda f: TableField(f, editor))
             self.widgets[field.id] = widget
             layout.addWidget(widget)
-        layout.addStretch(1)
-        self.setWidget(inner)
+        self.finish()
 
 
-class DocumentPage(QScrollArea):
+class DocumentPage(_Page):
     """Số văn bản, ngày, nơi ký, người ký, nơi nhận: what the header and signature need."""
 
     FIELDS = (("number", "Số văn bản (chỉ phần số, ví dụ 255)"), ("date", "Ngày ký (ngày/tháng/năm)"),
@@ -84,17 +95,10 @@ class DocumentPage(QScrollArea):
               ("signer_title", "Chức vụ người ký"), ("signer", "Họ tên người ký"))
 
     def __init__(self, editor: ReportEditor):
-        super().__init__()
+        super().__init__("Thông tin văn bản", "Các thông tin ở phần đầu và phần ký của báo cáo. Có thể để trống "
+                         "số và ngày để văn thư ghi tay khi phát hành.")
         self.editor = editor
-        self.setWidgetResizable(True)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setFrameShape(QFrame.Shape.NoFrame)
-        inner = QWidget()
-        layout = QVBoxLayout(inner)
-        layout.setContentsMargins(16, 8, 16, 16)
-        layout.addWidget(label("Thông tin văn bản", "title"))
-        layout.addWidget(label("Các thông tin ở phần đầu và phần ký của báo cáo. Có thể để trống số và ngày "
-                               "để văn thư ghi tay khi phát hành.", "help"))
+        layout = self.content
         form = QFormLayout()
         self.edits: dict[str, QLineEdit] = {}
         self._timer = QTimer(self)
@@ -120,8 +124,7 @@ class DocumentPage(QScrollArea):
         self.message = label("", "error")
         self.message.hide()
         layout.addWidget(self.message)
-        layout.addStretch(1)
-        self.setWidget(inner)
+        self.finish()
         self.load()
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt API
