@@ -89,9 +89,16 @@ def build_bundle(ws, report_ids: list[int] | None = None) -> tuple[bytes, dict[s
     return buffer.getvalue(), manifest
 
 
-def export_bundle(ws, target: str | Path, report_ids: list[int] | None = None) -> dict[str, Any]:
+def export_bundle(ws, target: str | Path, report_ids: list[int] | None = None,
+                  split_size: int | None = None) -> dict[str, Any]:
+    """Write the bundle; with ``split_size`` (bytes) write numbered self-checking parts instead."""
     data, manifest = build_bundle(ws, report_ids)
-    write_bytes_atomic(target, data)
+    if split_size:
+        from desktop_app.bundle_parts import split, write_parts
+
+        manifest["parts"] = [str(p) for p in write_parts(Path(target), split(data, manifest["bundle_id"], split_size))]
+    else:
+        write_bytes_atomic(target, data)
     return manifest
 
 
@@ -215,6 +222,7 @@ class ImportSummary:
     conflicts: list[str] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)
     already_imported: list[str] = field(default_factory=list)
+    waiting: list[str] = field(default_factory=list)  # bundles still missing parts
 
     def lines(self) -> list[str]:
         out = [f"Mới: {len(self.new)}; cập nhật: {len(self.updated)}; không đổi: {len(self.unchanged)}; "
@@ -223,6 +231,7 @@ class ImportSummary:
         out += [f"  ! xung đột (giữ cả hai bản): {x}" for x in self.conflicts]
         out += [f"  = đã nhập trước đây, không thay đổi gì: {x}" for x in self.already_imported]
         out += [f"  ✗ từ chối: {x}" for x in self.rejected]
+        out += [f"  … chờ đủ phần: {x}" for x in self.waiting]
         return out
 
 
@@ -235,9 +244,37 @@ def _label(doc: dict[str, Any]) -> str:
 
 def import_bundles(ws, paths: list[str | Path]) -> ImportSummary:
     """Verify every file, then apply each good bundle in one transaction."""
+    from desktop_app.bundle_parts import PartStore, read_part
+
     summary = ImportSummary()
     good: list[Bundle] = []
-    for path in paths:
+    parts = PartStore(ws.data_dir)
+    touched: set[str] = set()
+    whole: list[Path] = []
+    for path in map(Path, paths):
+        try:
+            part = read_part(path)
+        except UserError as exc:
+            summary.rejected.append(exc.message)
+            continue
+        if part is None:
+            whole.append(path)
+        elif ws.store.bundle_imported(part.bundle_id):
+            summary.already_imported.append(path.name)
+        else:
+            parts.keep(part)  # kept in the data folder: the rest may come another day
+            touched.add(part.bundle_id)
+    for bundle_id in sorted(touched):
+        missing, count = parts.missing(bundle_id)
+        if missing:
+            summary.waiting.append(f"gói {bundle_id[:8]}…: đã có {count - len(missing)}/{count} phần, còn thiếu "
+                                   f"phần {', '.join(str(i) for i in missing)}")
+            continue
+        try:
+            whole.append(parts.assemble(bundle_id))
+        except UserError as exc:
+            summary.rejected.append(exc.message)
+    for path in whole:
         try:
             good.append(read_bundle(path, ws.templates))
         except BundleError as exc:
@@ -249,6 +286,8 @@ def import_bundles(ws, paths: list[str | Path]) -> ImportSummary:
         plan = _plan(ws, bundle)
         ws._backup_before_import()
         ws.store.apply_bundle(bundle.bundle_id, bundle.manifest.get("source_unit") or "", plan, who=ws.who)
+        if bundle.bundle_id in touched:
+            parts.forget(bundle.bundle_id)
         for kind, doc, _local in plan:
             getattr(summary, {"new": "new", "update": "updated", "same": "unchanged", "conflict": "conflicts"}[kind]) \
                 .append(_label(doc))

@@ -82,6 +82,7 @@ def _build_parser() -> argparse.ArgumentParser:
     bexport = bnsub.add_parser("export", help="đóng gói báo cáo của đơn vị", parents=[common])
     bexport.add_argument("--out", required=True, metavar="TỆP")
     bexport.add_argument("--report", type=int, action="append", metavar="SỐ", help="chỉ các báo cáo này (lặp lại được)")
+    bexport.add_argument("--split-size", metavar="CỠ", help="chia thành nhiều phần, mỗi phần tối đa CỠ (ví dụ 200KB, 1MB)")
     bimport = bnsub.add_parser("import", help="nhận một hay nhiều gói", parents=[common])
     bimport.add_argument("files", nargs="+", metavar="TỆP")
     bverify = bnsub.add_parser("verify", help="kiểm tra gói mà không nhập", parents=[common])
@@ -221,8 +222,14 @@ def _dispatch(ws, args: argparse.Namespace) -> int:
         from desktop_app import bundles
 
         if args.action == "export":
-            manifest = bundles.export_bundle(ws, args.out, args.report)
-            print(f"Đã đóng gói {len(manifest['reports'])} báo cáo vào {args.out} (mã gói {manifest['bundle_id']}).")
+            from desktop_app.bundle_parts import parse_size
+
+            size = parse_size(args.split_size) if args.split_size else None
+            manifest = bundles.export_bundle(ws, args.out, args.report, split_size=size)
+            where = f"{len(manifest['parts'])} phần" if size else args.out
+            print(f"Đã đóng gói {len(manifest['reports'])} báo cáo vào {where} (mã gói {manifest['bundle_id']}).")
+            for part in manifest.get("parts", []):
+                print(f"  {part}")
             return EXIT_OK
         if args.action == "verify":
             bad = 0

@@ -7,6 +7,7 @@ import io
 import json
 import sqlite3
 import zipfile
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -209,3 +210,52 @@ def test_random_mutations_never_crash_nor_partially_import(commune, province, tm
     else:  # a mutation that happened to leave a valid bundle imports whole
         for record in after:
             assert record.values == commune.store.list_reports(with_values=True)[0].values
+
+
+def test_split_parts_shuffled_duplicated_and_across_days(commune, tmp_path):
+    from desktop_app.bundle_parts import parse_size
+
+    import random
+
+    manifest = bundles.export_bundle(commune, tmp_path / "goi.zip", split_size=parse_size("1KB"))
+    parts = [Path(p) for p in manifest["parts"]]
+    assert len(parts) >= 3 and all(p.exists() for p in parts)
+    order = parts + parts[:2]                       # some parts twice
+    random.Random(5).shuffle(order)
+    held_back = order.pop(order.index(parts[1]))    # part 2 arrives another day
+    while parts[1] in order:
+        order.remove(parts[1])
+    receiver_dir = tmp_path / "tinh"
+    first = Workspace(receiver_dir)
+    summary = bundles.import_bundles(first, order)
+    assert not summary.new and summary.waiting and "còn thiếu phần 2" in summary.waiting[0]
+    first.close()
+    later = Workspace(receiver_dir)                  # the kept parts survive a restart
+    summary = bundles.import_bundles(later, [held_back])
+    assert len(summary.new) == 1, summary.lines()
+    uid = commune.store.list_reports()[0].uid
+    assert later.store.find_report(uid=uid).values == commune.store.list_reports(with_values=True)[0].values
+    assert not list((receiver_dir / "parts").glob("*/*.bin"))  # cleaned up once imported
+    again = bundles.import_bundles(later, parts)
+    assert not again.new and len(again.already_imported) == len(parts)
+    later.close()
+
+
+def test_a_damaged_part_is_rejected(commune, tmp_path, province):
+    manifest = bundles.export_bundle(commune, tmp_path / "goi.zip", split_size=1024)
+    part = Path(manifest["parts"][0])
+    data = bytearray(part.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    part.write_bytes(bytes(data))
+    summary = bundles.import_bundles(province, [part])
+    assert summary.rejected and not summary.new
+
+
+def test_parse_size():
+    from desktop_app.bundle_parts import parse_size
+    from desktop_app.errors import UserError
+
+    assert parse_size("200KB") == 200 * 1024 and parse_size("1MB") == 1024**2 and parse_size("1,5MB") == 1572864
+    for bad in ("abc", "10", "-1MB"):
+        with pytest.raises(UserError):
+            parse_size(bad)
