@@ -25,6 +25,19 @@ from desktop_app import __version__
 from desktop_app.atomic import write_bytes_atomic
 from desktop_app.errors import UserError
 from desktop_app.reportdoc import ReportDocumentError, parse_document
+from desktop_app.templating.loader import parse_template_text
+
+
+class _WithExtra:
+    """The installed templates plus those a bundle brings (for checking its reports)."""
+
+    def __init__(self, base):
+        self.base, self.extra = base, {}
+
+    def get(self, template_id, version=None):
+        if version is not None and (template_id, version) in self.extra:
+            return self.extra[(template_id, version)]
+        return self.base.get(template_id, version)
 
 FORMAT = "baocaoxa.bundle"
 FORMAT_VERSION = 1
@@ -53,13 +66,17 @@ def _sha256(data: bytes) -> str:
 
 # --- writing ---------------------------------------------------------------------------
 
-def build_bundle(ws, report_ids: list[int] | None = None) -> tuple[bytes, dict[str, Any]]:
+def build_bundle(ws, report_ids: list[int] | None = None, template_files: list[Path] | None = None,
+                 with_templates: bool = False) -> tuple[bytes, dict[str, Any]]:
+    """Reports (all of the unit's by default) and, optionally, template files to hand out."""
     profile = ws.profile()
-    if report_ids is None:
+    if report_ids is None and template_files:
+        report_ids = []
+    elif report_ids is None:
         if profile is None:
             raise UserError("Chưa khai báo đơn vị: không biết gửi báo cáo của đơn vị nào.")
         report_ids = [r.id for r in ws.store.list_reports() if r.unit_code == profile["code"]]
-    if not report_ids:
+    if not report_ids and not template_files:
         raise UserError("Không có báo cáo nào để gửi.")
     members: dict[str, bytes] = {}
     entries, templates = [], set()
@@ -74,12 +91,25 @@ def build_bundle(ws, report_ids: list[int] | None = None) -> tuple[bytes, dict[s
                         "period": doc["period"], "revision": doc["revision"], "origin": doc["origin"],
                         "content_hash": doc["content_hash"], "member": name})
         templates.add((doc["template"], doc["template_version"]))
+    carried_templates = []
+    files = list(template_files or [])
+    if with_templates:
+        files += [ws.templates.sources[key] for key in sorted(templates) if key in ws.templates.sources]
+    for file in files:
+        text = Path(file).read_text(encoding="utf-8")
+        template, problems = parse_template_text(text, Path(file).name)
+        if template is None:
+            raise UserError(f"Mẫu «{Path(file).name}» có lỗi, không đóng gói được:", [str(p) for p in problems])
+        name = f"templates/{template.id}-{template.version}.yaml"
+        members[name] = text.encode("utf-8")
+        carried_templates.append({"id": template.id, "version": template.version, "member": name})
     manifest = {
         "format": FORMAT, "format_version": FORMAT_VERSION, "app_version": __version__,
         "bundle_id": uuid.uuid4().hex, "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "source_unit": (profile or {}).get("code") or source, "source_name": (profile or {}).get("name"),
         "origin": ws.origin, "templates": [{"id": t, "version": v} for t, v in sorted(templates)],
-        "reports": entries, "members": {name: _sha256(data) for name, data in members.items()},
+        "reports": entries, "carried_templates": carried_templates,
+        "members": {name: _sha256(data) for name, data in members.items()},
     }
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -90,9 +120,10 @@ def build_bundle(ws, report_ids: list[int] | None = None) -> tuple[bytes, dict[s
 
 
 def export_bundle(ws, target: str | Path, report_ids: list[int] | None = None,
-                  split_size: int | None = None) -> dict[str, Any]:
+                  split_size: int | None = None, template_files: list[Path] | None = None,
+                  with_templates: bool = False) -> dict[str, Any]:
     """Write the bundle; with ``split_size`` (bytes) write numbered self-checking parts instead."""
-    data, manifest = build_bundle(ws, report_ids)
+    data, manifest = build_bundle(ws, report_ids, template_files, with_templates)
     if split_size:
         from desktop_app.bundle_parts import split, write_parts
 
@@ -109,6 +140,7 @@ class Bundle:
     name: str
     manifest: dict[str, Any]
     reports: list[dict[str, Any]] = field(default_factory=list)
+    templates: list[tuple[Any, str]] = field(default_factory=list)  # (Template, source text)
 
     @property
     def bundle_id(self) -> str:
@@ -193,6 +225,19 @@ def read_bundle(path: str | Path, templates) -> Bundle:
             raise BundleError(f"{label}: tệp «{name}» không khớp mã kiểm tra SHA-256 (bị sửa hoặc hỏng).")
         contents[name] = data
     bundle = Bundle(path.name, manifest)
+    known = _WithExtra(templates)
+    for entry in manifest.get("carried_templates") or []:
+        if not isinstance(entry, dict) or entry.get("member") not in contents:
+            raise BundleError(f"{label}: bản kê ghi một mẫu báo cáo không có trong gói.")
+        try:
+            text = contents[entry["member"]].decode("utf-8")
+        except UnicodeDecodeError:
+            raise BundleError(f"{label}: mẫu «{entry['member']}» không đọc được.") from None
+        template, problems = parse_template_text(text, entry["member"])
+        if template is None:
+            raise BundleError(f"{label}: mẫu «{entry['member']}» có lỗi: {problems[0]}")
+        bundle.templates.append((template, text))
+        known.extra[template.key] = template
     for entry in entries:
         if not isinstance(entry, dict) or entry.get("member") not in contents:
             raise BundleError(f"{label}: bản kê ghi một báo cáo không có trong gói.")
@@ -205,7 +250,7 @@ def read_bundle(path: str | Path, templates) -> Bundle:
         if content_hash(doc) != entry.get("content_hash") or doc.get("content_hash") != entry.get("content_hash"):
             raise BundleError(f"{label}: nội dung báo cáo «{entry['member']}» không khớp bản kê.")
         try:
-            parse_document(doc, templates)
+            parse_document(doc, known)
         except ReportDocumentError as exc:
             raise BundleError(f"{label}: báo cáo «{entry['member']}» không dùng được: {'; '.join(exc.problems[:3])}") from None
         bundle.reports.append(doc)
@@ -217,6 +262,7 @@ def read_bundle(path: str | Path, templates) -> Bundle:
 @dataclass
 class ImportSummary:
     new: list[str] = field(default_factory=list)
+    templates: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
@@ -227,6 +273,7 @@ class ImportSummary:
     def lines(self) -> list[str]:
         out = [f"Mới: {len(self.new)}; cập nhật: {len(self.updated)}; không đổi: {len(self.unchanged)}; "
                f"xung đột: {len(self.conflicts)}; bị từ chối: {len(self.rejected)}."]
+        out += [f"  + mẫu báo cáo mới: {x}" for x in self.templates]
         out += [f"  + mới: {x}" for x in self.new] + [f"  ~ cập nhật: {x}" for x in self.updated]
         out += [f"  ! xung đột (giữ cả hai bản): {x}" for x in self.conflicts]
         out += [f"  = đã nhập trước đây, không thay đổi gì: {x}" for x in self.already_imported]
@@ -283,6 +330,7 @@ def import_bundles(ws, paths: list[str | Path]) -> ImportSummary:
         if ws.store.bundle_imported(bundle.bundle_id):
             summary.already_imported.append(bundle.name)
             continue
+        _install_templates(ws, bundle, summary)
         plan = _plan(ws, bundle)
         ws._backup_before_import()
         ws.store.apply_bundle(bundle.bundle_id, bundle.manifest.get("source_unit") or "", plan, who=ws.who)
@@ -292,6 +340,21 @@ def import_bundles(ws, paths: list[str | Path]) -> ImportSummary:
             getattr(summary, {"new": "new", "update": "updated", "same": "unchanged", "conflict": "conflicts"}[kind]) \
                 .append(_label(doc))
     return summary
+
+
+def _install_templates(ws, bundle: Bundle, summary: ImportSummary) -> None:
+    """New report types from the province: written to the data folder's templates, then loaded."""
+    added = False
+    for template, text in bundle.templates:
+        if template.key in ws.templates.sources:
+            continue
+        folder = ws.data_dir / "templates"
+        folder.mkdir(parents=True, exist_ok=True)
+        write_bytes_atomic(folder / f"{template.id}-{template.version}.yaml", text.encode("utf-8"))
+        summary.templates.append(f"{template.title} (phiên bản {template.version})")
+        added = True
+    if added:
+        ws.templates.reload()
 
 
 def _plan(ws, bundle: Bundle) -> list[tuple[str, dict[str, Any], Any]]:

@@ -82,6 +82,8 @@ def _build_parser() -> argparse.ArgumentParser:
     bexport = bnsub.add_parser("export", help="đóng gói báo cáo của đơn vị", parents=[common])
     bexport.add_argument("--out", required=True, metavar="TỆP")
     bexport.add_argument("--report", type=int, action="append", metavar="SỐ", help="chỉ các báo cáo này (lặp lại được)")
+    bexport.add_argument("--template", action="append", metavar="TỆP_MẪU", help="gửi kèm tệp mẫu báo cáo (lặp lại được)")
+    bexport.add_argument("--with-templates", action="store_true", help="gửi kèm mẫu của các báo cáo trong gói")
     bexport.add_argument("--split-size", metavar="CỠ", help="chia thành nhiều phần, mỗi phần tối đa CỠ (ví dụ 200KB, 1MB)")
     bimport = bnsub.add_parser("import", help="nhận một hay nhiều gói", parents=[common])
     bimport.add_argument("files", nargs="+", metavar="TỆP")
@@ -225,7 +227,9 @@ def _dispatch(ws, args: argparse.Namespace) -> int:
             from desktop_app.bundle_parts import parse_size
 
             size = parse_size(args.split_size) if args.split_size else None
-            manifest = bundles.export_bundle(ws, args.out, args.report, split_size=size)
+            manifest = bundles.export_bundle(ws, args.out, args.report, split_size=size,
+                                             template_files=[Path(t) for t in args.template or []],
+                                             with_templates=args.with_templates)
             where = f"{len(manifest['parts'])} phần" if size else args.out
             print(f"Đã đóng gói {len(manifest['reports'])} báo cáo vào {where} (mã gói {manifest['bundle_id']}).")
             for part in manifest.get("parts", []):

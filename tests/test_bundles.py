@@ -259,3 +259,35 @@ def test_parse_size():
     for bad in ("abc", "10", "-1MB"):
         with pytest.raises(UserError):
             parse_size(bad)
+
+
+def test_the_province_sends_a_new_report_type(tmp_path, commune, capsys):
+    from desktop_app.cli import main
+    from tests.test_expressions_and_templates import MINIMAL
+
+    template = tmp_path / "thu-nghiem.yaml"
+    template.write_text(MINIMAL, encoding="utf-8")
+    province_dir, out = tmp_path / "tinh-gui", tmp_path / "mau-moi.zip"
+    assert main(["--data-dir", str(province_dir), "bundle", "export", "--out", str(out), "--template", str(template)]) == 0
+    assert main(["--data-dir", str(commune.data_dir), "bundle", "import", str(out)]) == 0
+    assert "mẫu báo cáo mới" in capsys.readouterr().out
+    again = Workspace(commune.data_dir)
+    try:
+        assert again.template("thu-nghiem").version == "1.0"
+        assert again.new_report("thu-nghiem", "2024-Q1")  # usable at once
+    finally:
+        again.close()
+
+
+def test_a_bundle_with_a_broken_template_changes_nothing(commune, province, tmp_path):
+    good = tmp_path / "goi.zip"
+    bundles.export_bundle(commune, good, with_templates=True)
+    members = _members(good)
+    name = next(n for n in members if n.startswith("templates/"))
+    members[name] = members[name].replace(b"kind: integer", b"kind: so_nguyen")
+    bad = tmp_path / "mau-hong.zip"
+    _write(bad, _resign(members))
+    before = _dump(province)
+    summary = bundles.import_bundles(province, [bad])
+    assert summary.rejected and "mẫu" in summary.rejected[0]
+    assert _dump(province) == before and not (province.data_dir / "templates").exists()

@@ -23,11 +23,13 @@ class TemplateRegistry:
     def __init__(self, folders: list[Path] | None = None):
         self.folders = folders if folders is not None else [resource("templates")]
         self._templates: dict[tuple[str, str], Template] = {}
+        self.sources: dict[tuple[str, str], Path] = {}  # where each template was read from
         self.problems: list[Problem] = []
         self.reload()
 
     def reload(self) -> None:
         self._templates.clear()
+        self.sources.clear()
         self.problems.clear()
         for folder in self.folders:
             if not folder.is_dir():
@@ -44,6 +46,7 @@ class TemplateRegistry:
                             "tệp này bị bỏ qua (hãy tăng số phiên bản)")))
                         continue
                     self._templates[template.key] = template
+                    self.sources[template.key] = path
 
     def all(self) -> list[Template]:
         return sorted(self._templates.values(), key=lambda t: (t.id, _version_key(t.version)))
