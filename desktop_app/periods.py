@@ -69,39 +69,29 @@ class Period:
 
     def next(self) -> Period:
         """The period of the same kind just after this one (``nhiệm vụ quý II``)."""
-        y = self.start.year
-        if self.kind is PeriodKind.YEAR:
-            return parse_period(f"{y + 1}")
-        if self.kind is PeriodKind.HALF:
-            return parse_period(f"{y}-H2" if self.start.month == 1 else f"{y + 1}-H1")
-        if self.kind is PeriodKind.NINE_MONTHS:
-            return parse_period(f"{y + 1}-9M")
-        if self.kind is PeriodKind.QUARTER:
-            q = (self.start.month - 1) // 3 + 1
-            return parse_period(f"{y + 1}-Q1" if q == 4 else f"{y}-Q{q + 1}")
-        if self.kind is PeriodKind.MONTH:
-            m = self.start.month
-            return parse_period(f"{y + 1}-01" if m == 12 else f"{y}-{m + 1:02d}")
-        length = self.end - self.start
-        start = self.end + dt.timedelta(days=1)
-        return parse_period(f"{start.isoformat()}..{(start + length).isoformat()}")
+        return self._shift(1)
 
     def previous(self) -> Period:
         """The period of the same kind just before this one (for carry-forward)."""
-        y = self.start.year
-        if self.kind is PeriodKind.YEAR:
-            return parse_period(f"{y - 1}")
+        return self._shift(-1)
+
+    def _shift(self, step: int) -> Period:
+        y, month = self.start.year, self.start.month
+        if self.kind in (PeriodKind.YEAR, PeriodKind.NINE_MONTHS):
+            return parse_period(f"{y + step}" + ("-9M" if self.kind is PeriodKind.NINE_MONTHS else ""))
         if self.kind is PeriodKind.HALF:
-            return parse_period(f"{y - 1}-H2" if self.start.month == 1 else f"{y}-H1")
-        if self.kind is PeriodKind.NINE_MONTHS:
-            return parse_period(f"{y - 1}-9M")
+            year, half = divmod(y * 2 + (month - 1) // 6 + step, 2)
+            return parse_period(f"{year}-H{half + 1}")
         if self.kind is PeriodKind.QUARTER:
-            q = (self.start.month - 1) // 3 + 1
-            return parse_period(f"{y - 1}-Q4" if q == 1 else f"{y}-Q{q - 1}")
+            year, quarter = divmod(y * 4 + (month - 1) // 3 + step, 4)
+            return parse_period(f"{year}-Q{quarter + 1}")
         if self.kind is PeriodKind.MONTH:
-            m = self.start.month
-            return parse_period(f"{y - 1}-12" if m == 1 else f"{y}-{m - 1:02d}")
-        length = self.end - self.start
+            year, index = divmod(y * 12 + month - 1 + step, 12)
+            return parse_period(f"{year}-{index + 1:02d}")
+        length = self.end - self.start  # a date range: the same length, just before or after
+        if step > 0:
+            start = self.end + dt.timedelta(days=1)
+            return parse_period(f"{start.isoformat()}..{(start + length).isoformat()}")
         end = self.start - dt.timedelta(days=1)
         return parse_period(f"{(end - length).isoformat()}..{end.isoformat()}")
 

@@ -38,3 +38,12 @@ def test_bad_specs_explain_in_vietnamese(spec):
     with pytest.raises(PeriodError) as info:
         parse_period(spec)
     assert "Kỳ báo cáo" in str(info.value) or "kỳ báo cáo" in str(info.value)
+
+
+def test_next_period_mirrors_previous():
+    assert parse_period("2024-Q4").next().spec == "2025-Q1"
+    assert parse_period("2023-H2").next().spec == "2024-H1"
+    assert parse_period("2023-12").next().spec == "2024-01"
+    assert parse_period("2023-9M").next().label == "9 tháng đầu năm 2024"
+    for spec in ("2023", "2023-H1", "2024-Q2", "2023-07", "2023-08-24..2023-09-24"):
+        assert parse_period(spec).next().previous().spec == spec

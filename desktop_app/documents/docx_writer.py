@@ -157,11 +157,17 @@ def _page_number_header(section) -> None:
             run._r.append(placeholder)
 
 
-def _header(doc, content: DocumentContent) -> None:
-    left_cm, right_cm = 6.3, TEXT_WIDTH_CM - 6.3
-    table = doc.add_table(rows=2, cols=2)
+def _layout_table(doc, rows: int, left_cm: float) -> tuple[DocxTable, float, float]:
+    """A borderless two-column table across the text width (header and signature blocks)."""
+    right_cm = TEXT_WIDTH_CM - left_cm
+    table = doc.add_table(rows=rows, cols=2)
     _no_borders(table)
     _fixed_widths(table, [left_cm, right_cm])
+    return table, left_cm, right_cm
+
+
+def _header(doc, content: DocumentContent) -> None:
+    table, left_cm, right_cm = _layout_table(doc, 2, 6.3)
     left, right = table.cell(0, 0), table.cell(0, 1)
     _write_in(_cell_paragraph(left), f"{content.issuer_upper}\n{content.issuer_name}", HEADER_PT, bold=True)
     _rule(left, 2.2, left_cm)
@@ -196,10 +202,7 @@ def _body_table(doc, item: Table) -> None:
 
 
 def _signature(doc, content: DocumentContent) -> None:
-    left_cm, right_cm = 7.3, TEXT_WIDTH_CM - 7.3
-    table = doc.add_table(rows=1, cols=2)
-    _no_borders(table)
-    _fixed_widths(table, [left_cm, right_cm])
+    table, _left_cm, _right_cm = _layout_table(doc, 1, 7.3)
     left, right = table.cell(0, 0), table.cell(0, 1)
     _write_in(_cell_paragraph(left), "Nơi nhận:", RECIPIENTS_TITLE_PT, bold=True, italic=True,
               align=WD_ALIGN_PARAGRAPH.LEFT)
