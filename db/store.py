@@ -7,13 +7,14 @@ edit the caller has been told about is on disk (WAL, synchronous=FULL).
 from __future__ import annotations
 
 import datetime as dt
+import json
+import sqlite3
 import uuid
 from dataclasses import dataclass, field
-import sqlite3
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import String, delete, func, select, type_coerce
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -180,12 +181,40 @@ class Store:
                              new={"template": template_id, "period": period}))
             return report.id
 
-    def list_reports(self, include_deleted: bool = False, with_values: bool = False) -> list[ReportRecord]:
+    def list_reports(self, include_deleted: bool = False, with_values: bool = False, *,
+                     unit_code: str | None = None, template_id: str | None = None) -> list[ReportRecord]:
         with self._session() as s:
             query = select(Report).order_by(Report.updated_at.desc())
             if not include_deleted:
                 query = query.where(Report.deleted_at.is_(None))
+            if unit_code is not None:
+                query = query.where(Report.unit_code == unit_code)
+            if template_id is not None:
+                query = query.where(Report.template_id == template_id)
             return [_record(r, with_values) for r in s.scalars(query)]
+
+    def reports_of_period(self, template_id: str, period: str) -> list[ReportRecord]:
+        """Every report of one template and period, values included: what a consolidation reads.
+
+        The values come back as one JSON object per report (SQLite builds it), which keeps
+        thousands of reports quick to load."""
+        with self._session() as s:
+            wanted = (Report.template_id == template_id, Report.period == period, Report.deleted_at.is_(None))
+            records = {r.id: _record(r, False) for r in s.scalars(select(Report).where(*wanted))}
+            objects = select(
+                ReportValue.report_id,
+                type_coerce(func.json_group_object(ReportValue.field_id, func.json(ReportValue.value)), String),
+            ).join(Report).where(*wanted).group_by(ReportValue.report_id)
+            for report_id, text in s.execute(objects):
+                records[report_id].values = {k: v for k, v in json.loads(text).items() if v is not None}
+            return list(records.values())
+
+    def periods_received(self) -> list[tuple[str, str, int]]:
+        """(template id, period, number of units) for every template and period that has reports."""
+        with self._session() as s:
+            query = (select(Report.template_id, Report.period, func.count(func.distinct(Report.unit_code)))
+                     .where(Report.deleted_at.is_(None)).group_by(Report.template_id, Report.period))
+            return [(t, p, n) for t, p, n in s.execute(query)]
 
     def get_report(self, report_id: int) -> ReportRecord | None:
         with self._session() as s:

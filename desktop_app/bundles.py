@@ -19,7 +19,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Callable
 
 from desktop_app import __version__
 from desktop_app.atomic import write_bytes_atomic
@@ -289,8 +289,10 @@ def _label(doc: dict[str, Any]) -> str:
     return f"{unit} — {doc.get('template')} — {parse_period(doc['period']).label}"
 
 
-def import_bundles(ws, paths: list[str | Path]) -> ImportSummary:
-    """Verify every file, then apply each good bundle in one transaction."""
+def import_bundles(ws, paths: list[str | Path], progress: Callable[[int, int], None] | None = None) -> ImportSummary:
+    """Verify every file, then apply each good bundle in one transaction.
+
+    ``progress(done, total)`` is called as bundles are applied (the UI's progress bar)."""
     from desktop_app.bundle_parts import PartStore, read_part
 
     summary = ImportSummary()
@@ -321,18 +323,26 @@ def import_bundles(ws, paths: list[str | Path]) -> ImportSummary:
             whole.append(parts.assemble(bundle_id))
         except UserError as exc:
             summary.rejected.append(exc.message)
-    for path in whole:
+    steps = 2 * len(whole)  # each bundle is verified, then applied
+    for index, path in enumerate(whole, start=1):
+        if progress:
+            progress(index, steps)
         try:
             good.append(read_bundle(path, ws.templates))
         except BundleError as exc:
             summary.rejected.append(exc.message)
-    for bundle in good:
+    backed_up = False
+    for index, bundle in enumerate(good, start=1):
+        if progress:
+            progress(steps - len(good) + index, steps)
         if ws.store.bundle_imported(bundle.bundle_id):
             summary.already_imported.append(bundle.name)
             continue
         _install_templates(ws, bundle, summary)
         plan = _plan(ws, bundle)
-        ws._backup_before_import()
+        if not backed_up:  # one backup per import, however many bundles it brings
+            ws._backup_before_import()
+            backed_up = True
         ws.store.apply_bundle(bundle.bundle_id, bundle.manifest.get("source_unit") or "", plan, who=ws.who)
         if bundle.bundle_id in touched:
             parts.forget(bundle.bundle_id)

@@ -95,6 +95,11 @@ def _build_parser() -> argparse.ArgumentParser:
     cresolve = csub.add_parser("resolve", help="xử lý một xung đột", parents=[common])
     cresolve.add_argument("id", type=int, metavar="SỐ")
     cresolve.add_argument("--keep", required=True, choices=["local", "incoming"])
+    aggregate = sub.add_parser("aggregate", help="tổng hợp báo cáo nhận được từ các đơn vị", parents=[common])
+    aggregate.add_argument("--template", required=True, metavar="MẪU")
+    aggregate.add_argument("--period", required=True, metavar="KỲ")
+    aggregate.add_argument("--docx", metavar="TỆP", help="ghi báo cáo tổng hợp (.docx)")
+    aggregate.add_argument("--xlsx", metavar="TỆP", help="ghi bảng tổng hợp, mỗi đơn vị một dòng (.xlsx)")
     checkdb = sub.add_parser("check-db", help="kiểm tra cơ sở dữ liệu", parents=[common])
     checkdb.add_argument("--repair", action="store_true", help="sửa những lỗi sửa được an toàn (sau khi sao lưu)")
 
@@ -170,6 +175,32 @@ def _print_issues(result: ValidationResult) -> None:
         print(f"Cảnh báo ({len(warnings)}) — nên xem lại:")
         for issue in warnings:
             print(f"  ! [{issue.section_id}] {issue.message}")
+
+
+def _aggregate(ws, args: argparse.Namespace) -> int:
+    from desktop_app import consolidation
+    from desktop_app.documents.consolidated import write_consolidated_docx, write_consolidated_xlsx
+
+    cons = consolidation.gather(ws, args.template, args.period)
+    print(f"{cons.template.short_title or cons.template.title} — {cons.period.label}")
+    print(cons.coverage_sentence())
+    for sub in cons.drafts:
+        print(f"  ! {sub.unit_name}: báo cáo chưa hoàn tất")
+    for sub in cons.outside:
+        print(f"  ! {sub.unit_name}: không thuộc địa bàn, không cộng vào tổng")
+    for note in cons.notes:
+        print(f"  ! {note}")
+    if cons.submissions:
+        print("Số liệu tổng hợp:")
+        for ind in consolidation.indicators(cons.template):
+            text = ind.text(ind.value(cons))
+            if text and ind.numeric:
+                print(f"  {ind.label}: {text}")
+    if args.docx:
+        print(f"Đã ghi báo cáo tổng hợp: {write_consolidated_docx(cons, args.docx)}")
+    if args.xlsx:
+        print(f"Đã ghi bảng tổng hợp: {write_consolidated_xlsx(cons, args.xlsx)}")
+    return EXIT_OK
 
 
 def _workspace(args: argparse.Namespace):
@@ -267,6 +298,9 @@ def _dispatch(ws, args: argparse.Namespace) -> int:
             for key in changed[:20]:
                 print(f"\t  {key}: trên máy = {local.values.get(key)!r}; nhận được = {(c.incoming.get('values') or {}).get(key)!r}")
         return EXIT_OK
+
+    if args.command == "aggregate":
+        return _aggregate(ws, args)
 
     if args.command == "check-db":
         findings = ws.check(repair=args.repair)

@@ -313,8 +313,9 @@ class Workspace:
         latest earlier one of the same kind."""
         period = parse_period(record.period)
         candidates = []
-        for other in self.store.list_reports(with_values=True):
-            if other.id == record.id or other.template_id != record.template_id or other.unit_code != record.unit_code:
+        for other in self.store.list_reports(with_values=True, unit_code=record.unit_code,
+                                             template_id=record.template_id):
+            if other.id == record.id:
                 continue
             try:
                 other_period = parse_period(other.period)

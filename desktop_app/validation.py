@@ -129,6 +129,10 @@ class Validator:
             result.by_source[("rule", crule.index)] = self._check_rule(crule, names)
         return result
 
+    def compute(self, values: Mapping[str, Any], context: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Only the computed values (no checks): what a consolidation needs per unit."""
+        return self._compute(self._names(values, context), self.computed_order)
+
     def revalidate(self, previous: ValidationResult, values: Mapping[str, Any], changed: str,
                    context: Mapping[str, Any] | None = None) -> ValidationResult:
         affected = self._affected_computed(changed)

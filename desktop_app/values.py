@@ -21,6 +21,7 @@ from desktop_app.vnformat import FormatError
 MAX_TEXT = 500
 MAX_LONG_TEXT = 50_000
 DOCREF_KEYS = ("number", "date", "issuer", "summary")
+SOURCE_KEY = "_don_vi"  # in a consolidated table's rows: the unit the row came from
 
 
 class ValueProblem(ValueError):

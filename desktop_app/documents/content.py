@@ -18,7 +18,7 @@ from desktop_app.templating.doctext import environment, render_text
 from desktop_app.templating.expressions import check_expression
 from desktop_app.templating.model import Block, FieldKind, Template
 from desktop_app.validation import ValidationResult, Validator
-from desktop_app.values import format_computed, format_value, is_empty
+from desktop_app.values import SOURCE_KEY, format_computed, format_value, is_empty
 from desktop_app.vnformat import format_place_date
 
 
@@ -206,30 +206,55 @@ class DocumentBuilder:
             elif kind == "each":
                 if self._skip(block, None, ctx):
                     continue
+                rows = ctx.get(block.each) or []
+                if self._summed_by_unit(block.each, rows):
+                    marker = block.text[:2] if block.text.startswith(("+ ", "- ")) else ""
+                    out += [Paragraph((block.prefix or "") + marker + self._unit_line(block.each, row))
+                            for row in rows]
+                    continue
                 needed = _needed_names(block.text)
                 index = 0
-                for row in ctx.get(block.each) or []:
+                for row in rows:
                     if is_empty(row) or any(is_empty(row.get(n)) for n in needed if n in row):
                         continue
                     index += 1  # stt numbers the rows actually written
                     text = render_text(block.text, {**ctx, **row, "stt": index})
                     if text:
-                        out.append(Paragraph((block.prefix or "") + text))
+                        unit = f"{row[SOURCE_KEY]}: " if row.get(SOURCE_KEY) else ""
+                        out.append(Paragraph((block.prefix or "") + unit + text))
             elif kind == "table":
                 if self._skip(block, None, ctx) or not ctx.get(block.table):
                     continue
                 out.append(self._table(block, ctx))
         return out
 
+    def _summed_by_unit(self, table_id: str, rows: list[dict[str, Any]]) -> bool:
+        """A consolidated table with totals holds one summed row per unit (see consolidation)."""
+        f = self.fields[table_id]
+        return any(SOURCE_KEY in r for r in rows) and any(c.total for c in f.columns or [])
+
+    def _unit_line(self, table_id: str, row: dict[str, Any]) -> str:
+        """``Xã Phổ An: Số tổ: 06; Số thành viên: 45`` — a unit's sums, for a per-row sentence."""
+        f = self.fields[table_id]
+        parts = [f"{c.label}: {_cell_text(c, row.get(c.id))}" for c in f.columns or []
+                 if c.total and row.get(c.id) is not None]
+        return f"{row[SOURCE_KEY]}: {'; '.join(parts)}."
+
     def _table(self, block: Block, ctx: dict[str, Any]) -> Table:
         f = self.fields[block.table]
         columns = [c for c in f.columns or [] if not block.columns or c.id in block.columns]
         rows_raw = [r for r in ctx.get(block.table) or [] if not is_empty(r)]
+        # A consolidated table names each row's unit; with totals it holds one summed row per unit.
+        by_unit = any(SOURCE_KEY in r for r in rows_raw)
+        if self._summed_by_unit(block.table, rows_raw):
+            columns = [c for c in columns if c.total]
         numeric_kinds = {FieldKind.INTEGER, FieldKind.DECIMAL, FieldKind.AMOUNT, FieldKind.PERCENTAGE,
                          FieldKind.COMPUTED}
         rows = []
         for index, row in enumerate(rows_raw, start=1):
             cells = [TableCell(str(index), True)]
+            if by_unit:
+                cells.append(TableCell(str(row.get(SOURCE_KEY) or ""), False))
             for col in columns:
                 value = row.get(col.id)
                 text = _cell_text(col, value)
@@ -240,22 +265,27 @@ class DocumentBuilder:
             sums = self.validator.column_totals(block.table, rows_raw)
             labelled = not columns[0].total  # "Tổng cộng" under the first column, else "Cộng" under TT
             totals = [TableCell("" if labelled else "Cộng", False)]
+            if by_unit:
+                totals = [TableCell("", False), TableCell("Tổng cộng", False)]
+                labelled = False
             for i, col in enumerate(columns):
                 if col.total:
                     totals.append(TableCell(_cell_text(col, sums.get(col.id)), True))
                 else:
                     totals.append(TableCell("Tổng cộng" if labelled and i == 0 else "", False))
-        widths = [6.0] + [c.width or 0 for c in columns]
-        return Table(f.label, ["TT"] + [c.label for c in columns], rows, totals,
-                     widths if any(c.width for c in columns) else None)
+        headers = ["TT"] + (["Đơn vị"] if by_unit else []) + [c.label for c in columns]
+        widths = [6.0] + ([30.0] if by_unit else []) + [c.width or 0 for c in columns]
+        return Table(f.label, headers, rows, totals, widths if any(c.width for c in columns) else None)
 
-    def build(self, report: dict[str, Any], result: ValidationResult | None = None) -> DocumentContent:
+    def build(self, report: dict[str, Any], result: ValidationResult | None = None,
+              preface: list[Paragraph] | None = None) -> DocumentContent:
+        """``preface``: paragraphs written after the opening (a consolidation's coverage)."""
         result = result or self.validator.validate(report.get("values") or {}, {"villages": (report.get("unit") or {}).get("villages")})
         ctx = self.context(report, result)
         unit = report.get("unit") or {}
         doc = report.get("document") or {}
         spec = self.template.document
-        body: list[Heading | Paragraph | Table] = self.blocks(spec.opening, ctx)
+        body: list[Heading | Paragraph | Table] = self.blocks(spec.opening, ctx) + list(preface or [])
         for section in self.template.sections:
             body += self.blocks(section.body, ctx)
         body += self.blocks(spec.closing, ctx)

@@ -19,7 +19,7 @@ from desktop_app.templating.doctext import BUILTIN_NAMES, DocTextError, referenc
 
 RESERVED_NAMES = BUILTIN_NAMES | {"stt"}
 from desktop_app.templating.expressions import ExpressionError, check_expression
-from desktop_app.templating.model import COLUMN_KINDS, NUMERIC_KINDS, Block, FieldKind, Template
+from desktop_app.templating.model import COLUMN_KINDS, NUMERIC_KINDS, SUMMABLE_KINDS, Block, FieldKind, Template
 from desktop_app.text import nfc_deep
 
 MAX_TEMPLATE_BYTES = 2_000_000
@@ -226,6 +226,10 @@ class _Checker:
             self.add(loc, "chỉ bảng (table) mới có «columns», «prefill», «min_rows», «max_rows»")
         if f.min is not None and f.max is not None and f.min > f.max:
             self.add(loc, "min lớn hơn max")
+        if f.aggregate == "sum" and kind not in SUMMABLE_KINDS:
+            self.add(loc + ("aggregate",), "chỉ trường số, số tiền hoặc tỷ lệ (tử số/mẫu số) mới cộng được khi tổng hợp")
+        if f.aggregate and kind in (FieldKind.TABLE, FieldKind.COMPUTED):
+            self.add(loc + ("aggregate",), "bảng và trường tính tự động được tổng hợp theo cách riêng, không đặt «aggregate»")
         if f.min_rows is not None and f.max_rows is not None and f.min_rows > f.max_rows:
             self.add(loc, "min_rows lớn hơn max_rows")
 

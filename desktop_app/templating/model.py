@@ -37,6 +37,8 @@ class FieldKind(str, Enum):
 
 
 NUMERIC_KINDS = {FieldKind.INTEGER, FieldKind.DECIMAL, FieldKind.AMOUNT, FieldKind.PERCENTAGE}
+# Kinds whose values add up across units (a percentage does not: it is recomputed or left out).
+SUMMABLE_KINDS = {FieldKind.INTEGER, FieldKind.DECIMAL, FieldKind.AMOUNT, FieldKind.RATIO}
 COLUMN_KINDS = NUMERIC_KINDS | {
     FieldKind.YESNO, FieldKind.CHOICE, FieldKind.TEXT, FieldKind.LONG_TEXT, FieldKind.DATE, FieldKind.COMPUTED,
 }
@@ -110,6 +112,8 @@ class Field(_Strict):
     expr: str | None = None
     display: Display | None = None
     carry_forward: bool = False
+    # How the receiving office consolidates this field over its units (default: by kind).
+    aggregate: Literal["sum", "same", "gather", "none"] | None = None
     columns: list[Column] | None = None
     prefill: Literal["villages"] | None = None
     min_rows: int | None = PydField(default=None, ge=0)

@@ -1,0 +1,343 @@
+"""Consolidation at the receiving office: many units' reports of one template and period → one.
+
+Counts are summed; ratios are recomputed from the summed numerators and denominators (never
+an average of percentages); computed values are re-evaluated on the consolidated inputs;
+text is gathered per unit. A template field may say how it consolidates with ``aggregate``
+(``sum``, ``same``, ``gather``, ``none``); otherwise its kind decides (:func:`aggregate_mode`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from desktop_app import units
+from desktop_app.errors import UserError
+from desktop_app.periods import Period, PeriodError, parse_period
+from desktop_app.templating.model import SUMMABLE_KINDS, Field, FieldKind, Template
+from desktop_app.text import vi_sort_key
+from desktop_app.validation import Validator
+from desktop_app.values import SOURCE_KEY, format_value, is_empty
+from desktop_app.vnformat import format_amount, format_number, format_percent
+
+STATUS_TEXT = {"final": "Đã gửi, đã hoàn tất", "draft": "Đã gửi, chưa hoàn tất"}
+MISSING_TEXT = "Chưa gửi"
+OUTSIDE_TEXT = "Không thuộc địa bàn (không cộng)"
+
+
+def _name_order(name: str) -> tuple:
+    """Units are listed as the official lists are: by name, whatever their kind (Xã, Phường…)."""
+    return vi_sort_key(units.split_kind(name)[1])
+
+
+def _local(moment: dt.datetime) -> dt.datetime:
+    """Stored times are UTC; people read local time."""
+    return moment.replace(tzinfo=dt.timezone.utc).astimezone().replace(tzinfo=None)
+
+
+def aggregate_mode(f: Field) -> str:
+    if f.aggregate:
+        return f.aggregate
+    if f.kind in SUMMABLE_KINDS:
+        return "sum"
+    if f.kind in (FieldKind.TEXT, FieldKind.LONG_TEXT):
+        return "gather"
+    if f.kind == FieldKind.PERCENTAGE:
+        return "none"  # a percentage without its numerator and denominator cannot be consolidated
+    return "same"  # yes/no, choice, date, document reference: kept when every unit agrees
+
+
+@dataclass
+class Submission:
+    """One unit's report as the consolidation reads it."""
+
+    report_id: int
+    unit_code: str
+    unit_name: str
+    status: str
+    updated_at: dt.datetime
+    values: dict[str, Any]
+    computed: dict[str, Any] = field(default_factory=dict)
+    tables: dict[str, dict[str, Any]] = field(default_factory=dict)  # table id → {"rows": n, column: sum}
+
+    @property
+    def status_text(self) -> str:
+        return STATUS_TEXT.get(self.status, self.status)
+
+
+@dataclass
+class Consolidation:
+    template: Template
+    period: Period
+    receiver: dict[str, Any]
+    expected: list[units.AdminUnit]  # the units that should report ([] when the receiver has none)
+    submissions: list[Submission]  # counted, one per unit, in Vietnamese name order
+    missing: list[units.AdminUnit]
+    outside: list[Submission]  # reports of units outside the receiver's area: listed, not counted
+    notes: list[str]
+    totals: dict[str, Any]  # consolidated values in stored form (what the document is written from)
+    computed: dict[str, Any]
+    tables: dict[str, dict[str, Any]]
+    receiver_document: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def drafts(self) -> list[Submission]:
+        return [s for s in self.submissions if s.status != "final"]
+
+    def coverage_sentence(self) -> str:
+        """The sentence that opens the consolidated document: who is in it and who is not."""
+        count = len(self.submissions)
+        if self.expected:
+            text = f"Báo cáo được tổng hợp từ báo cáo của {format_number(count)}/{format_number(len(self.expected))} đơn vị"
+        else:
+            text = f"Báo cáo được tổng hợp từ báo cáo của {format_number(count)} đơn vị"
+        if self.drafts:
+            text += f" (trong đó {format_number(len(self.drafts))} báo cáo chưa hoàn tất)"
+        if self.missing:
+            names = ", ".join(u.name for u in self.missing[:30])
+            more = f" và {format_number(len(self.missing) - 30)} đơn vị khác" if len(self.missing) > 30 else ""
+            text += f"; còn {format_number(len(self.missing))} đơn vị chưa gửi báo cáo: {names}{more}"
+        return text + "."
+
+    def status_rows(self) -> list[tuple[str, str, str, dt.datetime | None]]:
+        """(code, name, status text, updated) for every unit: sent, not sent, outside the area."""
+        rows = [(s.unit_code, s.unit_name, s.status_text, s.updated_at) for s in self.submissions]
+        rows += [(u.code, u.name, MISSING_TEXT, None) for u in self.missing]
+        rows += [(s.unit_code, s.unit_name, OUTSIDE_TEXT, s.updated_at) for s in self.outside]
+        return sorted(rows, key=lambda r: _name_order(r[1]))
+
+
+# --- the columns of the consolidated table (UI, .xlsx, chart) ------------------------------
+@dataclass(frozen=True)
+class Indicator:
+    """One column of the consolidated table: a field, or a part of one (a ratio's numerator…)."""
+
+    key: str
+    label: str
+    section: str
+    field: Field
+    part: str | None = None  # ratio: num | den | pct; table: rows | a column id
+    display: str | None = None  # percent | amount | None
+
+    @property
+    def numeric(self) -> bool:
+        kind = self.field.kind
+        if self.part is not None:
+            return True
+        if kind == FieldKind.COMPUTED:
+            return True  # computed values are numbers in every template we ship; text ones show as text
+        return kind in (FieldKind.INTEGER, FieldKind.DECIMAL, FieldKind.AMOUNT, FieldKind.PERCENTAGE)
+
+    def value(self, row: Submission | Consolidation) -> Any:
+        """The raw value for one unit, or for the whole consolidation (the totals row)."""
+        f, part = self.field, self.part
+        if f.kind == FieldKind.TABLE:
+            return (row.tables.get(f.id) or {}).get(part)
+        if f.kind == FieldKind.COMPUTED:
+            value = row.computed.get(f.id)
+            return value if isinstance(value, (int, float)) or value is None else str(value)
+        values = row.values if isinstance(row, Submission) else row.totals
+        raw = values.get(f.id)
+        if f.kind == FieldKind.RATIO:
+            if not isinstance(raw, dict):
+                return None
+            num, den = raw.get("num"), raw.get("den")
+            if part == "pct":
+                return num / den * 100 if num is not None and den else None
+            return raw.get(part)
+        if isinstance(row, Consolidation) and f.kind in (FieldKind.YESNO, FieldKind.CHOICE):
+            return tally(f, row.submissions) or None
+        if is_empty(raw):
+            return None
+        if self.numeric:
+            return raw
+        return format_value(f, raw)
+
+    def text(self, value: Any) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, str):
+            return value
+        if self.display == "percent":
+            return format_percent(value)
+        if self.display == "amount":
+            return format_amount(int(round(value)))
+        if isinstance(value, float) and not value.is_integer():
+            return format_number(round(value, 2))
+        return format_number(int(value) if isinstance(value, float) else value)
+
+
+def tally(f: Field, submissions: list[Submission]) -> str:
+    """``Có: 12; Không: 3`` — how the units answered a yes/no or choice field."""
+    counts = Counter(format_value(f, s.values.get(f.id)) for s in submissions if not is_empty(s.values.get(f.id)))
+    order = ["Có", "Không"] if f.kind == FieldKind.YESNO else list(f.options or [])
+    ranked = sorted(counts, key=lambda k: (order.index(k) if k in order else len(order), k))
+    return "; ".join(f"{k}: {format_number(counts[k])}" for k in ranked)
+
+
+def indicators(template: Template) -> list[Indicator]:
+    out: list[Indicator] = []
+    for section in template.sections:
+        for f in section.fields:
+            if f.kind == FieldKind.RATIO:
+                out += [Indicator(f"{f.id}.num", f"{f.label} (tử số)", section.title, f, "num"),
+                        Indicator(f"{f.id}.den", f"{f.label} (mẫu số)", section.title, f, "den"),
+                        Indicator(f"{f.id}.pct", f"{f.label} (%)", section.title, f, "pct", "percent")]
+            elif f.kind == FieldKind.TABLE:
+                out.append(Indicator(f"{f.id}.rows", f"{f.label}: số dòng", section.title, f, "rows"))
+                out += [Indicator(f"{f.id}.{c.id}", f"{f.label}: {c.label}", section.title, f, c.id,
+                                  c.display.value if c.display else None)
+                        for c in f.columns or [] if c.total]
+            else:
+                display = f.display.value if f.display else ("amount" if f.kind == FieldKind.AMOUNT else None)
+                if display == "amount_words":
+                    display = "amount"
+                out.append(Indicator(f.id, f.label, section.title, f, None, display))
+    return out
+
+
+# --- consolidating ----------------------------------------------------------------------
+def expected_units(receiver: dict[str, Any] | None) -> list[units.AdminUnit]:
+    """The communes a province (current list) or a district (list before 2025) compiles."""
+    if not receiver:
+        return []
+    level, scheme = receiver.get("level"), receiver.get("scheme") or units.CURRENT
+    if level == "tinh":
+        return units.communes(receiver["code"], scheme)
+    if level == "huyen" and receiver.get("province_code"):
+        return units.communes(receiver["province_code"], units.LEGACY, district_code=receiver["code"])
+    return []
+
+
+def _sum(f: Field, present: list[Any]) -> Any:
+    if f.kind == FieldKind.RATIO:
+        pairs = [(v.get("num"), v.get("den")) for v in present if isinstance(v, dict)]
+        pairs = [(n, d) for n, d in pairs if n is not None and d is not None]
+        if not pairs:
+            return None
+        return {"num": sum(n for n, _ in pairs), "den": sum(d for _, d in pairs)}
+    total = sum(present)
+    return round(total, 6) if isinstance(total, float) else total
+
+
+def _gather(f: Field, subs: list[Submission]) -> str | None:
+    if f.kind == FieldKind.LONG_TEXT:
+        lines = [f"{s.unit_name}: {s.values[f.id]}" for s in subs if not is_empty(s.values.get(f.id))]
+        return "\n".join(lines) or None
+    seen: list[str] = []
+    for s in subs:
+        value = s.values.get(f.id)
+        if not is_empty(value):
+            text = format_value(f, value)
+            if text not in seen:
+                seen.append(text)
+    return "; ".join(seen) or None
+
+
+def _consolidate_field(f: Field, subs: list[Submission]) -> Any:
+    present = [s.values[f.id] for s in subs if not is_empty(s.values.get(f.id))]
+    mode = aggregate_mode(f)
+    if not present or mode == "none":
+        return None
+    if mode == "sum":
+        return _sum(f, present)
+    if mode == "gather":
+        return _gather(f, subs)
+    first = present[0]  # "same": kept only when every unit that answered gave the same value
+    return first if all(v == first for v in present) else None
+
+
+def _table_rows(validator: Validator, f: Field, subs: list[Submission]) -> list[dict[str, Any]] | None:
+    """A table with totals: one row per unit with its sums. Without totals: every row, with its unit."""
+    totalled = [c for c in f.columns or [] if c.total and c.kind != FieldKind.COMPUTED]
+    rows: list[dict[str, Any]] = []
+    for s in subs:
+        own = [r for r in s.values.get(f.id) or [] if isinstance(r, dict) and not is_empty(r)]
+        if not own:
+            continue
+        if any(c.total for c in f.columns or []):
+            sums = s.tables[f.id]
+            # Columns without totals stay empty: a sentence that needs them is left out.
+            rows.append({SOURCE_KEY: s.unit_name, **{c.id: None for c in f.columns or []},
+                         **{c.id: sums.get(c.id) for c in totalled}})
+        else:
+            rows += [{SOURCE_KEY: s.unit_name, **r} for r in own]
+    return rows or None
+
+
+def _table_stats(validator: Validator, template: Template, values: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    stats = {}
+    for f in template.all_fields():
+        if f.kind == FieldKind.TABLE:
+            rows = [r for r in values.get(f.id) or [] if isinstance(r, dict) and not is_empty(r)]
+            stats[f.id] = {"rows": len(rows), **validator.column_totals(f.id, rows)}
+    return stats
+
+
+def consolidate(template: Template, period_spec: str, reports: list[Any], receiver: dict[str, Any] | None,
+                receiver_document: dict[str, Any] | None = None) -> Consolidation:
+    """``reports``: records with unit_code, unit, status, updated_at, values (see ``Store.reports_of_period``)."""
+    period = parse_period(period_spec)
+    receiver = receiver or {}
+    validator = Validator(template)
+    expected = expected_units(receiver)
+    expected_codes = {u.code for u in expected}
+    notes: list[str] = []
+    latest: dict[str, Any] = {}
+    for record in reports:
+        if record.unit_code == receiver.get("code"):
+            continue  # the receiver's own report is not one of its units
+        other = latest.get(record.unit_code)
+        if other is not None:
+            keep = max(other, record, key=lambda r: r.updated_at)
+            notes.append(f"{record.unit.get('name') or record.unit_code} gửi nhiều báo cáo cho kỳ này; "
+                         f"dùng bản cập nhật lúc {_local(keep.updated_at):%d/%m/%Y %H:%M}.")
+            record = keep
+        latest[record.unit_code] = record
+    counted: list[Submission] = []
+    outside: list[Submission] = []
+    for record in latest.values():
+        values = dict(record.values)
+        context = {"villages": (record.unit or {}).get("villages")}
+        sub = Submission(
+            report_id=record.id, unit_code=record.unit_code,
+            unit_name=(record.unit or {}).get("name") or record.unit_code, status=record.status,
+            updated_at=_local(record.updated_at), values=values, computed=validator.compute(values, context),
+            tables=_table_stats(validator, template, values))
+        (counted if not expected_codes or record.unit_code in expected_codes else outside).append(sub)
+    counted.sort(key=lambda s: _name_order(s.unit_name))
+    outside.sort(key=lambda s: _name_order(s.unit_name))
+    totals: dict[str, Any] = {}
+    for f in template.all_fields():
+        if f.kind == FieldKind.TABLE:
+            totals[f.id] = _table_rows(validator, f, counted)
+        elif f.kind != FieldKind.COMPUTED:
+            totals[f.id] = _consolidate_field(f, counted)
+    totals = {k: v for k, v in totals.items() if v is not None}
+    tables = {}
+    for f in template.all_fields():
+        if f.kind == FieldKind.TABLE:
+            tables[f.id] = {key: sum(s.tables[f.id].get(key) or 0 for s in counted)
+                            for key in ["rows"] + [c.id for c in f.columns or [] if c.total]}
+    submitted = {s.unit_code for s in counted}
+    missing = [u for u in expected if u.code not in submitted]
+    return Consolidation(
+        template=template, period=period, receiver=receiver, expected=expected, submissions=counted,
+        missing=missing, outside=outside, notes=notes, totals=totals,
+        computed=validator.compute(totals, {}), tables=tables, receiver_document=receiver_document or {})
+
+
+def gather(ws, template_id: str, period_spec: str) -> Consolidation:
+    """Consolidate what the workspace has received for one template and period."""
+    try:
+        period = parse_period(period_spec)
+    except PeriodError as exc:
+        raise UserError(str(exc)) from None
+    reports = ws.store.reports_of_period(template_id, period.spec)
+    versions = sorted({r.template_version for r in reports}, key=lambda v: tuple(int(x) for x in v.split(".")))
+    template = ws.template(template_id, versions[-1] if versions else None)
+    receiver = ws.profile() or {}
+    own = next((r for r in reports if r.unit_code == receiver.get("code")), None)
+    return consolidate(template, period.spec, reports, receiver, own.document if own else None)
