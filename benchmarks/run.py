@@ -2,7 +2,7 @@
 
     .venv/bin/python -m benchmarks.run            # writes benchmarks/RESULTS.md and prints the table
 
-Never used as timed assertions in tests. Sync-bundle figures come with issue #5.
+Never used as timed assertions in tests.
 """
 
 from __future__ import annotations
@@ -199,6 +199,64 @@ def bench_bundles(rows: list) -> None:
                  "reading the same report JSON from a file", statistics.median(plain_r)))
 
 
+CONSOLIDATION_SIZES = tuple(int(n) for n in os.environ.get("BENCH_UNITS", "10,332,3321").split(","))
+
+
+def _commune_bundles(folder: Path, count: int) -> None:
+    """One bundle per commune (current list), each one NTM report for 2025 with varied figures."""
+    import uuid
+
+    from desktop_app import bundles, units
+    from desktop_app.reportdoc import REPORT_FORMAT
+
+    example = json.loads((ROOT / "resources/examples/ntm-tieu-chi-8.json").read_text("utf-8"))
+    rng = random.Random(count)
+    for unit in units.all_communes()[:count]:
+        values = {}
+        for key, value in example["values"].items():
+            if isinstance(value, int) and not isinstance(value, bool):
+                value = rng.randint(0, 2 * value + 10)
+            values[key] = value
+        values["loa_theo_thon"] = [{"ten_thon": f"Thôn {i}", "cum_loa": rng.randint(1, 5), "loa": rng.randint(2, 10),
+                                    "hoat_dong": True} for i in range(1, 6)]
+        doc = {"format": REPORT_FORMAT, "template": example["template"],
+               "template_version": example["template_version"], "period": "2025",
+               "unit": {**unit.as_profile(), "villages": [f"Thôn {i}" for i in range(1, 6)]}, "document": {},
+               "values": values, "uid": str(uuid.uuid4()), "revision": 1, "origin": "benchmark", "status": "final"}
+        data, _ = bundles.pack_bundle([doc], source_unit=unit.code, source_name=unit.name, origin="benchmark")
+        (folder / f"{unit.code}.zip").write_bytes(data)
+
+
+def _measured_child(*args: str) -> tuple[dict, float]:
+    """(timings the child prints, its peak RSS in MiB)."""
+    timer = ["/usr/bin/time", "-f", "%M"] if os.path.exists("/usr/bin/time") else []
+    proc = subprocess.run(timer + [sys.executable, str(ROOT / "benchmarks" / "_consolidate.py"), *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=1200)
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr)
+    peak = int(proc.stderr.strip().splitlines()[-1]) / 1024 if timer else float("nan")
+    return json.loads(proc.stdout.strip().splitlines()[-1]), peak
+
+
+def bench_consolidation(rows: list, notes: list) -> None:
+    for count in CONSOLIDATION_SIZES:
+        with tempfile.TemporaryDirectory() as folder:
+            bundles_dir = Path(folder) / "goi"
+            bundles_dir.mkdir()
+            _commune_bundles(bundles_dir, count)
+            ours, ours_peak = _measured_child("ours", str(bundles_dir), str(Path(folder) / "tinh"))
+            bare, bare_peak = _measured_child("bare", str(bundles_dir))
+        label = f"{count:,}".replace(",", ".")
+        rows.append((f"Consolidation of {label} commune bundles: verify and import, consolidate, .xlsx, .docx (s)",
+                     ours["total"], "unzip, parse and sum the same reports, nothing checked or stored", bare["total"]))
+        rows.append((f"Consolidation of {label} commune bundles: cost per bundle (ms)", ours["total"] / count * 1000,
+                     "the same bare loop, per bundle", bare["total"] / count * 1000))
+        rows.append((f"Consolidation of {label} commune bundles: peak memory (MiB)", ours_peak,
+                     "the same bare loop", bare_peak))
+        notes.append(f"{label} bundles — import {ours['import']:.2f} s, consolidate {ours['aggregate']:.2f} s, "
+                     f".xlsx {ours['xlsx']:.2f} s, .docx {ours['docx']:.2f} s.")
+
+
 def machine() -> str:
     cpu = "unknown CPU"
     try:
@@ -219,16 +277,19 @@ def _fmt(x: float) -> str:
 def main() -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     rows: list = []
+    notes: list = []
     started = time.perf_counter()
     for bench in (bench_start_and_memory, bench_validation, bench_autosave, bench_docx, bench_bundles):
         bench(rows)
+    bench_consolidation(rows, notes)
     lines = [f"Measured {dt.datetime.now():%Y-%m-%d %H:%M} on {machine()}.", "",
              "| measurement | BaoCaoXa | baseline | baseline value | ratio |", "|---|---:|---|---:|---:|"]
     for name, ours, base_name, base in rows:
         ratio = ours / base if base and base == base and ours == ours else float("nan")
         lines.append(f"| {name} | {_fmt(ours)} | {base_name} | {_fmt(base)} | {_fmt(ratio)}× |")
-    lines += ["", "Consolidation of 10, 332 and 3.321 communes comes with the rest of issue #5.",
-              f"Whole run: {time.perf_counter() - started:.0f} s."]
+    lines += ["", "Consolidation, step by step (one import of all bundles, one backup first):", ""]
+    lines += [f"- {note}" for note in notes]
+    lines += ["", f"Whole run: {time.perf_counter() - started:.0f} s."]
     text = "\n".join(lines)
     (ROOT / "benchmarks" / "RESULTS.md").write_text("# Benchmark results\n\n" + text + "\n", encoding="utf-8")
     print(text)

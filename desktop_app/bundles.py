@@ -78,36 +78,46 @@ def build_bundle(ws, report_ids: list[int] | None = None, template_files: list[P
         report_ids = [r.id for r in ws.store.list_reports() if r.unit_code == profile["code"]]
     if not report_ids and not template_files:
         raise UserError("Không có báo cáo nào để gửi.")
-    members: dict[str, bytes] = {}
-    entries, templates = [], set()
-    source = None
-    for report_id in report_ids:
-        doc = ws.document(report_id).to_json()
-        source = source or (doc.get("unit") or {}).get("code")
-        doc["content_hash"] = content_hash(doc)
-        name = f"reports/{doc['uid']}.json"
-        members[name] = json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8")
-        entries.append({"uid": doc["uid"], "template": doc["template"], "template_version": doc["template_version"],
-                        "period": doc["period"], "revision": doc["revision"], "origin": doc["origin"],
-                        "content_hash": doc["content_hash"], "member": name})
-        templates.add((doc["template"], doc["template_version"]))
-    carried_templates = []
+    docs = [ws.document(report_id).to_json() for report_id in report_ids]
+    templates = {(doc["template"], doc["template_version"]) for doc in docs}
     files = list(template_files or [])
     if with_templates:
         files += [ws.templates.sources[key] for key in sorted(templates) if key in ws.templates.sources]
+    template_texts = []
     for file in files:
         text = Path(file).read_text(encoding="utf-8")
         template, problems = parse_template_text(text, Path(file).name)
         if template is None:
             raise UserError(f"Mẫu «{Path(file).name}» có lỗi, không đóng gói được:", [str(p) for p in problems])
+        template_texts.append((template, text))
+    source = (profile or {}).get("code") or next(((d.get("unit") or {}).get("code") for d in docs), None)
+    return pack_bundle(docs, source_unit=source,
+                       source_name=(profile or {}).get("name"), origin=ws.origin, templates=template_texts)
+
+
+def pack_bundle(docs: list[dict[str, Any]], *, source_unit: str | None, source_name: str | None, origin: str,
+                templates: list[tuple[Any, str]] = ()) -> tuple[bytes, dict[str, Any]]:
+    """The bundle file for report documents (``report show --json`` form, with uid, revision, origin)."""
+    members: dict[str, bytes] = {}
+    entries, used = [], set()
+    for doc in docs:
+        doc = dict(doc, content_hash=content_hash(doc))
+        name = f"reports/{doc['uid']}.json"
+        members[name] = json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8")
+        entries.append({"uid": doc["uid"], "template": doc["template"], "template_version": doc["template_version"],
+                        "period": doc["period"], "revision": doc["revision"], "origin": doc["origin"],
+                        "content_hash": doc["content_hash"], "member": name})
+        used.add((doc["template"], doc["template_version"]))
+    carried_templates = []
+    for template, text in templates:
         name = f"templates/{template.id}-{template.version}.yaml"
         members[name] = text.encode("utf-8")
         carried_templates.append({"id": template.id, "version": template.version, "member": name})
     manifest = {
         "format": FORMAT, "format_version": FORMAT_VERSION, "app_version": __version__,
         "bundle_id": uuid.uuid4().hex, "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "source_unit": (profile or {}).get("code") or source, "source_name": (profile or {}).get("name"),
-        "origin": ws.origin, "templates": [{"id": t, "version": v} for t, v in sorted(templates)],
+        "source_unit": source_unit, "source_name": source_name,
+        "origin": origin, "templates": [{"id": t, "version": v} for t, v in sorted(used)],
         "reports": entries, "carried_templates": carried_templates,
         "members": {name: _sha256(data) for name, data in members.items()},
     }
@@ -250,10 +260,11 @@ def read_bundle(path: str | Path, templates) -> Bundle:
         if content_hash(doc) != entry.get("content_hash") or doc.get("content_hash") != entry.get("content_hash"):
             raise BundleError(f"{label}: nội dung báo cáo «{entry['member']}» không khớp bản kê.")
         try:
-            parse_document(doc, known)
+            parsed, _template = parse_document(doc, known)
         except ReportDocumentError as exc:
             raise BundleError(f"{label}: báo cáo «{entry['member']}» không dùng được: {'; '.join(exc.problems[:3])}") from None
-        bundle.reports.append(doc)
+        # Kept checked and normalised (NFC, stored value forms): import applies exactly this.
+        bundle.reports.append({**doc, **parsed.to_json(), "revision": doc["revision"], "uid": doc["uid"]})
     return bundle
 
 
@@ -369,9 +380,7 @@ def _install_templates(ws, bundle: Bundle, summary: ImportSummary) -> None:
 
 def _plan(ws, bundle: Bundle) -> list[tuple[str, dict[str, Any], Any]]:
     plan = []
-    for raw in bundle.reports:
-        parsed, _template = parse_document(raw, ws.templates)  # values checked and normalised
-        doc = {**raw, **parsed.to_json(), "revision": raw["revision"], "uid": raw["uid"]}
+    for doc in bundle.reports:  # checked and normalised by read_bundle
         local = ws.store.find_report(uid=doc["uid"])
         if local is None:
             plan.append(("new", doc, None))

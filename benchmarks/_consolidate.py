@@ -1,0 +1,55 @@
+"""Child process of the consolidation benchmark (run under /usr/bin/time for its peak memory).
+
+    _consolidate.py ours BUNDLE_FOLDER DATA_FOLDER   import every bundle, consolidate, write .docx and .xlsx
+    _consolidate.py bare BUNDLE_FOLDER               baseline: unzip, parse and sum the same reports by hand
+
+Prints one JSON line of timings (seconds).
+"""
+
+import json
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+mode, folder = sys.argv[1], Path(sys.argv[2])
+files = sorted(folder.glob("*.zip"))
+timings = {}
+if mode == "bare":
+    start = time.perf_counter()
+    totals: dict[str, float] = {}
+    for path in files:
+        with zipfile.ZipFile(path) as archive:
+            manifest = json.loads(archive.read("manifest.json"))
+            for entry in manifest["reports"]:
+                doc = json.loads(archive.read(entry["member"]))
+                for key, value in doc["values"].items():
+                    if isinstance(value, (int, float)) and not isinstance(value, bool):
+                        totals[key] = totals.get(key, 0) + value
+    timings["total"] = time.perf_counter() - start
+else:
+    from desktop_app import bundles, consolidation
+    from desktop_app.documents.consolidated import write_consolidated_docx, write_consolidated_xlsx
+    from desktop_app.services import Workspace
+
+    ws = Workspace(sys.argv[3])
+    start = time.perf_counter()
+    summary = bundles.import_bundles(ws, files)
+    timings["import"] = time.perf_counter() - start
+    assert len(summary.new) == len(files) and not summary.rejected, summary.lines()[:5]
+    start = time.perf_counter()
+    cons = consolidation.gather(ws, "ntm-tieu-chi-8", "2025")
+    timings["aggregate"] = time.perf_counter() - start
+    assert len(cons.submissions) == len(files)
+    start = time.perf_counter()
+    write_consolidated_xlsx(cons, Path(sys.argv[3]) / "tong-hop.xlsx")
+    timings["xlsx"] = time.perf_counter() - start
+    start = time.perf_counter()
+    write_consolidated_docx(cons, Path(sys.argv[3]) / "tong-hop.docx")
+    timings["docx"] = time.perf_counter() - start
+    ws.close()
+    timings["total"] = sum(timings.values())
+print(json.dumps(timings), flush=True)
