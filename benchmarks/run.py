@@ -202,29 +202,35 @@ def bench_bundles(rows: list) -> None:
 CONSOLIDATION_SIZES = tuple(int(n) for n in os.environ.get("BENCH_UNITS", "10,332,3321").split(","))
 
 
-def _commune_bundles(folder: Path, count: int) -> None:
-    """One bundle per commune (current list), each one NTM report for 2025 with varied figures."""
+def commune_bundles(folder: Path, communes: list, seed: int = 0) -> list[Path]:
+    """One bundle per commune, each one NTM report for 2025 with varied figures (also used by
+    tools/screenshots_province.py)."""
     import uuid
 
-    from desktop_app import bundles, units
+    from desktop_app import bundles
     from desktop_app.reportdoc import REPORT_FORMAT
 
     example = json.loads((ROOT / "resources/examples/ntm-tieu-chi-8.json").read_text("utf-8"))
-    rng = random.Random(count)
-    for unit in units.all_communes()[:count]:
+    rng = random.Random(seed)
+    paths = []
+    for unit in communes:
         values = {}
         for key, value in example["values"].items():
             if isinstance(value, int) and not isinstance(value, bool):
                 value = rng.randint(0, 2 * value + 10)
             values[key] = value
+        values["xa_danh_gia"] = unit.short_name
         values["loa_theo_thon"] = [{"ten_thon": f"Thôn {i}", "cum_loa": rng.randint(1, 5), "loa": rng.randint(2, 10),
                                     "hoat_dong": True} for i in range(1, 6)]
         doc = {"format": REPORT_FORMAT, "template": example["template"],
                "template_version": example["template_version"], "period": "2025",
                "unit": {**unit.as_profile(), "villages": [f"Thôn {i}" for i in range(1, 6)]}, "document": {},
-               "values": values, "uid": str(uuid.uuid4()), "revision": 1, "origin": "benchmark", "status": "final"}
+               "values": values, "uid": str(uuid.uuid4()), "revision": 1, "origin": "benchmark",
+               "status": "draft" if rng.random() < 0.1 else "final"}
         data, _ = bundles.pack_bundle([doc], source_unit=unit.code, source_name=unit.name, origin="benchmark")
-        (folder / f"{unit.code}.zip").write_bytes(data)
+        paths.append(folder / f"{unit.code}.zip")
+        paths[-1].write_bytes(data)
+    return paths
 
 
 def _measured_child(*args: str) -> tuple[dict, float]:
@@ -243,7 +249,9 @@ def bench_consolidation(rows: list, notes: list) -> None:
         with tempfile.TemporaryDirectory() as folder:
             bundles_dir = Path(folder) / "goi"
             bundles_dir.mkdir()
-            _commune_bundles(bundles_dir, count)
+            from desktop_app import units
+
+            commune_bundles(bundles_dir, units.all_communes()[:count], seed=count)
             ours, ours_peak = _measured_child("ours", str(bundles_dir), str(Path(folder) / "tinh"))
             bare, bare_peak = _measured_child("bare", str(bundles_dir))
         label = f"{count:,}".replace(",", ".")

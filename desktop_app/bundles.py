@@ -78,7 +78,13 @@ def build_bundle(ws, report_ids: list[int] | None = None, template_files: list[P
         report_ids = [r.id for r in ws.store.list_reports() if r.unit_code == profile["code"]]
     if not report_ids and not template_files:
         raise UserError("Không có báo cáo nào để gửi.")
-    docs = [ws.document(report_id).to_json() for report_id in report_ids]
+    docs = []
+    for report_id in report_ids:
+        doc = ws.document(report_id).to_json()
+        # The revision this version grew from (set when it came in a bundle): lets the receiver
+        # tell "edited there only" from "edited on both sides".
+        doc["base_revision"] = ws.store.get_report(report_id).sync_base
+        docs.append(doc)
     templates = {(doc["template"], doc["template_version"]) for doc in docs}
     files = list(template_files or [])
     if with_templates:
@@ -259,6 +265,9 @@ def read_bundle(path: str | Path, templates) -> Bundle:
             raise BundleError(f"{label}: bản kê không khớp với báo cáo «{entry['member']}» (bản kê bị sửa?).")
         if content_hash(doc) != entry.get("content_hash") or doc.get("content_hash") != entry.get("content_hash"):
             raise BundleError(f"{label}: nội dung báo cáo «{entry['member']}» không khớp bản kê.")
+        if not _revision_ok(doc.get("revision")) or not (doc.get("base_revision") is None
+                                                          or _revision_ok(doc["base_revision"])):
+            raise BundleError(f"{label}: số lần sửa của báo cáo «{entry['member']}» không hợp lệ.")
         try:
             parsed, _template = parse_document(doc, known)
         except ReportDocumentError as exc:
@@ -378,6 +387,30 @@ def _install_templates(ws, bundle: Bundle, summary: ImportSummary) -> None:
         ws.templates.reload()
 
 
+def _revision_ok(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**53
+
+
+def decide(local_revision: int, local_sync_base: int | None, same_content: bool, incoming_revision: int,
+           incoming_base: int | None) -> str:
+    """new/update/same/conflict for an incoming version of a report we already have.
+
+    The common ancestor is the revision the sender's version grew from (``base_revision``,
+    carried in the bundle) or, for a version made from scratch, the one we last took in.
+    A side "changed" when its revision is past that ancestor: one side changed → the newer
+    one wins; both changed → conflict, both kept."""
+    if same_content:
+        return "same"
+    if incoming_base is not None:
+        if incoming_revision <= incoming_base:
+            return "same"  # they sent back what they had received, unchanged
+        return "update" if local_revision <= incoming_base else "conflict"
+    base = local_sync_base if local_sync_base is not None else local_revision
+    if incoming_revision <= base:
+        return "same"  # older than what we have
+    return "update" if local_revision == base else "conflict"
+
+
 def _plan(ws, bundle: Bundle) -> list[tuple[str, dict[str, Any], Any]]:
     plan = []
     for doc in bundle.reports:  # checked and normalised by read_bundle
@@ -385,12 +418,7 @@ def _plan(ws, bundle: Bundle) -> list[tuple[str, dict[str, Any], Any]]:
         if local is None:
             plan.append(("new", doc, None))
             continue
-        local_doc = ws.document(local.id).to_json()
-        base = local.sync_base if local.sync_base is not None else local.revision
-        if content_hash(local_doc) == doc["content_hash"] or doc["revision"] <= base:
-            plan.append(("same", doc, local))          # the same, or older than what we have
-        elif local.revision == base:
-            plan.append(("update", doc, local))        # newer, and not edited here since
-        else:
-            plan.append(("conflict", doc, local))      # changed on both sides: keep both
+        same = content_hash(ws.document(local.id).to_json()) == doc["content_hash"]
+        plan.append((decide(local.revision, local.sync_base, same, doc["revision"], doc.get("base_revision")),
+                     doc, local))
     return plan

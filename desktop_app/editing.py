@@ -40,6 +40,7 @@ class EditSession:
         self.unit = record.unit
         self.document = dict(record.document)
         self.status = record.status
+        self.received = workspace.is_received(record)  # another unit's report: shown, never edited here
         self.period = record.period
         self.updated_at = record.updated_at.replace(tzinfo=dt.timezone.utc).astimezone().replace(tzinfo=None)
         previous = workspace.previous_report(record)
@@ -82,7 +83,7 @@ class EditSession:
     # --- state -----------------------------------------------------------------------
     @property
     def read_only(self) -> bool:
-        return self.status == "final"
+        return self.status == "final" or self.received
 
     @property
     def title(self) -> str:

@@ -52,6 +52,31 @@ class ReportSummary:
     unit_name: str
 
 
+@dataclass(frozen=True)
+class ReceivedPeriod:
+    template_id: str
+    title: str
+    period: str
+    period_label: str
+    units: int
+    end: dt.date
+
+
+def _readable(f, value: Any) -> str:
+    """A value as a person compares it: tables row by row, empty shown as such."""
+    from desktop_app.values import format_value, is_empty
+
+    if is_empty(value):
+        return "(trống)"
+    if f.kind == FieldKind.TABLE:
+        lines = []
+        for row in value:
+            cells = [format_value(c, row.get(c.id)) for c in f.columns or [] if not is_empty(row.get(c.id))]
+            lines.append(" | ".join(cells))
+        return "\n".join(lines)
+    return format_value(f, value)
+
+
 def _local(moment: dt.datetime) -> dt.datetime:
     """Stored times are UTC; people read local time."""
     return moment.replace(tzinfo=dt.timezone.utc).astimezone().replace(tzinfo=None)
@@ -271,9 +296,10 @@ class Workspace:
                 values[f.id] = [{first.id: v} for v in villages]
         return values
 
-    def reports(self) -> list[ReportSummary]:
+    def reports(self, unit_code: str | None = None) -> list[ReportSummary]:
+        """Reports with their state; ``unit_code`` keeps one unit's (the list shows our own)."""
         out = []
-        for record in self.store.list_reports(with_values=True):
+        for record in self.store.list_reports(with_values=True, unit_code=unit_code):
             try:
                 template = self.templates.get(record.template_id, record.template_version)
                 validator = self.validator(template)
@@ -329,7 +355,15 @@ class Workspace:
         previous = self.previous_report(record)
         return dict(previous.values) if previous else {}
 
+    def is_received(self, record: ReportRecord) -> bool:
+        """Another unit's report that came in a bundle: the receiving office reads it, the sender edits it."""
+        own = (self.profile() or {}).get("code")
+        return bool(own and record.unit_code != own and record.origin and record.origin != self.origin)
+
     def _editable(self, record: ReportRecord) -> None:
+        if self.is_received(record):
+            raise ReportLocked(f"Báo cáo này nhận từ {record.unit.get('name') or record.unit_code} qua gói dữ liệu "
+                               "nên chỉ để xem. Đơn vị gửi sửa trên máy của mình rồi gửi lại gói mới.")
         if record.status == "final":
             raise ReportLocked("Báo cáo đã hoàn tất nên không sửa được. Hãy mở lại báo cáo (ghi rõ lý do) để sửa.")
 
@@ -479,3 +513,58 @@ class Workspace:
 
     def deleted_reports(self) -> list[ReportRecord]:
         return [r for r in self.store.list_reports(include_deleted=True) if r.deleted_at is not None]
+
+    # --- sync bundles and the receiving office ----------------------------------------
+    def export_bundle(self, target: str | Path, report_ids: list[int] | None = None,
+                      split_size: int | None = None) -> dict[str, Any]:
+        from desktop_app import bundles
+
+        return bundles.export_bundle(self, target, report_ids, split_size=split_size)
+
+    def import_bundles(self, paths: list[str | Path], progress=None):
+        from desktop_app import bundles
+
+        return bundles.import_bundles(self, paths, progress)
+
+    def received(self) -> list[ReceivedPeriod]:
+        """Each template and period with reports from other units: what can be consolidated."""
+        own = (self.profile() or {}).get("code")
+        out = []
+        for template_id, period, units_count in self.store.periods_received():
+            others = units_count - (1 if own and self.store.find_report(
+                unit_code=own, template_id=template_id, period=period) else 0)
+            if others <= 0:
+                continue
+            try:
+                template = self.templates.get(template_id)
+                title = template.short_title or template.title
+            except TemplateNotFound:
+                continue
+            try:
+                period_obj = parse_period(period)
+            except PeriodError:
+                continue
+            out.append(ReceivedPeriod(template_id, title, period_obj.spec, period_obj.label, others, period_obj.end))
+        return sorted(out, key=lambda r: (r.end, r.title), reverse=True)
+
+    def consolidate(self, template_id: str, period: str):
+        from desktop_app import consolidation
+
+        return consolidation.gather(self, template_id, period)
+
+    def conflict_differences(self, conflict_id: int) -> list[tuple[str, str, str, str]]:
+        """(section, field, value here, value received) for each field the two versions disagree on."""
+        conflict = next((c for c in self.conflicts() if c.id == conflict_id), None)
+        if conflict is None:
+            raise UserError(f"Không có xung đột số {conflict_id} đang chờ xử lý.")
+        record, template = self.report(conflict.report_id)
+        incoming = conflict.incoming.get("values") or {}
+        rows = [("", "Lần sửa", str(record.revision), str(conflict.incoming.get("revision"))),
+                ("", "Trạng thái", STATUS_LABELS.get(record.status, record.status),
+                 STATUS_LABELS.get(conflict.incoming.get("status"), conflict.incoming.get("status") or ""))]
+        for section in template.sections:
+            for f in section.fields:
+                ours, theirs = record.values.get(f.id), incoming.get(f.id)
+                if f.kind != FieldKind.COMPUTED and ours != theirs:
+                    rows.append((section.title, f.label, _readable(f, ours), _readable(f, theirs)))
+        return rows

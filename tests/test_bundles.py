@@ -291,3 +291,45 @@ def test_a_bundle_with_a_broken_template_changes_nothing(commune, province, tmp_
     summary = bundles.import_bundles(province, [bad])
     assert summary.rejected and "mẫu" in summary.rejected[0]
     assert _dump(province) == before and not (province.data_dir / "templates").exists()
+
+
+def test_two_computers_of_one_commune_take_turns_without_false_conflicts(commune, tmp_path):
+    """A sends to B; B edits and sends back; A (unchanged) takes it; A edits and sends; B takes it.
+    Only when both edit between two exchanges is it a conflict."""
+    report_id = commune.reports()[0].id
+    other = Workspace(tmp_path / "may2", who="máy 2")
+    try:
+        other.set_unit("21073", scheme="truoc-2025")
+
+        def send(source, target, name):
+            bundles.export_bundle(source, tmp_path / name)
+            return bundles.import_bundles(target, [tmp_path / name])
+
+        assert len(send(commune, other, "1.zip").new) == 1
+        theirs = other.reports()[0].id
+        other.set_values(theirs, {"rut_ho_so": 7})
+        assert len(send(other, commune, "2.zip").updated) == 1           # A had not changed: B's edit wins
+        assert commune.report(report_id)[0].values["rut_ho_so"] == 7
+        commune.set_values(report_id, {"rut_ho_so": 8})
+        assert len(send(commune, other, "3.zip").updated) == 1           # B had not changed since: A's edit wins
+        assert other.report(theirs)[0].values["rut_ho_so"] == 8
+        commune.set_values(report_id, {"rut_ho_so": 9})                  # now both edit
+        other.set_values(theirs, {"rut_ho_so": 10})
+        summary = send(other, commune, "4.zip")
+        assert len(summary.conflicts) == 1 and commune.report(report_id)[0].values["rut_ho_so"] == 9
+        assert len(send(commune, other, "5.zip").conflicts) == 1         # and the same seen from B
+    finally:
+        other.close()
+
+
+@pytest.mark.parametrize("local_rev, local_base, incoming_rev, incoming_base, expected", [
+    (5, None, 7, 5, "update"),     # we made it (rev 5), they edited from 5
+    (6, None, 7, 5, "conflict"),   # we edited too
+    (7, 5, 7, 5, "conflict"),      # both grew from 5 to the same number, with different content
+    (9, 9, 9, 9, "same"),          # they send back what they took from us
+    (3, 3, 5, None, "update"),     # a sender without ancestry: the older rule
+    (4, 3, 5, None, "conflict"),
+    (3, 3, 2, None, "same"),
+])
+def test_decide_from_revisions(local_rev, local_base, incoming_rev, incoming_base, expected):
+    assert bundles.decide(local_rev, local_base, False, incoming_rev, incoming_base) == expected

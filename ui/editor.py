@@ -227,7 +227,10 @@ class ReviewPage(QWidget):
             self.list.addItem(QListWidgetItem("✓  Không có lỗi hay cảnh báo nào."))
         errors = sum(1 for i in issues if i.severity == ERROR) + len(unsaved)
         warnings = len(issues) - errors
-        if session.read_only:
+        if session.received:
+            text = (f"Báo cáo nhận từ {session.unit.get('name') or 'đơn vị khác'} qua gói dữ liệu, chỉ để xem; "
+                    "đơn vị gửi sửa rồi gửi lại gói mới.")
+        elif session.read_only:
             text = "Báo cáo đã hoàn tất và đang ở chế độ chỉ xem."
         elif errors:
             text = f"Còn {errors} lỗi phải sửa và {warnings} cảnh báo nên xem lại. Bấm đúp vào một dòng để đến ô cần sửa."
@@ -237,7 +240,7 @@ class ReviewPage(QWidget):
             text = "Không còn lỗi hay cảnh báo. Có thể hoàn tất báo cáo."
         self.summary.setText(f"Đã nhập {round(session.completeness() * 100)}% số liệu bắt buộc. {text}")
         self.finalise.setEnabled(session.can_finalise and not unsaved and not session.read_only)
-        self.reopen.setVisible(session.read_only)
+        self.reopen.setVisible(session.read_only and not session.received)
 
     def _jump(self, item: QListWidgetItem) -> None:
         issue: Issue | None = item.data(Qt.ItemDataRole.UserRole)
@@ -511,8 +514,12 @@ class ReportEditor(QWidget):
 
     def _apply_read_only(self) -> None:
         read_only = self.session.read_only
-        self.banner.setText("Báo cáo đã hoàn tất nên chỉ xem được. Muốn sửa, vào «Kiểm tra và hoàn tất» "
-                            "và bấm «Mở lại để sửa…».")
+        if self.session.received:
+            self.banner.setText(f"Báo cáo nhận từ {self.session.unit.get('name') or 'đơn vị khác'} qua gói dữ liệu, "
+                                "chỉ để xem. Đơn vị gửi sửa trên máy của mình rồi gửi lại gói mới.")
+        else:
+            self.banner.setText("Báo cáo đã hoàn tất nên chỉ xem được. Muốn sửa, vào «Kiểm tra và hoàn tất» "
+                                "và bấm «Mở lại để sửa…».")
         self.banner.setVisible(read_only)
         self.document_page.set_read_only(read_only)
         self.import_xlsx.setEnabled(not read_only)

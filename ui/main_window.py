@@ -16,7 +16,12 @@ from desktop_app import __version__
 from desktop_app.editing import EditSession
 from desktop_app.errors import UserError
 from desktop_app.services import Workspace
+from ui.bundle_actions import (
+    ImportSummaryDialog, choose_bundle_files, export_bundle, import_bundle_files, is_bundle_file,
+)
 from ui.common import confirm, enter_clicks, info, label, show_error
+from ui.conflicts_dialog import ConflictsDialog
+from ui.consolidation_view import ConsolidationDialog
 from ui.dialogs import DeletedReportsDialog, DuplicateDialog, NewReportDialog
 from ui.editor import ReportEditor
 from ui.setup_wizard import SetupWizard
@@ -36,6 +41,7 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.list_page)
         self.setCentralWidget(self.stack)
         self._build_menus()
+        self.setAcceptDrops(True)  # bundles and their parts can be dropped on the window
         self.statusBar().showMessage("Sẵn sàng. Không cần mạng; mọi thay đổi được lưu ngay.")
         self.refresh()
 
@@ -78,6 +84,16 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.table, 1)
         self.empty_hint = label("Chưa có báo cáo nào. Bấm «Tạo báo cáo mới» để bắt đầu.", "hint")
         layout.addWidget(self.empty_hint)
+        received = QHBoxLayout()
+        self.received_hint = label("", "hint")
+        self.received_hint.setObjectName("received_hint")
+        self.consolidate_button = QPushButton("Tổng hợp báo cáo các đơn vị…")
+        self.consolidate_button.setObjectName("consolidate")
+        self.consolidate_button.clicked.connect(self.show_consolidation)
+        enter_clicks(self.consolidate_button)
+        received.addWidget(self.received_hint, 1)
+        received.addWidget(self.consolidate_button)
+        layout.addLayout(received)
         return page
 
     def _build_menus(self) -> None:
@@ -100,6 +116,11 @@ class MainWindow(QMainWindow):
         action(report_menu, "Mở báo cáo đang chọn", self.open_selected, "Ctrl+O")
         action(report_menu, "Báo cáo đã xóa…", self.show_deleted, name="deleted_reports")
         data_menu = self.menuBar().addMenu("&Dữ liệu")
+        action(data_menu, "Tạo gói dữ liệu để gửi đi…", self.send_bundle, name="send_bundle")
+        action(data_menu, "Nhận gói dữ liệu…", self.receive_bundles, "Ctrl+I", name="receive_bundles")
+        action(data_menu, "Xung đột cần xử lý…", self.show_conflicts, name="show_conflicts")
+        action(data_menu, "Tổng hợp báo cáo các đơn vị…", self.show_consolidation, name="consolidate")
+        data_menu.addSeparator()
         action(data_menu, "Sao lưu ngay", self.backup_now, name="backup_now")
         action(data_menu, "Khôi phục từ bản sao lưu…", self.restore_backup, name="restore_backup")
         action(data_menu, "Kiểm tra cơ sở dữ liệu", self.check_database, name="check_db")
@@ -114,7 +135,8 @@ class MainWindow(QMainWindow):
         unit = f"{profile['name']} — {profile['province_name']}" if profile else "Chưa khai báo đơn vị"
         self.unit_label.setText(unit)
         self.setWindowTitle(f"BaoCaoXa — Báo cáo CNTT và chuyển đổi số — {unit}")
-        summaries = self.workspace.reports()
+        # Our own reports; those received from other units live in the consolidation view.
+        summaries = self.workspace.reports(profile["code"] if profile else None)
         self.table.setRowCount(len(summaries))
         for row, s in enumerate(summaries):
             cells = [str(s.id), s.template_title, s.period_label,
@@ -129,6 +151,18 @@ class MainWindow(QMainWindow):
         if summaries and not self.table.selectedItems():
             self.table.selectRow(0)
         self.empty_hint.setVisible(not summaries)
+        received = self.workspace.received()
+        conflicts = len(self.workspace.conflicts())
+        parts = []
+        if received:
+            units = max(r.units for r in received)
+            parts.append(f"Đã nhận báo cáo của {units} đơn vị (kỳ mới nhất: {received[0].title} — "
+                         f"{received[0].period_label}).")
+        if conflicts:
+            parts.append(f"Có {conflicts} xung đột cần xử lý (Dữ liệu → Xung đột cần xử lý…).")
+        self.received_hint.setText(" ".join(parts))
+        self.received_hint.setVisible(bool(parts))
+        self.consolidate_button.setVisible(bool(received))
         self._update_buttons()
 
     def _update_buttons(self) -> None:
@@ -260,6 +294,59 @@ class MainWindow(QMainWindow):
             info(self, "Kiểm tra cơ sở dữ liệu", "Đã sửa và đã sao lưu trước khi sửa.")
         else:
             info(self, "Kiểm tra cơ sở dữ liệu", text)
+
+    # --- sync bundles and consolidation ---------------------------------------------------
+    def send_bundle(self) -> None:
+        if self.editor is not None:
+            self.editor.flush()
+        if self.workspace.profile() is None and not self.edit_unit():
+            return
+        selected = self.selected_id()
+        title = None
+        if selected is not None:
+            row = self.table.currentRow()
+            title = f"{self.table.item(row, 1).text()} — {self.table.item(row, 2).text()}"
+        export_bundle(self, self.workspace, selected, title)
+
+    def receive_bundles(self, paths: list[str] | None = None) -> None:
+        paths = paths if paths else choose_bundle_files(self, self.workspace)
+        if self.editor is not None:
+            self.editor.flush()  # what is typed is stored before anything is imported
+        import_bundle_files(self, self.workspace, paths, self._bundles_received)
+
+    def _bundles_received(self, summary) -> None:
+        self.refresh()
+        dialog = ImportSummaryDialog(summary, self)
+        if dialog.exec() and dialog.conflicts_button is not None:
+            self.show_conflicts()
+
+    def show_conflicts(self) -> None:
+        if not self.workspace.conflicts():
+            info(self, "Xung đột", "Không có xung đột nào cần xử lý.")
+            return
+        dialog = ConflictsDialog(self.workspace, self)
+        dialog.exec()
+        if dialog.resolved:
+            self.refresh()
+            if self.editor is not None:
+                self.open_report(self.editor.session.report_id)  # show the version kept
+
+    def show_consolidation(self) -> None:
+        dialog = ConsolidationDialog(self.workspace, self)
+        dialog.open_report.connect(self.open_report)
+        if dialog.received:
+            dialog.load()
+        dialog.exec()
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if any(is_bundle_file(u.toLocalFile()) for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802 - Qt API
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if is_bundle_file(u.toLocalFile())]
+        if paths:
+            event.acceptProposedAction()
+            self.receive_bundles(paths)
 
     def about(self) -> None:
         info(self, "Giới thiệu", f"BaoCaoXa {__version__}\nBáo cáo công nghệ thông tin và chuyển đổi số cấp xã, "

@@ -1,0 +1,246 @@
+"""The receiving office's view: who has reported, the consolidated table (one row per unit and
+a totals row), a chart of one indicator across units, and the consolidated exports."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView, QComboBox, QDialog, QFileDialog, QHBoxLayout, QHeaderView, QPushButton, QScrollArea,
+    QTableView, QTabWidget, QVBoxLayout, QWidget,
+)
+
+from desktop_app.consolidation import MISSING_TEXT, OUTSIDE_TEXT, Consolidation, Indicator, indicators
+from desktop_app.documents.consolidated import write_consolidated_docx, write_consolidated_xlsx
+from desktop_app.services import Workspace
+from desktop_app.text import fold, vi_sort_key
+from ui.bar_chart import BarChart
+from ui.common import info, label, show_error
+from ui.worker import run_in_background
+
+LAST_FOLDER = "last_folder"
+MISSING_COLOUR = QColor("#b3261e")
+DRAFT_COLOUR = QColor("#8a5a00")
+SORTS = ["Theo tên đơn vị", "Từ cao xuống thấp", "Từ thấp lên cao"]
+
+
+class _Table(QAbstractTableModel):
+    """Rows of text with an optional bold last row (the totals)."""
+
+    def __init__(self, headers: list[str], rows: list[list[str]], numeric: list[bool], totals: bool = False,
+                 colours: list[QColor | None] | None = None):
+        super().__init__()
+        self.headers, self.rows, self.numeric, self.totals = headers, rows, numeric, totals
+        self.colours = colours or []
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 - Qt API
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802 - Qt API
+        return 0 if parent.isValid() else len(self.headers)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802 - Qt API
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.headers[section]
+        return None
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return self.rows[index.row()][index.column()]
+        if role == Qt.ItemDataRole.TextAlignmentRole and self.numeric[index.column()]:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.FontRole and self.totals and index.row() == len(self.rows) - 1:
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == Qt.ItemDataRole.ForegroundRole and index.row() < len(self.colours) and self.colours[index.row()]:
+            return QBrush(self.colours[index.row()])
+        return None
+
+
+def _view(object_name: str) -> QTableView:
+    view = QTableView()
+    view.setObjectName(object_name)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.verticalHeader().setVisible(False)
+    view.setAlternatingRowColors(True)
+    view.horizontalHeader().setDefaultSectionSize(130)
+    return view
+
+
+class ConsolidationDialog(QDialog):
+    open_report = Signal(int)
+
+    def __init__(self, workspace: Workspace, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.workspace = workspace
+        self.cons: Consolidation | None = None
+        self.row_reports: list[int] = []
+        self.setWindowTitle("Tổng hợp báo cáo của các đơn vị")
+        self.resize(1240, 680)
+        layout = QVBoxLayout(self)
+        top = QHBoxLayout()
+        top.addWidget(label("Báo cáo nhận được:", wrap=False))
+        self.choice = QComboBox()
+        self.choice.setObjectName("received_choice")
+        top.addWidget(self.choice, 1)
+        layout.addLayout(top)
+        self.coverage = label("", "title")
+        self.coverage.setObjectName("coverage")
+        layout.addWidget(self.coverage)
+        self.tabs = QTabWidget()
+        self.status_view = _view("status_view")
+        self.table_view = _view("consolidated_view")
+        self.table_view.doubleClicked.connect(self._open_row)
+        self.tabs.addTab(self.status_view, "Tình hình gửi báo cáo")
+        self.tabs.addTab(self.table_view, "Bảng tổng hợp")
+        self.tabs.addTab(self._chart_page(), "Biểu đồ")
+        layout.addWidget(self.tabs, 1)
+        buttons = QHBoxLayout()
+        self.docx_button = QPushButton("Xuất báo cáo tổng hợp (Word)…")
+        self.docx_button.setObjectName("export_docx")
+        self.xlsx_button = QPushButton("Xuất bảng tổng hợp (Excel)…")
+        self.xlsx_button.setObjectName("export_xlsx")
+        close = QPushButton("Đóng")
+        self.docx_button.clicked.connect(lambda: self._export("docx"))
+        self.xlsx_button.clicked.connect(lambda: self._export("xlsx"))
+        close.clicked.connect(self.accept)
+        buttons.addWidget(self.docx_button)
+        buttons.addWidget(self.xlsx_button)
+        buttons.addStretch(1)
+        buttons.addWidget(close)
+        layout.addLayout(buttons)
+        self.received = workspace.received()
+        for item in self.received:
+            self.choice.addItem(f"{item.title} — {item.period_label} ({item.units} đơn vị)")
+        self.choice.currentIndexChanged.connect(lambda _i: self.load())
+        if not self.received:
+            self.coverage.setText("Chưa nhận được báo cáo nào của các đơn vị. Hãy nhận gói dữ liệu "
+                                  "(Dữ liệu → Nhận gói dữ liệu…) hoặc kéo thả tệp gói vào cửa sổ chính.")
+        self._enable(False)
+
+    def _chart_page(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        row = QHBoxLayout()
+        row.addWidget(label("Chỉ tiêu:", wrap=False))
+        self.indicator = QComboBox()
+        self.indicator.setObjectName("chart_indicator")
+        self.indicator.currentIndexChanged.connect(lambda _i: self._draw_chart())
+        row.addWidget(self.indicator, 1)
+        row.addWidget(label("Sắp xếp:", wrap=False))
+        self.sort = QComboBox()
+        self.sort.addItems(SORTS)
+        self.sort.currentIndexChanged.connect(lambda _i: self._draw_chart())
+        row.addWidget(self.sort)
+        layout.addLayout(row)
+        self.chart = BarChart()
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.chart)
+        layout.addWidget(scroll, 1)
+        return page
+
+    def _enable(self, on: bool) -> None:
+        self.docx_button.setEnabled(on)
+        self.xlsx_button.setEnabled(on)
+
+    # --- loading ---------------------------------------------------------------------
+    def load(self) -> None:
+        index = self.choice.currentIndex()
+        if index < 0 or index >= len(self.received):
+            return
+        chosen = self.received[index]
+        run_in_background(self, "Đang tổng hợp…",
+                          lambda _p: self.workspace.consolidate(chosen.template_id, chosen.period),
+                          self.show_consolidation, lambda exc: show_error(self, exc, "Không tổng hợp được"))
+
+    def show_consolidation(self, cons: Consolidation) -> None:
+        self.cons = cons
+        self.indicators = indicators(cons.template)
+        self.coverage.setText(cons.coverage_sentence())
+        self._fill_status(cons)
+        self._fill_table(cons)
+        numeric = [i for i in self.indicators if i.numeric]
+        self.indicator.blockSignals(True)
+        self.indicator.clear()
+        for ind in numeric:
+            self.indicator.addItem(f"{ind.section}: {ind.label}", ind.key)
+        self.indicator.blockSignals(False)
+        self._draw_chart()
+        self._enable(True)
+
+    def _fill_status(self, cons: Consolidation) -> None:
+        rows, colours = [], []
+        for index, (code, name, text, updated) in enumerate(cons.status_rows(), start=1):
+            rows.append([str(index), code, name, text, f"{updated:%d/%m/%Y %H:%M}" if updated else ""])
+            colours.append(MISSING_COLOUR if text in (MISSING_TEXT, OUTSIDE_TEXT)
+                           else DRAFT_COLOUR if "chưa hoàn tất" in text else None)
+        self.status_model = _Table(["TT", "Mã", "Đơn vị", "Tình trạng", "Cập nhật lúc"], rows,
+                                   [True, False, False, False, False], colours=colours)
+        self.status_view.setModel(self.status_model)
+        self.status_view.setColumnWidth(2, 240)
+        self.status_view.setColumnWidth(3, 260)
+
+    def _fill_table(self, cons: Consolidation) -> None:
+        headers = ["Đơn vị", "Tình trạng"] + [i.label for i in self.indicators]
+        rows = [[s.unit_name, s.status_text] + [i.text(i.value(s)) for i in self.indicators]
+                for s in cons.submissions]
+        rows.append(["Tổng cộng", f"{len(cons.submissions)} đơn vị"] + [i.text(i.value(cons)) for i in self.indicators])
+        self.row_reports = [s.report_id for s in cons.submissions]
+        self.table_model = _Table(headers, rows, [False, False] + [i.numeric for i in self.indicators], totals=True)
+        self.table_view.setModel(self.table_model)
+        self.table_view.setColumnWidth(0, 220)
+        self.table_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+
+    def _draw_chart(self) -> None:
+        if self.cons is None or self.indicator.currentIndex() < 0:
+            self.chart.set_bars([])
+            return
+        key = self.indicator.currentData()
+        ind: Indicator = next(i for i in self.indicators if i.key == key)
+        bars = []
+        for sub in self.cons.submissions:
+            value = ind.value(sub)
+            number = value if isinstance(value, (int, float)) else None
+            bars.append((sub.unit_name, number, ind.text(number)))
+        order = self.sort.currentIndex()
+        if order == 0:
+            bars.sort(key=lambda b: vi_sort_key(b[0]))
+        else:
+            bars.sort(key=lambda b: (b[1] is None, -(b[1] or 0) if order == 1 else (b[1] or 0)))
+        self.chart.set_bars(bars)
+
+    def _open_row(self, index) -> None:
+        if 0 <= index.row() < len(self.row_reports):
+            self.open_report.emit(self.row_reports[index.row()])
+            self.accept()
+
+    # --- exports ---------------------------------------------------------------------
+    def _export(self, kind: str) -> None:
+        if self.cons is None:
+            return
+        suffix, label_text, writer = {
+            "docx": (".docx", "Văn bản Word (*.docx)", write_consolidated_docx),
+            "xlsx": (".xlsx", "Bảng tính Excel (*.xlsx)", write_consolidated_xlsx),
+        }[kind]
+        folder = self.workspace.setting(LAST_FOLDER)
+        folder = folder if folder and Path(folder).is_dir() else str(Path.home())
+        base = re.sub(r"[^a-z0-9]+", "-", fold(f"tong-hop-{self.cons.template.id}-{self.cons.period.spec}")).strip("-")
+        path, _ = QFileDialog.getSaveFileName(self, "Lưu bản tổng hợp", str(Path(folder) / f"{base}{suffix}"),
+                                              label_text)
+        if not path:
+            return
+        if not path.lower().endswith(suffix):
+            path += suffix
+        self.workspace.set_setting(LAST_FOLDER, str(Path(path).parent))
+        cons = self.cons
+        run_in_background(self, "Đang xuất bản tổng hợp…", lambda _p: writer(cons, path),
+                          lambda target: info(self, "Đã xuất", f"Đã lưu vào:\n{target}"),
+                          lambda exc: show_error(self, exc, "Không xuất được bản tổng hợp"))
