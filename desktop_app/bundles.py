@@ -293,20 +293,27 @@ class ImportSummary:
     def lines(self) -> list[str]:
         out = [f"Mới: {len(self.new)}; cập nhật: {len(self.updated)}; không đổi: {len(self.unchanged)}; "
                f"xung đột: {len(self.conflicts)}; bị từ chối: {len(self.rejected)}."]
-        out += [f"  + mẫu báo cáo mới: {x}" for x in self.templates]
-        out += [f"  + mới: {x}" for x in self.new] + [f"  ~ cập nhật: {x}" for x in self.updated]
-        out += [f"  ! xung đột (giữ cả hai bản): {x}" for x in self.conflicts]
-        out += [f"  = đã nhập trước đây, không thay đổi gì: {x}" for x in self.already_imported]
+        # What needs the person's attention comes first.
         out += [f"  ✗ từ chối: {x}" for x in self.rejected]
         out += [f"  … chờ đủ phần: {x}" for x in self.waiting]
+        out += [f"  ! xung đột (giữ cả hai bản): {x}" for x in self.conflicts]
+        out += [f"  + mẫu báo cáo mới: {x}" for x in self.templates]
+        out += [f"  + mới: {x}" for x in self.new] + [f"  ~ cập nhật: {x}" for x in self.updated]
+        out += [f"  = không đổi: {x}" for x in self.unchanged]
+        out += [f"  = đã nhập trước đây, không thay đổi gì: {x}" for x in self.already_imported]
         return out
 
 
-def _label(doc: dict[str, Any]) -> str:
+def _label(ws, doc: dict[str, Any]) -> str:
     from desktop_app.periods import parse_period
 
     unit = (doc.get("unit") or {}).get("name") or (doc.get("unit") or {}).get("code")
-    return f"{unit} — {doc.get('template')} — {parse_period(doc['period']).label}"
+    try:
+        template = ws.templates.get(doc["template"], doc.get("template_version"))
+        title = template.short_title or template.title
+    except LookupError:
+        title = doc.get("template")
+    return f"{unit} — {title} — {parse_period(doc['period']).label}"
 
 
 def import_bundles(ws, paths: list[str | Path], progress: Callable[[int, int], None] | None = None) -> ImportSummary:
@@ -368,7 +375,7 @@ def import_bundles(ws, paths: list[str | Path], progress: Callable[[int, int], N
             parts.forget(bundle.bundle_id)
         for kind, doc, _local in plan:
             getattr(summary, {"new": "new", "update": "updated", "same": "unchanged", "conflict": "conflicts"}[kind]) \
-                .append(_label(doc))
+                .append(_label(ws, doc))
     return summary
 
 

@@ -101,6 +101,20 @@ class Consolidation:
             text += f"; còn {format_number(len(self.missing))} đơn vị chưa gửi báo cáo: {names}{more}"
         return text + "."
 
+    def coverage_short(self) -> str:
+        """One line for a window: counts only (the names are in the status list)."""
+        count = format_number(len(self.submissions))
+        text = f"Đã nhận báo cáo của {count}/{format_number(len(self.expected))} đơn vị" if self.expected \
+            else f"Đã nhận báo cáo của {count} đơn vị"
+        extra = []
+        if self.drafts:
+            extra.append(f"{format_number(len(self.drafts))} báo cáo chưa hoàn tất")
+        if self.missing:
+            extra.append(f"{format_number(len(self.missing))} đơn vị chưa gửi")
+        if self.outside:
+            extra.append(f"{format_number(len(self.outside))} báo cáo không thuộc địa bàn (không cộng)")
+        return text + (f" — {'; '.join(extra)}." if extra else ".")
+
     def status_rows(self) -> list[tuple[str, str, str, dt.datetime | None]]:
         """(code, name, status text, updated) for every unit: sent, not sent, outside the area."""
         rows = [(s.unit_code, s.unit_name, s.status_text, s.updated_at) for s in self.submissions]

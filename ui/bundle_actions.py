@@ -48,6 +48,9 @@ class ImportSummaryDialog(QDialog):
         elif summary.already_imported and not (summary.new or summary.updated or summary.conflicts
                                                  or summary.unchanged):
             headline = "Các gói này đã được nhận trước đây: không có gì thay đổi."
+        elif summary.rejected:
+            headline = (f"Đã nhận gói dữ liệu; {len(summary.rejected)} tệp bị từ chối (xem lý do bên dưới), "
+                        "dữ liệu của tệp đó không được nhập.")
         else:
             headline = "Đã nhận gói dữ liệu."
         layout.addWidget(label(headline, "title"))

@@ -43,7 +43,8 @@ class _Table(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.headers)
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802 - Qt API
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole) \
+                and orientation == Qt.Orientation.Horizontal:
             return self.headers[section]
         return None
 
@@ -164,7 +165,7 @@ class ConsolidationDialog(QDialog):
     def show_consolidation(self, cons: Consolidation) -> None:
         self.cons = cons
         self.indicators = indicators(cons.template)
-        self.coverage.setText(cons.coverage_sentence())
+        self.coverage.setText(cons.coverage_short())
         self._fill_status(cons)
         self._fill_table(cons)
         numeric = [i for i in self.indicators if i.numeric]
@@ -185,8 +186,10 @@ class ConsolidationDialog(QDialog):
         self.status_model = _Table(["TT", "Mã", "Đơn vị", "Tình trạng", "Cập nhật lúc"], rows,
                                    [True, False, False, False, False], colours=colours)
         self.status_view.setModel(self.status_model)
-        self.status_view.setColumnWidth(2, 240)
-        self.status_view.setColumnWidth(3, 260)
+        header = self.status_view.horizontalHeader()
+        for column, width in ((0, 50), (1, 80), (2, 280), (3, 300)):
+            self.status_view.setColumnWidth(column, width)
+        header.setStretchLastSection(True)
 
     def _fill_table(self, cons: Consolidation) -> None:
         headers = ["Đơn vị", "Tình trạng"] + [i.label for i in self.indicators]
@@ -196,8 +199,9 @@ class ConsolidationDialog(QDialog):
         self.row_reports = [s.report_id for s in cons.submissions]
         self.table_model = _Table(headers, rows, [False, False] + [i.numeric for i in self.indicators], totals=True)
         self.table_view.setModel(self.table_model)
-        self.table_view.setColumnWidth(0, 220)
         self.table_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table_view.setColumnWidth(0, 220)
+        self.table_view.setColumnWidth(1, 170)
 
     def _draw_chart(self) -> None:
         if self.cons is None or self.indicator.currentIndex() < 0:

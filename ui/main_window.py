@@ -132,7 +132,12 @@ class MainWindow(QMainWindow):
     # --- list ------------------------------------------------------------------------
     def refresh(self) -> None:
         profile = self.workspace.profile()
-        unit = f"{profile['name']} — {profile['province_name']}" if profile else "Chưa khai báo đơn vị"
+        if profile is None:
+            unit = "Chưa khai báo đơn vị"
+        elif profile.get("province_name") and profile["province_name"] != profile["name"]:
+            unit = f"{profile['name']} — {profile['province_name']}"
+        else:
+            unit = profile["name"]  # a province
         self.unit_label.setText(unit)
         self.setWindowTitle(f"BaoCaoXa — Báo cáo CNTT và chuyển đổi số — {unit}")
         # Our own reports; those received from other units live in the consolidation view.

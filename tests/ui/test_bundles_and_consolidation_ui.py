@@ -1,0 +1,161 @@
+"""The window's side of bundles: drop files to import, the summary, conflicts side by side,
+received reports read-only, and the consolidation view with its chart and exports."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication, QFileDialog, QPlainTextEdit
+
+from desktop_app import units
+from desktop_app.services import Workspace
+from tests.conftest import EXAMPLES
+from ui.bundle_actions import ImportSummaryDialog
+from ui.conflicts_dialog import ConflictsDialog
+from ui.consolidation_view import ConsolidationDialog
+from ui.main_window import MainWindow
+
+QUANG_NGAI = units.communes("51")
+
+
+@pytest.fixture
+def summaries(monkeypatch):
+    """Summary dialogs are recorded instead of shown (they are modal)."""
+    seen: list[ImportSummaryDialog] = []
+
+    def fake_exec(dialog):
+        seen.append(dialog)
+        return 0
+
+    monkeypatch.setattr(ImportSummaryDialog, "exec", fake_exec)
+    return seen
+
+
+def _commune_bundle(tmp_path, unit, so_thon: int, name: str):
+    ws = Workspace(tmp_path / name)
+    try:
+        ws.set_unit(unit.code)
+        doc = json.loads((EXAMPLES / "ntm-tieu-chi-8.json").read_text(encoding="utf-8"))
+        doc["unit"] = unit.as_profile()
+        doc["period"] = "2025"
+        doc["values"]["so_thon"] = so_thon
+        doc["values"]["so_thon_co_loa"] = so_thon - 1
+        ws.import_document(doc)
+        ws.export_bundle(tmp_path / f"{name}.zip")
+    finally:
+        ws.close()
+    return tmp_path / f"{name}.zip"
+
+
+def _drop(window, paths) -> None:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    enter = QDragEnterEvent(window.rect().center(), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(window, enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(QPointF(window.rect().center()), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                      Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(window, drop)
+
+
+def test_dropping_bundles_imports_them_and_shows_the_summary(qtbot, tmp_path, summaries):
+    files = [_commune_bundle(tmp_path, QUANG_NGAI[i], 5 + i, f"xa{i}") for i in range(2)]
+    broken = tmp_path / "hong.zip"
+    broken.write_bytes(files[0].read_bytes()[:300])
+    ws = Workspace(tmp_path / "tinh")
+    ws.set_unit("51")
+    window = MainWindow(ws)
+    qtbot.addWidget(window)
+    _drop(window, files + [broken])
+    qtbot.waitUntil(lambda: len(summaries) == 1, timeout=20000)
+    lines = summaries[0].findChild(QPlainTextEdit, "import_summary").toPlainText()
+    assert "Mới: 2" in lines and "bị từ chối: 1" in lines and "hong.zip" in lines
+    assert window.table.rowCount() == 0  # the list keeps the province's own reports
+    assert window.consolidate_button.isVisibleTo(window) and "2 đơn vị" in window.received_hint.text()
+    # The same files again change nothing and say so.
+    _drop(window, files)
+    qtbot.waitUntil(lambda: len(summaries) == 2, timeout=20000)
+    assert "đã nhập trước đây" in summaries[1].findChild(QPlainTextEdit, "import_summary").toPlainText()
+    window.close()
+    ws.close()
+
+
+def test_received_report_opens_read_only(qtbot, tmp_path, summaries):
+    path = _commune_bundle(tmp_path, QUANG_NGAI[0], 6, "xa")
+    ws = Workspace(tmp_path / "tinh")
+    ws.set_unit("51")
+    ws.import_bundles([path])
+    report_id = ws.store.list_reports()[0].id
+    window = MainWindow(ws)
+    qtbot.addWidget(window)
+    window.open_report(report_id)
+    assert window.editor.session.read_only and window.editor.banner.isVisibleTo(window.editor)
+    assert "nhận từ" in window.editor.banner.text()
+    with pytest.raises(Exception, match="chỉ để xem"):
+        ws.set_values(report_id, {"so_thon": 9})
+    window.close()
+    ws.close()
+
+
+def test_conflict_shown_side_by_side_and_resolved(qtbot, tmp_path, message_boxes):
+    first, second = Workspace(tmp_path / "may1"), Workspace(tmp_path / "may2")
+    for ws in (first, second):
+        ws.set_unit(QUANG_NGAI[0].code)
+    report_id = first.new_report("cao-diem-dvctt", "2025-09")
+    first.set_values(report_id, {"tiep_nhan_truc_tiep": 120})
+    first.export_bundle(tmp_path / "1.zip")
+    second.import_bundles([tmp_path / "1.zip"])
+    second.set_values(second.reports()[0].id, {"tiep_nhan_truc_tiep": 125})
+    second.export_bundle(tmp_path / "2.zip")
+    first.set_values(report_id, {"tiep_nhan_truc_tiep": 121})
+    assert len(first.import_bundles([tmp_path / "2.zip"]).conflicts) == 1
+    dialog = ConflictsDialog(first)
+    qtbot.addWidget(dialog)
+    rows = [[dialog.table.item(r, c).text() for c in range(4)] for r in range(dialog.table.rowCount())]
+    assert [r[1:] for r in rows if r[1] == "Hồ sơ tiếp nhận trực tiếp"] == [["Hồ sơ tiếp nhận trực tiếp", "121", "125"]]
+    dialog.keep_local.click()
+    assert dialog.resolved == 1 and dialog.list.count() == 0
+    assert first.report(report_id)[0].values["tiep_nhan_truc_tiep"] == 121
+    first.close()
+    second.close()
+
+
+def test_consolidation_view_table_chart_and_exports(qtbot, tmp_path, monkeypatch, message_boxes):
+    files = [_commune_bundle(tmp_path, QUANG_NGAI[i], 4 + i, f"xa{i}") for i in range(3)]
+    ws = Workspace(tmp_path / "tinh")
+    ws.set_unit("51")
+    ws.import_bundles(files)
+    dialog = ConsolidationDialog(ws)
+    qtbot.addWidget(dialog)
+    assert dialog.choice.count() == 1 and "3 đơn vị" in dialog.choice.itemText(0)
+    dialog.load()
+    qtbot.waitUntil(lambda: dialog.cons is not None, timeout=20000)
+    assert dialog.coverage.text().startswith(f"Đã nhận báo cáo của 3/{len(QUANG_NGAI)} đơn vị")
+    model = dialog.table_model
+    assert model.rowCount() == 4
+    column = model.headers.index("Tổng số thôn của xã")
+    assert [model.rows[r][column] for r in range(4)] == ["4", "5", "6", "15"]
+    assert model.rows[3][0] == "Tổng cộng"
+    status = dialog.status_model
+    assert status.rowCount() == len(QUANG_NGAI)
+    assert sum(1 for row in status.rows if row[3] == "Chưa gửi") == len(QUANG_NGAI) - 3
+    wanted = next(i for i in range(dialog.indicator.count()) if dialog.indicator.itemText(i).endswith(
+        "Tổng số thôn của xã"))
+    dialog.indicator.setCurrentIndex(wanted)
+    dialog.sort.setCurrentIndex(1)  # highest first
+    assert [b[1] for b in dialog.chart.bars] == [6, 5, 4]
+    assert dialog.chart.sizeHint().height() > 3 * 20
+    dialog.chart.resize(600, 200)
+    dialog.chart.grab()  # paints without error
+    out = tmp_path / "usb"
+    out.mkdir()
+    for kind in ("docx", "xlsx"):
+        monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, k=kind, **kw: (str(out / f"tong-hop.{k}"), ""))
+        getattr(dialog, f"{kind}_button").click()
+        qtbot.waitUntil(lambda k=kind: (out / f"tong-hop.{k}").exists(), timeout=20000)
+    qtbot.waitUntil(lambda: sum("Đã lưu vào" in m for m in message_boxes) == 2, timeout=20000)
+    ws.close()
