@@ -238,8 +238,12 @@ def _sum(f: Field, present: list[Any]) -> Any:
 
 def _gather(f: Field, subs: list[Submission]) -> str | None:
     if f.kind == FieldKind.LONG_TEXT:
-        lines = [f"{s.unit_name}: {s.values[f.id]}" for s in subs if not is_empty(s.values.get(f.id))]
-        return "\n".join(lines) or None
+        # Units that wrote the same text share one paragraph: "Xã A, Xã B: …".
+        by_text: dict[str, list[str]] = {}
+        for s in subs:
+            if not is_empty(s.values.get(f.id)):
+                by_text.setdefault(s.values[f.id], []).append(s.unit_name)
+        return "\n".join(f"{', '.join(names)}: {text}" for text, names in by_text.items()) or None
     seen: list[str] = []
     for s in subs:
         value = s.values.get(f.id)

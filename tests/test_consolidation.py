@@ -114,6 +114,9 @@ def test_totals_are_summed_and_ratios_recomputed_from_sums(district):
     assert verdict.value(cons) == "Đạt: 2; Chưa đạt: 1"
     assert totals["ton_tai_han_che"] == (f"{DUC_PHO[0].name}: Thiếu máy tính.\n"
                                          f"{DUC_PHO[1].name}: Cán bộ kiêm nhiệm.")
+    # The same text from several units is written once, naming them all.
+    same = EXAMPLE["values"]["noi_chap_nhan_thu"]
+    assert totals["noi_chap_nhan_thu"] == f"{DUC_PHO[0].name}, {DUC_PHO[1].name}, {DUC_PHO[2].name}: {same}"
     # One summed row per unit in a table with totals.
     rows = totals["to_cong_nghe_so"]
     assert [(r["so_to"], r["so_thanh_vien"]) for r in rows] == [(6, 45), (1, 10)]

@@ -189,7 +189,10 @@ def _body_table(doc, item: Table) -> None:
         rest = (TEXT_WIDTH_CM - 1.1) / max(columns - 1, 1)
         widths = [1.1] + [rest] * (columns - 1)
     for cell, header in zip(table.rows[0].cells, item.headers):
-        _write_in(_cell_paragraph(cell), header, TABLE_PT, bold=True)
+        paragraph = _cell_paragraph(cell)
+        _write_in(paragraph, header, TABLE_PT, bold=True)
+        paragraph.paragraph_format.keep_with_next = True  # never alone at the foot of a page
+    _repeat_as_header(table.rows[0])
     for row in item.rows + ([item.totals] if item.totals else []):
         cells = table.add_row().cells
         is_total = row is item.totals
@@ -199,6 +202,14 @@ def _body_table(doc, item: Table) -> None:
             _write_in(_cell_paragraph(cell), value.text, TABLE_PT, bold=is_total, align=align)
     _fixed_widths(table, widths)
     _para(doc, "", after=0)  # breathing space after the table
+
+
+def _repeat_as_header(row) -> None:
+    """The header row repeats on every page a long table runs over (w:tblHeader)."""
+    properties = row._tr.get_or_add_trPr()
+    header = OxmlElement("w:tblHeader")
+    header.set(qn("w:val"), "true")
+    properties.append(header)
 
 
 def _signature(doc, content: DocumentContent) -> None:
