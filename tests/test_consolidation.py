@@ -10,6 +10,7 @@ import copy
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 from openpyxl import load_workbook
 
 from desktop_app import bundles, units
@@ -202,3 +203,51 @@ def test_same_unit_twice_keeps_the_latest(tmp_path):
 
     cons = consolidate(template, "2023-9M", [Rec(1, 8, 4), Rec(2, 9, 6)], None)
     assert cons.totals["so_thon"] == 6 and len(cons.notes) == 1
+
+
+@pytest.fixture(scope="module")
+def ntm_template(tmp_path_factory):
+    ws = Workspace(tmp_path_factory.mktemp("mau"))
+    try:
+        return ws.template("ntm-tieu-chi-8")
+    finally:
+        ws.close()
+
+
+class _Record:
+    def __init__(self, index: int, unit, values: dict):
+        import datetime as dt
+
+        self.id, self.unit_code, self.status = index, unit.code, "final"
+        self.unit = unit.as_profile()
+        self.updated_at = dt.datetime(2025, 12, 1)
+        self.values = values
+
+
+_unit_values = st.fixed_dictionaries({
+    "so_thon": st.integers(0, 60),
+    "may_tinh_cbcc": st.none() | st.fixed_dictionaries({"num": st.integers(0, 80), "den": st.integers(1, 80)}),
+    "tt_phi_tien": st.none() | st.integers(0, 10**10),
+})
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(_unit_values, min_size=1, max_size=12), st.randoms())
+def test_property_totals_are_sums_and_order_does_not_matter(ntm_template, per_unit, rng):
+    records = [_Record(i, DUC_PHO[i], {k: v for k, v in values.items() if v is not None})
+               for i, values in enumerate(per_unit)]
+    cons = consolidate(ntm_template, "2025", records, None)
+    shuffled = list(records)
+    rng.shuffle(shuffled)
+    assert consolidate(ntm_template, "2025", shuffled, None).totals == cons.totals
+    assert cons.totals["so_thon"] == sum(v["so_thon"] for v in per_unit)
+    ratios = [v["may_tinh_cbcc"] for v in per_unit if v["may_tinh_cbcc"]]
+    if ratios:
+        num, den = sum(r["num"] for r in ratios), sum(r["den"] for r in ratios)
+        assert cons.totals["may_tinh_cbcc"] == {"num": num, "den": den}
+        pct = next(i for i in indicators(ntm_template) if i.key == "may_tinh_cbcc.pct")
+        assert pct.value(cons) == pytest.approx(num / den * 100)
+    else:
+        assert "may_tinh_cbcc" not in cons.totals
+    amounts = [v["tt_phi_tien"] for v in per_unit if v["tt_phi_tien"] is not None]
+    assert cons.totals.get("tt_phi_tien") == (sum(amounts) if amounts else None)
