@@ -50,15 +50,15 @@ def main() -> int:
         summary = province.import_bundles(paths[:39] + [paths[0], folder / "goi" / "hong.zip"])
         dialog = ImportSummaryDialog(summary)
         dialog.resize(900, 460)
-        shot(dialog, "nhan-goi-ket-qua")
+        shot(dialog, "21-nhan-goi-ket-qua")
         province.import_bundles(paths[39:])
         window = MainWindow(province)
         window.resize(1366, 728)
-        shot(window, "tinh-danh-sach")
+        shot(window, "20-tinh-danh-sach")
         view = ConsolidationDialog(province, window)
         view.resize(1366, 700)
         view.show_consolidation(province.consolidate("ntm-tieu-chi-8", "2025"))
-        for index, name in enumerate(["tong-hop-tinh-hinh-gui", "tong-hop-bang", "tong-hop-bieu-do"]):
+        for index, name in enumerate(["22-tong-hop-tinh-hinh-gui", "23-tong-hop-bang", "24-tong-hop-bieu-do"]):
             view.tabs.setCurrentIndex(index)
             if index == 2:
                 wanted = next(i for i in range(view.indicator.count())
@@ -84,7 +84,7 @@ def main() -> int:
         first.import_bundles([folder / "may2.zip"])
         conflicts = ConflictsDialog(first)
         conflicts.resize(1200, 560)
-        shot(conflicts, "xung-dot")
+        shot(conflicts, "25-xung-dot")
         for ws in (province, first, second):
             ws.close()
     return 0

@@ -321,6 +321,8 @@ class MainWindow(QMainWindow):
 
     def _bundles_received(self, summary) -> None:
         self.refresh()
+        if self.editor is not None and (summary.updated or summary.conflicts):
+            self.open_report(self.editor.session.report_id)  # show what the bundle brought
         dialog = ImportSummaryDialog(summary, self)
         if dialog.exec() and dialog.conflicts_button is not None:
             self.show_conflicts()
