@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 from desktop_app.bundle_parts import parse_size
 from desktop_app.services import Workspace
 from desktop_app.text import fold
-from ui.common import info, label, show_error
+from ui.common import info, label, resize_within_screen, show_error
 from ui.worker import run_in_background
 
 LAST_FOLDER = "last_folder"
@@ -39,7 +39,7 @@ class ImportSummaryDialog(QDialog):
     def __init__(self, summary, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("Kết quả nhận gói dữ liệu")
-        self.resize(720, 420)
+        resize_within_screen(self, 720, 420)
         layout = QVBoxLayout(self)
         if summary.rejected and not (summary.new or summary.updated or summary.conflicts):
             headline = "Không nhận được gói nào: các tệp bị từ chối, dữ liệu trên máy giữ nguyên."

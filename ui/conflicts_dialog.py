@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
 from desktop_app.errors import UserError
 from desktop_app.periods import parse_period
 from desktop_app.services import Workspace
-from ui.common import confirm, label, show_error
+from ui.common import confirm, label, resize_within_screen, show_error
 
 OURS_COLOUR = QColor("#eef5ff")
 THEIRS_COLOUR = QColor("#fff6e5")
@@ -25,7 +25,7 @@ class ConflictsDialog(QDialog):
         self.workspace = workspace
         self.resolved = 0
         self.setWindowTitle("Xung đột giữa hai bản của báo cáo")
-        self.resize(1100, 600)
+        resize_within_screen(self, 1100, 600)
         layout = QVBoxLayout(self)
         layout.addWidget(label("Các báo cáo dưới đây được sửa ở cả máy này và nơi gửi gói. Cả hai bản đều đang "
                                "được giữ. Xem các chỉ tiêu khác nhau rồi chọn bản đúng; bản không chọn vẫn "

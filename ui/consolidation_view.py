@@ -18,7 +18,7 @@ from desktop_app.documents.consolidated import write_consolidated_docx, write_co
 from desktop_app.services import Workspace
 from desktop_app.text import fold, vi_sort_key
 from ui.bar_chart import BarChart
-from ui.common import info, label, show_error
+from ui.common import info, label, resize_within_screen, show_error
 from ui.worker import run_in_background
 
 LAST_FOLDER = "last_folder"
@@ -64,6 +64,12 @@ class _Table(QAbstractTableModel):
         return None
 
 
+def _shrinkable(combo: QComboBox) -> None:
+    """Long report titles and indicator names must not widen the window past a small screen."""
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(24)
+
+
 def _view(object_name: str) -> QTableView:
     view = QTableView()
     view.setObjectName(object_name)
@@ -84,11 +90,12 @@ class ConsolidationDialog(QDialog):
         self.cons: Consolidation | None = None
         self.row_reports: list[int] = []
         self.setWindowTitle("Tổng hợp báo cáo của các đơn vị")
-        self.resize(1240, 680)
+        resize_within_screen(self, 1240, 680)
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
         top.addWidget(label("Báo cáo nhận được:", wrap=False))
         self.choice = QComboBox()
+        _shrinkable(self.choice)
         self.choice.setObjectName("received_choice")
         top.addWidget(self.choice, 1)
         layout.addLayout(top)
@@ -105,8 +112,10 @@ class ConsolidationDialog(QDialog):
         layout.addWidget(self.tabs, 1)
         buttons = QHBoxLayout()
         self.docx_button = QPushButton("Xuất báo cáo tổng hợp (Word)…")
+        self.docx_button.setToolTip("Báo cáo tổng hợp theo thể thức Nghị định 30, mang tên đơn vị mình")
         self.docx_button.setObjectName("export_docx")
-        self.xlsx_button = QPushButton("Xuất bảng tổng hợp (Excel)…")
+        self.xlsx_button = QPushButton("Xuất bảng (Excel)…")
+        self.xlsx_button.setToolTip("Mỗi đơn vị một dòng, có dòng tổng cộng và trang tình hình gửi báo cáo")
         self.xlsx_button.setObjectName("export_xlsx")
         close = QPushButton("Đóng")
         self.docx_button.clicked.connect(lambda: self._export("docx"))
@@ -132,6 +141,7 @@ class ConsolidationDialog(QDialog):
         row = QHBoxLayout()
         row.addWidget(label("Chỉ tiêu:", wrap=False))
         self.indicator = QComboBox()
+        _shrinkable(self.indicator)
         self.indicator.setObjectName("chart_indicator")
         self.indicator.currentIndexChanged.connect(lambda _i: self._draw_chart())
         row.addWidget(self.indicator, 1)

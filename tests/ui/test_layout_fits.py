@@ -52,6 +52,17 @@ SCRIPT = textwrap.dedent("""
                     problems.append(f"{path.name} page {index}: content {page.widget().minimumSizeHint().width()} "
                                     f"> viewport {page.viewport().width()}")
             window.close_editor()
+        from desktop_app.bundles import ImportSummary
+        from ui.bundle_actions import ExportBundleDialog, ImportSummaryDialog
+        from ui.conflicts_dialog import ConflictsDialog
+        from ui.consolidation_view import ConsolidationDialog
+        summary = ImportSummary(new=["Xã A — Tiêu chí 8 — năm 2025"] * 40, conflicts=["Xã B"], rejected=["hong.zip"])
+        for name, dialog in (("consolidation", ConsolidationDialog(ws, window)), ("conflicts", ConflictsDialog(ws, window)),
+                             ("export bundle", ExportBundleDialog("Tiêu chí 8 NTM — năm 2025", window)),
+                             ("import summary", ImportSummaryDialog(summary, window))):
+            hint = dialog.minimumSizeHint()
+            if hint.width() > width or hint.height() > height:
+                problems.append(f"{name} dialog needs {hint.toTuple()} > {(width, height)}")
         window.close()
         ws.close()
     print("\\n".join(problems) or "OK")
