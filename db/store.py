@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import String, delete, func, insert, select, type_coerce
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.engine import StoreError, make_engine, migrate
@@ -199,13 +199,20 @@ class Store:
                 query = query.where(Report.template_id == template_id)
             return [_record(r, with_values) for r in s.scalars(query)]
 
-    def reports_of_period(self, template_id: str, period: str) -> list[ReportRecord]:
+    def template_periods(self, template_id: str) -> list[str]:
+        """Every period spec that reports of this template use."""
+        with self._session() as s:
+            query = select(Report.period).where(Report.template_id == template_id,
+                                                Report.deleted_at.is_(None)).distinct()
+            return list(s.scalars(query))
+
+    def reports_of_period(self, template_id: str, periods: list[str]) -> list[ReportRecord]:
         """Every report of one template and period, values included: what a consolidation reads.
 
         The values come back as one JSON object per report (SQLite builds it), which keeps
         thousands of reports quick to load."""
         with self._session() as s:
-            wanted = (Report.template_id == template_id, Report.period == period, Report.deleted_at.is_(None))
+            wanted = (Report.template_id == template_id, Report.period.in_(periods), Report.deleted_at.is_(None))
             records = {r.id: _record(r, False) for r in s.scalars(select(Report).where(*wanted))}
             objects = select(
                 ReportValue.report_id,
@@ -215,12 +222,12 @@ class Store:
                 records[report_id].values = {k: v for k, v in json.loads(text).items() if v is not None}
             return list(records.values())
 
-    def periods_received(self) -> list[tuple[str, str, int]]:
-        """(template id, period, number of units) for every template and period that has reports."""
+    def units_by_period(self) -> list[tuple[str, str, str]]:
+        """(template id, period, unit code) for every report there is, each once."""
         with self._session() as s:
-            query = (select(Report.template_id, Report.period, func.count(func.distinct(Report.unit_code)))
-                     .where(Report.deleted_at.is_(None)).group_by(Report.template_id, Report.period))
-            return [(t, p, n) for t, p, n in s.execute(query)]
+            query = (select(Report.template_id, Report.period, Report.unit_code)
+                     .where(Report.deleted_at.is_(None)).distinct())
+            return [(t, p, u) for t, p, u in s.execute(query)]
 
     def get_report(self, report_id: int) -> ReportRecord | None:
         with self._session() as s:
@@ -325,36 +332,46 @@ class Store:
         with self._session() as s:
             return s.get(ImportedBundle, bundle_id) is not None
 
-    def apply_bundle(self, bundle_id: str, source_unit: str, plan: list, who: str = "") -> None:
+    def apply_bundle(self, bundle_id: str, source_unit: str, plan: list, who: str = "") -> bool:
         """Apply every decision of one bundle in a single transaction (all of it or none of it).
 
         ``plan`` holds (kind, document, local record) with kind new | update | same | conflict;
         documents are report JSON documents whose values were already checked.
         """
         counts: dict[str, int] = {}
-        with self._session() as s, s.begin():
-            for kind, doc, local in plan:
-                counts[kind] = counts.get(kind, 0) + 1
-                if kind == "new":
-                    report = Report(uid=doc["uid"], unit_code=(doc.get("unit") or {}).get("code") or "",
-                                    unit=doc.get("unit") or {}, template_id=doc["template"],
-                                    template_version=doc["template_version"], period=doc["period"],
-                                    document=doc.get("document") or {}, revision=doc["revision"],
-                                    origin=doc.get("origin") or "", status=doc.get("status") or "draft",
-                                    sync_base=doc["revision"])
-                    s.add(report)
-                    s.flush()
-                    _insert_values(s, report.id, doc.get("values") or {})
-                    s.add(AuditEntry(who=who, report_id=report.id, action="bundle-new", note=bundle_id))
-                elif kind == "update":
-                    report = s.get(Report, local.id)
-                    self._replace_from(s, report, doc)
-                    s.add(AuditEntry(who=who, report_id=report.id, action="bundle-update", note=bundle_id,
-                                     old={"revision": local.revision}, new={"revision": doc["revision"]}))
-                elif kind == "conflict":
-                    s.add(Conflict(report_id=local.id, incoming=doc, bundle_id=bundle_id))
-                    s.add(AuditEntry(who=who, report_id=local.id, action="bundle-conflict", note=bundle_id))
-            s.add(ImportedBundle(bundle_id=bundle_id, source_unit=source_unit, summary=counts))
+        try:
+            with self._session() as s, s.begin():
+                if s.get(ImportedBundle, bundle_id) is not None:
+                    return False  # applied meanwhile (another import of the same file)
+                self._apply_plan(s, bundle_id, source_unit, plan, who, counts)
+        except IntegrityError as exc:
+            raise StoreError("Gói này vừa được nhập ở một lần nhập khác chạy cùng lúc; không ghi gì thêm.") from exc
+        return True
+
+    def _apply_plan(self, s: Session, bundle_id: str, source_unit: str, plan: list, who: str,
+                counts: dict[str, int]) -> None:
+        for kind, doc, local in plan:
+            counts[kind] = counts.get(kind, 0) + 1
+            if kind == "new":
+                report = Report(uid=doc["uid"], unit_code=(doc.get("unit") or {}).get("code") or "",
+                                unit=doc.get("unit") or {}, template_id=doc["template"],
+                                template_version=doc["template_version"], period=doc["period"],
+                                document=doc.get("document") or {}, revision=doc["revision"],
+                                origin=doc.get("origin") or "", status=doc.get("status") or "draft",
+                                sync_base=doc["revision"])
+                s.add(report)
+                s.flush()
+                _insert_values(s, report.id, doc.get("values") or {})
+                s.add(AuditEntry(who=who, report_id=report.id, action="bundle-new", note=bundle_id))
+            elif kind == "update":
+                report = s.get(Report, local.id)
+                self._replace_from(s, report, doc)
+                s.add(AuditEntry(who=who, report_id=report.id, action="bundle-update", note=bundle_id,
+                                 old={"revision": local.revision}, new={"revision": doc["revision"]}))
+            elif kind == "conflict":
+                s.add(Conflict(report_id=local.id, incoming=doc, bundle_id=bundle_id))
+                s.add(AuditEntry(who=who, report_id=local.id, action="bundle-conflict", note=bundle_id))
+        s.add(ImportedBundle(bundle_id=bundle_id, source_unit=source_unit, summary=counts))
 
     @staticmethod
     def _replace_from(s: Session, report: Report, doc: dict[str, Any]) -> None:
@@ -380,10 +397,15 @@ class Store:
             if conflict is None or conflict.resolved_at is not None:
                 raise StoreError(f"Không có xung đột số {conflict_id} đang chờ xử lý.")
             report = s.get(Report, conflict.report_id)
+            incoming_revision = conflict.incoming["revision"]
             if keep == "incoming":
                 self._replace_from(s, report, conflict.incoming)
             else:
-                report.sync_base = max(report.sync_base or 0, conflict.incoming["revision"])
+                # Ours now follows theirs: past both revisions, grown from theirs, so the next
+                # bundle we send replaces their version instead of being taken for an echo.
+                report.sync_base = incoming_revision
+                report.revision = max(report.revision, incoming_revision) + 1
+                report.updated_at = utcnow()
             conflict.resolved_at, conflict.resolution = utcnow(), keep
             s.add(AuditEntry(who=who, report_id=report.id, action="conflict-resolved", note=keep,
                              old=None, new={"conflict": conflict_id}))

@@ -23,6 +23,7 @@ from typing import Any, Callable
 
 from desktop_app import __version__
 from desktop_app.atomic import write_bytes_atomic
+from db.engine import StoreError
 from desktop_app.errors import UserError
 from desktop_app.reportdoc import ReportDocumentError, parse_document
 from desktop_app.templating.loader import parse_template_text
@@ -370,7 +371,15 @@ def import_bundles(ws, paths: list[str | Path], progress: Callable[[int, int], N
         if not backed_up:  # one backup per import, however many bundles it brings
             ws._backup_before_import()
             backed_up = True
-        ws.store.apply_bundle(bundle.bundle_id, bundle.manifest.get("source_unit") or "", plan, who=ws.who)
+        try:
+            applied = ws.store.apply_bundle(bundle.bundle_id, bundle.manifest.get("source_unit") or "", plan,
+                                            who=ws.who)
+        except StoreError as exc:
+            summary.rejected.append(f"{bundle.name}: {exc}")
+            continue
+        if not applied:
+            summary.already_imported.append(bundle.name)
+            continue
         if bundle.bundle_id in touched:
             parts.forget(bundle.bundle_id)
         for kind, doc, _local in plan:
@@ -400,17 +409,21 @@ def _revision_ok(value: Any) -> bool:
 
 def decide(local_revision: int, local_sync_base: int | None, same_content: bool, incoming_revision: int,
            incoming_base: int | None) -> str:
-    """new/update/same/conflict for an incoming version of a report we already have.
+    """update/same/conflict for an incoming version of a report we already have.
 
-    The common ancestor is the revision the sender's version grew from (``base_revision``,
-    carried in the bundle) or, for a version made from scratch, the one we last took in.
-    A side "changed" when its revision is past that ancestor: one side changed → the newer
-    one wins; both changed → conflict, both kept."""
+    ``local_sync_base`` is the revision we last took in from a bundle (None: made here and
+    never received); ``incoming_base`` is the revision the sender's version grew from (None:
+    an older bundle, or made there from scratch). One side changed → the newer version wins;
+    both changed since their common ancestor → conflict, both kept."""
     if same_content:
         return "same"
+    if incoming_base is not None and incoming_revision <= incoming_base:
+        return "same"  # they changed nothing since the version they took in
+    if local_sync_base is not None and local_revision <= local_sync_base:
+        # not edited here since we last took a version in: a newer one simply replaces it
+        return "update" if incoming_revision > local_revision else "same"
     if incoming_base is not None:
-        if incoming_revision <= incoming_base:
-            return "same"  # they sent back what they had received, unchanged
+        # edited here (or made here): fine only if their version already grew from ours
         return "update" if local_revision <= incoming_base else "conflict"
     base = local_sync_base if local_sync_base is not None else local_revision
     if incoming_revision <= base:

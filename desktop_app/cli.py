@@ -187,7 +187,7 @@ def _aggregate(ws, args: argparse.Namespace) -> int:
     for sub in cons.drafts:
         print(f"  ! {sub.unit_name}: báo cáo chưa hoàn tất")
     for sub in cons.outside:
-        print(f"  ! {sub.unit_name}: không thuộc địa bàn, không cộng vào tổng")
+        print(f"  ! {sub.unit_name}: không thuộc danh sách đơn vị của nơi nhận, không cộng vào tổng")
     for note in cons.notes:
         print(f"  ! {note}")
     if cons.submissions:

@@ -19,15 +19,15 @@ from desktop_app.periods import Period, PeriodError, parse_period
 from desktop_app.templating.model import SUMMABLE_KINDS, Field, FieldKind, Template
 from desktop_app.text import vi_sort_key
 from desktop_app.validation import Validator
-from desktop_app.values import SOURCE_KEY, format_value, is_empty
+from desktop_app.values import SOURCE_KEY, ValueProblem, coerce, format_value, is_empty
 from desktop_app.vnformat import format_amount, format_number, format_percent
 
 STATUS_TEXT = {"final": "Đã gửi, đã hoàn tất", "draft": "Đã gửi, chưa hoàn tất"}
 MISSING_TEXT = "Chưa gửi"
-OUTSIDE_TEXT = "Không thuộc địa bàn (không cộng)"
+OUTSIDE_TEXT = "Không thuộc danh sách đơn vị của nơi nhận (không cộng)"
 
 
-def _name_order(name: str) -> tuple:
+def name_order(name: str) -> tuple:
     """Units are listed as the official lists are: by name, whatever their kind (Xã, Phường…)."""
     return vi_sort_key(units.split_kind(name)[1])
 
@@ -112,7 +112,7 @@ class Consolidation:
         if self.missing:
             extra.append(f"{format_number(len(self.missing))} đơn vị chưa gửi")
         if self.outside:
-            extra.append(f"{format_number(len(self.outside))} báo cáo không thuộc địa bàn (không cộng)")
+            extra.append(f"{format_number(len(self.outside))} báo cáo của đơn vị ngoài danh sách (không cộng)")
         return text + (f" — {'; '.join(extra)}." if extra else ".")
 
     def status_rows(self) -> list[tuple[str, str, str, dt.datetime | None]]:
@@ -120,7 +120,7 @@ class Consolidation:
         rows = [(s.unit_code, s.unit_name, s.status_text, s.updated_at) for s in self.submissions]
         rows += [(u.code, u.name, MISSING_TEXT, None) for u in self.missing]
         rows += [(s.unit_code, s.unit_name, OUTSIDE_TEXT, s.updated_at) for s in self.outside]
-        return sorted(rows, key=lambda r: _name_order(r[1]))
+        return sorted(rows, key=lambda r: name_order(r[1]))
 
 
 # --- the columns of the consolidated table (UI, .xlsx, chart) ------------------------------
@@ -294,9 +294,67 @@ def _table_stats(validator: Validator, template: Template, values: dict[str, Any
     return stats
 
 
+def _preferred(a: Any, b: Any) -> Any:
+    """Two reports of one unit for one period: a finalised one, then the later revision, wins."""
+    return max(a, b, key=lambda r: (r.status == "final", r.revision, r.updated_at))
+
+
+def _readable_values(template: Template, record: Any, notes: list[str]) -> dict[str, Any]:
+    """A report made with another version of the template: keep only values that still read as their field."""
+    if getattr(record, "template_version", template.version) == template.version:
+        return dict(record.values)
+    fields = {f.id: f for f in template.all_fields()}
+    kept, dropped = {}, []
+    for field_id, value in record.values.items():
+        f = fields.get(field_id)
+        if f is None or f.kind == FieldKind.COMPUTED:
+            continue
+        try:
+            kept[field_id] = coerce(f, value)
+        except ValueProblem:
+            dropped.append(f.label)
+    name = (record.unit or {}).get("name") or record.unit_code
+    note = f"{name} dùng mẫu phiên bản {record.template_version} (tổng hợp theo phiên bản {template.version})"
+    notes.append(note + (f"; bỏ qua: {', '.join(dropped)}." if dropped else "."))
+    return {k: v for k, v in kept.items() if v is not None}
+
+
+def _inputs_of(validator: Validator, computed_id: str) -> set[str]:
+    """The input fields a computed value reads, through other computed values."""
+    seen, stack, inputs = set(), [computed_id], set()
+    while stack:
+        for name in validator.computed[stack.pop()].names:
+            if name in validator.computed and name not in seen:
+                seen.add(name)
+                stack.append(name)
+            elif name in validator.fields and name not in validator.computed:
+                inputs.add(name)
+    return inputs
+
+
+def _consolidated_computed(validator: Validator, template: Template, totals: dict[str, Any],
+                           subs: list[Submission]) -> dict[str, Any]:
+    """Computed values from the totals, each over the units that gave everything it needs.
+
+    pct(so_thon_co_loa, so_thon) with one unit at 10/10 and another that gave only its 10
+    villages is 100%, not 10/20: a ratio never counts a missing numerator as zero."""
+    computed = validator.compute(totals, {})
+    fields = {f.id: f for f in template.all_fields()}
+    for cid, expr in validator.computed.items():
+        required = [n for n in expr.required_names if n in validator.fields]
+        complete = [s for s in subs if all(not is_empty(s.values.get(n) if n not in validator.computed
+                                                        else s.computed.get(n)) for n in required)]
+        if len(complete) == len(subs):
+            continue
+        partial = {n: (_table_rows(validator, fields[n], complete) if fields[n].kind == FieldKind.TABLE
+                       else _consolidate_field(fields[n], complete)) for n in _inputs_of(validator, cid)}
+        computed[cid] = validator.compute({k: v for k, v in partial.items() if v is not None}, {}).get(cid)
+    return computed
+
+
 def consolidate(template: Template, period_spec: str, reports: list[Any], receiver: dict[str, Any] | None,
                 receiver_document: dict[str, Any] | None = None) -> Consolidation:
-    """``reports``: records with unit_code, unit, status, updated_at, values (see ``Store.reports_of_period``)."""
+    """``reports``: records with unit_code, unit, status, revision, updated_at, values (``Store.reports_of_period``)."""
     period = parse_period(period_spec)
     receiver = receiver or {}
     validator = Validator(template)
@@ -309,24 +367,26 @@ def consolidate(template: Template, period_spec: str, reports: list[Any], receiv
             continue  # the receiver's own report is not one of its units
         other = latest.get(record.unit_code)
         if other is not None:
-            keep = max(other, record, key=lambda r: r.updated_at)
-            notes.append(f"{record.unit.get('name') or record.unit_code} gửi nhiều báo cáo cho kỳ này; "
-                         f"dùng bản cập nhật lúc {_local(keep.updated_at):%d/%m/%Y %H:%M}.")
-            record = keep
+            record = _preferred(other, record)
+            state = "đã hoàn tất" if record.status == "final" else "chưa hoàn tất"
+            notes.append(f"{record.unit.get('name') or record.unit_code} gửi nhiều báo cáo cho kỳ này; dùng bản "
+                         f"{state}, lần sửa {record.revision}.")
         latest[record.unit_code] = record
     counted: list[Submission] = []
     outside: list[Submission] = []
     for record in latest.values():
-        values = dict(record.values)
+        values = _readable_values(template, record, notes)
         context = {"villages": (record.unit or {}).get("villages")}
         sub = Submission(
             report_id=record.id, unit_code=record.unit_code,
             unit_name=(record.unit or {}).get("name") or record.unit_code, status=record.status,
             updated_at=_local(record.updated_at), values=values, computed=validator.compute(values, context),
             tables=_table_stats(validator, template, values))
-        (counted if not expected_codes or record.unit_code in expected_codes else outside).append(sub)
-    counted.sort(key=lambda s: _name_order(s.unit_name))
-    outside.sort(key=lambda s: _name_order(s.unit_name))
+        in_area = (not expected_codes or record.unit_code in expected_codes
+                   or _same_province(receiver, record.unit or {}))
+        (counted if in_area else outside).append(sub)
+    counted.sort(key=lambda s: name_order(s.unit_name))
+    outside.sort(key=lambda s: name_order(s.unit_name))
     totals: dict[str, Any] = {}
     for f in template.all_fields():
         if f.kind == FieldKind.TABLE:
@@ -344,18 +404,48 @@ def consolidate(template: Template, period_spec: str, reports: list[Any], receiv
     return Consolidation(
         template=template, period=period, receiver=receiver, expected=expected, submissions=counted,
         missing=missing, outside=outside, notes=notes, totals=totals,
-        computed=validator.compute(totals, {}), tables=tables, receiver_document=receiver_document or {})
+        computed=_consolidated_computed(validator, template, totals, counted), tables=tables,
+        receiver_document=receiver_document or {})
+
+
+def _same_province(receiver: dict[str, Any], unit: dict[str, Any]) -> bool:
+    """A commune of the receiving province on the list before July 2025 (an older code) still counts."""
+    return receiver.get("level") == "tinh" and bool(unit.get("province_code")) \
+        and unit.get("province_code") == receiver.get("code")
+
+
+def _same_period(a, b) -> bool:
+    return a.start == b.start and a.end == b.end
 
 
 def gather(ws, template_id: str, period_spec: str) -> Consolidation:
-    """Consolidate what the workspace has received for one template and period."""
+    """Consolidate what the workspace has received for one template and period.
+
+    A period written another way (``2025-09`` and ``2025-09-01..2025-09-30``) is the same period."""
     try:
         period = parse_period(period_spec)
     except PeriodError as exc:
         raise UserError(str(exc)) from None
-    reports = ws.store.reports_of_period(template_id, period.spec)
-    versions = sorted({r.template_version for r in reports}, key=lambda v: tuple(int(x) for x in v.split(".")))
+    receiver = ws.profile()
+    if receiver is None:
+        raise UserError("Chưa khai báo đơn vị: báo cáo tổng hợp mang tên đơn vị nhận. Hãy khai báo đơn vị "
+                        "(Đơn vị → Thông tin đơn vị, hoặc lệnh «baocaoxa unit set») rồi tổng hợp.")
+    specs = [spec for spec in ws.store.template_periods(template_id) if _same_period(_parsed(spec), period)]
+    reports = ws.store.reports_of_period(template_id, specs or [period.spec])
+    versions = sorted({r.template_version for r in reports}, key=_version_key)
     template = ws.template(template_id, versions[-1] if versions else None)
-    receiver = ws.profile() or {}
+    if period.kind not in template.period_kinds:
+        raise UserError(f"Mẫu «{template.short_title or template.title}» không dùng kỳ báo cáo kiểu «{period.label}».")
     own = next((r for r in reports if r.unit_code == receiver.get("code")), None)
     return consolidate(template, period.spec, reports, receiver, own.document if own else None)
+
+
+def _parsed(spec: str):
+    try:
+        return parse_period(spec)
+    except PeriodError:
+        return None
+
+
+def _version_key(version: str) -> tuple:
+    return tuple(int(x) for x in version.split(".") if x.isdigit())

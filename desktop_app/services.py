@@ -53,6 +53,17 @@ class ReportSummary:
 
 
 @dataclass(frozen=True)
+class ConflictSummary:
+    id: int
+    report_id: int
+    unit_name: str
+    title: str
+    period_label: str
+    received_at: dt.datetime
+    deleted: bool
+
+
+@dataclass(frozen=True)
 class ReceivedPeriod:
     template_id: str
     title: str
@@ -527,24 +538,30 @@ class Workspace:
         return bundles.import_bundles(self, paths, progress)
 
     def received(self) -> list[ReceivedPeriod]:
-        """Each template and period with reports from other units: what can be consolidated."""
+        """Each template and period with reports from other units: what can be consolidated.
+
+        One period written two ways (``2025-09``, ``2025-09-01..2025-09-30``) is one entry."""
         own = (self.profile() or {}).get("code")
+        groups: dict[tuple, tuple[Any, set[str]]] = {}
+        for template_id, spec, unit_code in self.store.units_by_period():
+            try:
+                period = parse_period(spec)
+            except PeriodError:
+                continue
+            key = (template_id, period.start, period.end)
+            _first, unit_codes = groups.setdefault(key, (period, set()))
+            if unit_code != own:
+                unit_codes.add(unit_code)
         out = []
-        for template_id, period, units_count in self.store.periods_received():
-            others = units_count - (1 if own and self.store.find_report(
-                unit_code=own, template_id=template_id, period=period) else 0)
-            if others <= 0:
+        for (template_id, _start, _end), (period, unit_codes) in groups.items():
+            if not unit_codes:
                 continue
             try:
                 template = self.templates.get(template_id)
-                title = template.short_title or template.title
             except TemplateNotFound:
                 continue
-            try:
-                period_obj = parse_period(period)
-            except PeriodError:
-                continue
-            out.append(ReceivedPeriod(template_id, title, period_obj.spec, period_obj.label, others, period_obj.end))
+            out.append(ReceivedPeriod(template_id, template.short_title or template.title, period.spec,
+                                      period.label, len(unit_codes), period.end))
         return sorted(out, key=lambda r: (r.end, r.title), reverse=True)
 
     def consolidate(self, template_id: str, period: str):
@@ -552,12 +569,31 @@ class Workspace:
 
         return consolidation.gather(self, template_id, period)
 
+    def conflict_list(self) -> list[ConflictSummary]:
+        """Open conflicts as a person reads them (a deleted report's conflict is still listed)."""
+        out = []
+        for conflict in self.conflicts():
+            record = self.store.get_report(conflict.report_id)
+            if record is None:
+                continue
+            try:
+                template = self.templates.get(record.template_id, record.template_version)
+                title = template.short_title or template.title
+            except TemplateNotFound:
+                title = record.template_id
+            out.append(ConflictSummary(
+                id=conflict.id, report_id=record.id, unit_name=record.unit.get("name") or record.unit_code,
+                title=title, period_label=parse_period(record.period).label,
+                received_at=_local(conflict.received_at), deleted=record.deleted_at is not None))
+        return out
+
     def conflict_differences(self, conflict_id: int) -> list[tuple[str, str, str, str]]:
         """(section, field, value here, value received) for each field the two versions disagree on."""
         conflict = next((c for c in self.conflicts() if c.id == conflict_id), None)
         if conflict is None:
             raise UserError(f"Không có xung đột số {conflict_id} đang chờ xử lý.")
-        record, template = self.report(conflict.report_id)
+        record = self.store.get_report(conflict.report_id)
+        template = self.template(record.template_id, record.template_version)
         incoming = conflict.incoming.get("values") or {}
         rows = [("", "Lần sửa", str(record.revision), str(conflict.incoming.get("revision"))),
                 ("", "Trạng thái", STATUS_LABELS.get(record.status, record.status),

@@ -330,6 +330,46 @@ def test_two_computers_of_one_commune_take_turns_without_false_conflicts(commune
     (3, 3, 5, None, "update"),     # a sender without ancestry: the older rule
     (4, 3, 5, None, "conflict"),
     (3, 3, 2, None, "same"),
+    (3, 1, 4, 3, "update"),        # edited here since we took 1, but their 4 grew from our 3: they saw it
+    (6, 6, 8, 4, "update"),        # not edited since we took 6 in: their newer version replaces it
 ])
 def test_decide_from_revisions(local_rev, local_base, incoming_rev, incoming_base, expected):
     assert bundles.decide(local_rev, local_base, False, incoming_rev, incoming_base) == expected
+
+
+def test_the_version_kept_in_a_conflict_wins_when_sent_back(commune, tmp_path):
+    """Keeping our version must not make the other side take our next bundles for echoes."""
+    report_id = commune.reports()[0].id
+    other = Workspace(tmp_path / "may2", who="máy 2")
+    try:
+        other.set_unit("21073", scheme="truoc-2025")
+        bundles.export_bundle(commune, tmp_path / "1.zip")
+        bundles.import_bundles(other, [tmp_path / "1.zip"])
+        theirs = other.reports()[0].id
+        other.set_values(theirs, {"rut_ho_so": 3})
+        other.set_values(theirs, {"rut_ho_so": 4})
+        commune.set_values(report_id, {"rut_ho_so": 2})
+        bundles.export_bundle(other, tmp_path / "2.zip")
+        assert len(bundles.import_bundles(commune, [tmp_path / "2.zip"]).conflicts) == 1
+        [conflict] = commune.conflicts()
+        commune.resolve_conflict(conflict.id, "local")
+        bundles.export_bundle(commune, tmp_path / "3.zip")
+        assert len(bundles.import_bundles(other, [tmp_path / "3.zip"]).updated) == 1
+        assert other.report(theirs)[0].values["rut_ho_so"] == 2
+        commune.set_values(report_id, {"rut_ho_so": 5})                 # and later edits still travel
+        bundles.export_bundle(commune, tmp_path / "4.zip")
+        assert len(bundles.import_bundles(other, [tmp_path / "4.zip"]).updated) == 1
+        assert other.report(theirs)[0].values["rut_ho_so"] == 5
+    finally:
+        other.close()
+
+
+def test_import_reports_progress_for_every_bundle(commune, province, tmp_path):
+    paths = []
+    for i in range(3):
+        paths.append(tmp_path / f"{i}.zip")
+        bundles.export_bundle(commune, paths[-1])
+        commune.set_values(commune.reports()[0].id, {"rut_ho_so": i + 10})
+    seen: list[tuple[int, int]] = []
+    bundles.import_bundles(province, paths, lambda done, total: seen.append((done, total)))
+    assert seen == [(i, 6) for i in range(1, 7)]

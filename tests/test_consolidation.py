@@ -24,6 +24,7 @@ from tests.conftest import EXAMPLES
 EXAMPLE = json.loads((EXAMPLES / "ntm-tieu-chi-8.json").read_text(encoding="utf-8"))
 DUC_PHO = units.communes("51", units.LEGACY, district_code="534")
 BA_TO = units.communes("51", units.LEGACY, district_code="535")
+QUANG_NGAI = units.communes("51")
 
 # Per commune: villages, villages with loudspeakers, computers (num/den), digital teams rows,
 # files resolved / on time, a percentage, the 8.1 verdict, a shortcoming, finalised or not.
@@ -160,7 +161,7 @@ def test_consolidated_xlsx_has_one_row_per_unit_and_a_totals_row(district, tmp_p
     status = list(book["Tình hình gửi báo cáo"].iter_rows(values_only=True))[1:]
     texts = [r[3] for r in status if r[3]]
     assert texts.count("Chưa gửi") == len(DUC_PHO) - 3
-    assert any(t.startswith("Không thuộc địa bàn") for t in texts)
+    assert any(t.startswith("Không thuộc danh sách đơn vị") for t in texts)
 
 
 def test_cli_aggregate_writes_both_files(district, tmp_path, capsys):
@@ -170,7 +171,7 @@ def test_cli_aggregate_writes_both_files(district, tmp_path, capsys):
                 "--period", "2023-9M", "--docx", str(docx), "--xlsx", str(xlsx)])
     out = capsys.readouterr().out
     assert code == 0 and docx.stat().st_size > 10_000 and xlsx.stat().st_size > 5_000
-    assert f"3/{len(DUC_PHO)} đơn vị" in out and "không thuộc địa bàn" in out
+    assert f"3/{len(DUC_PHO)} đơn vị" in out and "không thuộc danh sách đơn vị của nơi nhận" in out
     assert "Tổng số Tổ công nghệ số cộng đồng: 7" in out and "Tổng số thôn của xã: 15" in out
     assert cli(["aggregate", "--data-dir", str(tmp_path / "huyen"), "--template", "ntm-tieu-chi-8",
                 "--period", "2023-13"]) == 2
@@ -190,19 +191,73 @@ def test_nothing_received_yet_lists_every_unit_as_missing(tmp_path):
         ws.close()
 
 
-def test_same_unit_twice_keeps_the_latest(tmp_path):
-    template = Workspace(tmp_path / "w").template("ntm-tieu-chi-8")
+class _Rec:
+    def __init__(self, id, values, *, status="final", revision=1, hour=8, code="21073", version=None):
+        import datetime as dt
 
-    class Rec:
-        def __init__(self, id, hour, so_thon):
-            import datetime as dt
-            self.id, self.unit_code, self.status = id, "21073", "draft"
-            self.unit = {"name": "Xã Bình Phước"}
-            self.updated_at = dt.datetime(2023, 10, 1, hour)
-            self.values = {"so_thon": so_thon}
+        self.id, self.unit_code, self.status, self.revision = id, code, status, revision
+        self.unit = {"name": f"Xã {code}", "code": code}
+        self.updated_at = dt.datetime(2023, 10, 1, hour)
+        self.values = values
+        if version:
+            self.template_version = version
 
-    cons = consolidate(template, "2023-9M", [Rec(1, 8, 4), Rec(2, 9, 6)], None)
-    assert cons.totals["so_thon"] == 6 and len(cons.notes) == 1
+
+def test_same_unit_twice_keeps_the_final_then_the_later_revision(ntm_template):
+    # A draft imported later (a later updated_at) does not beat the finalised report.
+    cons = consolidate(ntm_template, "2023-9M", [_Rec(1, {"so_thon": 4}, revision=9, hour=8),
+                                                 _Rec(2, {"so_thon": 6}, status="draft", revision=1, hour=9)], None)
+    assert cons.totals["so_thon"] == 4 and "lần sửa 9" in cons.notes[0]
+    cons = consolidate(ntm_template, "2023-9M", [_Rec(1, {"so_thon": 4}, revision=3),
+                                                 _Rec(2, {"so_thon": 6}, revision=5)], None)
+    assert cons.totals["so_thon"] == 6
+
+
+def test_a_ratio_counts_only_units_that_gave_both_parts(ntm_template):
+    both = _Rec(1, {"so_thon": 10, "so_thon_co_loa": 10}, code="21073")
+    villages_only = _Rec(2, {"so_thon": 10}, code="21076")
+    cons = consolidate(ntm_template, "2023-9M", [both, villages_only], None)
+    assert cons.totals["so_thon"] == 20  # the count itself covers every unit
+    assert cons.computed["ty_le_thon_co_loa"] == pytest.approx(100.0)  # 10/10, not 10/20
+
+
+def test_an_older_template_version_is_read_field_by_field(ntm_template):
+    old = _Rec(1, {"so_thon": 5, "gio_mo_cua": 7, "truong_bo_di": 3, "so_thon_co_loa": "nhiều"},
+               code="21073", version="2020.1")
+    new = _Rec(2, {"so_thon": 6, "gio_mo_cua": "Sáng 7 giờ"}, code="21076")
+    cons = consolidate(ntm_template, "2023-9M", [old, new], None)
+    assert cons.totals["so_thon"] == 11
+    assert cons.totals["gio_mo_cua"] == "7; Sáng 7 giờ"  # a number read as text: still readable
+    assert any("phiên bản 2020.1" in n and "bỏ qua" in n for n in cons.notes)
+
+
+def test_one_period_written_two_ways_is_one_consolidation(tmp_path):
+    ws = Workspace(tmp_path / "tinh")
+    try:
+        ws.set_unit("51")
+        template = ws.template("cao-diem-dvctt")
+        for code, spec, count in ((QUANG_NGAI[0], "2025-09", 5), (QUANG_NGAI[1], "2025-09-01..2025-09-30", 7)):
+            ws.store.create_report(unit=code.as_profile(), template_id=template.id,
+                                   template_version=template.version, period=spec, document={},
+                                   values={"tiep_nhan_truc_tiep": count}, origin="xa")
+        [entry] = ws.received()
+        assert entry.units == 2
+        cons = gather(ws, "cao-diem-dvctt", "2025-09-01..2025-09-30")
+        assert len(cons.submissions) == 2 and cons.totals["tiep_nhan_truc_tiep"] == 12
+    finally:
+        ws.close()
+
+
+def test_gather_needs_a_unit_and_a_period_kind_the_template_uses(tmp_path):
+    ws = Workspace(tmp_path / "w")
+    try:
+        with pytest.raises(UserError, match="Chưa khai báo đơn vị"):
+            gather(ws, "ntm-tieu-chi-8", "2025")
+        ws.set_unit("51")
+        with pytest.raises(UserError, match="không dùng kỳ báo cáo"):
+            gather(ws, "quan-ly-tttt-6-thang", "2025-Q1")
+    finally:
+        ws.close()
 
 
 @pytest.fixture(scope="module")

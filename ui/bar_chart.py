@@ -37,7 +37,7 @@ class BarChart(QWidget):
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt API
         return QSize(300, self.sizeHint().height())
 
-    def paintEvent(self, _event) -> None:  # noqa: N802 - Qt API
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt API
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         metrics = QFontMetrics(self.font())
@@ -49,7 +49,7 @@ class BarChart(QWidget):
         span = max(self.width() - name_width - value_width - 2 * MARGIN, 10)
         values = [v for _, v, _ in self.bars if v is not None]
         top = max([abs(v) for v in values] + [0]) or 1
-        visible = self.visibleRegion().boundingRect()  # only the bars on screen are painted
+        visible = event.rect()  # only the bars Qt asks for (those scrolled into view) are painted
         for index, (name, value, text) in enumerate(self.bars):
             y = MARGIN + index * (BAR_HEIGHT + GAP)
             if y + BAR_HEIGHT < visible.top() or y > visible.bottom():

@@ -73,15 +73,21 @@ class ImportSummaryDialog(QDialog):
         layout.addWidget(buttons)
 
 
-def import_bundle_files(parent: QWidget, ws: Workspace, paths: list[str],
-                        on_done: Callable[[object], None]) -> None:
+def import_bundle_files(parent: QWidget, ws: Workspace, paths: list[str], on_done: Callable[[object], None],
+                        on_failed: Callable[[], None] = lambda: None) -> None:
     """Verify and apply the files off the GUI thread, then show what happened."""
     paths = [p for p in paths if p]
     if not paths:
+        on_failed()
         return
     ws.set_setting(LAST_FOLDER, str(Path(paths[0]).parent))
+
+    def failed(exc: Exception) -> None:
+        on_failed()
+        show_error(parent, exc, "Không nhận được gói dữ liệu")
+
     run_in_background(parent, "Đang kiểm tra và nhận gói dữ liệu…", lambda progress: ws.import_bundles(paths, progress),
-                      on_done, lambda exc: show_error(parent, exc, "Không nhận được gói dữ liệu"))
+                      on_done, failed)
 
 
 def choose_bundle_files(parent: QWidget, ws: Workspace) -> list[str]:

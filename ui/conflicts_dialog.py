@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.errors import UserError
-from desktop_app.periods import parse_period
 from desktop_app.services import Workspace
 from ui.common import confirm, label, resize_within_screen, show_error
 
@@ -69,10 +68,10 @@ class ConflictsDialog(QDialog):
 
     def refresh(self) -> None:
         self.list.clear()
-        for conflict in self.workspace.conflicts():
-            record, template = self.workspace.report(conflict.report_id)
-            text = (f"{record.unit.get('name') or record.unit_code}\n{template.short_title or template.title}\n"
-                    f"{parse_period(record.period).label} — nhận lúc {conflict.received_at:%d/%m/%Y %H:%M}")
+        for conflict in self.workspace.conflict_list():
+            text = (f"{conflict.unit_name}\n{conflict.title}\n{conflict.period_label} — nhận lúc "
+                    f"{conflict.received_at:%d/%m/%Y %H:%M}" + ("\n(báo cáo trên máy này đã bị xóa)"
+                                                                   if conflict.deleted else ""))
             item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, conflict.id)
             self.list.addItem(item)
@@ -92,7 +91,10 @@ class ConflictsDialog(QDialog):
         conflict_id = self.current_id()
         if conflict_id is None:
             return
-        rows = self.workspace.conflict_differences(conflict_id)
+        try:
+            rows = self.workspace.conflict_differences(conflict_id)
+        except UserError as exc:
+            rows = [("", "Không so sánh được", str(exc), "")]
         self.table.setRowCount(len(rows))
         for r, values in enumerate(rows):
             for c, text in enumerate(values):

@@ -13,10 +13,10 @@ from PySide6.QtWidgets import (
     QTableView, QTabWidget, QVBoxLayout, QWidget,
 )
 
-from desktop_app.consolidation import MISSING_TEXT, OUTSIDE_TEXT, Consolidation, Indicator, indicators
+from desktop_app.consolidation import MISSING_TEXT, OUTSIDE_TEXT, Consolidation, Indicator, indicators, name_order
 from desktop_app.documents.consolidated import write_consolidated_docx, write_consolidated_xlsx
 from desktop_app.services import Workspace
-from desktop_app.text import fold, vi_sort_key
+from desktop_app.text import fold
 from ui.bar_chart import BarChart
 from ui.common import info, label, resize_within_screen, show_error
 from ui.worker import run_in_background
@@ -102,6 +102,10 @@ class ConsolidationDialog(QDialog):
         self.coverage = label("", "title")
         self.coverage.setObjectName("coverage")
         layout.addWidget(self.coverage)
+        self.notes = label("", "warning")
+        self.notes.setObjectName("consolidation_notes")
+        self.notes.setVisible(False)
+        layout.addWidget(self.notes)
         self.tabs = QTabWidget()
         self.status_view = _view("status_view")
         self.table_view = _view("consolidated_view")
@@ -176,6 +180,10 @@ class ConsolidationDialog(QDialog):
         self.cons = cons
         self.indicators = indicators(cons.template)
         self.coverage.setText(cons.coverage_short())
+        shown = cons.notes[:4] + ([f"… và {len(cons.notes) - 4} ghi chú khác (xem bảng Excel)."]
+                                  if len(cons.notes) > 4 else [])
+        self.notes.setText("\n".join(shown))
+        self.notes.setVisible(bool(cons.notes))
         self._fill_status(cons)
         self._fill_table(cons)
         numeric = [i for i in self.indicators if i.numeric]
@@ -226,7 +234,7 @@ class ConsolidationDialog(QDialog):
             bars.append((sub.unit_name, number, ind.text(number)))
         order = self.sort.currentIndex()
         if order == 0:
-            bars.sort(key=lambda b: vi_sort_key(b[0]))
+            bars.sort(key=lambda b: name_order(b[0]))
         else:
             bars.sort(key=lambda b: (b[1] is None, -(b[1] or 0) if order == 1 else (b[1] or 0)))
         self.chart.set_bars(bars)

@@ -35,6 +35,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.workspace = workspace
         self.editor: ReportEditor | None = None
+        self._importing = False  # one bundle import at a time
         self.resize(1280, 720)
         self.stack = QStackedWidget()
         self.list_page = self._build_list_page()
@@ -160,9 +161,9 @@ class MainWindow(QMainWindow):
         conflicts = len(self.workspace.conflicts())
         parts = []
         if received:
-            units = max(r.units for r in received)
-            parts.append(f"Đã nhận báo cáo của {units} đơn vị (kỳ mới nhất: {received[0].title} — "
-                         f"{received[0].period_label}).")
+            latest = received[0]
+            parts.append(f"Đã nhận báo cáo {latest.title} — {latest.period_label} của {latest.units} đơn vị"
+                         + (f" (và {len(received) - 1} kỳ, mẫu khác)." if len(received) > 1 else "."))
         if conflicts:
             parts.append(f"Có {conflicts} xung đột cần xử lý (Dữ liệu → Xung đột cần xử lý…).")
         self.received_hint.setText(" ".join(parts))
@@ -314,12 +315,20 @@ class MainWindow(QMainWindow):
         export_bundle(self, self.workspace, selected, title)
 
     def receive_bundles(self, paths: list[str] | None = None) -> None:
+        if self._importing:
+            info(self, "Đang nhận gói dữ liệu", "Đang nhận các gói trước; hãy đợi xong rồi nhận tiếp.")
+            return
         paths = paths if paths else choose_bundle_files(self, self.workspace)
+        if not paths:
+            return
         if self.editor is not None:
             self.editor.flush()  # what is typed is stored before anything is imported
-        import_bundle_files(self, self.workspace, paths, self._bundles_received)
+        self._importing = True
+        import_bundle_files(self, self.workspace, paths, self._bundles_received,
+                            lambda: setattr(self, "_importing", False))
 
     def _bundles_received(self, summary) -> None:
+        self._importing = False
         self.refresh()
         if self.editor is not None and (summary.updated or summary.conflicts):
             self.open_report(self.editor.session.report_id)  # show what the bundle brought

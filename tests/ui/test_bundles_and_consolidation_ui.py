@@ -159,3 +159,43 @@ def test_consolidation_view_table_chart_and_exports(qtbot, tmp_path, monkeypatch
         qtbot.waitUntil(lambda k=kind: (out / f"tong-hop.{k}").exists(), timeout=20000)
     qtbot.waitUntil(lambda: sum("Đã lưu vào" in m for m in message_boxes) == 2, timeout=20000)
     ws.close()
+
+
+def test_conflict_of_a_deleted_report_still_opens(qtbot, tmp_path):
+    first, second = Workspace(tmp_path / "may1"), Workspace(tmp_path / "may2")
+    for ws in (first, second):
+        ws.set_unit(QUANG_NGAI[0].code)
+    report_id = first.new_report("cao-diem-dvctt", "2025-09")
+    first.export_bundle(tmp_path / "1.zip")
+    second.import_bundles([tmp_path / "1.zip"])
+    second.set_values(second.reports()[0].id, {"rut_ho_so": 2})
+    second.export_bundle(tmp_path / "2.zip")
+    first.set_values(report_id, {"rut_ho_so": 1})
+    first.import_bundles([tmp_path / "2.zip"])
+    first.delete_report(report_id)
+    dialog = ConflictsDialog(first)
+    qtbot.addWidget(dialog)
+    assert dialog.list.count() == 1 and "đã bị xóa" in dialog.list.item(0).text()
+    assert dialog.table.rowCount() >= 3
+    first.close()
+    second.close()
+
+
+def test_chart_draws_one_bar_per_unit(qtbot):
+    from PySide6.QtGui import QColor
+
+    from ui.bar_chart import BAR_COLOUR, BarChart
+
+    chart = BarChart()
+    qtbot.addWidget(chart)
+    chart.set_bars([("Xã A", 10, "10"), ("Xã B", 5, "5"), ("Xã C", None, "")])
+    chart.resize(500, chart.sizeHint().height())
+    image = chart.grab().toImage()
+    blue_rows = {y for y in range(image.height()) for x in range(0, image.width(), 5)
+                 if QColor(image.pixel(x, y)) == BAR_COLOUR}
+    # Two bars drawn (the unit without a value has none), the first about twice the second.
+    widths = []
+    for y in sorted({y for y in blue_rows}):
+        widths.append(sum(1 for x in range(image.width()) if QColor(image.pixel(x, y)) == BAR_COLOUR))
+    assert max(widths) > 0 and len({w for w in widths if w}) == 2
+    assert max(widths) == pytest.approx(2 * min(w for w in widths if w), abs=3)
