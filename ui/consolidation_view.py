@@ -4,12 +4,13 @@ a totals row), a chart of one indicator across units, and the consolidated expor
 from __future__ import annotations
 
 import re
+import textwrap
 from pathlib import Path
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QDialog, QFileDialog, QHBoxLayout, QHeaderView, QPushButton, QScrollArea,
+    QAbstractItemView, QCheckBox, QComboBox, QDialog, QFileDialog, QHBoxLayout, QHeaderView, QPushButton, QScrollArea,
     QTableView, QTabWidget, QVBoxLayout, QWidget,
 )
 
@@ -31,9 +32,10 @@ class _Table(QAbstractTableModel):
     """Rows of text with an optional bold last row (the totals)."""
 
     def __init__(self, headers: list[str], rows: list[list[str]], numeric: list[bool], totals: bool = False,
-                 colours: list[QColor | None] | None = None):
+                 colours: list[QColor | None] | None = None, tooltips: list[str] | None = None):
         super().__init__()
         self.headers, self.rows, self.numeric, self.totals = headers, rows, numeric, totals
+        self.tooltips = tooltips or headers
         self.colours = colours or []
 
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 - Qt API
@@ -43,9 +45,10 @@ class _Table(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.headers)
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802 - Qt API
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole) \
-                and orientation == Qt.Orientation.Horizontal:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self.headers[section]
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
+            return self.tooltips[section]
         return None
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
@@ -64,6 +67,12 @@ class _Table(QAbstractTableModel):
         return None
 
 
+def _wrapped(text: str, width: int = 19, lines: int = 3) -> str:
+    """Long indicator names over a few lines in the column header (the tooltip has it whole)."""
+    parts = textwrap.wrap(text, width)
+    return "\n".join(parts[:lines]) + ("…" if len(parts) > lines else "")
+
+
 def _shrinkable(combo: QComboBox) -> None:
     """Long report titles and indicator names must not widen the window past a small screen."""
     combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -77,7 +86,7 @@ def _view(object_name: str) -> QTableView:
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     view.verticalHeader().setVisible(False)
     view.setAlternatingRowColors(True)
-    view.horizontalHeader().setDefaultSectionSize(130)
+    view.horizontalHeader().setDefaultSectionSize(150)
     return view
 
 
@@ -111,7 +120,14 @@ class ConsolidationDialog(QDialog):
         self.table_view = _view("consolidated_view")
         self.table_view.doubleClicked.connect(self._open_row)
         self.tabs.addTab(self.status_view, "Tình hình gửi báo cáo")
-        self.tabs.addTab(self.table_view, "Bảng tổng hợp")
+        table_page = QWidget()
+        table_layout = QVBoxLayout(table_page)
+        self.with_text = QCheckBox("Hiện cả các cột chữ (văn bản, nhận xét)")
+        self.with_text.setObjectName("with_text")
+        self.with_text.toggled.connect(lambda _on: self.cons and self._fill_table(self.cons))
+        table_layout.addWidget(self.with_text)
+        table_layout.addWidget(self.table_view, 1)
+        self.tabs.addTab(table_page, "Bảng tổng hợp")
         self.tabs.addTab(self._chart_page(), "Biểu đồ")
         layout.addWidget(self.tabs, 1)
         buttons = QHBoxLayout()
@@ -191,6 +207,10 @@ class ConsolidationDialog(QDialog):
         self.indicator.clear()
         for ind in numeric:
             self.indicator.addItem(f"{ind.section}: {ind.label}", ind.key)
+        # Start on the first indicator that any unit has a figure for.
+        first = next((n for n, ind in enumerate(numeric)
+                      if any(isinstance(ind.value(s), (int, float)) for s in cons.submissions)), 0)
+        self.indicator.setCurrentIndex(first)
         self.indicator.blockSignals(False)
         self._draw_chart()
         self._enable(True)
@@ -210,12 +230,14 @@ class ConsolidationDialog(QDialog):
         header.setStretchLastSection(True)
 
     def _fill_table(self, cons: Consolidation) -> None:
-        headers = ["Đơn vị", "Tình trạng"] + [i.label for i in self.indicators]
-        rows = [[s.unit_name, s.status_text] + [i.text(i.value(s)) for i in self.indicators]
-                for s in cons.submissions]
-        rows.append(["Tổng cộng", f"{len(cons.submissions)} đơn vị"] + [i.text(i.value(cons)) for i in self.indicators])
+        # Figures first: text columns (documents cited, remarks) only when asked; the .xlsx has all.
+        shown = [i for i in self.indicators if i.numeric or self.with_text.isChecked()]
+        headers = ["Đơn vị", "Tình trạng"] + [_wrapped(i.label) for i in shown]
+        rows = [[s.unit_name, s.status_text] + [i.text(i.value(s)) for i in shown] for s in cons.submissions]
+        rows.append(["Tổng cộng", f"{len(cons.submissions)} đơn vị"] + [i.text(i.value(cons)) for i in shown])
         self.row_reports = [s.report_id for s in cons.submissions]
-        self.table_model = _Table(headers, rows, [False, False] + [i.numeric for i in self.indicators], totals=True)
+        self.table_model = _Table(headers, rows, [False, False] + [i.numeric for i in shown], totals=True,
+                                  tooltips=["Đơn vị", "Tình trạng"] + [i.label for i in shown])
         self.table_view.setModel(self.table_model)
         self.table_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table_view.setColumnWidth(0, 220)

@@ -137,9 +137,13 @@ def test_consolidation_view_table_chart_and_exports(qtbot, tmp_path, monkeypatch
     assert dialog.coverage.text().startswith(f"Đã nhận báo cáo của 3/{len(QUANG_NGAI)} đơn vị")
     model = dialog.table_model
     assert model.rowCount() == 4
-    column = model.headers.index("Tổng số thôn của xã")
+    column = model.tooltips.index("Tổng số thôn của xã")
     assert [model.rows[r][column] for r in range(4)] == ["4", "5", "6", "15"]
     assert model.rows[3][0] == "Tổng cộng"
+    assert "Tên xã được đánh giá tiêu chí số 8" not in model.tooltips  # figures first; text on request
+    dialog.with_text.setChecked(True)
+    assert "Tên xã được đánh giá tiêu chí số 8" in dialog.table_model.tooltips
+    assert dialog.table_model.columnCount() > model.columnCount()
     status = dialog.status_model
     assert status.rowCount() == len(QUANG_NGAI)
     assert sum(1 for row in status.rows if row[3] == "Chưa gửi") == len(QUANG_NGAI) - 3
