@@ -196,7 +196,9 @@ def test_migration_backs_up_an_existing_file_first(tmp_path, monkeypatch):
     ws.close()
     ran = []
     monkeypatch.setattr(engine, "head_revision", lambda: "9999")
-    monkeypatch.setattr(engine.command, "upgrade", lambda cfg, rev: ran.append(rev))
+    import alembic.command
+
+    monkeypatch.setattr(alembic.command, "upgrade", lambda cfg, rev: ran.append(rev))
     from db.store import Store
 
     store = Store(tmp_path / "d")

@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 from sqlalchemy import text
 
-from db.engine import backup_copy, current_revision, head_revision, make_engine
+from db.engine import backup_copy, current_revision, head_revision, make_engine, scripts_head_revision
 from db.store import DB_FILENAME, Store
 from tests.conftest import EXAMPLES, ROOT
 
@@ -113,3 +113,8 @@ def test_values_survive_reopen(tmp_path):
         assert again.get_report(rid).values == {"ghi_chu": "Phổ Thuận", "bang": [{"thon": "Thôn 1", "loa": 2}]}
     finally:
         again.close()
+
+
+def test_head_revision_constant_matches_the_migration_scripts():
+    # A new migration must also move db.engine.HEAD_REVISION (starts skip Alembic when at head).
+    assert head_revision() == scripts_head_revision()

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.consolidation import MISSING_TEXT, OUTSIDE_TEXT, Consolidation, Indicator, indicators, name_order
-from desktop_app.documents.consolidated import write_consolidated_docx, write_consolidated_xlsx
 from desktop_app.services import Workspace
 from desktop_app.text import fold
 from ui.bar_chart import BarChart
@@ -270,6 +269,8 @@ class ConsolidationDialog(QDialog):
     def _export(self, kind: str) -> None:
         if self.cons is None:
             return
+        from desktop_app.documents.consolidated import write_consolidated_docx, write_consolidated_xlsx
+
         suffix, label_text, writer = {
             "docx": (".docx", "Văn bản Word (*.docx)", write_consolidated_docx),
             "xlsx": (".xlsx", "Bảng tính Excel (*.xlsx)", write_consolidated_xlsx),
