@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -23,6 +24,11 @@ def _message(exc: OSError, target: Path) -> str:
         return f"Không lưu được «{target.name}»: ổ đĩa hoặc USB đã đầy. Hãy xóa bớt tệp hoặc chọn nơi lưu khác."
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return f"Không có quyền ghi vào «{target.parent}». Hãy chọn thư mục khác (USB có thể đang khóa ghi)."
+    if exc.errno == errno.EISDIR or target.is_dir():
+        return f"«{target}» là một thư mục. Hãy ghi rõ tên tệp, ví dụ «{target / 'bao-cao'}»."
+    if exc.errno == errno.ENOENT and not target.parent.exists():
+        return (f"Thư mục «{target.parent}» không có (hoặc USB vừa bị rút). Hãy chọn một thư mục có sẵn, "
+                "hoặc cắm lại USB và thử lại.")
     if exc.errno in (errno.ENOENT, errno.ENODEV, errno.EIO, errno.ENXIO):
         return f"Không ghi được vào «{target.parent}»: thư mục không còn (USB đã bị rút?). Hãy cắm lại và thử lại."
     return f"Không lưu được «{target.name}»: {exc.strerror or exc}."
@@ -38,6 +44,8 @@ def write_atomic(target: str | os.PathLike, produce: Callable[[BinaryIO], None])
             produce(handle)
             handle.flush()
             os.fsync(handle.fileno())
+        # mkstemp makes the file private (0600); an exported report is an ordinary file.
+        os.chmod(tmp_name, stat.S_IMODE(target.stat().st_mode) if target.exists() else 0o644)
         os.replace(tmp_name, target)
         tmp_name = None
         _fsync_folder(target.parent)

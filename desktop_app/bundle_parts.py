@@ -39,7 +39,8 @@ def parse_size(text: str) -> int:
     return size
 
 
-def split(data: bytes, bundle_id: str, size: int) -> list[bytes]:
+def split(data: bytes, bundle_id: str, size: int, label: str | None = None) -> list[bytes]:
+    """``label`` (file name and sending unit) lets the receiver say whose parts are still missing."""
     chunk_size = max(size - 1024, 512)  # room for the part's own small header
     chunks = [data[i:i + chunk_size] for i in range(0, len(data), chunk_size)] or [b""]
     if len(chunks) > MAX_PARTS:
@@ -48,7 +49,7 @@ def split(data: bytes, bundle_id: str, size: int) -> list[bytes]:
     parts = []
     for index, chunk in enumerate(chunks, start=1):
         meta = {"format": PART_FORMAT, "bundle_id": bundle_id, "index": index, "count": len(chunks),
-                "bundle_sha256": whole, "chunk_sha256": hashlib.sha256(chunk).hexdigest()}
+                "bundle_sha256": whole, "chunk_sha256": hashlib.sha256(chunk).hexdigest(), "label": label}
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
             archive.writestr(PART_META, json.dumps(meta))
@@ -73,6 +74,11 @@ class Part:
     count: int
     bundle_sha256: str
     chunk: bytes
+    label: str = ""
+
+    @property
+    def name(self) -> str:
+        return f"«{self.label}»" if self.label else f"gói {self.bundle_id[:8]}…"
 
 
 def read_part(path: Path) -> Part | None:
@@ -99,7 +105,9 @@ def read_part(path: Path) -> Part | None:
         raise UserError(f"Phần gói «{path.name}» có phần mô tả không hợp lệ.")
     if hashlib.sha256(chunk).hexdigest() != meta.get("chunk_sha256"):
         raise UserError(f"Phần gói «{path.name}» không khớp mã kiểm tra (bị hỏng khi truyền). Hãy nhận lại phần này.")
-    return Part(meta["bundle_id"], meta["index"], meta["count"], str(meta.get("bundle_sha256")), chunk)
+    label = meta.get("label") if isinstance(meta.get("label"), str) else ""
+    label = "".join(ch for ch in label if ch.isprintable())[:120]  # shown to the person: nothing odd
+    return Part(meta["bundle_id"], meta["index"], meta["count"], str(meta.get("bundle_sha256")), chunk, label)
 
 
 class PartStore:
@@ -112,6 +120,7 @@ class PartStore:
         folder = self.root / part.bundle_id
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "count").write_text(f"{part.count} {part.bundle_sha256}", encoding="ascii")
+        (folder / "label").write_text(part.name, encoding="utf-8")
         target = folder / f"{part.index:03d}.bin"
         if not target.exists():  # the same part twice: keep the first
             write_bytes_atomic(target, part.chunk)
@@ -121,6 +130,12 @@ class PartStore:
         count = int((folder / "count").read_text(encoding="ascii").split()[0])
         have = {int(p.stem) for p in folder.glob("*.bin")}
         return [i for i in range(1, count + 1) if i not in have], count
+
+    def name(self, bundle_id: str) -> str:
+        try:
+            return (self.root / bundle_id / "label").read_text(encoding="utf-8")
+        except OSError:
+            return f"gói {bundle_id[:8]}…"
 
     def assemble(self, bundle_id: str) -> Path:
         folder = self.root / bundle_id

@@ -76,7 +76,9 @@ def build_bundle(ws, report_ids: list[int] | None = None, template_files: list[P
     elif report_ids is None:
         if profile is None:
             raise UserError("Chưa khai báo đơn vị: không biết gửi báo cáo của đơn vị nào.")
-        report_ids = [r.id for r in ws.store.list_reports() if r.unit_code == profile["code"]]
+        # Everything made or typed here (a report imported from a JSON file included), never
+        # what other units sent us.
+        report_ids = [r.id for r in ws.store.list_reports() if not ws.is_received(r, profile["code"])]
     if not report_ids and not template_files:
         raise UserError("Không có báo cáo nào để gửi.")
     docs = []
@@ -92,7 +94,16 @@ def build_bundle(ws, report_ids: list[int] | None = None, template_files: list[P
         files += [ws.templates.sources[key] for key in sorted(templates) if key in ws.templates.sources]
     template_texts = []
     for file in files:
-        text = Path(file).read_text(encoding="utf-8")
+        try:
+            text = Path(file).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise UserError(f"Không tìm thấy tệp mẫu «{file}».") from None
+        except IsADirectoryError:
+            raise UserError(f"«{file}» là một thư mục, không phải tệp mẫu.") from None
+        except UnicodeDecodeError:
+            raise UserError(f"Tệp mẫu «{Path(file).name}» phải được lưu với mã UTF-8.") from None
+        except OSError as exc:
+            raise UserError(f"Không đọc được tệp mẫu «{file}»: {exc.strerror}.") from None
         template, problems = parse_template_text(text, Path(file).name)
         if template is None:
             raise UserError(f"Mẫu «{Path(file).name}» có lỗi, không đóng gói được:", [str(p) for p in problems])
@@ -144,7 +155,9 @@ def export_bundle(ws, target: str | Path, report_ids: list[int] | None = None,
     if split_size:
         from desktop_app.bundle_parts import split, write_parts
 
-        manifest["parts"] = [str(p) for p in write_parts(Path(target), split(data, manifest["bundle_id"], split_size))]
+        label = f"{Path(target).stem}" + (f", {manifest['source_name']}" if manifest.get("source_name") else "")
+        parts = split(data, manifest["bundle_id"], split_size, label)
+        manifest["parts"] = [str(p) for p in write_parts(Path(target), parts)]
     else:
         write_bytes_atomic(target, data)
     return manifest
@@ -175,6 +188,8 @@ def read_bundle(path: str | Path, templates) -> Bundle:
     """Open and verify a bundle completely; raise BundleError with a Vietnamese reason."""
     path = Path(path)
     label = f"Tệp «{path.name}»"
+    if path.is_dir():
+        raise BundleError(f"«{path}» là một thư mục, không phải tệp gói. Hãy chọn các tệp .zip trong thư mục đó.")
     try:
         size = path.stat().st_size
     except OSError:
@@ -328,7 +343,7 @@ def import_bundles(ws, paths: list[str | Path], progress: Callable[[int, int], N
     parts = PartStore(ws.data_dir)
     touched: set[str] = set()
     whole: list[Path] = []
-    for path in map(Path, paths):
+    for path in _expand_folders(paths):
         try:
             part = read_part(path)
         except UserError as exc:
@@ -344,7 +359,7 @@ def import_bundles(ws, paths: list[str | Path], progress: Callable[[int, int], N
     for bundle_id in sorted(touched):
         missing, count = parts.missing(bundle_id)
         if missing:
-            summary.waiting.append(f"gói {bundle_id[:8]}…: đã có {count - len(missing)}/{count} phần, còn thiếu "
+            summary.waiting.append(f"{parts.name(bundle_id)}: đã có {count - len(missing)}/{count} phần, còn thiếu "
                                    f"phần {', '.join(str(i) for i in missing)}")
             continue
         try:
@@ -360,12 +375,17 @@ def import_bundles(ws, paths: list[str | Path], progress: Callable[[int, int], N
         except BundleError as exc:
             summary.rejected.append(exc.message)
     backed_up = False
+    applied_now: set[str] = set()
     for index, bundle in enumerate(good, start=1):
         if progress:
             progress(steps - len(good) + index, steps)
+        if bundle.bundle_id in applied_now:
+            summary.already_imported.append(f"{bundle.name} (trùng với một tệp khác trong lần nhận này)")
+            continue
         if ws.store.bundle_imported(bundle.bundle_id):
             summary.already_imported.append(bundle.name)
             continue
+        applied_now.add(bundle.bundle_id)
         _install_templates(ws, bundle, summary)
         plan = _plan(ws, bundle)
         if not backed_up:  # one backup per import, however many bundles it brings
@@ -386,6 +406,14 @@ def import_bundles(ws, paths: list[str | Path], progress: Callable[[int, int], N
             getattr(summary, {"new": "new", "update": "updated", "same": "unchanged", "conflict": "conflicts"}[kind]) \
                 .append(_label(ws, doc))
     return summary
+
+
+def _expand_folders(paths: list[str | Path]) -> list[Path]:
+    """A folder dropped or named stands for the bundle files (.zip) directly inside it."""
+    out: list[Path] = []
+    for path in map(Path, paths):
+        out += sorted(path.glob("*.zip")) if path.is_dir() else [path]
+    return out
 
 
 def _install_templates(ws, bundle: Bundle, summary: ImportSummary) -> None:

@@ -268,11 +268,18 @@ def _dispatch(ws, args: argparse.Namespace) -> int:
             return EXIT_OK
         if args.action == "verify":
             bad = 0
+            from desktop_app.bundle_parts import read_part
+
             for file in args.files:
                 try:
+                    part = read_part(Path(file))
+                    if part is not None:
+                        print(f"✓ {file}: phần {part.index}/{part.count} của {part.name}, không hỏng. "
+                              "Nhận đủ các phần bằng «baocaoxa bundle import» (theo thứ tự bất kỳ).")
+                        continue
                     found = bundles.read_bundle(file, ws.templates)
                     print(f"✓ {file}: hợp lệ, {len(found.reports)} báo cáo, mã gói {found.bundle_id}.")
-                except bundles.BundleError as exc:
+                except (bundles.BundleError, UserError) as exc:
                     bad += 1
                     print(f"✗ {file}: {exc.message}")
             return EXIT_INVALID if bad else EXIT_OK
@@ -286,17 +293,15 @@ def _dispatch(ws, args: argparse.Namespace) -> int:
             ws.resolve_conflict(args.id, args.keep)
             print("Đã xử lý xung đột.")
             return EXIT_OK
-        found = ws.conflicts()
+        found = ws.conflict_list()
         if not found:
             print("Không có xung đột nào.")
         for c in found:
-            local = ws.store.get_report(c.report_id)
-            print(f"{c.id}\tbáo cáo số {c.report_id} ({local.template_id}, {local.period})\tbản trên máy: lần sửa "
-                  f"{local.revision}; bản nhận được: lần sửa {c.incoming.get('revision')} ({c.received_at:%d/%m/%Y %H:%M})")
-            changed = sorted(k for k in set(local.values) | set(c.incoming.get("values") or {})
-                             if local.values.get(k) != (c.incoming.get("values") or {}).get(k))
-            for key in changed[:20]:
-                print(f"\t  {key}: trên máy = {local.values.get(key)!r}; nhận được = {(c.incoming.get('values') or {}).get(key)!r}")
+            deleted = " (báo cáo trên máy này đã bị xóa)" if c.deleted else ""
+            print(f"{c.id}\t{c.unit_name} — {c.title} — {c.period_label}{deleted}; nhận lúc "
+                  f"{c.received_at:%d/%m/%Y %H:%M}")
+            for section, label, ours, theirs in ws.conflict_differences(c.id)[:25]:
+                print(f"\t  {label}: trên máy này = {ours}; bản nhận được = {theirs}")
         return EXIT_OK
 
     if args.command == "aggregate":

@@ -238,12 +238,15 @@ def _sum(f: Field, present: list[Any]) -> Any:
 
 def _gather(f: Field, subs: list[Submission]) -> str | None:
     if f.kind == FieldKind.LONG_TEXT:
-        # Units that wrote the same text share one paragraph: "Xã A, Xã B: …".
+        # Units that wrote the same text share one paragraph ("Xã A, Xã B: …"); a text every unit
+        # wrote is written once, as it is.
         by_text: dict[str, list[str]] = {}
         for s in subs:
             if not is_empty(s.values.get(f.id)):
                 by_text.setdefault(s.values[f.id], []).append(s.unit_name)
-        return "\n".join(f"{', '.join(names)}: {text}" for text, names in by_text.items()) or None
+        if len(by_text) == 1 and len(next(iter(by_text.values()))) == len(subs) > 1:
+            return next(iter(by_text))
+        return "\n".join(f"{_names(names)}: {text}" for text, names in by_text.items()) or None
     seen: list[str] = []
     for s in subs:
         value = s.values.get(f.id)
@@ -252,6 +255,12 @@ def _gather(f: Field, subs: list[Submission]) -> str | None:
             if text not in seen:
                 seen.append(text)
     return "; ".join(seen) or None
+
+
+def _names(names: list[str], shown: int = 10) -> str:
+    if len(names) <= shown:
+        return ", ".join(names)
+    return f"{', '.join(names[:3])} và {format_number(len(names) - 3)} đơn vị khác"
 
 
 def _consolidate_field(f: Field, subs: list[Submission]) -> Any:

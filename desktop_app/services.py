@@ -307,10 +307,15 @@ class Workspace:
                 values[f.id] = [{first.id: v} for v in villages]
         return values
 
-    def reports(self, unit_code: str | None = None) -> list[ReportSummary]:
-        """Reports with their state; ``unit_code`` keeps one unit's (the list shows our own)."""
+    def reports(self, include_received: bool = True) -> list[ReportSummary]:
+        """Reports with their state. The window's list leaves out the reports other units sent
+        in bundles (the consolidation view shows those); a report imported from a JSON file
+        stays, whatever its unit."""
         out = []
-        for record in self.store.list_reports(with_values=True, unit_code=unit_code):
+        own = (self.profile() or {}).get("code")
+        for record in self.store.list_reports(with_values=True):
+            if not include_received and self.is_received(record, own):
+                continue
             try:
                 template = self.templates.get(record.template_id, record.template_version)
                 validator = self.validator(template)
@@ -366,9 +371,9 @@ class Workspace:
         previous = self.previous_report(record)
         return dict(previous.values) if previous else {}
 
-    def is_received(self, record: ReportRecord) -> bool:
+    def is_received(self, record: ReportRecord, own_code: str | None = None) -> bool:
         """Another unit's report that came in a bundle: the receiving office reads it, the sender edits it."""
-        own = (self.profile() or {}).get("code")
+        own = own_code or (self.profile() or {}).get("code")
         return bool(own and record.unit_code != own and record.origin and record.origin != self.origin)
 
     def _editable(self, record: ReportRecord) -> None:
@@ -595,8 +600,7 @@ class Workspace:
         record = self.store.get_report(conflict.report_id)
         template = self.template(record.template_id, record.template_version)
         incoming = conflict.incoming.get("values") or {}
-        rows = [("", "Lần sửa", str(record.revision), str(conflict.incoming.get("revision"))),
-                ("", "Trạng thái", STATUS_LABELS.get(record.status, record.status),
+        rows = [("", "Trạng thái", STATUS_LABELS.get(record.status, record.status),
                  STATUS_LABELS.get(conflict.incoming.get("status"), conflict.incoming.get("status") or ""))]
         for section in template.sections:
             for f in section.fields:

@@ -229,6 +229,7 @@ def test_split_parts_shuffled_duplicated_and_across_days(commune, tmp_path):
     first = Workspace(receiver_dir)
     summary = bundles.import_bundles(first, order)
     assert not summary.new and summary.waiting and "còn thiếu phần 2" in summary.waiting[0]
+    assert summary.waiting[0].startswith("«goi, Xã Bình Phước»")  # whose parts, in the person's words
     first.close()
     later = Workspace(receiver_dir)                  # the kept parts survive a restart
     summary = bundles.import_bundles(later, [held_back])
@@ -373,3 +374,37 @@ def test_import_reports_progress_for_every_bundle(commune, province, tmp_path):
     seen: list[tuple[int, int]] = []
     bundles.import_bundles(province, paths, lambda done, total: seen.append((done, total)))
     assert seen == [(i, 6) for i in range(1, 7)]
+
+
+def test_cli_says_clearly_what_is_wrong(commune, tmp_path, capsys):
+    from desktop_app.bundle_parts import parse_size
+    from desktop_app.cli import main
+
+    commune.close()
+    data = ["--data-dir", str(tmp_path / "xa")]
+    manifest = bundles.export_bundle(Workspace(tmp_path / "xa"), tmp_path / "goi.zip", split_size=parse_size("1KB"))
+    assert main(data + ["bundle", "verify", manifest["parts"][0]]) == 0
+    assert "phần 1/" in capsys.readouterr().out
+    folder = tmp_path / "usb"
+    folder.mkdir()
+    for args, expected in (
+        (["bundle", "export", "--out", str(folder)], "là một thư mục"),
+        (["bundle", "export", "--out", str(tmp_path / "khong-co" / "goi.zip")], "không có"),
+        (["bundle", "export", "--out", str(tmp_path / "g.zip"), "--template", str(tmp_path / "mau.yaml")],
+         "Không tìm thấy tệp mẫu"),
+        (["aggregate", "--template", "ntm-tieu-chi-8", "--period", "2023-9M", "--xlsx",
+          str(tmp_path / "khong-co" / "th.xlsx")], "không có"),
+    ):
+        code = main(data + args)
+        out = capsys.readouterr()
+        assert code == 2 and expected in out.err and "Traceback" not in out.err + out.out, (args, out)
+    assert main(data + ["bundle", "verify", str(folder)]) == 1
+    assert "là một thư mục" in capsys.readouterr().out
+
+
+def test_a_folder_stands_for_the_bundles_inside_it(commune, province, tmp_path):
+    folder = tmp_path / "usb"
+    folder.mkdir()
+    bundles.export_bundle(commune, folder / "goi.zip")
+    summary = bundles.import_bundles(province, [folder])
+    assert len(summary.new) == 1 and not summary.rejected

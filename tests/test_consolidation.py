@@ -116,9 +116,8 @@ def test_totals_are_summed_and_ratios_recomputed_from_sums(district):
     assert verdict.value(cons) == "Đạt: 2; Chưa đạt: 1"
     assert totals["ton_tai_han_che"] == (f"{DUC_PHO[0].name}: Thiếu máy tính.\n"
                                          f"{DUC_PHO[1].name}: Cán bộ kiêm nhiệm.")
-    # The same text from several units is written once, naming them all.
-    same = EXAMPLE["values"]["noi_chap_nhan_thu"]
-    assert totals["noi_chap_nhan_thu"] == f"{DUC_PHO[0].name}, {DUC_PHO[1].name}, {DUC_PHO[2].name}: {same}"
+    # A text every unit wrote is written once, as it is.
+    assert totals["noi_chap_nhan_thu"] == EXAMPLE["values"]["noi_chap_nhan_thu"]
     # One summed row per unit in a table with totals.
     rows = totals["to_cong_nghe_so"]
     assert [(r["so_to"], r["so_thanh_vien"]) for r in rows] == [(6, 45), (1, 10)]
@@ -306,3 +305,12 @@ def test_property_totals_are_sums_and_order_does_not_matter(ntm_template, per_un
         assert "may_tinh_cbcc" not in cons.totals
     amounts = [v["tt_phi_tien"] for v in per_unit if v["tt_phi_tien"] is not None]
     assert cons.totals.get("tt_phi_tien") == (sum(amounts) if amounts else None)
+
+
+def test_texts_shared_by_some_units_name_them(ntm_template):
+    records = [_Rec(i, {"ton_tai_han_che": "Thiếu máy tính." if i < 12 else "Mạng yếu."}, code=f"{21000 + i}")
+               for i in range(14)]
+    cons = consolidate(ntm_template, "2023-9M", records, None)
+    first, second = cons.totals["ton_tai_han_che"].split("\n")
+    assert first.endswith("và 9 đơn vị khác: Thiếu máy tính.") and first.startswith("Xã 21000, Xã 21001, Xã 21002")
+    assert second == "Xã 21012, Xã 21013: Mạng yếu."

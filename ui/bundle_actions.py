@@ -29,7 +29,8 @@ def _folder(ws: Workspace) -> str:
 
 
 def is_bundle_file(path: str) -> bool:
-    return path.lower().endswith(".zip")
+    """A bundle or a part (.zip), or a folder holding them."""
+    return path.lower().endswith(".zip") or (bool(path) and Path(path).is_dir())
 
 
 # --- receiving -----------------------------------------------------------------------
@@ -49,8 +50,9 @@ class ImportSummaryDialog(QDialog):
                                                  or summary.unchanged):
             headline = "Các gói này đã được nhận trước đây: không có gì thay đổi."
         elif summary.rejected:
+            which = "tệp đó" if len(summary.rejected) == 1 else "các tệp đó"
             headline = (f"Đã nhận gói dữ liệu; {len(summary.rejected)} tệp bị từ chối (xem lý do bên dưới), "
-                        "dữ liệu của tệp đó không được nhập.")
+                        f"dữ liệu của {which} không được nhập.")
         else:
             headline = "Đã nhận gói dữ liệu."
         layout.addWidget(label(headline, "title"))

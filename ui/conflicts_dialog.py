@@ -32,6 +32,7 @@ class ConflictsDialog(QDialog):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         self.list = QListWidget()
         self.list.setObjectName("conflict_list")
+        self.list.setWordWrap(True)
         self.list.currentItemChanged.connect(lambda *_: self._show_current())
         splitter.addWidget(self.list)
         self.table = QTableWidget(0, 4)

@@ -116,6 +116,7 @@ class ConsolidationDialog(QDialog):
         layout.addWidget(self.notes)
         self.tabs = QTabWidget()
         self.status_view = _view("status_view")
+        self.status_view.doubleClicked.connect(self._open_status_row)
         self.table_view = _view("consolidated_view")
         self.table_view.doubleClicked.connect(self._open_row)
         self.tabs.addTab(self.status_view, "Tình hình gửi báo cáo")
@@ -144,6 +145,9 @@ class ConsolidationDialog(QDialog):
         buttons.addWidget(self.xlsx_button)
         buttons.addStretch(1)
         buttons.addWidget(close)
+        layout.addWidget(label("Bấm đúp vào một đơn vị để xem báo cáo của đơn vị đó. Số, ngày văn bản, nơi nhận và "
+                               "người ký của báo cáo tổng hợp lấy từ báo cáo cùng loại, cùng kỳ của chính đơn vị mình "
+                               "(tạo báo cáo đó và điền «Thông tin văn bản» trước khi xuất).", "hint"))
         layout.addLayout(buttons)
         self.received = workspace.received()
         for item in self.received:
@@ -261,9 +265,15 @@ class ConsolidationDialog(QDialog):
         self.chart.set_bars(bars)
 
     def _open_row(self, index) -> None:
+        """The report opens in the main window; this view stays open beside it."""
         if 0 <= index.row() < len(self.row_reports):
             self.open_report.emit(self.row_reports[index.row()])
-            self.accept()
+
+    def _open_status_row(self, index) -> None:
+        code = self.status_model.rows[index.row()][1]
+        report_id = next((s.report_id for s in self.cons.submissions + self.cons.outside if s.unit_code == code), None)
+        if report_id is not None:
+            self.open_report.emit(report_id)
 
     # --- exports ---------------------------------------------------------------------
     def _export(self, kind: str) -> None:

@@ -36,6 +36,7 @@ class MainWindow(QMainWindow):
         self.workspace = workspace
         self.editor: ReportEditor | None = None
         self._importing = False  # one bundle import at a time
+        self._consolidation: ConsolidationDialog | None = None
         self.resize(1280, 720)
         self.stack = QStackedWidget()
         self.list_page = self._build_list_page()
@@ -142,10 +143,13 @@ class MainWindow(QMainWindow):
         self.unit_label.setText(unit)
         self.setWindowTitle(f"BaoCaoXa — Báo cáo CNTT và chuyển đổi số — {unit}")
         # Our own reports; those received from other units live in the consolidation view.
-        summaries = self.workspace.reports(profile["code"] if profile else None)
+        summaries = self.workspace.reports(include_received=False)
         self.table.setRowCount(len(summaries))
         for row, s in enumerate(summaries):
-            cells = [str(s.id), s.template_title, s.period_label,
+            title = s.template_title
+            if profile and s.unit_name and s.unit_name != profile["name"]:
+                title += f" — {s.unit_name}"  # e.g. imported from another unit's JSON file
+            cells = [str(s.id), title, s.period_label,
                      s.status_label + (f" ({s.errors} lỗi)" if s.errors and s.status != "final" else ""),
                      f"{round(s.completeness * 100)}%", f"{s.updated_at:%d/%m/%Y %H:%M}"]
             for col, text in enumerate(cells):
@@ -348,11 +352,18 @@ class MainWindow(QMainWindow):
                 self.open_report(self.editor.session.report_id)  # show the version kept
 
     def show_consolidation(self) -> None:
+        """A window beside the main one (not modal): reports opened from it show in the main window."""
+        if self._consolidation is not None and self._consolidation.isVisible():
+            self._consolidation.raise_()
+            self._consolidation.activateWindow()
+            return
         dialog = ConsolidationDialog(self.workspace, self)
+        dialog.setModal(False)
         dialog.open_report.connect(self.open_report)
+        self._consolidation = dialog
         if dialog.received:
             dialog.load()
-        dialog.exec()
+        dialog.show()
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt API
         if any(is_bundle_file(u.toLocalFile()) for u in event.mimeData().urls()):

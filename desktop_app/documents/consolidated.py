@@ -8,6 +8,7 @@ has one row per unit and a totals row, plus a sheet of who has and has not repor
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 
-from desktop_app.atomic import write_atomic
+from desktop_app.atomic import write_bytes_atomic
 from desktop_app.consolidation import Consolidation, Indicator, indicators
 from desktop_app.documents.content import DocumentBuilder, DocumentContent, Paragraph
 from desktop_app.documents.docx_writer import write_docx
@@ -36,20 +37,21 @@ def write_consolidated_docx(cons: Consolidation, target: str | Path) -> Path:
     return write_docx(consolidated_content(cons), target)
 
 
-def _number_format(ind: Indicator) -> str | None:
-    if not ind.numeric:
-        return None
+def _number_format(ind: Indicator, value: int | float) -> str:
+    """Excel formats: whole numbers without a dangling decimal point, percentages with two decimals."""
     if ind.display == "percent" or ind.field.kind.value == "percentage":
         return '0.00"%"'
-    return "#,##0.##" if ind.field.kind.value in ("decimal", "computed") else "#,##0"
+    if isinstance(value, float) and not value.is_integer():
+        return "#,##0.00"
+    return "#,##0"
 
 
 def _cell(sheet, value: Any, ind: Indicator | None = None, bold: bool = False) -> WriteOnlyCell:
     if isinstance(value, str) and len(value) > XLSX_TEXT_LIMIT:
         value = value[:XLSX_TEXT_LIMIT] + "…"
     cell = WriteOnlyCell(sheet, value=value)
-    if ind is not None and isinstance(value, (int, float)):
-        cell.number_format = _number_format(ind) or "General"
+    if ind is not None and isinstance(value, (int, float)) and not isinstance(value, bool):
+        cell.number_format = _number_format(ind, value)
     if bold:
         cell.font = TOTAL_FONT
     return cell
@@ -96,5 +98,6 @@ def build_consolidated_workbook(cons: Consolidation) -> Workbook:
 
 
 def write_consolidated_xlsx(cons: Consolidation, target: str | Path) -> Path:
-    book = build_consolidated_workbook(cons)
-    return write_atomic(target, book.save)
+    buffer = io.BytesIO()  # built whole first: a bad target then fails cleanly, with nothing half-made
+    build_consolidated_workbook(cons).save(buffer)
+    return write_bytes_atomic(target, buffer.getvalue())

@@ -204,6 +204,13 @@ def _body_table(doc, item: Table) -> None:
     _para(doc, "", after=0)  # breathing space after the table
 
 
+def _keep_row_on_one_page(row) -> None:
+    """The signature block (recipients, authority, signer) never splits across two pages."""
+    cant_split = OxmlElement("w:cantSplit")
+    cant_split.set(qn("w:val"), "true")
+    row._tr.get_or_add_trPr().append(cant_split)
+
+
 def _repeat_as_header(row) -> None:
     """The header row repeats on every page a long table runs over (w:tblHeader)."""
     properties = row._tr.get_or_add_trPr()
@@ -214,6 +221,9 @@ def _repeat_as_header(row) -> None:
 
 def _signature(doc, content: DocumentContent) -> None:
     table, _left_cm, _right_cm = _layout_table(doc, 1, 7.3)
+    _keep_row_on_one_page(table.rows[0])
+    if doc.paragraphs:
+        doc.paragraphs[-1].paragraph_format.keep_with_next = True  # the closing line stays with the signature
     left, right = table.cell(0, 0), table.cell(0, 1)
     _write_in(_cell_paragraph(left), "Nơi nhận:", RECIPIENTS_TITLE_PT, bold=True, italic=True,
               align=WD_ALIGN_PARAGRAPH.LEFT)

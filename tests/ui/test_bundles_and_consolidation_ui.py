@@ -50,6 +50,15 @@ def _commune_bundle(tmp_path, unit, so_thon: int, name: str):
     return tmp_path / f"{name}.zip"
 
 
+def _province_with(tmp_path, count: int) -> Workspace:
+    """A province that has received the NTM 2025 report of its first ``count`` communes (4, 5, 6… villages)."""
+    files = [_commune_bundle(tmp_path, QUANG_NGAI[i], 4 + i, f"xa{i}") for i in range(count)]
+    ws = Workspace(tmp_path / "tinh")
+    ws.set_unit("51")
+    ws.import_bundles(files)
+    return ws
+
+
 def _drop(window, paths) -> None:
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
@@ -125,10 +134,7 @@ def test_conflict_shown_side_by_side_and_resolved(qtbot, tmp_path, message_boxes
 
 
 def test_consolidation_view_table_chart_and_exports(qtbot, tmp_path, monkeypatch, message_boxes):
-    files = [_commune_bundle(tmp_path, QUANG_NGAI[i], 4 + i, f"xa{i}") for i in range(3)]
-    ws = Workspace(tmp_path / "tinh")
-    ws.set_unit("51")
-    ws.import_bundles(files)
+    ws = _province_with(tmp_path, 3)
     dialog = ConsolidationDialog(ws)
     qtbot.addWidget(dialog)
     assert dialog.choice.count() == 1 and "3 đơn vị" in dialog.choice.itemText(0)
@@ -180,7 +186,8 @@ def test_conflict_of_a_deleted_report_still_opens(qtbot, tmp_path):
     dialog = ConflictsDialog(first)
     qtbot.addWidget(dialog)
     assert dialog.list.count() == 1 and "đã bị xóa" in dialog.list.item(0).text()
-    assert dialog.table.rowCount() >= 3
+    rows = [[dialog.table.item(r, c).text() for c in range(1, 4)] for r in range(dialog.table.rowCount())]
+    assert ["Công dân rút hồ sơ", "1", "2"] in rows
     first.close()
     second.close()
 
@@ -203,3 +210,34 @@ def test_chart_draws_one_bar_per_unit(qtbot):
         widths.append(sum(1 for x in range(image.width()) if QColor(image.pixel(x, y)) == BAR_COLOUR))
     assert max(widths) > 0 and len({w for w in widths if w}) == 2
     assert max(widths) == pytest.approx(2 * min(w for w in widths if w), abs=3)
+
+
+def test_consolidation_window_stays_open_while_a_unit_report_is_read(qtbot, tmp_path):
+    ws = _province_with(tmp_path, 2)
+    window = MainWindow(ws)
+    qtbot.addWidget(window)
+    window.show()
+    window.show_consolidation()
+    view = window._consolidation
+    qtbot.waitUntil(lambda: view.cons is not None, timeout=20000)
+    assert view.isVisible() and not view.isModal()
+    view._open_row(view.table_model.index(1, 0))
+    assert window.editor is not None and window.editor.session.read_only
+    assert window.editor.session.unit["code"] == view.cons.submissions[1].unit_code
+    assert view.isVisible()  # still there for the next unit
+    window.show_consolidation()  # a second request brings the same window forward
+    assert window._consolidation is view
+    view.close()
+    window.close()
+    ws.close()
+
+
+def test_a_report_imported_from_another_units_json_stays_in_the_list(qtbot, tmp_path):
+    ws = Workspace(tmp_path / "xa")
+    ws.set_unit(QUANG_NGAI[0].code)
+    ws.import_document(json.loads((EXAMPLES / "ntm-tieu-chi-8.json").read_text(encoding="utf-8")))
+    window = MainWindow(ws)
+    qtbot.addWidget(window)
+    assert window.table.rowCount() == 1 and "Thị xã Đức Phổ" in window.table.item(0, 1).text()
+    window.close()
+    ws.close()
