@@ -87,6 +87,10 @@ def _insert_values(s: Session, report_id: int, values: dict[str, Any]) -> None:
         s.execute(insert(ReportValue), rows)
 
 
+def _chunks(items: list[int], size: int) -> list[list[int]]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
 class DatabaseDamaged(StoreError):
     """The database file fails its check: it is not opened for writing."""
 
@@ -213,14 +217,21 @@ class Store:
         thousands of reports quick to load."""
         with self._session() as s:
             wanted = (Report.template_id == template_id, Report.period.in_(periods), Report.deleted_at.is_(None))
-            records = {r.id: _record(r, False) for r in s.scalars(select(Report).where(*wanted))}
-            objects = select(
-                ReportValue.report_id,
-                type_coerce(func.json_group_object(ReportValue.field_id, func.json(ReportValue.value)), String),
-            ).join(Report).where(*wanted).group_by(ReportValue.report_id)
-            for report_id, text in s.execute(objects):
-                records[report_id].values = {k: v for k, v in json.loads(text).items() if v is not None}
-            return list(records.values())
+            records = [_record(r, False) for r in s.scalars(select(Report).where(*wanted))]
+        return self.with_values(records)
+
+    def with_values(self, records: list[ReportRecord]) -> list[ReportRecord]:
+        """Fill in the records' values in one query (a lazy load per report costs far more)."""
+        by_id = {r.id: r for r in records}
+        with self._session() as s:
+            for chunk in _chunks(list(by_id), 500):  # SQLite caps the parameters of one statement
+                objects = select(
+                    ReportValue.report_id,
+                    type_coerce(func.json_group_object(ReportValue.field_id, func.json(ReportValue.value)), String),
+                ).where(ReportValue.report_id.in_(chunk)).group_by(ReportValue.report_id)
+                for report_id, text in s.execute(objects):
+                    by_id[report_id].values = {k: v for k, v in json.loads(text).items() if v is not None}
+        return records
 
     def units_by_period(self) -> list[tuple[str, str, str]]:
         """(template id, period, unit code) for every report there is, each once."""

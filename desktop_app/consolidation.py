@@ -20,7 +20,7 @@ from desktop_app.templating.model import SUMMABLE_KINDS, Field, FieldKind, Templ
 from desktop_app.text import vi_sort_key
 from desktop_app.validation import Validator
 from desktop_app.values import SOURCE_KEY, ValueProblem, coerce, format_value, is_empty
-from desktop_app.vnformat import format_amount, format_number, format_percent
+from desktop_app.vnformat import format_amount, format_number, format_percent, local_time
 
 STATUS_TEXT = {"final": "Đã gửi, đã hoàn tất", "draft": "Đã gửi, chưa hoàn tất"}
 MISSING_TEXT = "Chưa gửi"
@@ -30,11 +30,6 @@ OUTSIDE_TEXT = "Không thuộc danh sách đơn vị của nơi nhận (không c
 def name_order(name: str) -> tuple:
     """Units are listed as the official lists are: by name, whatever their kind (Xã, Phường…)."""
     return vi_sort_key(units.split_kind(name)[1])
-
-
-def _local(moment: dt.datetime) -> dt.datetime:
-    """Stored times are UTC; people read local time."""
-    return moment.replace(tzinfo=dt.timezone.utc).astimezone().replace(tzinfo=None)
 
 
 def aggregate_mode(f: Field) -> str:
@@ -276,7 +271,7 @@ def _consolidate_field(f: Field, subs: list[Submission]) -> Any:
     return first if all(v == first for v in present) else None
 
 
-def _table_rows(validator: Validator, f: Field, subs: list[Submission]) -> list[dict[str, Any]] | None:
+def _table_rows(f: Field, subs: list[Submission]) -> list[dict[str, Any]] | None:
     """A table with totals: one row per unit with its sums. Without totals: every row, with its unit."""
     totalled = [c for c in f.columns or [] if c.total and c.kind != FieldKind.COMPUTED]
     rows: list[dict[str, Any]] = []
@@ -355,7 +350,7 @@ def _consolidated_computed(validator: Validator, template: Template, totals: dic
                                                         else s.computed.get(n)) for n in required)]
         if len(complete) == len(subs):
             continue
-        partial = {n: (_table_rows(validator, fields[n], complete) if fields[n].kind == FieldKind.TABLE
+        partial = {n: (_table_rows(fields[n], complete) if fields[n].kind == FieldKind.TABLE
                        else _consolidate_field(fields[n], complete)) for n in _inputs_of(validator, cid)}
         computed[cid] = validator.compute({k: v for k, v in partial.items() if v is not None}, {}).get(cid)
     return computed
@@ -389,7 +384,7 @@ def consolidate(template: Template, period_spec: str, reports: list[Any], receiv
         sub = Submission(
             report_id=record.id, unit_code=record.unit_code,
             unit_name=(record.unit or {}).get("name") or record.unit_code, status=record.status,
-            updated_at=_local(record.updated_at), values=values, computed=validator.compute(values, context),
+            updated_at=local_time(record.updated_at), values=values, computed=validator.compute(values, context),
             tables=_table_stats(validator, template, values))
         in_area = (not expected_codes or record.unit_code in expected_codes
                    or _same_province(receiver, record.unit or {}))
@@ -399,7 +394,7 @@ def consolidate(template: Template, period_spec: str, reports: list[Any], receiv
     totals: dict[str, Any] = {}
     for f in template.all_fields():
         if f.kind == FieldKind.TABLE:
-            totals[f.id] = _table_rows(validator, f, counted)
+            totals[f.id] = _table_rows(f, counted)
         elif f.kind != FieldKind.COMPUTED:
             totals[f.id] = _consolidate_field(f, counted)
     totals = {k: v for k, v in totals.items() if v is not None}

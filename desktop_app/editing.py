@@ -16,6 +16,7 @@ from desktop_app.services import Workspace
 from desktop_app.templating.model import Column, Field, FieldKind, Section
 from desktop_app.validation import ERROR, Issue, ValidationResult
 from desktop_app.values import ValueProblem, coerce, is_empty
+from desktop_app.vnformat import local_time
 
 # Section marks shown in the side list.
 MARK_EMPTY, MARK_PARTIAL, MARK_DONE, MARK_WARNING, MARK_ERROR = "empty", "partial", "done", "warning", "error"
@@ -42,7 +43,7 @@ class EditSession:
         self.status = record.status
         self.received = workspace.is_received(record)  # another unit's report: shown, never edited here
         self.period = record.period
-        self.updated_at = record.updated_at.replace(tzinfo=dt.timezone.utc).astimezone().replace(tzinfo=None)
+        self.updated_at = local_time(record.updated_at)
         previous = workspace.previous_report(record)
         self.previous_period = previous.period if previous else None
         self.previous = dict(previous.values) if previous else {}

@@ -24,6 +24,7 @@ from desktop_app.templating.registry import TemplateNotFound, TemplateRegistry
 from desktop_app.text import nfc
 from desktop_app.validation import ValidationResult, Validator
 from desktop_app.values import ValueProblem, coerce
+from desktop_app.vnformat import local_time
 
 STATUS_LABELS = {"draft": "Đang soạn", "final": "Đã hoàn tất"}
 
@@ -86,11 +87,6 @@ def _readable(f, value: Any) -> str:
             lines.append(" | ".join(cells))
         return "\n".join(lines)
     return format_value(f, value)
-
-
-def _local(moment: dt.datetime) -> dt.datetime:
-    """Stored times are UTC; people read local time."""
-    return moment.replace(tzinfo=dt.timezone.utc).astimezone().replace(tzinfo=None)
 
 
 def _who() -> str:
@@ -313,9 +309,9 @@ class Workspace:
         stays, whatever its unit."""
         out = []
         own = (self.profile() or {}).get("code")
-        for record in self.store.list_reports(with_values=True):
-            if not include_received and self.is_received(record, own):
-                continue
+        records = [r for r in self.store.list_reports()
+                   if include_received or not self.is_received(r, own)]  # values only for what is shown
+        for record in self.store.with_values(records):
             try:
                 template = self.templates.get(record.template_id, record.template_version)
                 validator = self.validator(template)
@@ -328,7 +324,7 @@ class Workspace:
                 id=record.id, template_id=record.template_id, template_title=title, period=record.period,
                 period_label=parse_period(record.period).label, status=record.status,
                 status_label=STATUS_LABELS.get(record.status, record.status), completeness=completeness,
-                errors=errors, updated_at=_local(record.updated_at), unit_name=record.unit.get("name", "")))
+                errors=errors, updated_at=local_time(record.updated_at), unit_name=record.unit.get("name", "")))
         return out
 
     def report(self, report_id: int) -> tuple[ReportRecord, Template]:
@@ -589,7 +585,7 @@ class Workspace:
             out.append(ConflictSummary(
                 id=conflict.id, report_id=record.id, unit_name=record.unit.get("name") or record.unit_code,
                 title=title, period_label=parse_period(record.period).label,
-                received_at=_local(conflict.received_at), deleted=record.deleted_at is not None))
+                received_at=local_time(conflict.received_at), deleted=record.deleted_at is not None))
         return out
 
     def conflict_differences(self, conflict_id: int) -> list[tuple[str, str, str, str]]:

@@ -144,6 +144,11 @@ def parse_date(text: str) -> dt.date:
     raise FormatError(f"«{text}» không phải là ngày. Hãy nhập theo dạng ngày/tháng/năm, ví dụ 25/09/2023.")
 
 
+def local_time(moment: dt.datetime) -> dt.datetime:
+    """Stored times are UTC (naive); people read local time."""
+    return moment.replace(tzinfo=dt.timezone.utc).astimezone().replace(tzinfo=None)
+
+
 def format_date(value: dt.date | None) -> str:
     return "" if value is None else value.strftime("%d/%m/%Y")
 

@@ -72,10 +72,16 @@ def _wrapped(text: str, width: int = 19, lines: int = 3) -> str:
     return "\n".join(parts[:lines]) + ("…" if len(parts) > lines else "")
 
 
-def _shrinkable(combo: QComboBox) -> None:
-    """Long report titles and indicator names must not widen the window past a small screen."""
+def _labelled_combo(row: QHBoxLayout, text: str, object_name: str) -> QComboBox:
+    """A label and a stretching combo box whose long items (report titles, indicator names)
+    never widen the window past a small screen."""
+    row.addWidget(label(text, wrap=False))
+    combo = QComboBox()
+    combo.setObjectName(object_name)
     combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
     combo.setMinimumContentsLength(24)
+    row.addWidget(combo, 1)
+    return combo
 
 
 def _view(object_name: str) -> QTableView:
@@ -101,11 +107,7 @@ class ConsolidationDialog(QDialog):
         resize_within_screen(self, 1240, 680)
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
-        top.addWidget(label("Báo cáo nhận được:", wrap=False))
-        self.choice = QComboBox()
-        _shrinkable(self.choice)
-        self.choice.setObjectName("received_choice")
-        top.addWidget(self.choice, 1)
+        self.choice = _labelled_combo(top, "Báo cáo nhận được:", "received_choice")
         layout.addLayout(top)
         self.coverage = label("", "title")
         self.coverage.setObjectName("coverage")
@@ -162,12 +164,8 @@ class ConsolidationDialog(QDialog):
         page = QWidget()
         layout = QVBoxLayout(page)
         row = QHBoxLayout()
-        row.addWidget(label("Chỉ tiêu:", wrap=False))
-        self.indicator = QComboBox()
-        _shrinkable(self.indicator)
-        self.indicator.setObjectName("chart_indicator")
+        self.indicator = _labelled_combo(row, "Chỉ tiêu:", "chart_indicator")
         self.indicator.currentIndexChanged.connect(lambda _i: self._draw_chart())
-        row.addWidget(self.indicator, 1)
         row.addWidget(label("Sắp xếp:", wrap=False))
         self.sort = QComboBox()
         self.sort.addItems(SORTS)
