@@ -78,6 +78,21 @@ class ReportValue(Base):
     report: Mapped[Report] = relationship(back_populates="values")
 
 
+class DraftInput(Base):
+    """Text typed into a field (or a part or cell of it) that does not read as the field's kind.
+
+    Kept exactly as typed so nothing is lost; it is never a value: documents and bundles read
+    only ``report_values``. Keys: ``field``, ``field.part`` (docref, ratio), ``field[row].column``.
+    """
+
+    __tablename__ = "draft_inputs"
+
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 class AuditEntry(Base):
     """Every change: what, old and new value, when, who. Never deleted by the app."""
 

@@ -19,7 +19,9 @@ from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.engine import StoreError, make_engine, migrate
-from db.models import AuditEntry, Conflict, ImportedBundle, Report, ReportValue, Setting, UnitProfile, utcnow
+from db.models import (
+    AuditEntry, Conflict, DraftInput, ImportedBundle, Report, ReportValue, Setting, UnitProfile, utcnow,
+)
 
 DB_FILENAME = "baocaoxa.sqlite3"
 
@@ -258,24 +260,31 @@ class Store:
             return None if report is None else _record(report, True)
 
     def set_values(self, report_id: int, changes: dict[str, Any], who: str = "", action: str = "set",
-                   replace_all: bool = False, note: str | None = None) -> int:
-        """Apply changes (None clears a field) in one transaction; returns how many changed."""
+                   replace_all: bool = False, note: str | None = None,
+                   drafts: dict[str, str | None] | None = None) -> int:
+        """Apply changes (None clears a field) in one transaction; returns how many values changed.
+
+        ``drafts`` sets (text) or clears (None) unreadable typed text in the same transaction, so
+        a field never shows an old value beside text that replaced it.
+        """
         try:
-            return self._set_values(report_id, changes, who, action, replace_all, note)
+            return self._set_values(report_id, changes, who, action, replace_all, note, drafts or {})
         except (OperationalError, DatabaseError) as exc:
             raise StoreError(
                 "Không ghi được vào cơ sở dữ liệu (ổ đĩa đầy, tệp bị khóa hoặc hỏng). Số liệu vừa nhập chưa được "
                 f"lưu; hãy giải phóng ổ đĩa rồi nhập lại. Chi tiết: {exc.orig}") from exc
 
     def _set_values(self, report_id: int, changes: dict[str, Any], who: str, action: str, replace_all: bool,
-                    note: str | None) -> int:
+                    note: str | None, drafts: dict[str, str | None]) -> int:
         with self._session() as s, s.begin():
             report = s.get(Report, report_id)
             if report is None:
                 raise StoreError(f"Không có báo cáo số {report_id}.")
+            self._set_drafts(s, report_id, drafts, who)
             existing = {v.field_id: v for v in report.values}
-            if replace_all:
+            if replace_all:  # a checked import: it replaces what was typed, unreadable text included
                 changes = {**{k: None for k in existing}, **changes}
+                s.execute(delete(DraftInput).where(DraftInput.report_id == report_id))
             changed = 0
             now = utcnow()
             for field_id, new in changes.items():
@@ -296,6 +305,28 @@ class Store:
                 report.revision += 1
                 report.updated_at = now
             return changed
+
+    @staticmethod
+    def _set_drafts(s: Session, report_id: int, drafts: dict[str, str | None], who: str) -> None:
+        for key, text in drafts.items():
+            row = s.get(DraftInput, (report_id, key))
+            old = None if row is None else row.text
+            if old == text:
+                continue
+            if text is None:
+                s.delete(row)
+            elif row is None:
+                s.add(DraftInput(report_id=report_id, key=key, text=text, updated_at=utcnow()))
+            else:
+                row.text, row.updated_at = text, utcnow()
+            s.add(AuditEntry(who=who, report_id=report_id, action="draft", field_id=key.split(".")[0].split("[")[0],
+                             old=old, new=text, note=key))
+
+    def drafts(self, report_id: int) -> dict[str, str]:
+        """Unreadable typed text of a report, by key (see :class:`db.models.DraftInput`)."""
+        with self._session() as s:
+            rows = s.execute(select(DraftInput.key, DraftInput.text).where(DraftInput.report_id == report_id))
+            return {key: text for key, text in rows}
 
     def update_report(self, report_id: int, *, who: str = "", action: str = "update", note: str | None = None,
                       bump_revision: bool = True, **columns: Any) -> None:

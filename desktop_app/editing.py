@@ -11,11 +11,13 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from desktop_app import drafts as typed_drafts
+from desktop_app.drafts import cell_key, field_key, part_key
 from desktop_app.errors import UserError
 from desktop_app.services import Workspace
 from desktop_app.templating.model import Column, Field, FieldKind, Section
 from desktop_app.validation import ERROR, Issue, ValidationResult
-from desktop_app.values import ValueProblem, coerce, is_empty
+from desktop_app.values import DOCREF_KEYS, ValueProblem, coerce, is_empty
 from desktop_app.vnformat import local_time
 
 # Section marks shown in the side list.
@@ -46,9 +48,10 @@ class EditSession:
         self.updated_at = local_time(record.updated_at)
         previous = workspace.previous_report(record)
         self.previous_period = previous.period if previous else None
-        self.previous = dict(previous.values) if previous else {}
-        self.context = {"villages": record.unit.get("villages"), "previous": self.previous}
-        self.result: ValidationResult = self.validator.validate(self.values, self.context)
+        self.previous_values = dict(previous.values) if previous else {}
+        self.context = {"villages": record.unit.get("villages"), "previous": self.previous_values}
+        self.drafts: dict[str, str] = workspace.drafts(report_id)  # unreadable text, kept as typed
+        self.result: ValidationResult = self._with_drafts(self.validator.validate(self.values, self.context))
         self.sections: list[Section] = list(self.template.sections)
         ids = [s.id for s in self.sections]
         self.index = ids.index(record.last_section) if record.last_section in ids else 0
@@ -75,7 +78,7 @@ class EditSession:
     def next(self) -> Section:
         return self.go(self.index + 1)
 
-    def previous(self) -> Section:
+    def back(self) -> Section:
         return self.go(self.index - 1)
 
     def section_index_of(self, field_id: str) -> int:
@@ -108,11 +111,15 @@ class EditSession:
         return self.result.for_field(field_id)
 
     def marks(self) -> list[SectionMark]:
+        """✗ any error (unreadable text too), ○ nothing typed, ◐ required input missing, ! warnings, ✓."""
         out = []
         for status, section in zip(self.validator.section_status(self.values, self.result), self.sections):
-            if status.errors and status.filled:
+            issues = [i for i in self.result.issues if i.section_id == section.id]
+            errors = sum(1 for i in issues if i.severity == ERROR and i.code != "required")
+            touched = status.filled or any(i.code == "unreadable" for i in issues)
+            if errors:
                 mark = MARK_ERROR
-            elif status.filled == 0:
+            elif not touched:
                 mark = MARK_EMPTY
             elif status.completeness < 1:
                 mark = MARK_PARTIAL
@@ -120,7 +127,7 @@ class EditSession:
                 mark = MARK_WARNING
             else:
                 mark = MARK_DONE
-            out.append(SectionMark(section, mark, status.completeness, status.errors, status.warnings))
+            out.append(SectionMark(section, mark, status.completeness, errors, status.warnings))
         return out
 
     def completeness(self) -> float:
@@ -140,49 +147,111 @@ class EditSession:
         if self.read_only:
             raise UserError("Báo cáo đã hoàn tất nên không sửa được. Hãy mở lại báo cáo (ghi rõ lý do) để sửa.")
 
-    def _store(self, field_id: str, stored: Any) -> ValidationResult:
+    def _with_drafts(self, result: ValidationResult) -> ValidationResult:
+        return typed_drafts.apply(result, self.template, self.drafts, self.validator.section_of)
+
+    def _store(self, field_id: str, stored: Any, draft_changes: dict[str, str | None] | None = None
+               ) -> ValidationResult:
         self._check_editable()
-        self.ws.store_value(self.report_id, field_id, stored)  # on disk first; memory follows
+        draft_changes = {k: v for k, v in (draft_changes or {}).items() if self.drafts.get(k) != v}
+        if self.values.get(field_id) == stored and not draft_changes:
+            return self.result
+        self.ws.store_value(self.report_id, field_id, stored, draft_changes)  # on disk first; memory follows
         if stored is None:
             self.values.pop(field_id, None)
         else:
             self.values[field_id] = stored
+        for key, text in draft_changes.items():
+            if text is None:
+                self.drafts.pop(key, None)
+            else:
+                self.drafts[key] = text
         self.saved_at = dt.datetime.now()
-        self.result = self.validator.revalidate(self.result, self.values, field_id, self.context)
+        self.result = self._with_drafts(self.validator.revalidate(self.result, self.values, field_id, self.context))
         return self.result
 
-    def set_field(self, field_id: str, raw: Any) -> ValidationResult:
-        """What the person typed (vi-VN text, or a dict/rows for composite kinds).
-
-        Unreadable input raises :class:`UserError` and stores nothing; the message goes
-        beside the field.
-        """
+    def read(self, field_id: str, raw: Any) -> tuple[Any, dict[str, str | None]]:
+        """What typed input stores: (the value, draft changes). Parts that do not read are kept as
+        drafts and left empty in the value; the parts that read are stored (one bad date never
+        loses the issuer and summary typed beside it)."""
         f = self.template.field(field_id)
+        old = {k: None for k in typed_drafts.for_field(self.drafts, field_id)}
+        if f.kind in (FieldKind.DOCREF, FieldKind.RATIO) and isinstance(raw, dict):
+            parts = DOCREF_KEYS if f.kind == FieldKind.DOCREF else ("num", "den")
+            good: dict[str, Any] = {}
+            for part in parts:
+                text = raw.get(part)
+                try:
+                    good[part] = coerce(f, {part: text})[part] if not _blank(text) else None
+                except ValueProblem:
+                    good[part] = None
+                    old[part_key(field_id, part)] = text.strip() if isinstance(text, str) else str(text)
+            stored = None if all(v is None for v in good.values()) else good
+            return stored, old
         try:
-            stored = coerce(f, raw)
+            return coerce(f, raw), old
+        except ValueProblem:
+            if not isinstance(raw, str):
+                raise
+            old[field_key(field_id)] = raw
+            return None, old
+
+    def set_field(self, field_id: str, raw: Any) -> ValidationResult:
+        """What the person typed (vi-VN text, or a dict of parts for composite kinds).
+
+        Text that does not read as the field's kind is stored as typed (a draft) with its error;
+        it blocks finalising and never becomes a value.
+        """
+        try:
+            stored, draft_changes = self.read(field_id, raw)
         except ValueProblem as exc:
             raise UserError(str(exc)) from None
-        if self.values.get(field_id) == stored:
-            return self.result
-        return self._store(field_id, stored)
+        return self._store(field_id, stored, draft_changes)
+
+    def preview(self, field_id: str, raw: Any) -> list[Issue]:
+        """The issues of one field if ``raw`` were stored: shown on every keystroke, stores nothing."""
+        try:
+            stored, draft_changes = self.read(field_id, raw)
+        except ValueProblem as exc:
+            return [Issue(ERROR, field_id, self.template.section_of(field_id).id, str(exc), "type")]
+        values = dict(self.values)
+        if stored is None:
+            values.pop(field_id, None)
+        else:
+            values[field_id] = stored
+        drafts = {k: v for k, v in {**self.drafts, **draft_changes}.items() if v is not None}
+        result = self.validator.revalidate(self.result, values, field_id, self.context)
+        result = typed_drafts.apply(result, self.template, drafts, self.validator.section_of)
+        return result.for_field(field_id)
+
+    def stored_form(self, field_id: str, raw: Any) -> Any:
+        try:
+            return self.read(field_id, raw)[0]
+        except ValueProblem:
+            return None
+
+    def drafts_for(self, field_id: str) -> dict[str, str]:
+        return typed_drafts.for_field(self.drafts, field_id)
 
     def _column(self, f: Field, column_id: str) -> Column:
         return next(c for c in f.columns or [] if c.id == column_id)
 
     def set_cell(self, field_id: str, row: int, column_id: str, raw: Any) -> ValidationResult:
+        """One table cell; text that does not read is kept as typed in that cell (a draft)."""
         f = self.template.field(field_id)
         col = self._column(f, column_id)
+        key = cell_key(field_id, row, column_id)
         try:
-            value = coerce(col, raw)
-        except ValueProblem as exc:
-            raise UserError(f"Dòng {row + 1}: {exc}") from None
+            value, draft = coerce(col, raw), None
+        except ValueProblem:
+            if not isinstance(raw, str):
+                raise UserError(f"Dòng {row + 1}: «{col.label}» không đọc được.") from None
+            value, draft = None, raw
         rows = [dict(r) for r in self.values.get(field_id) or []]
         while len(rows) <= row:
             rows.append({})
-        if rows[row].get(column_id) == value:
-            return self.result
         rows[row][column_id] = value
-        return self._store(field_id, rows)
+        return self._store(field_id, rows, {key: draft})
 
     def add_row(self, field_id: str) -> ValidationResult:
         rows = [dict(r) for r in self.values.get(field_id) or []]
@@ -196,7 +265,7 @@ class EditSession:
         rows = [dict(r) for r in self.values.get(field_id) or []]
         if 0 <= row < len(rows):
             del rows[row]
-        return self._store(field_id, rows or None)
+        return self._store(field_id, rows or None, typed_drafts.shift_rows(self.drafts, field_id, row))
 
     def paste_block(self, field_id: str, top: int, left: int, text: str) -> ValidationResult:
         """A block copied from Excel (tab-separated lines) pasted at (top, left).
@@ -228,7 +297,22 @@ class EditSession:
                     problems.append(f"Dòng {target + 1}: {exc}")
         if problems:
             raise UserError("Không dán được vì có ô không đọc được:", problems)
-        return self._store(field_id, [r for r in rows] or None)
+        pasted = {cell_key(field_id, top + r, editable[left + c].id): None
+                  for r, line in enumerate(lines) for c in range(len(line.split("\t"))) if left + c < len(editable)}
+        return self._store(field_id, rows or None, pasted)
+
+    def keep_document_draft(self, key: str, text: str | None) -> None:
+        """A document detail typed but unreadable (the signing date): kept as typed until fixed."""
+        draft_key = part_key(typed_drafts.DOCUMENT, key)
+        if self.drafts.get(draft_key) == text:
+            return
+        self._check_editable()
+        self.ws.set_drafts(self.report_id, {draft_key: text})
+        if text is None:
+            self.drafts.pop(draft_key, None)
+        else:
+            self.drafts[draft_key] = text
+        self.result = self._with_drafts(self.result)
 
     def set_document(self, **changes: Any) -> None:
         self._check_editable()
@@ -247,3 +331,7 @@ class EditSession:
 
     def filled_count(self) -> int:
         return sum(1 for v in self.values.values() if not is_empty(v))
+
+
+def _blank(text: Any) -> bool:
+    return text is None or (isinstance(text, str) and not text.strip())

@@ -15,7 +15,7 @@ from typing import Any
 from db import backups
 from db.engine import StoreError
 from db.store import DatabaseDamaged, ReportRecord, Store
-from desktop_app import paths, units
+from desktop_app import drafts, paths, units
 from desktop_app.errors import ReportLocked, UserError
 from desktop_app.periods import PERIOD_KIND_LABELS, PeriodError, parse_period
 from desktop_app.reportdoc import ReportDocument, ReportDocumentError, coerce_values, parse_document
@@ -340,8 +340,14 @@ class Workspace:
                    "status": record.status})
 
     def validate(self, report_id: int) -> ValidationResult:
+        """Every error and warning, unreadable typed text (drafts) included."""
         record, template = self.report(report_id)
-        return self.validator(template).validate(record.values, self._context(record))
+        validator = self.validator(template)
+        result = validator.validate(record.values, self._context(record))
+        return drafts.apply(result, template, self.store.drafts(report_id), validator.section_of)
+
+    def drafts(self, report_id: int) -> dict[str, str]:
+        return self.store.drafts(report_id)
 
     def _context(self, record: ReportRecord) -> dict[str, Any]:
         return {"villages": record.unit.get("villages"), "previous": self.previous_values(record)}
@@ -426,12 +432,22 @@ class Workspace:
         if self.store.list_reports(include_deleted=True):
             self.backup("truoc-nhap")
 
-    def store_value(self, report_id: int, field_id: str, stored: Any) -> None:
-        """Commit one already-checked value (the editing session's autosave)."""
+    def store_value(self, report_id: int, field_id: str, stored: Any,
+                    draft_changes: dict[str, str | None] | None = None) -> None:
+        """Commit one already-checked value (the editing session's autosave), and in the same
+        transaction the unreadable text typed into it (``draft_changes``: key → text or None)."""
         record = self._record(report_id)
         self._editable(record)
         try:
-            self.store.set_values(report_id, {field_id: stored}, who=self.who)
+            self.store.set_values(report_id, {field_id: stored}, who=self.who, drafts=draft_changes)
+        except StoreError as exc:
+            raise UserError(str(exc)) from exc
+
+    def set_drafts(self, report_id: int, changes: dict[str, str | None]) -> None:
+        """Keep (or clear) unreadable typed text that belongs to no value, e.g. the signing date."""
+        self._editable(self._record(report_id))
+        try:
+            self.store.set_values(report_id, {}, who=self.who, drafts=changes)
         except StoreError as exc:
             raise UserError(str(exc)) from exc
 

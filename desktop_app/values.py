@@ -29,10 +29,13 @@ class ValueProblem(ValueError):
 
 
 def is_empty(value: Any) -> bool:
-    if value is None or value == "" or value == []:
+    """Nothing typed: None, "", a composite with only empty parts, a table with only empty rows."""
+    if value is None or value == "":
         return True
     if isinstance(value, dict):
         return all(is_empty(v) for v in value.values())
+    if isinstance(value, list):
+        return all(is_empty(row) for row in value)
     return False
 
 

@@ -41,10 +41,15 @@ def test_typed_text_is_parsed_stored_and_validated(workspace, session):
     session.set_field(field.id, "1.234")
     assert workspace.store.get_report(session.report_id).values[field.id] == 1234  # committed at once
     assert session.saved_at is not None
-    with pytest.raises(UserError) as info:
-        session.set_field(field.id, "1,5x")
-    assert "«" in str(info.value)
-    assert workspace.store.get_report(session.report_id).values[field.id] == 1234  # bad input stored nothing
+    # unreadable text is kept as typed (a draft with its error), never as a value
+    session.set_field(field.id, "1,5x")
+    assert field.id not in workspace.store.get_report(session.report_id).values
+    assert workspace.drafts(session.report_id) == {field.id: "1,5x"}
+    assert any(i.code == "unreadable" and "«" in i.message for i in session.issues_for(field.id))
+    assert not session.can_finalise
+    session.set_field(field.id, "1.235")
+    assert workspace.drafts(session.report_id) == {}
+    assert workspace.store.get_report(session.report_id).values[field.id] == 1235
 
 
 def test_inline_errors_appear_and_clear(session):

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 from desktop_app.bundle_parts import parse_size
 from desktop_app.services import Workspace
 from desktop_app.text import fold
-from ui.common import info, label, resize_within_screen, show_error
+from ui.common import ask_save_path, info, label, resize_within_screen, show_error
 from ui.worker import run_in_background
 
 LAST_FOLDER = "last_folder"
@@ -147,11 +147,9 @@ def export_bundle(parent: QWidget, ws: Workspace, selected_id: int | None, selec
     profile = ws.profile() or {}
     unit = fold(profile.get("short_name") or "don-vi").replace(" ", "-")
     start = str(Path(_folder(ws)) / f"goi-du-lieu-{unit}.zip")
-    path, _ = QFileDialog.getSaveFileName(parent, "Lưu gói dữ liệu", start, BUNDLE_FILTER)
+    path = ask_save_path(parent, "Lưu gói dữ liệu", start, BUNDLE_FILTER, ".zip")
     if not path:
         return
-    if not path.lower().endswith(".zip"):
-        path += ".zip"
     ws.set_setting(LAST_FOLDER, str(Path(path).parent))
     split_size = dialog.split_size
 

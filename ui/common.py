@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtWidgets import QApplication, QInputDialog, QLabel, QMessageBox, QWidget
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QLabel, QMessageBox, QWidget
 
 from desktop_app.errors import UserError
 
@@ -86,3 +88,17 @@ def resize_within_screen(widget: QWidget, width: int, height: int) -> None:
         room = screen.availableGeometry()
         width, height = min(width, room.width() - 20), min(height, room.height() - 40)
     widget.resize(width, height)
+
+
+def ask_save_path(parent: QWidget | None, title: str, start: str, name_filter: str, suffix: str) -> str | None:
+    """Where to save; the suffix is added when the person left it out, and a file that already
+    has that name is only replaced after a clear question (the dialog asked about the name typed)."""
+    path, _ = QFileDialog.getSaveFileName(parent, title, start, name_filter)
+    if not path:
+        return None
+    if not path.lower().endswith(suffix):
+        path += suffix
+        if Path(path).exists() and not confirm(parent, title, f"Tệp «{Path(path).name}» đã có trong thư mục này.\n"
+                                                "Ghi đè lên tệp đó?", yes="Ghi đè", no="Không"):
+            return None
+    return path

@@ -10,7 +10,7 @@ from pathlib import Path
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QComboBox, QDialog, QFileDialog, QHBoxLayout, QHeaderView, QPushButton, QScrollArea,
+    QAbstractItemView, QCheckBox, QComboBox, QDialog, QHBoxLayout, QHeaderView, QPushButton, QScrollArea,
     QTableView, QTabWidget, QVBoxLayout, QWidget,
 )
 
@@ -18,7 +18,7 @@ from desktop_app.consolidation import MISSING_TEXT, OUTSIDE_TEXT, Consolidation,
 from desktop_app.services import Workspace
 from desktop_app.text import fold
 from ui.bar_chart import BarChart
-from ui.common import info, label, resize_within_screen, show_error
+from ui.common import ask_save_path, info, label, resize_within_screen, show_error
 from ui.worker import run_in_background
 
 LAST_FOLDER = "last_folder"
@@ -286,12 +286,9 @@ class ConsolidationDialog(QDialog):
         folder = self.workspace.setting(LAST_FOLDER)
         folder = folder if folder and Path(folder).is_dir() else str(Path.home())
         base = re.sub(r"[^a-z0-9]+", "-", fold(f"tong-hop-{self.cons.template.id}-{self.cons.period.spec}")).strip("-")
-        path, _ = QFileDialog.getSaveFileName(self, "Lưu bản tổng hợp", str(Path(folder) / f"{base}{suffix}"),
-                                              label_text)
+        path = ask_save_path(self, "Lưu bản tổng hợp", str(Path(folder) / f"{base}{suffix}"), label_text, suffix)
         if not path:
             return
-        if not path.lower().endswith(suffix):
-            path += suffix
         self.workspace.set_setting(LAST_FOLDER, str(Path(path).parent))
         cons = self.cons
         run_in_background(self, "Đang xuất bản tổng hợp…", lambda _p: writer(cons, path),

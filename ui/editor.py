@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QScrollArea, QSplitter, QStackedWidget, QVBoxLayout, QWidget,
 )
 
+from desktop_app.drafts import DOCUMENT, DOCUMENT_DATE_KEY
 from desktop_app.editing import MARK_DONE, MARK_EMPTY, MARK_ERROR, MARK_PARTIAL, MARK_WARNING, EditSession
 from desktop_app.errors import UserError
 from desktop_app.templating.model import FieldKind, Section
@@ -81,7 +82,7 @@ class SectionPage(_Page):
         layout = self.content
         self.widgets: dict[str, FieldWidget] = {}
         for field in section.fields:
-            widget = make_field_widget(field, editor.commit, lambda f: TableField(f, editor))
+            widget = make_field_widget(field, editor, lambda f: TableField(f, editor))
             self.widgets[field.id] = widget
             layout.addWidget(widget)
         self.finish()
@@ -134,10 +135,13 @@ class DocumentPage(_Page):
 
     def load(self) -> None:
         doc = self.editor.session.document
+        typed_date = self.editor.session.drafts.get(DOCUMENT_DATE_KEY)
         for key, edit in self.edits.items():
             value = doc.get(key) or ""
             if key == "date" and value:
                 value = format_date(dt.date.fromisoformat(value))
+            if key == "date" and typed_date is not None:
+                value = typed_date
             edit.setText(value)
         self.recipients.setPlainText("\n".join(doc.get("recipients") or []))
 
@@ -148,11 +152,13 @@ class DocumentPage(_Page):
             value: Any = [line.strip(" -;") for line in self.recipients.toPlainText().splitlines() if line.strip(" -;")]
         else:
             value = self.edits[key].text().strip()
-            if key == "date" and value:
+            if key == "date":
                 try:
-                    value = parse_date(value).isoformat()
-                except FormatError as exc:
-                    self.message.setText(f"✗ {exc}")
+                    value = parse_date(value).isoformat() if value else None
+                    self._keep_date_text(None)
+                except FormatError as exc:  # kept as typed, with its error, until it reads as a date
+                    self._keep_date_text(self.edits[key].text())
+                    self.message.setText(f"✗ Ngày ký: {exc}")
                     self.message.show()
                     return
             value = value or (None if key == "date" else "")
@@ -165,6 +171,13 @@ class DocumentPage(_Page):
                 self.message.show()
                 return
             self.editor.saved()
+
+    def _keep_date_text(self, text: str | None) -> None:
+        try:
+            self.editor.session.keep_document_draft("date", text)
+        except UserError as exc:
+            self.message.setText(f"✗ {exc.message}")
+            self.message.show()
 
     def flush(self) -> None:
         self._timer.stop()
@@ -201,8 +214,9 @@ class ReviewPage(QWidget):
         self.reopen = QPushButton("Mở lại để sửa…")
         self.reopen.setObjectName("reopen")
         self.reopen.clicked.connect(editor.reopen)
-        row.addWidget(self.finalise)
-        row.addWidget(self.reopen)
+        for button in (self.finalise, self.reopen):
+            enter_clicks(button)
+            row.addWidget(button)
         row.addStretch(1)
         layout.addLayout(row)
 
@@ -340,8 +354,10 @@ class ReportEditor(QWidget):
         layout.addLayout(top)
         layout.addWidget(splitter, 1)
 
+        # These buttons never take the keyboard: after a click, typing goes on into the page (a
+        # space or a letter must never press «Tiếp theo» again). Keys: Ctrl+PgDown/PgUp, the menu.
         for button in (self.back, self.next, back_to_list, self.export_docx, self.export_xlsx, self.import_xlsx):
-            enter_clicks(button)
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self._fill_section_list()
         self.sections.currentRowChanged.connect(self.show_page)
         self._apply_read_only()
@@ -381,9 +397,6 @@ class ReportEditor(QWidget):
                 self.pages[index] = page
                 self._load_page(page)
                 self._set_page_read_only(page, self.session.read_only)
-                editors = [e for w in page.widgets.values() for e in w.editors()]
-                if editors:
-                    QWidget.setTabOrder(editors[-1], self.next)  # the last field leads on to «Tiếp theo»
             return self.pages[index]
         return self.stack.widget(index)
 
@@ -402,6 +415,21 @@ class ReportEditor(QWidget):
         self.back.setEnabled(index > 0)
         self.next.setEnabled(index < self.page_count - 1)
         self.next.setText("Kiểm tra và hoàn tất ▶" if index == self.page_count - 2 else "Tiếp theo ▶")
+        self.focus_first_field()
+
+    def focus_first_field(self) -> None:
+        """After any page change the keyboard is in the page's first field (or its list)."""
+        page = self.stack.currentWidget()
+        if page is self.review:  # the list, not «Hoàn tất»: a stray space must not finalise
+            self.review.list.setFocus(Qt.FocusReason.OtherFocusReason)
+        elif page is self.document_page:
+            next(iter(self.document_page.edits.values())).setFocus(Qt.FocusReason.OtherFocusReason)
+        elif isinstance(page, SectionPage):
+            for widget in page.widgets.values():
+                if widget.focus_editor():
+                    page.ensureWidgetVisible(widget)
+                    return
+            page.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def current_page(self) -> QWidget:
         return self.stack.currentWidget()
@@ -411,11 +439,15 @@ class ReportEditor(QWidget):
         for field_id, widget in page.widgets.items():
             widget.load(self.session.value(field_id))
             widget.show_issues(self.session.issues_for(field_id))
-            old = self.session.previous.get(field_id)
+            old = self.session.previous_values.get(field_id)
             if old is not None and widget.field.kind in _COMPARED_KINDS:
                 widget.show_previous(format_value(widget.field, old), previous_label)
 
     def jump_to_field(self, field_id: str) -> None:
+        if field_id == DOCUMENT:
+            self.show_page(0)
+            self.document_page.edits["date"].setFocus(Qt.FocusReason.OtherFocusReason)
+            return
         index = self.session.section_index_of(field_id) + 1
         self.show_page(index)
         widget = self.pages[index].widgets[field_id]
@@ -424,14 +456,23 @@ class ReportEditor(QWidget):
 
     # --- edits -----------------------------------------------------------------------
     def commit(self, field_id: str, raw: Any) -> str | None:
+        """Store what was typed (a value, or unreadable text as a draft); an error message only
+        when the store itself refused."""
         try:
             self.session.set_field(field_id, raw)
         except UserError as exc:
             return exc.message if not exc.details else f"{exc.message} {'; '.join(exc.details)}"
-        except Exception as exc:  # noqa: BLE001 - never lose the message: show it beside the field
-            return f"Không lưu được: {exc}"
         self.after_edit()
         return None
+
+    def preview(self, field_id: str, raw: Any) -> list[Issue]:
+        return self.session.preview(field_id, raw)
+
+    def drafts_for(self, field_id: str) -> dict[str, str]:
+        return self.session.drafts_for(field_id)
+
+    def stored_form(self, field_id: str, raw: Any) -> Any:
+        return self.session.stored_form(field_id, raw)
 
     def _table_op(self, action, *args) -> str | None:
         try:
@@ -478,9 +519,9 @@ class ReportEditor(QWidget):
         self.saved_label.setText(f"Đã lưu lúc {moment:%H:%M}")
 
     def unsaved_problems(self) -> list[tuple[str, str]]:
-        """Fields whose typed text could not be read (so is not stored): (field id, message)."""
-        return [(field_id, widget._parse_error) for page in self.pages.values()
-                for field_id, widget in page.widgets.items() if widget._parse_error]
+        """Fields whose input the store refused (disk full, read-only…): (field id, message)."""
+        return [(field_id, widget.save_error) for page in self.pages.values()
+                for field_id, widget in page.widgets.items() if widget.save_error]
 
     def flush(self) -> None:
         """Commit whatever is still being typed (page change, closing, crash-safe exit)."""

@@ -12,7 +12,7 @@ from desktop_app.documents import export
 from desktop_app.editing import EditSession
 from desktop_app.periods import parse_period
 from desktop_app.text import fold
-from ui.common import info, show_error
+from ui.common import ask_save_path, info, show_error
 from ui.worker import run_in_background
 
 LAST_FOLDER = "last_folder"
@@ -40,11 +40,9 @@ def export_file(parent: QWidget, session: EditSession, kind: str) -> None:
         "xlsx": (".xlsx", "Bảng tính Excel (*.xlsx)", export.export_xlsx),
     }[kind]
     start = str(Path(_folder(session)) / _suggested_name(session, suffix))
-    path, _ = QFileDialog.getSaveFileName(parent, "Lưu báo cáo thành", start, label)
+    path = ask_save_path(parent, "Lưu báo cáo thành", start, label, suffix)
     if not path:
         return
-    if not path.lower().endswith(suffix):
-        path += suffix
     _remember(session, path)
     run_in_background(
         parent, "Đang xuất báo cáo…", lambda _p: writer(session.ws, session.report_id, path),

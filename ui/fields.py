@@ -1,67 +1,88 @@
 """Editors for each field kind. They show a value, forward what is typed, and show issues.
 
-Typing is checked at once (a parse error appears beside the field); the value is
-committed after a short pause in typing, and immediately when the field loses focus or
-the window closes, so the audit log is not one entry per keystroke.
+Every keystroke is checked at once (the message appears beside the field while typing);
+what was typed is committed after a short pause, at the latest about a second after the
+first unsaved keystroke, and at once when the field loses focus or the window closes.
+Text that does not read as the field's kind is committed too, as typed (a draft with its
+error), so nothing typed is ever lost.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+import time
+from typing import Any, Protocol
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtWidgets import (
-    QComboBox, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QVBoxLayout, QWidget,
+    QComboBox, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QSizePolicy, QVBoxLayout, QWidget,
 )
 
 from desktop_app.templating.model import Field, FieldKind
 from desktop_app.validation import ERROR, Issue
-from desktop_app.values import ValueProblem, coerce, format_computed, format_value
-from desktop_app.vnformat import format_date
+from desktop_app.values import format_computed, format_value
+from desktop_app.drafts import field_key, part_key
 from ui.common import label, set_role
 
-SAVE_DELAY_MS = 600
+SAVE_PAUSE_MS = 300  # a pause this long in typing saves
+SAVE_MAX_WAIT_MS = 1000  # continuous typing is never longer than this from disk
 UNSET = "— Chưa chọn —"
 
-Commit = Callable[[str, Any], str | None]  # returns an error message, or None when stored
+
+class FieldHost(Protocol):
+    """What a field widget needs from the editor."""
+
+    def commit(self, field_id: str, raw: Any) -> str | None: ...  # error message, or None when stored
+    def preview(self, field_id: str, raw: Any) -> list[Issue]: ...  # issues if this were stored
+    def drafts_for(self, field_id: str) -> dict[str, str]: ...  # unreadable text kept for this field
+    def stored_form(self, field_id: str, raw: Any) -> Any: ...  # what would be stored (unreadable parts empty)
 
 
 class FieldWidget(QWidget):
     """Label, unit, help text (the criterion), the editor, and a line for issues."""
 
-    def __init__(self, field: Field, commit: Commit):
+    def __init__(self, field: Field, host: FieldHost):
         super().__init__()
         self.field = field
-        self._commit = commit
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(SAVE_DELAY_MS)
-        self._timer.timeout.connect(self.flush)
+        self.host = host
+        self._pause = QTimer(self)
+        self._pause.setSingleShot(True)
+        self._pause.setInterval(SAVE_PAUSE_MS)
+        self._pause.timeout.connect(self.flush)
+        self._max_wait = QTimer(self)
+        self._max_wait.setSingleShot(True)
+        self._max_wait.setInterval(SAVE_MAX_WAIT_MS)
+        self._max_wait.timeout.connect(self.flush)
+        self._first_unsaved: float | None = None
         self.setObjectName(f"field_{field.id}")
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 6, 0, 6)
         outer.setSpacing(3)
         title = field.label + (" *" if field.required else "")
+        self.title = label(title)
+        self.title.setTextFormat(Qt.TextFormat.PlainText)  # template text is shown, never interpreted
+        font = self.title.font()
+        font.setBold(True)
+        self.title.setFont(font)
         if field.kind == FieldKind.COMPUTED:
-            title += " <span style='font-weight:normal'>(tự tính)</span>"
-        self.title = label(f"<b>{title}</b>")
-        self.title.setTextFormat(Qt.TextFormat.RichText)
+            self.title.setText(f"{title} (tự tính)")
         outer.addWidget(self.title)
         if field.help:
             outer.addWidget(label(field.help, "help"))
         self.body = QHBoxLayout()
         outer.addLayout(self.body)
-        self.message = label("", "error")
+        # The message line always takes its room, so an error appearing never moves what is below.
+        self.message = label("", "hint")
         self.message.setObjectName(f"message_{field.id}")
-        self.message.hide()
+        self.message.setTextFormat(Qt.TextFormat.PlainText)
+        self.message.setMinimumHeight(self.message.fontMetrics().height())
+        self.message.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         outer.addWidget(self.message)
         self._dirty = False
+        self._save_error: str | None = None  # the store refused (disk full, read-only…)
         self.build()
         if field.unit and field.kind not in (FieldKind.TABLE, FieldKind.LONG_TEXT, FieldKind.DOCREF):
             self.body.addWidget(label(field.unit, "help", wrap=False))
         self.body.addStretch(1)
-        self._parse_error: str | None = None
 
     # --- to be provided by each kind ---------------------------------------------------
     def build(self) -> None:
@@ -70,7 +91,7 @@ class FieldWidget(QWidget):
     def raw(self) -> Any:
         raise NotImplementedError
 
-    def display(self, value: Any) -> None:
+    def display(self, value: Any, drafts: dict[str, str]) -> None:
         raise NotImplementedError
 
     def editors(self) -> list[QWidget]:
@@ -78,65 +99,61 @@ class FieldWidget(QWidget):
 
     # --- shared behaviour ------------------------------------------------------------
     def edited(self) -> None:
-        """Called on every keystroke: check now, save after a pause."""
-        try:
-            coerce(self.field, self.raw())
-            self._parse_error = None
-        except ValueProblem as exc:
-            self._parse_error = str(exc)
-        self._show_parse_error()
+        """Called on every keystroke: check now, save after a pause or at most a second later."""
         self._dirty = True
-        self._timer.start()
+        self.show_issues(self.host.preview(self.field.id, self.raw()))
+        self._pause.start()
+        if not self._max_wait.isActive():
+            self._first_unsaved = time.monotonic()
+            self._max_wait.start()
 
     def flush(self) -> None:
-        self._timer.stop()
-        if not self._dirty or self._parse_error:
-            return  # nothing new, or nothing readable to store (the message stays beside the field)
+        self._pause.stop()
+        self._max_wait.stop()
+        if not self._dirty:
+            return
         self._dirty = False
-        error = self._commit(self.field.id, self.raw())
-        if error:
-            self._parse_error = error
-            self._show_parse_error()
+        self._save_error = self.host.commit(self.field.id, self.raw())
+        if self._save_error:
+            self._dirty = True  # still unsaved: the next keystroke or leaving the field tries again
+            self._show_message(f"✗ {self._save_error}", "error")
 
     @property
     def pending(self) -> bool:
         return self._dirty
 
-    def _show_parse_error(self) -> None:
-        if self._parse_error:
-            self.message.setText(f"✗ {self._parse_error}")
-            set_role(self.message, "error")
-            self.message.show()
+    @property
+    def save_error(self) -> str | None:
+        return self._save_error
+
+    def _show_message(self, text: str, role: str) -> None:
+        self.message.setText(text)
+        set_role(self.message, role)
 
     def show_issues(self, issues: list[Issue]) -> None:
-        if self._parse_error:
-            self._show_parse_error()
+        if self._save_error:
+            self._show_message(f"✗ {self._save_error}", "error")
             return
         errors = [i for i in issues if i.severity == ERROR and i.code != "required"]
         warnings = [i for i in issues if i.severity != ERROR]
         required = [i for i in issues if i.code == "required"]
         if errors:
-            self.message.setText("\n".join(f"✗ {i.message}" for i in errors))
-            set_role(self.message, "error")
+            self._show_message("\n".join(f"✗ {i.message}" for i in errors), "error")
         elif warnings:
-            self.message.setText("\n".join(f"! {i.message}" for i in warnings))
-            set_role(self.message, "warning")
+            self._show_message("\n".join(f"! {i.message}" for i in warnings), "warning")
         elif required:
-            self.message.setText("Bắt buộc nhập trước khi hoàn tất.")
-            set_role(self.message, "hint")
+            self._show_message("Bắt buộc nhập trước khi hoàn tất.", "hint")
         else:
-            self.message.hide()
-            return
-        self.message.show()
+            self._show_message("", "hint")
 
     def load(self, value: Any) -> None:
-        """Show the stored value unless the person is in the middle of typing here."""
-        if self.pending or self._parse_error:
+        """Show the stored value (or the text kept as typed) unless the person is typing here."""
+        if self.pending:
             return
         for editor in self.editors():
             editor.blockSignals(True)
         try:
-            self.display(value)
+            self.display(value, self.host.drafts_for(self.field.id))
         finally:
             for editor in self.editors():
                 editor.blockSignals(False)
@@ -154,10 +171,13 @@ class FieldWidget(QWidget):
         hint.setObjectName(f"previous_{self.field.id}")
         self.body.insertWidget(self.body.count() - 1, hint)
 
-    def focus_editor(self) -> None:
-        editors = self.editors()
-        if editors:
-            editors[0].setFocus()
+    def focus_editor(self) -> bool:
+        """Put the keyboard in this field; False when it has nowhere to type."""
+        for editor in self.editors():
+            if editor.isEnabled() and editor.focusPolicy() != Qt.FocusPolicy.NoFocus:
+                editor.setFocus(Qt.FocusReason.OtherFocusReason)
+                return True
+        return False
 
 
 def _line_edit(owner: FieldWidget, width: int | None = None, align_right: bool = False) -> QLineEdit:
@@ -185,8 +205,9 @@ class NumberField(FieldWidget):
     def raw(self) -> Any:
         return self.edit.text()
 
-    def display(self, value: Any) -> None:
-        self.edit.setText(format_value(self.field, value))
+    def display(self, value: Any, drafts: dict[str, str]) -> None:
+        draft = drafts.get(field_key(self.field.id))
+        self.edit.setText(draft if draft is not None else format_value(self.field, value))
 
     def editors(self) -> list[QWidget]:
         return [self.edit]
@@ -194,11 +215,10 @@ class NumberField(FieldWidget):
     def flush(self) -> None:
         was_pending = self.pending
         super().flush()
-        if was_pending and not self._parse_error and self.edit.text().strip():
-            try:  # tidy to vi-VN grouping once the person moves on: 22040 → 22.040
-                self.edit.setText(format_value(self.field, coerce(self.field, self.edit.text())))
-            except ValueProblem:
-                pass
+        if was_pending and not self.pending and not self.host.drafts_for(self.field.id):
+            stored = self.host.stored_form(self.field.id, self.raw())
+            if stored is not None:  # tidy to vi-VN grouping once saved: 22040 → 22.040
+                self.edit.setText(format_value(self.field, stored))
 
 
 class TextField(FieldWidget):
@@ -212,8 +232,9 @@ class TextField(FieldWidget):
     def raw(self) -> Any:
         return self.edit.text()
 
-    def display(self, value: Any) -> None:
-        self.edit.setText(value or "")
+    def display(self, value: Any, drafts: dict[str, str]) -> None:
+        draft = drafts.get(field_key(self.field.id))
+        self.edit.setText(draft if draft is not None else format_value(self.field, value))
 
     def editors(self) -> list[QWidget]:
         return [self.edit]
@@ -224,9 +245,6 @@ class DateField(TextField):
         super().build()
         self.edit.setMaximumWidth(160)
         self.edit.setPlaceholderText("ngày/tháng/năm")
-
-    def display(self, value: Any) -> None:
-        self.edit.setText(format_value(self.field, value) if value else "")
 
 
 class LongTextField(FieldWidget):
@@ -241,32 +259,30 @@ class LongTextField(FieldWidget):
         self.body.addWidget(self.edit, 1)
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt API
-        if event.type() == event.Type.FocusOut:
+        if event.type() == QEvent.Type.FocusOut:
             self.flush()
         return False
 
     def raw(self) -> Any:
         return self.edit.toPlainText()
 
-    def display(self, value: Any) -> None:
-        self.edit.setPlainText(value or "")
+    def display(self, value: Any, drafts: dict[str, str]) -> None:
+        draft = drafts.get(field_key(self.field.id))
+        self.edit.setPlainText(draft if draft is not None else (value or ""))
 
     def editors(self) -> list[QWidget]:
         return [self.edit]
 
 
 class NoWheelComboBox(QComboBox):
-    """Scrolling the page over a choice box must not change (and save) its value."""
+    """The wheel never changes an answer: it scrolls the page, even over a focused box."""
 
     def __init__(self):
         super().__init__()
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
     def wheelEvent(self, event) -> None:  # noqa: N802 - Qt API
-        if self.hasFocus():
-            super().wheelEvent(event)
-        else:
-            event.ignore()
+        event.ignore()  # handed on to the scrolling page
 
 
 class ComboField(FieldWidget):
@@ -278,13 +294,13 @@ class ComboField(FieldWidget):
         for option in options:
             self.box.addItem(option, option)
         self.box.setMinimumWidth(200)
-        self.box.activated.connect(lambda _i: (self.edited(), self.flush()))
+        self.box.activated.connect(lambda _i: (self.edited(), self.flush()))  # the person's choice only
         self.body.addWidget(self.box)
 
     def raw(self) -> Any:
         return self.box.currentData()
 
-    def display(self, value: Any) -> None:
+    def display(self, value: Any, drafts: dict[str, str]) -> None:
         if self.field.kind == FieldKind.YESNO and value is not None:
             value = "Có" if value else "Không"
         index = self.box.findData(value)
@@ -294,7 +310,25 @@ class ComboField(FieldWidget):
         return [self.box]
 
 
-class RatioField(FieldWidget):
+class _PartsField(FieldWidget):
+    """A field typed in parts (ratio, document reference): each part is kept on its own."""
+
+    parts: dict[str, QLineEdit]
+
+    def raw(self) -> Any:
+        return {key: edit.text() for key, edit in self.parts.items()}
+
+    def editors(self) -> list[QWidget]:
+        return list(self.parts.values())
+
+    def _show_parts(self, value: Any, drafts: dict[str, str], part_spec) -> None:
+        value = value or {}
+        for key, edit in self.parts.items():
+            draft = drafts.get(part_key(self.field.id, key))
+            edit.setText(draft if draft is not None else format_value(part_spec(key), value.get(key)))
+
+
+class RatioField(_PartsField):
     def build(self) -> None:
         self.num = _line_edit(self, 140, align_right=True)
         self.den = _line_edit(self, 140, align_right=True)
@@ -302,41 +336,33 @@ class RatioField(FieldWidget):
         self.den.setObjectName(f"edit_{self.field.id}_den")
         self.num.setPlaceholderText("tử số")
         self.den.setPlaceholderText("mẫu số")
+        self.parts = {"num": self.num, "den": self.den}
         self.percent = label("", "computed", wrap=False)
         for w in (self.num, label("/", wrap=False), self.den, label("→", wrap=False), self.percent):
             self.body.addWidget(w)
+        self._whole = self.field.model_copy(update={"kind": FieldKind.INTEGER})
 
-    def raw(self) -> Any:
-        return {"num": self.num.text(), "den": self.den.text()}
-
-    def display(self, value: Any) -> None:
-        value = value or {}
-        self.num.setText(format_value(self.field.model_copy(update={"kind": FieldKind.INTEGER}), value.get("num")))
-        self.den.setText(format_value(self.field.model_copy(update={"kind": FieldKind.INTEGER}), value.get("den")))
-        self._update_percent(value)
+    def display(self, value: Any, drafts: dict[str, str]) -> None:
+        self._show_parts(value, drafts, lambda _key: self._whole)
+        self._update_percent(value or {})
 
     def _update_percent(self, value: dict) -> None:
         num, den = value.get("num"), value.get("den")
         self.percent.setText(format_computed("percent", num / den * 100) if num is not None and den else "")
 
-    def edited(self) -> None:
-        super().edited()
-        try:
-            self._update_percent(coerce(self.field, self.raw()) or {})
-        except ValueProblem:
-            self.percent.setText("")
-
-    def editors(self) -> list[QWidget]:
-        return [self.num, self.den]
+    def show_issues(self, issues: list[Issue]) -> None:
+        super().show_issues(issues)
+        stored = self.host.stored_form(self.field.id, self.raw())
+        self._update_percent(stored or {})
 
 
-class DocrefField(FieldWidget):
+class DocrefField(_PartsField):
     PARTS = (("number", "Số, ký hiệu", "ví dụ 66/KH-UBND"), ("date", "Ngày ban hành", "ngày/tháng/năm"),
-             ("issuer", "Cơ quan ban hành", "ví dụ UBND huyện Bình Sơn"), ("summary", "Trích yếu", "về việc …"))
+             ("issuer", "Cơ quan ban hành", "ví dụ UBND xã Bình Sơn"), ("summary", "Trích yếu", "về việc …"))
 
     def build(self) -> None:
         grid = QGridLayout()
-        self.parts: dict[str, QLineEdit] = {}
+        self.parts = {}
         for row, (key, caption, hint) in enumerate(self.PARTS):
             edit = _line_edit(self)
             edit.setObjectName(f"edit_{self.field.id}_{key}")
@@ -347,22 +373,12 @@ class DocrefField(FieldWidget):
         holder = QWidget()
         holder.setLayout(grid)
         self.body.addWidget(holder, 1)
+        date_kind = self.field.model_copy(update={"kind": FieldKind.DATE})
+        text_kind = self.field.model_copy(update={"kind": FieldKind.TEXT})
+        self._spec = lambda key: date_kind if key == "date" else text_kind
 
-    def raw(self) -> Any:
-        return {key: edit.text() for key, edit in self.parts.items()}
-
-    def display(self, value: Any) -> None:
-        value = value or {}
-        for key, edit in self.parts.items():
-            part = value.get(key) or ""
-            if key == "date" and part:
-                import datetime as dt
-
-                part = format_date(dt.date.fromisoformat(part))
-            edit.setText(part)
-
-    def editors(self) -> list[QWidget]:
-        return list(self.parts.values())
+    def display(self, value: Any, drafts: dict[str, str]) -> None:
+        self._show_parts(value, drafts, self._spec)
 
 
 class ComputedField(FieldWidget):
@@ -374,30 +390,30 @@ class ComputedField(FieldWidget):
     def raw(self) -> Any:
         return None
 
-    def display(self, value: Any) -> None:
+    def display(self, value: Any, drafts: dict[str, str]) -> None:
         display = self.field.display.value if self.field.display else None
         self.value.setText(format_computed(display, value) or "—")
 
 
-def make_field_widget(field: Field, commit: Commit, table_factory=None) -> FieldWidget:
+def make_field_widget(field: Field, host: FieldHost, table_factory=None) -> FieldWidget:
     kind = field.kind
     if kind in (FieldKind.INTEGER, FieldKind.DECIMAL, FieldKind.AMOUNT, FieldKind.PERCENTAGE):
-        return NumberField(field, commit)
+        return NumberField(field, host)
     if kind in (FieldKind.YESNO, FieldKind.CHOICE):
-        return ComboField(field, commit)
+        return ComboField(field, host)
     if kind == FieldKind.RATIO:
-        return RatioField(field, commit)
+        return RatioField(field, host)
     if kind == FieldKind.DATE:
-        return DateField(field, commit)
+        return DateField(field, host)
     if kind == FieldKind.LONG_TEXT:
-        return LongTextField(field, commit)
+        return LongTextField(field, host)
     if kind == FieldKind.DOCREF:
-        return DocrefField(field, commit)
+        return DocrefField(field, host)
     if kind == FieldKind.COMPUTED:
-        return ComputedField(field, commit)
+        return ComputedField(field, host)
     if kind == FieldKind.TABLE and table_factory is not None:
         return table_factory(field)
-    return TextField(field, commit)
+    return TextField(field, host)
 
 
 __all__ = ["FieldWidget", "make_field_widget", "QLabel"]

@@ -141,7 +141,7 @@ class MainWindow(QMainWindow):
         else:
             unit = profile["name"]  # a province
         self.unit_label.setText(unit)
-        self.setWindowTitle(f"BaoCaoXa — Báo cáo CNTT và chuyển đổi số — {unit}")
+        self.setWindowTitle(f"Báo cáo CNTT và chuyển đổi số — {unit}")  # Qt appends «BaoCaoXa»
         # Our own reports; those received from other units live in the consolidation view.
         summaries = self.workspace.reports(include_received=False)
         self.table.setRowCount(len(summaries))
@@ -212,7 +212,8 @@ class MainWindow(QMainWindow):
         self.editor.reload_requested.connect(self.open_report)
         self.stack.addWidget(self.editor)
         self.stack.setCurrentWidget(self.editor)
-        self.setWindowTitle(f"{session.title} — BaoCaoXa")
+        self.editor.focus_first_field()  # now that it is shown: the keyboard is in the report
+        self.setWindowTitle(session.title)  # Qt appends the application name
 
     def close_editor(self) -> None:
         if self.editor is not None:

@@ -17,12 +17,17 @@ _TEXTS = {
     "&Choose": "&Chọn", "Restore": "Khôi phục", "&Restore": "&Khôi phục", "Minimize": "Thu nhỏ",
     "Maximize": "Phóng to", "&Move": "&Di chuyển", "&Size": "&Cỡ", "Mi&nimize": "Thu &nhỏ",
     "Ma&ximize": "Phóng &to", "&Close\tCtrl+F4": "Đó&ng",
+    # QFileDialog's overwrite question (its title is the dialog's own, e.g. «Lưu báo cáo Word»)
+    "%1 already exists.\nDo you want to replace it?": "Tệp %1 đã có.\nGhi đè lên tệp đó?",
+    "%1 already exists.\nDo you want to replace it?\n": "Tệp %1 đã có.\nGhi đè lên tệp đó?",
 }
 
 
 class QtVietnamese(QTranslator):
     def translate(self, context, source, disambiguation=None, n=-1):  # noqa: D401 - Qt API
-        return _TEXTS.get(source, "")
+        # None (a null QString) means "not translated here": Qt then keeps its own text. An empty
+        # string would be taken as the translation and blank out e.g. "Ctrl" in "Ctrl+N".
+        return _TEXTS.get(source)
 
     def isEmpty(self) -> bool:  # noqa: N802 - Qt API
         return False

@@ -177,7 +177,7 @@ class SetupWizard(QWizard):
         super().__init__(parent)
         self.workspace = workspace
         profile = workspace.profile()
-        self.setWindowTitle("Khai báo đơn vị — BaoCaoXa")
+        self.setWindowTitle("Khai báo đơn vị")
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
         self.setMinimumSize(560, 420)  # fits 1366×768 at 150% text scaling
         self.resize(760, 560)

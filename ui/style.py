@@ -14,11 +14,12 @@ MUTED_COLOUR = "#5f6368"
 
 STYLESHEET = f"""
 QWidget {{ font-size: 10pt; }}
-QLineEdit, QPlainTextEdit, QComboBox, QTableWidget, QDateEdit, QSpinBox {{
+QLineEdit, QPlainTextEdit, QTableWidget {{
     padding: 3px; border: 1px solid #9aa5b1; border-radius: 3px; background: #ffffff;
 }}
-QLineEdit:focus, QPlainTextEdit:focus, QComboBox:focus, QTableWidget:focus, QDateEdit:focus, QSpinBox:focus {{
-    border: 2px solid #1f5f99;
+QLineEdit:focus, QPlainTextEdit:focus, QTableWidget:focus {{ border: 2px solid #1f5f99; }}
+QComboBox QAbstractItemView {{
+    background: #ffffff; color: #000000; selection-background-color: #d2e3fc; selection-color: #000000;
 }}
 QLineEdit:disabled, QPlainTextEdit:disabled, QComboBox:disabled {{ background: #f1f3f4; color: #3c4043; }}
 QPushButton {{ padding: 5px 14px; min-height: 22px; }}
@@ -48,6 +49,7 @@ def apply(app: QApplication) -> None:
     app.setFont(font)
     app.setStyleSheet(STYLESHEET)
     app.setWindowIcon(app_icon())
-    from ui import qt_vietnamese
+    from ui import qt_vietnamese, screen_fit
 
     qt_vietnamese.install(app)
+    screen_fit.install(app)

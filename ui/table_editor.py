@@ -6,20 +6,55 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QHeaderView, QPushButton, QTableWidget, QTableWidgetItem
+from PySide6.QtWidgets import (
+    QAbstractItemDelegate, QAbstractItemView, QHBoxLayout, QHeaderView, QPushButton, QTableWidget, QTableWidgetItem,
+)
 
 from desktop_app.templating.model import Field, FieldKind
+from desktop_app.drafts import cell_key
 from desktop_app.values import format_computed, format_value
+
+NUMERIC_COLUMN_KINDS = (FieldKind.INTEGER, FieldKind.DECIMAL, FieldKind.AMOUNT, FieldKind.PERCENTAGE,
+                        FieldKind.COMPUTED)
 from ui.common import label
 from ui.fields import FieldWidget
 
 
 class _Grid(QTableWidget):
-    """A QTableWidget that pastes a block copied from Excel (tab-separated lines)."""
+    """A grid that behaves like a spreadsheet: Enter commits and moves down, Tab moves right
+    (to the next row at the end, out of the table after the last cell), Ctrl+V pastes a block
+    copied from Excel (tab-separated lines)."""
 
     def __init__(self, owner: TableField, *args):
         super().__init__(*args)
         self.owner = owner
+        self.setTabKeyNavigation(True)
+
+    def _editable_cells(self) -> list[tuple[int, int]]:
+        return [(r, c) for r in range(self.rowCount()) for c in range(self.columnCount())
+                if self.item(r, c) is None or self.item(r, c).flags() & Qt.ItemFlag.ItemIsEditable]
+
+    def _at_end(self, forward: bool) -> bool:
+        cells = self._editable_cells()
+        here = (self.currentRow(), self.currentColumn())
+        return not cells or here == (cells[-1] if forward else cells[0])
+
+    def _move_down(self) -> None:
+        row, column = self.currentRow(), self.currentColumn()
+        if row + 1 < self.rowCount():
+            self.setCurrentCell(row + 1, column)
+
+    def closeEditor(self, editor, hint) -> None:  # noqa: N802 - Qt API
+        Hint = QAbstractItemDelegate.EndEditHint
+        if hint == Hint.SubmitModelCache:  # Enter: commit, then the cell below
+            super().closeEditor(editor, Hint.NoHint)
+            self._move_down()
+            return
+        if hint in (Hint.EditNextItem, Hint.EditPreviousItem) and self._at_end(hint == Hint.EditNextItem):
+            super().closeEditor(editor, Hint.NoHint)
+            self.focusNextChild() if hint == Hint.EditNextItem else self.focusPreviousChild()
+            return
+        super().closeEditor(editor, hint)
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt API
         if event.matches(QKeySequence.StandardKey.Paste):
@@ -27,14 +62,29 @@ class _Grid(QTableWidget):
             if text:
                 self.owner.paste(text)
                 return
+        key = event.key()
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.state() != self.State.EditingState:
+            self._move_down()
+            return
+        if key == Qt.Key.Key_Tab and self._at_end(True):
+            self.focusNextChild()
+            return
+        if key == Qt.Key.Key_Backtab and self._at_end(False):
+            self.focusPreviousChild()
+            return
         super().keyPressEvent(event)
+
+    def focusInEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().focusInEvent(event)
+        if self.currentRow() < 0 and self.rowCount():
+            self.setCurrentCell(0, next((c for r, c in self._editable_cells() if r == 0), 0))
 
 
 class TableField(FieldWidget):
     def __init__(self, field: Field, ops):
         self.ops = ops  # the editor: set_cell / add_row / remove_row / paste_block / rows / totals
         self.columns = list(field.columns or [])
-        super().__init__(field, lambda *_: None)
+        super().__init__(field, ops)
 
     def build(self) -> None:
         self.grid = _Grid(self, 0, len(self.columns))
@@ -45,7 +95,6 @@ class TableField(FieldWidget):
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap)
         self.grid.setMinimumHeight(220)
         self.grid.setSelectionMode(QAbstractItemView.SelectionMode.ContiguousSelection)
-        self.grid.setTabKeyNavigation(False)  # Tab leaves the table (arrows move between cells)
         header.setMinimumHeight(self.fontMetrics().height() * 2 + 12)  # room for wrapped headers
         self.grid.itemChanged.connect(self._cell_changed)
         self.add = QPushButton("Thêm dòng")
@@ -76,23 +125,38 @@ class TableField(FieldWidget):
     def flush(self) -> None:
         pass  # every cell is committed as soon as it is edited
 
-    def display(self, rows: Any) -> None:
+    def _cell_text(self, col, row: dict[str, Any], r: int, drafts: dict[str, str]) -> str:
+        typed = drafts.get(cell_key(self.field.id, r, col.id))
+        if typed is not None:
+            return typed
+        value = row.get(col.id)
+        if col.kind == FieldKind.COMPUTED:
+            return format_computed(col.display.value if col.display else None, value)
+        return format_value(col, value)
+
+    def display(self, rows: Any, drafts: dict[str, str]) -> None:
+        """Show the rows, changing only the cells whose text differs: items are never replaced, so
+        an edit that is open or about to open stays on its own cell."""
         rows = self.ops.table_rows(self.field.id)
         self.grid.blockSignals(True)
-        self.grid.setRowCount(len(rows))
-        for r, row in enumerate(rows):
-            for c, col in enumerate(self.columns):
-                value = row.get(col.id)
-                text = format_computed(col.display.value if col.display else None, value) \
-                    if col.kind == FieldKind.COMPUTED else format_value(col, value)
-                item = QTableWidgetItem(text)
-                if col.kind in (FieldKind.INTEGER, FieldKind.DECIMAL, FieldKind.AMOUNT, FieldKind.PERCENTAGE,
-                                FieldKind.COMPUTED):
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                if col.kind == FieldKind.COMPUTED:
-                    item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
-                self.grid.setItem(r, c, item)
-        self.grid.blockSignals(False)
+        try:
+            if self.grid.rowCount() != len(rows):
+                self.grid.setRowCount(len(rows))
+            for r, row in enumerate(rows):
+                for c, col in enumerate(self.columns):
+                    text = self._cell_text(col, row, r, drafts)
+                    item = self.grid.item(r, c)
+                    if item is None:
+                        item = QTableWidgetItem(text)
+                        if col.kind in NUMERIC_COLUMN_KINDS:
+                            item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                        if col.kind == FieldKind.COMPUTED:
+                            item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+                        self.grid.setItem(r, c, item)
+                    elif item.text() != text:
+                        item.setText(text)
+        finally:
+            self.grid.blockSignals(False)
         totals = self.ops.table_totals(self.field.id)
         parts = [f"{c.label}: {format_value(c, totals[c.id]) if c.kind != FieldKind.COMPUTED else format_computed(None, totals[c.id])}"
                  for c in self.columns if c.id in totals]
@@ -100,16 +164,13 @@ class TableField(FieldWidget):
         self.totals.setVisible(bool(parts))
 
     def load(self, value: Any) -> None:
-        self.display(value)
+        self.display(value, self.ops.drafts_for(self.field.id))
 
     def _cell_changed(self, item: QTableWidgetItem) -> None:
-        col = self.columns[item.column()]
-        error = self.ops.table_set_cell(self.field.id, item.row(), col.id, item.text())
-        self._parse_error = error
-        if error:
-            self._show_parse_error()
-        else:
-            self.show_issues(self.ops.session.issues_for(self.field.id))
+        row, column = item.row(), item.column()  # read now: this very cell, whatever happens next
+        col = self.columns[column]
+        self._save_error = self.ops.table_set_cell(self.field.id, row, col.id, item.text())
+        self.show_issues(self.ops.session.issues_for(self.field.id))
 
     def _remove_row(self) -> None:
         row = self.grid.currentRow()

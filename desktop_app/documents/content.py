@@ -14,6 +14,7 @@ from typing import Any
 
 from jinja2 import nodes
 
+from desktop_app.errors import UserError
 from desktop_app.templating.doctext import environment, render_text
 from desktop_app.templating.expressions import check_expression
 from desktop_app.templating.model import Block, FieldKind, Template
@@ -142,6 +143,10 @@ def number_line(number: str | None) -> str:
     return f"Số: {number}" if "/" in number else f"Số: {number}/BC-UBND"
 
 
+class DocumentTextError(UserError):
+    """A template's document text could not be rendered; the message names the section and field."""
+
+
 class DocumentBuilder:
     def __init__(self, template: Template, validator: Validator | None = None):
         self.template = template
@@ -184,6 +189,26 @@ class DocumentBuilder:
             return False
         return any(is_empty(ctx.get(n)) for n in _needed_names(source) if n in self.fields)
 
+    def _part(self, where: str, blocks: list[Block], ctx: dict[str, Any]) -> list[Heading | Paragraph | Table]:
+        """The blocks of one part; a text the template cannot render names its place in Vietnamese."""
+        out: list[Heading | Paragraph | Table] = []
+        for block in blocks:
+            try:
+                out += self.blocks([block], ctx)
+            except Exception as exc:  # noqa: BLE001 - a template text failing: say where, not a traceback
+                source = block.each or block.table or block.paragraphs
+                about = f", trường «{self.fields[source].label}»" if source in self.fields else ""
+                raise DocumentTextError(
+                    f"Không viết được văn bản ở {where}{about}: mẫu báo cáo có đoạn văn không dùng được "
+                    f"({type(exc).__name__}: {exc}). Hãy báo cho người soạn mẫu «{self.template.id}».") from exc
+        return out
+
+    def _row_names(self, table_id: str, row: dict[str, Any]) -> dict[str, Any]:
+        """A table row for its sentence: every column named, an empty optional cell as None."""
+        f = self.fields.get(table_id)
+        columns = (f.columns or []) if f else []
+        return {**{c.id: None for c in columns}, **row}
+
     def blocks(self, blocks: list[Block], ctx: dict[str, Any]) -> list[Heading | Paragraph | Table]:
         out: list[Heading | Paragraph | Table] = []
         for block in blocks:
@@ -218,7 +243,7 @@ class DocumentBuilder:
                     if is_empty(row) or any(is_empty(row.get(n)) for n in needed if n in row):
                         continue
                     index += 1  # stt numbers the rows actually written
-                    text = render_text(block.text, {**ctx, **row, "stt": index})
+                    text = render_text(block.text, {**ctx, **self._row_names(block.each, row), "stt": index})
                     if text:
                         unit = f"{row[SOURCE_KEY]}: " if row.get(SOURCE_KEY) else ""
                         out.append(Paragraph((block.prefix or "") + unit + text))
@@ -285,10 +310,10 @@ class DocumentBuilder:
         unit = report.get("unit") or {}
         doc = report.get("document") or {}
         spec = self.template.document
-        body: list[Heading | Paragraph | Table] = self.blocks(spec.opening, ctx) + list(preface or [])
+        body: list[Heading | Paragraph | Table] = self._part("phần mở đầu", spec.opening, ctx) + list(preface or [])
         for section in self.template.sections:
-            body += self.blocks(section.body, ctx)
-        body += self.blocks(spec.closing, ctx)
+            body += self._part(f"phần «{section.title}»", section.body, ctx)
+        body += self._part("phần kết", spec.closing, ctx)
         doc_date = dt.date.fromisoformat(doc["date"]) if doc.get("date") else None
         uctx = ctx["don_vi"]
         return DocumentContent(

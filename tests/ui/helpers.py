@@ -26,3 +26,35 @@ def leave(widget: QWidget) -> None:
     QApplication.sendEvent(widget, QEvent(QEvent.Type.FocusOut))
     if hasattr(widget, "editingFinished"):
         widget.editingFinished.emit()
+
+
+# --- the keyboard as a person has it: every key goes to whatever has the focus -------------
+def focused() -> QWidget:
+    widget = QApplication.focusWidget()
+    assert widget is not None, "nothing has the keyboard focus"
+    return widget
+
+
+def keys(text: str) -> None:
+    """Type into the focused widget, one character at a time (the focus is read per key)."""
+    for ch in text:
+        key = Qt.Key.Key_Return if ch == "\n" else (Qt.Key.Key_Space if ch == " " else 0)
+        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            QApplication.sendEvent(focused(), QKeyEvent(kind, key, Qt.KeyboardModifier.NoModifier, ch))
+        QApplication.processEvents()  # the event loop runs between two keys, as it does for a person
+
+
+def press(key: Qt.Key, modifiers: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
+    """A named key (Tab, Enter, Ctrl+PgDown…) pressed on the focused widget, shortcuts included."""
+    from PySide6.QtTest import QTest
+
+    QTest.keyClick(focused(), key, modifiers)
+    QApplication.processEvents()
+
+
+def select_all_and_type(text: str) -> None:
+    from PySide6.QtTest import QTest
+
+    QTest.keyClick(focused(), Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClick(focused(), Qt.Key.Key_Backspace)
+    keys(text)

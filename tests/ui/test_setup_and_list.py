@@ -94,7 +94,9 @@ def test_window_titles_are_vietnamese(qtbot, workspace):
     workspace.set_unit("21073", scheme="truoc-2025")
     window = MainWindow(workspace)
     qtbot.addWidget(window)
-    assert window.windowTitle().startswith("BaoCaoXa — Báo cáo CNTT và chuyển đổi số — Xã Bình Phước")
+    # Qt adds the application name («… — BaoCaoXa») itself: the title must not carry it twice
+    assert window.windowTitle().startswith("Báo cáo CNTT và chuyển đổi số — Xã Bình Phước")
+    assert "BaoCaoXa" not in window.windowTitle()
     menus = [a.text().replace("&", "") for a in window.menuBar().actions()]
     assert menus == ["Tệp", "Báo cáo", "Dữ liệu", "Đơn vị", "Trợ giúp"]
     assert window.table.horizontalHeaderItem(1).text() == "Loại báo cáo"
