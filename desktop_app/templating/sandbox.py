@@ -220,7 +220,7 @@ def vet(tree: nodes.Template) -> None:
         if isinstance(node, nodes.Filter) and node.name.startswith("_"):
             raise DocTextError(f"không có bộ lọc «{node.name}»")
     try:
-        _fold(tree, {})
+        _StaticCheck().value(tree, 1)
     except RecursionError:
         raise DocTextError("câu văn lồng nhau quá sâu") from None
 
@@ -228,29 +228,58 @@ def vet(tree: nodes.Template) -> None:
 _NOT_CONSTANT = object()
 
 
-def _fold(node: nodes.Node, memo: dict[int, Any]) -> Any:
-    """The value of a constant part (bottom-up, each node once); limits raise DocTextError."""
-    values = [_fold(child, memo) for child in node.iter_child_nodes()]
-    if isinstance(node, nodes.Const):
-        return node.value
-    if any(v is _NOT_CONSTANT for v in values):
+class _StaticCheck:
+    """Evaluate what reads no field (constants, and names set from constants) and multiply
+    the turns of nested loops over constants, so that ``templates check`` refuses what
+    would exceed a limit whatever the report holds. Loops over fields are bounded when
+    rendering."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, Any] = {}
+
+    def value(self, node: nodes.Node, loops: int) -> Any:
+        if isinstance(node, nodes.For):
+            iterable = self.value(node.iter, loops)
+            turns = len(iterable) if isinstance(iterable, (str, list, dict)) else 1
+            inner = loops * max(turns, 1)
+            if inner > MAX_LOOP_STEPS:
+                raise _too_big(f"vòng lặp chạy {_n(inner)} lượt (tối đa {_n(MAX_LOOP_STEPS)} lượt mỗi câu)")
+            outer_names = dict(self.names)
+            for child in [*node.body, *node.else_, *([node.test] if node.test else [])]:
+                self.value(child, inner)
+            self.names = outer_names  # what a loop sets stays inside it (as in Jinja)
+            return _NOT_CONSTANT
+        if isinstance(node, nodes.Assign):
+            assigned = self.value(node.node, loops)
+            if isinstance(node.target, nodes.Name):
+                if assigned is _NOT_CONSTANT:
+                    self.names.pop(node.target.name, None)
+                else:
+                    self.names[node.target.name] = assigned
+            return _NOT_CONSTANT
+        if isinstance(node, nodes.Name):
+            return self.names.get(node.name, _NOT_CONSTANT) if node.ctx == "load" else _NOT_CONSTANT
+        values = [self.value(child, loops) for child in node.iter_child_nodes()]
+        if isinstance(node, nodes.Const):
+            return node.value
+        if any(v is _NOT_CONSTANT for v in values):
+            return _NOT_CONSTANT
+        try:
+            if isinstance(node, (nodes.List, nodes.Tuple)):
+                return list(values)
+            if isinstance(node, nodes.BinExpr):
+                return safe_binop(node.operator, values[0], values[1])
+            if isinstance(node, nodes.Concat):
+                return bounded_join(values)
+            if isinstance(node, nodes.Neg):
+                return -values[0]
+            if isinstance(node, nodes.Pos):
+                return +values[0]
+        except DocTextError:
+            raise
+        except Exception:  # noqa: BLE001 - e.g. 1 / 0 or 'a' - 1: Jinja reports it when rendering
+            return _NOT_CONSTANT
         return _NOT_CONSTANT
-    try:
-        if isinstance(node, (nodes.List, nodes.Tuple)):
-            return list(values)
-        if isinstance(node, nodes.BinExpr):
-            return safe_binop(node.operator, values[0], values[1])
-        if isinstance(node, nodes.Concat):
-            return bounded_join(values)
-        if isinstance(node, nodes.Neg):
-            return -values[0]
-        if isinstance(node, nodes.Pos):
-            return +values[0]
-    except DocTextError:
-        raise
-    except Exception:  # noqa: BLE001 - e.g. 1 / 0 or 'a' - 1: Jinja reports it when rendering
-        return _NOT_CONSTANT
-    return _NOT_CONSTANT
 
 
 class _Instrument(NodeTransformer):
