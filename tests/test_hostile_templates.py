@@ -114,6 +114,8 @@ LOADER_PAYLOADS = {
     "nested-constant-loops": (template_text("{% for a in [1,2,3,4,5,6,7,8,9,10] %}" * 9 + "{% endfor %}" * 9),
                               "vòng lặp"),
     "macro-recursion": (template_text("{% macro f(n) %}{{ f(n) }}{{ f(n) }}{% endmacro %}{{ f(1) }}"), "macro"),
+    "deeply-nested-blocks": (template_text("{% if so_lan %}" * 200 + "x" + "{% endif %}" * 200), "lồng nhau quá sâu"),
+    "deeply-nested-expression": (template_text("{{ " + "(" * 3000 + "1" + ")" * 3000 + " }}"), "lồng nhau quá sâu"),
     "billion-laughs": (BILLION_LAUGHS, "neo và bí danh"),
     "many-nodes": ("a:\n" + "- 0\n" * 450_000, "quá nhiều mục"),
     "deep-nesting": ("a:\n" + "".join("  " * i + f"k{i}:\n" for i in range(1, 200)) + "  " * 200 + "x: 1\n",

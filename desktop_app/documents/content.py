@@ -15,7 +15,7 @@ from typing import Any
 from jinja2 import nodes
 
 from desktop_app.errors import UserError
-from desktop_app.templating.doctext import DocTextLimitError, document_budget, environment, render_text
+from desktop_app.templating.doctext import DocTextError, document_budget, environment, render_text
 from desktop_app.templating.expressions import check_expression
 from desktop_app.templating.model import Block, FieldKind, Template
 from desktop_app.validation import ValidationResult, Validator
@@ -288,7 +288,7 @@ class DocumentBuilder:
         try:
             with document_budget():
                 return self._build(report, result, preface)
-        except DocTextLimitError as exc:
+        except DocTextError as exc:  # a limit reached, or text the loader could not judge
             raise UserError(f"Không tạo được văn bản theo mẫu «{self.template.id}»: {exc}.") from exc
 
     def _build(self, report: dict[str, Any], result: ValidationResult | None,

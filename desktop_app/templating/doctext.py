@@ -202,7 +202,10 @@ def referenced_names(source: str) -> set[str]:
 @lru_cache(maxsize=4096)
 def _compiled(source: str):
     env = environment()
-    code = env.compile(instrument(_parse(source)))
+    try:
+        code = env.compile(instrument(_parse(source)))
+    except (SyntaxError, RecursionError):  # Python's own nesting limits, reached by a contrived text
+        raise DocTextError("câu văn lồng nhau quá sâu") from None
     return env.template_class.from_code(env, code, env.make_globals(None), None)
 
 

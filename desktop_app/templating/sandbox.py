@@ -35,6 +35,7 @@ MAX_LOOP_STEPS = 10_000          # loop turns in one sentence
 MAX_DOCUMENT_CHARS = 100_000_000
 MAX_DOCUMENT_LOOP_STEPS = 1_000_000
 MAX_FORMAT_DIGITS = 10           # decimals or width asked of a number filter
+MAX_NESTING = 10                 # {% if %} / {% for %} inside one another
 
 LOOP_FILTER = "_bounded_loop"
 CONCAT_FILTER = "_bounded_concat"
@@ -103,7 +104,8 @@ def _spend(chars: int = 0, steps: int = 0) -> None:
 
 @contextmanager
 def document_budget() -> Iterator[Budget]:
-    """One budget for every sentence of a document (nested calls share the outer one)."""
+    """One budget for every sentence of a document (what it spends also counts against an
+    enclosing budget, if any)."""
     outer = _budget.get()
     budget = Budget(MAX_DOCUMENT_CHARS, MAX_DOCUMENT_LOOP_STEPS, parent=outer)
     token = _budget.set(budget)
@@ -220,9 +222,16 @@ def vet(tree: nodes.Template) -> None:
         if isinstance(node, nodes.Filter) and node.name.startswith("_"):
             raise DocTextError(f"không có bộ lọc «{node.name}»")
     try:
+        if _nesting(tree) > MAX_NESTING:
+            raise DocTextError(f"câu văn lồng nhau quá sâu (quá {MAX_NESTING} mức «{{% if %}}», «{{% for %}}»)")
         _StaticCheck().value(tree, 1)
     except RecursionError:
         raise DocTextError("câu văn lồng nhau quá sâu") from None
+
+
+def _nesting(node: nodes.Node) -> int:
+    inner = max((_nesting(child) for child in node.iter_child_nodes()), default=0)
+    return inner + 1 if isinstance(node, (nodes.If, nodes.For)) else inner
 
 
 _NOT_CONSTANT = object()
