@@ -265,3 +265,32 @@ def test_known_revisions_match_the_migration_scripts():
                      .glob("[0-9]*.py"))
     assert sorted(known_revisions()) == scripts and HEAD_REVISION in known_revisions()
 
+
+
+def test_read_only_folder_through_cli_lock_and_window(read_only_mount, monkeypatch, capsys):
+    from desktop_app.cli import main
+    from desktop_app.instance import InstanceLock
+
+    source, target = read_only_mount
+    db = make_store(source)
+    with connect(db, "rw") as con:
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    ws = Workspace(source, who="kiểm thử")
+    backup = ws.backup("thu-cong")
+    ws.close()
+    before = dump(db)
+    for args in (["report", "list"], ["backup", "restore", str(backup)]):
+        assert main(["--data-dir", str(target), *args]) == 2
+        err = capsys.readouterr().err
+        assert "chỉ cho đọc" in err and "không mong muốn" not in err and "bị hỏng" not in err, err
+    with pytest.raises(UserError, match="chỉ cho đọc"):
+        InstanceLock(target).acquire()
+
+    pytest.importorskip("PySide6")
+    import ui.app
+
+    shown = []
+    monkeypatch.setattr(ui.app, "show_error", lambda parent, exc, title="": shown.append(str(exc)))
+    assert ui.app.main(data_dir=str(target)) == 2
+    assert len(shown) == 1 and "chỉ cho đọc" in shown[0]
+    assert dump(db) == before
