@@ -117,7 +117,15 @@ LOADER_PAYLOADS = {
     "deeply-nested-blocks": (template_text("{% if so_lan %}" * 200 + "x" + "{% endif %}" * 200), "lồng nhau quá sâu"),
     "deeply-nested-expression": (template_text("{{ " + "(" * 3000 + "1" + ")" * 3000 + " }}"), "lồng nhau quá sâu"),
     "billion-laughs": (BILLION_LAUGHS, "neo và bí danh"),
-    "many-nodes": ("a:\n" + "- 0\n" * 450_000, "quá nhiều mục"),
+    "many-nodes": ("a:\n" + "- 0\n" * 200_000, "quá nhiều mục"),
+    "many-sentences": (template_text().replace("\n    body:\n", "\n    body:\n" + "".join(
+        f'      - text: "Câu {i}: {{{{ so_lan | so }}}}."\n' for i in range(3000))), "quá giới hạn 2.000 câu"),
+    "dense-sentences": (template_text().replace("\n    body:\n", "\n    body:\n" + "".join(
+        f'      - text: "{i}{"{{so_lan+so_lan*so_lan-so_lan}}" * 120}"\n' for i in range(60))),
+        "quá giới hạn 2.000 câu, 100.000 ký tự"),
+    "dense-expressions": (template_text().replace("\n    fields:\n", "\n    rules:\n" + "".join(
+        f'      - {{check: "{"(so_lan*2+1)-" * 58}so_lan > {i}", message: "Sai"}}\n' for i in range(500))
+        + "\n    fields:\n"), "biểu thức của mẫu dài tổng cộng"),
     "deep-nesting": ("a:\n" + "".join("  " * i + f"k{i}:\n" for i in range(1, 200)) + "  " * 200 + "x: 1\n",
                      "lồng nhau quá sâu"),
 }
@@ -153,6 +161,22 @@ def test_hostile_template_in_data_folder_is_skipped_at_start_up(tmp_path):
     assert code == 0 and "cao-diem-dvctt" in out
     assert err.count("Bỏ qua mẫu lỗi") == 2 and "neo và bí danh" in err and "quá lớn" in err
     assert_bounded(seconds, mib)
+
+
+def test_a_template_at_the_limits_is_still_checked_in_bounded_time(tmp_path):
+    """The costliest template the limits let through: 25 sentences of 3,900 characters full of
+    arithmetic (100,000 characters in all) and 100 rules of 470 characters."""
+    sentence = "{{so_lan+so_lan*so_lan-so_lan}}" * 125
+    rule = "(so_lan*2+1)-" * 36 + "so_lan > 0"
+    text = template_text().replace("\n    body:\n", "\n    body:\n" + "".join(
+        f'      - text: "{i}{sentence}"\n' for i in range(25))).replace("\n    fields:\n", "\n    rules:\n" + "".join(
+            f'      - {{check: "{rule}", message: "Sai"}}\n' for _ in range(100)) + "\n    fields:\n")
+    path = tmp_path / "gioi-han.yaml"
+    path.write_text(text, encoding="utf-8")
+    code, out, err, seconds, mib = run_cli("templates", "check", str(path))
+    assert code == 0, out
+    assert seconds <= 2 * MAX_SECONDS, f"took {seconds:.1f} s"  # about 2 s alone; the machine is shared
+    assert mib <= MAX_MIB
 
 
 def test_the_bounds_do_not_refuse_ordinary_text():

@@ -290,15 +290,37 @@ def check_expression(source: str, known_names: Iterable[str]) -> Expression:
     )
 
 
+def _constant_parts(node: ast.AST, out: list[ast.AST]) -> bool:
+    """Whether ``node`` reads no field. The largest parts that read none (and are more than a
+    bare constant) are added to ``out``. One pass, each node visited once."""
+    children = node.args if isinstance(node, ast.Call) else \
+        [child for child in ast.iter_child_nodes(node) if isinstance(child, ast.expr)]
+    found: list[list[ast.AST]] = []
+    flags: list[bool] = []
+    for child in children:
+        below: list[ast.AST] = []
+        flags.append(_constant_parts(child, below))
+        found.append(below)
+    if not isinstance(node, ast.Name) and all(flags):
+        return True  # the caller evaluates this node whole
+    for child, constant, below in zip(children, flags, found):
+        if constant and isinstance(child, (ast.BinOp, ast.Call, ast.UnaryOp, ast.BoolOp, ast.IfExp, ast.Compare)):
+            out.append(child)
+        elif not constant:
+            out += below
+    return False
+
+
 def _fold_constants(tree: ast.Expression) -> None:
     """Evaluate every part that reads no field, with the guarded operators, when the template
     is loaded: ``'a' * 200000000`` is refused here, not on every start."""
+    parts: list[ast.AST] = []
+    if _constant_parts(tree.body, parts) and not isinstance(tree.body, ast.Constant):
+        parts.append(tree.body)
     evaluator = simpleeval.SimpleEval(operators=_OPERATORS, functions=FUNCTIONS)
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.BinOp) or any(isinstance(n, ast.Name) for n in ast.walk(node)):
-            continue
+    for node in parts:
         try:
-            evaluator._eval(node)  # noqa: SLF001 - simpleeval's documented node evaluator
+            evaluator.eval(ast.unparse(node))
         except ExpressionLimitError as exc:
             raise ExpressionError(str(exc)) from None
         except _LIMIT_ERRORS:

@@ -22,9 +22,15 @@ from desktop_app.templating.expressions import ExpressionError, check_expression
 from desktop_app.templating.model import COLUMN_KINDS, NUMERIC_KINDS, SUMMABLE_KINDS, Block, FieldKind, Template
 from desktop_app.text import nfc_deep
 
-MAX_TEMPLATE_BYTES = 2_000_000
-MAX_YAML_NODES = 100_000  # the largest bundled template has about 1,300
+# Limits that keep `templates check`, bundle verify and start-up within about two seconds for
+# any file; the largest bundled template (ntm-tieu-chi-8) has 56 KB, about 1,300 items and
+# 72 sentences of 16,000 characters in all, so each limit leaves six times that room or more.
+MAX_TEMPLATE_BYTES = 1_000_000
+MAX_YAML_NODES = 20_000
 MAX_YAML_DEPTH = 40       # nesting of groups and lists (the bundled templates need 8)
+MAX_DOCUMENT_TEXTS = 2_000  # sentences (text, heading, summary, each) checked per template
+MAX_DOCUMENT_TEXT_CHARS = 100_000  # all of them together (ntm-tieu-chi-8: 16,000)
+MAX_EXPRESSION_CHARS = 50_000      # every expr, check and when together (ntm-tieu-chi-8: 3,100)
 # libyaml's C parser when PyYAML has it (its wheels do): several times faster at start-up.
 _YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -191,6 +197,8 @@ class _Checker:
 
     def run(self) -> list[Problem]:
         t = self.t
+        if self._too_large():
+            return self.problems
         if t.effective_to and t.effective_to < t.effective_from:
             self.add(("effective_to",), "ngày hết hiệu lực trước ngày bắt đầu hiệu lực")
         field_ids: dict[str, tuple] = {}
@@ -288,6 +296,29 @@ class _Checker:
                 for name in rule.fields or []:
                     if name not in field_ids:
                         self.add(loc + ("fields",), f"không có trường nào tên «{name}»")
+
+    def _blocks(self) -> list[Block]:
+        t = self.t
+        return [*t.document.opening, *t.document.closing, *(b for s in t.sections for b in s.body)]
+
+    def _too_large(self) -> bool:
+        """More sentences or expressions than checking may cost (see the limits above)."""
+        t, blocks = self.t, self._blocks()
+        texts = [t.document.summary] + [b.heading if b.kind == "heading" else b.text
+                                        for b in blocks if b.kind in ("heading", "text", "each")]
+        fields = list(t.all_fields())
+        expressions = [f.expr for f in fields if f.expr] + [c.expr for f in fields for c in f.columns or [] if c.expr]
+        expressions += [r.check for r in t.rules] + [r.check for s in t.sections for r in s.rules]
+        expressions += [b.when for b in blocks if b.when]
+        volume, expr_volume = sum(map(len, texts)), sum(map(len, expressions))
+        n = lambda x: f"{x:,}".replace(",", ".")  # noqa: E731
+        if len(texts) > MAX_DOCUMENT_TEXTS or volume > MAX_DOCUMENT_TEXT_CHARS:
+            self.add(("document",), f"mẫu có {n(len(texts))} câu văn, tổng {n(volume)} ký tự: quá giới hạn "
+                                    f"{n(MAX_DOCUMENT_TEXTS)} câu, {n(MAX_DOCUMENT_TEXT_CHARS)} ký tự")
+        if expr_volume > MAX_EXPRESSION_CHARS:
+            self.add((), f"các biểu thức của mẫu dài tổng cộng {n(expr_volume)} ký tự, quá giới hạn "
+                         f"{n(MAX_EXPRESSION_CHARS)} ký tự")
+        return bool(self.problems)
 
     def _check_document(self, known: set[str], field_ids: dict[str, tuple]) -> None:
         names = known | BUILTIN_NAMES
