@@ -219,14 +219,22 @@ RENDER_PAYLOADS = {
 }
 
 
+SENTENCE_OF_160K = "{% for a in ten %}{{ ten }}{% endfor %}"  # with a 400-character value
+RENDER_PAYLOADS["many-full-sentences"] = (
+    [SENTENCE_OF_160K] * 80, {"ten": "z" * 400, "so_lan": 1}, "10.000.000 ký tự mỗi văn bản")
+
+
 @pytest.mark.parametrize("name", sorted(RENDER_PAYLOADS))
 def test_rendering_refuses_hostile_values_quickly(name, tmp_path):
     import json
 
     body, values, reason = RENDER_PAYLOADS[name]
+    sentences = body if isinstance(body, list) else [body]
+    text = template_text(sentences[0]).replace("\n    body:\n", "\n    body:\n" + "".join(
+        f'      - text: "{i}{s}"\n' for i, s in enumerate(sentences[1:])))
     data = tmp_path / "data"
     (data / "templates").mkdir(parents=True)
-    (data / "templates" / "doc.yaml").write_text(template_text(body), encoding="utf-8")
+    (data / "templates" / "doc.yaml").write_text(text, encoding="utf-8")
     script = tmp_path / "render.py"
     script.write_text(RENDER_SCRIPT, encoding="utf-8")
     target = tmp_path / "out.docx"
