@@ -12,6 +12,7 @@ import json
 import re
 import sqlite3
 from pathlib import Path
+from urllib.parse import quote
 
 from sqlalchemy import URL, Engine, create_engine, event
 
@@ -41,8 +42,18 @@ def _json_dumps(value) -> str:
 
 def file_uri(path: Path) -> str:
     """``path`` as a percent-encoded ``file:`` URI: a folder named ``Xa A #1``, ``a?b`` or
-    ``100%25`` is that folder, not a query string, a fragment or an escape."""
-    return Path(path).absolute().as_uri()
+    ``100%25`` is that folder, not a query string, a fragment or an escape.
+
+    The authority is always empty, as SQLite requires: ``file:///home/…``, ``file:///C:/…``,
+    and a Windows share ``\\\\may-chu\\du-lieu`` becomes ``file:////may-chu/du-lieu``."""
+    return uri_from_posix(Path(path).absolute().as_posix())
+
+
+def uri_from_posix(text: str) -> str:
+    """``/home/x`` → ``file:///home/x``; ``C:/x`` → ``file:///C:/x``; ``//may-chu/x`` → ``file:////may-chu/x``."""
+    if not text.startswith("/"):
+        text = "/" + text  # a drive letter
+    return "file://" + quote(text, safe="/:")
 
 
 def connect(path: Path, mode: str = "ro", **kwargs) -> sqlite3.Connection:

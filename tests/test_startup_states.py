@@ -15,7 +15,7 @@ from db.engine import connect
 from desktop_app.errors import UserError
 from desktop_app.services import DamagedDatabase, Workspace
 
-AWKWARD_NAMES = ["Xa A #1", "Xa A #2", "a?b", "100%25", "50% #3?x=1"]
+AWKWARD_NAMES = ["Xa A #1", "Xa A #2", "a?b", "100%25", "50% #3?x=1", "Xã Bình Phước #1", "a:b"]
 
 
 def dump(db: Path) -> str:
@@ -67,6 +67,19 @@ def test_each_awkwardly_named_folder_gets_its_own_database(tmp_path):
             assert ws.setting("ten_thu_muc") == name
         finally:
             ws.close()
+
+
+def test_file_uri_is_percent_encoded_with_an_empty_authority():
+    from pathlib import PureWindowsPath
+
+    from db.engine import file_uri, uri_from_posix
+
+    assert file_uri(Path("/d/Xa A #1/x.sqlite3")) == "file:///d/Xa%20A%20%231/x.sqlite3"
+    assert file_uri(Path("/d/a?b/100%25")) == "file:///d/a%3Fb/100%2525"
+    assert file_uri(Path("/d/Xã")) == "file:///d/X%C3%A3"
+    # Windows paths as Path.as_posix() gives them there: a drive, and a share (UNC).
+    assert uri_from_posix(PureWindowsPath(r"C:\Dữ liệu\#1").as_posix()) == "file:///C:/D%E1%BB%AF%20li%E1%BB%87u/%231"
+    assert uri_from_posix(PureWindowsPath(r"\\may-chu\du-lieu\x").as_posix()) == "file:////may-chu/du-lieu/x"
 
 
 def test_cli_with_hash_in_data_dir(tmp_path):
