@@ -16,9 +16,9 @@ from jinja2 import StrictUndefined, meta, nodes
 
 from desktop_app import vnformat
 from desktop_app.templating.expressions import fn_pct
+from desktop_app.templating.doccheck import instrument, vet
 from desktop_app.templating.sandbox import (
-    BoundedSandbox, DocTextError, DocTextLimitError, clamp_digits, document_budget, install_bounds,
-    instrument, render_bounded, vet,
+    BoundedSandbox, DocTextError, DocTextLimitError, clamp_digits, document_budget, install_bounds, render_bounded,
 )
 
 __all__ = ["DocTextError", "DocTextLimitError", "document_budget", "referenced_names", "render_text"]

@@ -4,16 +4,15 @@ Jinja's sandbox stops a template from reaching Python internals, but not from as
 ``9 ** (9 ** 9)``, ``'a' * 200000000``, a ``{% set %}`` that doubles itself, or nested loops
 of a billion turns. Here:
 
-- only a small set of Jinja constructs is allowed (no calls, macros, call/filter blocks,
-  ``{% set %}…{% endset %}``, includes or imports);
+- only a small set of Jinja constructs is allowed (:mod:`desktop_app.templating.doccheck`);
 - every arithmetic operator goes through :func:`safe_binop` (the sandbox's
   ``intercepted_binops``), so Jinja never folds them at compile time and none can build a
   number of more than :data:`MAX_INT_BITS` bits or a text longer than :data:`MAX_VALUE_CHARS`;
 - ``~`` and every ``{% for %}`` are rewritten to count against a budget: one sentence may
   produce at most :data:`MAX_TEXT_CHARS` characters and :data:`MAX_LOOP_STEPS` loop turns,
   one document at most :data:`MAX_DOCUMENT_CHARS` and :data:`MAX_DOCUMENT_LOOP_STEPS`;
-- parts that read no field are evaluated when the template is checked, so a hostile
-  constant is refused by ``templates check`` with a Vietnamese reason.
+- parts that read no field are evaluated when the template is checked (doccheck), so a
+  hostile constant is refused by ``templates check`` with a Vietnamese reason.
 """
 
 from __future__ import annotations
@@ -24,36 +23,19 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from jinja2 import nodes, pass_context
+from jinja2 import pass_context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
-from jinja2.visitor import NodeTransformer
 
 MAX_INT_BITS = 4096              # about 1,200 decimal digits
 MAX_VALUE_CHARS = 100_000        # one text or list built by an operator
 MAX_TEXT_CHARS = 200_000         # characters one sentence may produce (output and joins)
 MAX_LOOP_STEPS = 10_000          # loop turns in one sentence
-MAX_DOCUMENT_CHARS = 10_000_000    # a consolidation of all 3,321 communes uses about 300,000
+MAX_DOCUMENT_CHARS = 10_000_000  # a consolidation of all 3,321 communes uses about 300,000
 MAX_DOCUMENT_LOOP_STEPS = 1_000_000
 MAX_FORMAT_DIGITS = 10           # decimals or width asked of a number filter
-MAX_NESTING = 10                 # {% if %} / {% for %} inside one another
 
 LOOP_FILTER = "_bounded_loop"
 CONCAT_FILTER = "_bounded_concat"
-
-_ALLOWED_NODES = (
-    nodes.Template, nodes.Output, nodes.TemplateData, nodes.Name, nodes.Const, nodes.Filter,
-    nodes.Test, nodes.If, nodes.For, nodes.Assign, nodes.Getattr, nodes.Getitem, nodes.Slice,
-    nodes.CondExpr, nodes.Compare, nodes.Operand, nodes.And, nodes.Or, nodes.Not, nodes.Neg,
-    nodes.Pos, nodes.Concat, nodes.BinExpr, nodes.List, nodes.Tuple, nodes.Dict, nodes.Pair,
-    nodes.Keyword,
-)
-_REFUSED_NAMES = {
-    nodes.Call: "không được gọi hàm hay phương thức trong câu văn (chỉ dùng bộ lọc «|»)",
-    nodes.Macro: "không được định nghĩa macro trong câu văn",
-    nodes.CallBlock: "không được dùng «{% call %}» trong câu văn",
-    nodes.FilterBlock: "không được dùng «{% filter %}» trong câu văn",
-    nodes.AssignBlock: "không được dùng «{% set %}…{% endset %}»; hãy dùng «{% set x = … %}»",
-}
 
 
 class DocTextError(ValueError):
@@ -64,11 +46,12 @@ class DocTextLimitError(DocTextError):
     """Document text that asks for more work or memory than allowed."""
 
 
-def _n(number: int) -> str:
+def vi_number(number: int) -> str:
+    """``100000`` → ``100.000`` (for the messages)."""
     return f"{number:,}".replace(",", ".")
 
 
-def _too_big(what: str) -> DocTextLimitError:
+def too_big(what: str) -> DocTextLimitError:
     return DocTextLimitError(f"câu văn vượt giới hạn: {what}")
 
 
@@ -84,11 +67,11 @@ class Budget:
         self.chars -= chars
         self.steps -= steps
         if self.chars < 0:
-            raise _too_big(f"tạo ra quá nhiều chữ (tối đa {_n(MAX_TEXT_CHARS)} ký tự mỗi câu, "
-                           f"{_n(MAX_DOCUMENT_CHARS)} ký tự mỗi văn bản)")
+            raise too_big(f"tạo ra quá nhiều chữ (tối đa {vi_number(MAX_TEXT_CHARS)} ký tự mỗi câu, "
+                           f"{vi_number(MAX_DOCUMENT_CHARS)} ký tự mỗi văn bản)")
         if self.steps < 0:
-            raise _too_big(f"vòng lặp chạy quá nhiều lượt (tối đa {_n(MAX_LOOP_STEPS)} lượt mỗi câu, "
-                           f"{_n(MAX_DOCUMENT_LOOP_STEPS)} lượt mỗi văn bản)")
+            raise too_big(f"vòng lặp chạy quá nhiều lượt (tối đa {vi_number(MAX_LOOP_STEPS)} lượt mỗi câu, "
+                           f"{vi_number(MAX_DOCUMENT_LOOP_STEPS)} lượt mỗi văn bản)")
         if self.parent is not None:
             self.parent.spend(chars, steps)
 
@@ -147,24 +130,26 @@ def safe_binop(op: str, left: Any, right: Any) -> Any:
     if op == "**":
         if _is_int(left) and _is_int(right) and right > 0 and abs(left) > 1 \
                 and abs(left).bit_length() * right > MAX_INT_BITS:
-            raise _too_big(f"lũy thừa «{left} ** {right}» quá lớn")
+            raise too_big(f"lũy thừa «{left} ** {right}» quá lớn")
         return operator.pow(left, right)
     if op == "*":
         for seq, times in ((left, right), (right, left)):
             if _is_sequence(seq) and _is_int(times):
                 size = len(seq) * max(times, 0)
                 if size > MAX_VALUE_CHARS:
-                    raise _too_big(f"phép nhân tạo ra chuỗi dài {_n(size)} (tối đa {_n(MAX_VALUE_CHARS)})")
+                    raise too_big(f"phép nhân tạo ra chuỗi dài {vi_number(size)} "
+                                  f"(tối đa {vi_number(MAX_VALUE_CHARS)})")
                 _spend(chars=size)
                 return seq * times
         if _is_int(left) and _is_int(right) and left.bit_length() + right.bit_length() > MAX_INT_BITS:
-            raise _too_big("phép nhân cho số quá lớn")
+            raise too_big("phép nhân cho số quá lớn")
         return operator.mul(left, right)
     if op == "+":
         if _is_sequence(left) and _is_sequence(right):
             size = len(left) + len(right)
             if size > MAX_VALUE_CHARS:
-                raise _too_big(f"phép cộng tạo ra chuỗi dài {_n(size)} (tối đa {_n(MAX_VALUE_CHARS)})")
+                raise too_big(f"phép cộng tạo ra chuỗi dài {vi_number(size)} "
+                              f"(tối đa {vi_number(MAX_VALUE_CHARS)})")
             _spend(chars=size)
         return operator.add(left, right)
     if op == "%":
@@ -177,7 +162,8 @@ def safe_binop(op: str, left: Any, right: Any) -> Any:
 def bounded_join(values: list[Any]) -> str:
     text = "".join(str(v) for v in values)
     if len(text) > MAX_VALUE_CHARS:
-        raise _too_big(f"phép nối «~» tạo ra chuỗi dài {_n(len(text))} (tối đa {_n(MAX_VALUE_CHARS)})")
+        raise too_big(f"phép nối «~» tạo ra chuỗi dài {vi_number(len(text))} "
+                      f"(tối đa {vi_number(MAX_VALUE_CHARS)})")
     _spend(chars=len(text))
     return text
 
@@ -207,105 +193,6 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
 def install_bounds(env: BoundedSandbox) -> None:
     env.filters[LOOP_FILTER] = _loop_filter
     env.filters[CONCAT_FILTER] = _concat_filter
-
-
-# --- checking and instrumenting a parsed sentence ---------------------------------------
-
-def vet(tree: nodes.Template) -> None:
-    """Refuse constructs outside the allow-list and constants that exceed the limits."""
-    for node in tree.find_all(nodes.Node):
-        for kind, message in _REFUSED_NAMES.items():
-            if isinstance(node, kind):
-                raise DocTextError(message)
-        if not isinstance(node, _ALLOWED_NODES):
-            raise DocTextError(f"cú pháp «{type(node).__name__}» không được phép trong câu văn")
-        if isinstance(node, nodes.Filter) and node.name.startswith("_"):
-            raise DocTextError(f"không có bộ lọc «{node.name}»")
-    try:
-        if _nesting(tree) > MAX_NESTING:
-            raise DocTextError(f"câu văn lồng nhau quá sâu (quá {MAX_NESTING} mức «{{% if %}}», «{{% for %}}»)")
-        _StaticCheck().value(tree, 1)
-    except RecursionError:
-        raise DocTextError("câu văn lồng nhau quá sâu") from None
-
-
-def _nesting(node: nodes.Node) -> int:
-    inner = max((_nesting(child) for child in node.iter_child_nodes()), default=0)
-    return inner + 1 if isinstance(node, (nodes.If, nodes.For)) else inner
-
-
-_NOT_CONSTANT = object()
-
-
-class _StaticCheck:
-    """Evaluate what reads no field (constants, and names set from constants) and multiply
-    the turns of nested loops over constants, so that ``templates check`` refuses what
-    would exceed a limit whatever the report holds. Loops over fields are bounded when
-    rendering."""
-
-    def __init__(self) -> None:
-        self.names: dict[str, Any] = {}
-
-    def value(self, node: nodes.Node, loops: int) -> Any:
-        if isinstance(node, nodes.For):
-            iterable = self.value(node.iter, loops)
-            turns = len(iterable) if isinstance(iterable, (str, list, dict)) else 1
-            inner = loops * max(turns, 1)
-            if inner > MAX_LOOP_STEPS:
-                raise _too_big(f"vòng lặp chạy {_n(inner)} lượt (tối đa {_n(MAX_LOOP_STEPS)} lượt mỗi câu)")
-            outer_names = dict(self.names)
-            for child in [*node.body, *node.else_, *([node.test] if node.test else [])]:
-                self.value(child, inner)
-            self.names = outer_names  # what a loop sets stays inside it (as in Jinja)
-            return _NOT_CONSTANT
-        if isinstance(node, nodes.Assign):
-            assigned = self.value(node.node, loops)
-            if isinstance(node.target, nodes.Name):
-                if assigned is _NOT_CONSTANT:
-                    self.names.pop(node.target.name, None)
-                else:
-                    self.names[node.target.name] = assigned
-            return _NOT_CONSTANT
-        if isinstance(node, nodes.Name):
-            return self.names.get(node.name, _NOT_CONSTANT) if node.ctx == "load" else _NOT_CONSTANT
-        values = [self.value(child, loops) for child in node.iter_child_nodes()]
-        if isinstance(node, nodes.Const):
-            return node.value
-        if any(v is _NOT_CONSTANT for v in values):
-            return _NOT_CONSTANT
-        try:
-            if isinstance(node, (nodes.List, nodes.Tuple)):
-                return list(values)
-            if isinstance(node, nodes.BinExpr):
-                return safe_binop(node.operator, values[0], values[1])
-            if isinstance(node, nodes.Concat):
-                return bounded_join(values)
-            if isinstance(node, nodes.Neg):
-                return -values[0]
-            if isinstance(node, nodes.Pos):
-                return +values[0]
-        except DocTextError:
-            raise
-        except Exception:  # noqa: BLE001 - e.g. 1 / 0 or 'a' - 1: Jinja reports it when rendering
-            return _NOT_CONSTANT
-        return _NOT_CONSTANT
-
-
-class _Instrument(NodeTransformer):
-    def visit_For(self, node: nodes.For) -> nodes.Node:
-        self.generic_visit(node)
-        node.iter = nodes.Filter(node.iter, LOOP_FILTER, [], [], None, None, lineno=node.lineno)
-        return node
-
-    def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
-        self.generic_visit(node)
-        return nodes.Filter(nodes.List(node.nodes, lineno=node.lineno), CONCAT_FILTER, [], [], None, None,
-                            lineno=node.lineno)
-
-
-def instrument(tree: nodes.Template) -> nodes.Template:
-    """Loops and ``~`` joins count against the budget (the tree is changed in place)."""
-    return _Instrument().visit(tree)
 
 
 def clamp_digits(value: Any) -> int:
