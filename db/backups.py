@@ -9,7 +9,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from db.engine import StoreError, backup_copy
+from db.engine import HEAD_REVISION, StoreError, backup_copy, connect, is_newer_schema
 
 PATTERN = re.compile(r"^baocaoxa-(\d{8}-\d{6})-([a-z0-9-]+)\.sqlite3$")
 KEEP_RECENT = 10
@@ -98,7 +98,7 @@ def prune(folder: Path, now: dt.datetime | None = None) -> list[Path]:
 def check_file(path: Path) -> list[str]:
     """Problems that make a file unusable as a BaoCaoXa database (empty list: it is good)."""
     try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        con = connect(path, "ro")
     except sqlite3.Error as exc:
         return [f"không mở được: {exc}"]
     try:
@@ -108,6 +108,10 @@ def check_file(path: Path) -> list[str]:
         tables = {row[0] for row in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         if not {"reports", "report_values", "alembic_version"} <= tables:
             return ["không phải cơ sở dữ liệu của BaoCaoXa"]
+        row = con.execute("SELECT version_num FROM alembic_version").fetchone()
+        if is_newer_schema(row[0] if row else None):
+            return [f"được tạo bởi phiên bản BaoCaoXa mới hơn (lược đồ «{row[0]}», phiên bản này chỉ biết đến "
+                    f"«{HEAD_REVISION}»); khôi phục bản này sẽ làm chương trình không mở được dữ liệu"]
         return []
     except sqlite3.DatabaseError as exc:
         return [f"tệp hỏng hoặc không phải cơ sở dữ liệu: {exc}"]
@@ -124,7 +128,7 @@ def restore_into(backup: Path, db_path: Path) -> None:
         stale = Path(f"{db_path}{suffix}")
         if stale.exists() and not db_path.exists():
             stale.unlink()
-    src = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
+    src = connect(backup, "ro")
     try:
         dst = sqlite3.connect(db_path)
         try:

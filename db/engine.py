@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import sqlite3
 from pathlib import Path
+from urllib.parse import quote
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import URL, Engine, create_engine, event
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The newest migration. Kept here so a normal start needs no Alembic (a third of a second on
@@ -24,12 +26,44 @@ class StoreError(Exception):
     """The store cannot be opened or used; the message is Vietnamese."""
 
 
+class StoreTooNew(StoreError):
+    """The file was written by a newer version of BaoCaoXa (an unknown schema revision)."""
+
+
+def too_new_message(path: Path, revision: str | None) -> str:
+    return (f"Cơ sở dữ liệu {path} được tạo bởi phiên bản BaoCaoXa mới hơn (lược đồ «{revision}», phiên bản "
+            f"này chỉ biết đến «{HEAD_REVISION}»). Hãy dùng phiên bản BaoCaoXa mới hơn; chương trình không "
+            "thay đổi tệp này.")
+
+
 def _json_dumps(value) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+def file_uri(path: Path) -> str:
+    """``path`` as a percent-encoded ``file:`` URI: a folder named ``Xa A #1``, ``a?b`` or
+    ``100%25`` is that folder, not a query string, a fragment or an escape.
+
+    The authority is always empty, as SQLite requires: ``file:///home/…``, ``file:///C:/…``,
+    and a Windows share ``\\\\may-chu\\du-lieu`` becomes ``file:////may-chu/du-lieu``."""
+    return uri_from_posix(Path(path).absolute().as_posix())
+
+
+def uri_from_posix(text: str) -> str:
+    """``/home/x`` → ``file:///home/x``; ``C:/x`` → ``file:///C:/x``; ``//may-chu/x`` → ``file:////may-chu/x``."""
+    if not text.startswith("/"):
+        text = "/" + text  # a drive letter
+    return "file://" + quote(text, safe="/:")
+
+
+def connect(path: Path, mode: str = "ro", **kwargs) -> sqlite3.Connection:
+    """A plain sqlite3 connection through a properly encoded URI (``mode``: ro, rw, rwc)."""
+    return sqlite3.connect(f"{file_uri(path)}?mode={mode}", uri=True, **kwargs)
+
+
 def make_engine(path: Path, *, read_only: bool = False) -> Engine:
-    url = f"sqlite:///file:{path}?mode={'ro' if read_only else 'rwc'}&uri=true"
+    # URL.create keeps the database text as given; a URL string would be percent-decoded first.
+    url = URL.create("sqlite", database=file_uri(path), query={"mode": "ro" if read_only else "rwc", "uri": "true"})
     engine = create_engine(url, json_serializer=_json_dumps, connect_args={"timeout": 10})
 
     @event.listens_for(engine, "connect")
@@ -62,6 +96,25 @@ def head_revision() -> str:
     return HEAD_REVISION
 
 
+_REVISION_LINE = re.compile(r"""^revision\s*(?::\s*str\s*)?=\s*["']([^"']+)["']""", re.MULTILINE)
+
+
+def known_revisions() -> set[str]:
+    """Every schema revision this version of the program has a migration for (read from the
+    scripts, without Alembic; only needed when a file is not at HEAD_REVISION)."""
+    found = set()
+    for script in (MIGRATIONS / "versions").glob("*.py"):
+        match = _REVISION_LINE.search(script.read_text(encoding="utf-8"))
+        if match:
+            found.add(match.group(1))
+    return found | {HEAD_REVISION}
+
+
+def is_newer_schema(revision: str | None) -> bool:
+    """A revision this program does not know: the file was written by a newer BaoCaoXa."""
+    return revision is not None and revision != HEAD_REVISION and revision not in known_revisions()
+
+
 def scripts_head_revision() -> str:
     """The head as Alembic reads it from the migration scripts (for the test of HEAD_REVISION)."""
     from alembic.script import ScriptDirectory
@@ -84,7 +137,7 @@ def backup_copy(source: Path, target: Path) -> Path:
     """Copy a live database with SQLite's online backup API (never a plain file copy)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(target.suffix + ".tmp")
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    src = connect(source, "ro")
     try:
         dst = sqlite3.connect(tmp)
         try:
@@ -104,6 +157,8 @@ def migrate(engine: Engine, db_path: Path, backup_dir: Path) -> Path | None:
     head = head_revision()
     if current == head:
         return None
+    if is_newer_schema(current):  # never back up and fail again on every start
+        raise StoreTooNew(too_new_message(db_path, current))
     backup = None
     if current is not None and db_path.exists():
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")

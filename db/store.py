@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +21,7 @@ from db.engine import StoreError, make_engine, migrate
 from db.models import (
     AuditEntry, Conflict, DraftInput, ImportedBundle, Report, ReportValue, Setting, UnitProfile, utcnow,
 )
+from db.preflight import check_before_open
 
 DB_FILENAME = "baocaoxa.sqlite3"
 
@@ -114,21 +114,8 @@ class Store:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def _quick_check(self) -> None:
-        """Refuse a damaged file before anything writes to it (migrations included)."""
-        if not self.path.exists() or self.path.stat().st_size == 0:
-            return
-        try:
-            con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
-            try:
-                result = [row[0] for row in con.execute("PRAGMA quick_check")]
-            finally:
-                con.close()
-        except sqlite3.DatabaseError as exc:
-            result = [str(exc)]
-        if result != ["ok"]:
-            raise DatabaseDamaged(
-                f"Cơ sở dữ liệu {self.path} bị hỏng ({'; '.join(result[:3])}). Chương trình không ghi vào tệp này. "
-                "Hãy khôi phục bản sao lưu gần nhất.")
+        """Refuse a file that must not be written (read-only, locked, newer, damaged) before any write."""
+        check_before_open(self.path, damaged=DatabaseDamaged)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -6,8 +6,12 @@ stale lock file never keeps anyone out.
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
+
+from db.preflight import read_only_message
+from desktop_app.errors import UserError
 
 LOCK_NAME = ".baocaoxa.lock"
 
@@ -18,8 +22,15 @@ class InstanceLock:
         self._handle = None
 
     def acquire(self) -> bool:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(self.path, "a+b")  # noqa: SIM115 - held open for the life of the app
+        """True when held; False when another process holds it; UserError when the folder
+        cannot be written (a read-only stick or CD: said so, not a crash)."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle = open(self.path, "a+b")  # noqa: SIM115 - held open for the life of the app
+        except OSError as exc:
+            if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+                raise UserError(read_only_message(self.path.parent)) from exc
+            raise UserError(f"Không ghi được vào thư mục dữ liệu {self.path.parent}: {exc.strerror}") from exc
         try:
             if os.name == "nt":
                 import msvcrt

@@ -144,8 +144,10 @@ def test_allowed_expressions_evaluate():
 def test_document_text_sandbox_blocks_internals():
     from jinja2.exceptions import SecurityError, UndefinedError
 
+    from desktop_app.templating.doctext import DocTextError
+
     for source in ("{{ a.__class__.__mro__ }}", "{{ a.mro() }}", "{{ ''.__class__ }}"):
-        with pytest.raises((SecurityError, UndefinedError)):
+        with pytest.raises((SecurityError, UndefinedError, DocTextError)):
             render_text(source, {"a": 1})
 
 

@@ -98,7 +98,12 @@ def main(data_dir: str | None = None, selftest: bool = False) -> int:
     app = _application()
     folder = paths.data_dir(data_dir)
     lock = InstanceLock(folder)
-    if not lock.acquire():
+    try:
+        acquired = lock.acquire()
+    except UserError as exc:  # a read-only data folder
+        show_error(None, exc, "Không mở được dữ liệu")
+        return 2
+    if not acquired:
         info(None, "BaoCaoXa đang mở", "BaoCaoXa đang mở trong một cửa sổ khác với cùng thư mục dữ liệu "
              f"({folder}). Hãy dùng cửa sổ đó; hai cửa sổ cùng sửa một dữ liệu có thể ghi đè lẫn nhau.")
         return 3

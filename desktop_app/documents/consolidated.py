@@ -20,6 +20,7 @@ from desktop_app.atomic import write_bytes_atomic
 from desktop_app.consolidation import Consolidation, Indicator, indicators
 from desktop_app.documents.content import DocumentBuilder, DocumentContent, Paragraph
 from desktop_app.documents.docx_writer import write_docx
+from desktop_app.documents.xlsx_text import as_text, text_row
 
 HEADER_FILL = PatternFill("solid", fgColor="DDE7F3")
 TOTAL_FONT = Font(bold=True)
@@ -49,7 +50,7 @@ def _number_format(ind: Indicator, value: int | float) -> str:
 def _cell(sheet, value: Any, ind: Indicator | None = None, bold: bool = False) -> WriteOnlyCell:
     if isinstance(value, str) and len(value) > XLSX_TEXT_LIMIT:
         value = value[:XLSX_TEXT_LIMIT] + "…"
-    cell = WriteOnlyCell(sheet, value=value)
+    cell = as_text(WriteOnlyCell(sheet, value=value))
     if ind is not None and isinstance(value, (int, float)) and not isinstance(value, bool):
         cell.number_format = _number_format(ind, value)
     if bold:
@@ -60,7 +61,7 @@ def _cell(sheet, value: Any, ind: Indicator | None = None, bold: bool = False) -
 def _header(sheet, labels: list[str]) -> list[WriteOnlyCell]:
     cells = []
     for label in labels:
-        cell = WriteOnlyCell(sheet, value=label)
+        cell = as_text(WriteOnlyCell(sheet, value=label))
         cell.font = TOTAL_FONT
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -75,25 +76,26 @@ def build_consolidated_workbook(cons: Consolidation) -> Workbook:
     sheet.freeze_panes = "D4"
     sheet.column_dimensions["C"].width = 28
     title = f"{cons.template.short_title or cons.template.title} — {cons.period.label}"
-    sheet.append([title])
-    sheet.append([cons.coverage_sentence()])
+    # Every row goes through text_row: a unit's name or text such as "=HYPERLINK(…)" stays text.
+    sheet.append(text_row(sheet, [title]))
+    sheet.append(text_row(sheet, [cons.coverage_sentence()]))
     sheet.append(_header(sheet, ["TT", "Mã đơn vị", "Đơn vị", "Tình trạng"] + [c.label for c in columns]))
     for index, sub in enumerate(cons.submissions, start=1):
-        sheet.append([index, sub.unit_code, sub.unit_name, sub.status_text]
-                     + [_cell(sheet, c.value(sub), c) for c in columns])
-    sheet.append([None, None, _cell(sheet, "Tổng cộng", bold=True), None]
-                 + [_cell(sheet, c.value(cons), c, bold=True) for c in columns])
+        sheet.append(text_row(sheet, [index, sub.unit_code, sub.unit_name, sub.status_text]
+                              + [_cell(sheet, c.value(sub), c) for c in columns]))
+    sheet.append(text_row(sheet, [None, None, _cell(sheet, "Tổng cộng", bold=True), None]
+                          + [_cell(sheet, c.value(cons), c, bold=True) for c in columns]))
 
     status = book.create_sheet("Tình hình gửi báo cáo")
     status.column_dimensions["C"].width = 32
     status.column_dimensions["D"].width = 30
     status.append(_header(status, ["TT", "Mã đơn vị", "Đơn vị", "Tình trạng", "Cập nhật lúc"]))
     for index, (code, name, text, updated) in enumerate(cons.status_rows(), start=1):
-        status.append([index, code, name, text, f"{updated:%d/%m/%Y %H:%M}" if updated else None])
+        status.append(text_row(status, [index, code, name, text, f"{updated:%d/%m/%Y %H:%M}" if updated else None]))
     if cons.notes:
         status.append([])
         for note in cons.notes:
-            status.append([None, None, note])
+            status.append(text_row(status, [None, None, note]))
     return book
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from jinja2 import nodes
 
 from desktop_app.errors import UserError
-from desktop_app.templating.doctext import environment, render_text
+from desktop_app.templating.doctext import DocTextError, document_budget, environment, render_text
 from desktop_app.templating.expressions import check_expression
 from desktop_app.templating.model import Block, FieldKind, Template
 from desktop_app.validation import ValidationResult, Validator
@@ -304,7 +304,19 @@ class DocumentBuilder:
 
     def build(self, report: dict[str, Any], result: ValidationResult | None = None,
               preface: list[Paragraph] | None = None) -> DocumentContent:
-        """``preface``: paragraphs written after the opening (a consolidation's coverage)."""
+        """``preface``: paragraphs written after the opening (a consolidation's coverage).
+
+        Every sentence of the document shares one budget of characters and loop turns; a
+        template that asks for more is refused with a Vietnamese message (UserError).
+        """
+        try:
+            with document_budget():
+                return self._build(report, result, preface)
+        except DocTextError as exc:  # a limit reached, or text the loader could not judge
+            raise UserError(f"Không tạo được văn bản theo mẫu «{self.template.id}»: {exc}.") from exc
+
+    def _build(self, report: dict[str, Any], result: ValidationResult | None,
+               preface: list[Paragraph] | None) -> DocumentContent:
         result = result or self.validator.validate(report.get("values") or {}, {"villages": (report.get("unit") or {}).get("villages")})
         ctx = self.context(report, result)
         unit = report.get("unit") or {}

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from desktop_app.atomic import write_atomic
+from desktop_app.documents.xlsx_guard import check_xlsx_file
+from desktop_app.documents.xlsx_text import text_everywhere
 from desktop_app.errors import UserError
 from desktop_app.periods import parse_period
 from desktop_app.reportdoc import coerce_values
@@ -123,6 +124,7 @@ def build_workbook(ws: Workspace, report_id: int) -> Workbook:
         for row in sheet.iter_rows(min_row=2, min_col=2, max_col=2):
             row[0].alignment = Alignment(wrap_text=True, vertical="top")
         sheet.freeze_panes = "B2"
+    text_everywhere(book)  # a value such as "=HYPERLINK(…)" stays text
     return book
 
 
@@ -225,15 +227,14 @@ def read_xlsx(ws: Workspace, report_id: int, source: str | Path) -> int:
     """Load values from a workbook in this layout; every rejected cell is listed, nothing half-written."""
     _record, template = ws.report(report_id)
     path = Path(source)
+    check_xlsx_file(path, MAX_XLSX_BYTES)  # sizes, rows and cells bounded before openpyxl loads it
     try:
-        if path.stat().st_size > MAX_XLSX_BYTES:
-            raise UserError(f"Tệp «{path.name}» quá lớn.")
         book = load_workbook(path, data_only=True)
     except FileNotFoundError:
         raise UserError(f"Không tìm thấy tệp «{source}».") from None
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
-        if isinstance(exc, UserError):
-            raise
+    except UserError:
+        raise
+    except Exception:  # noqa: BLE001 - zipfile, XML (defusedxml) and openpyxl errors alike
         raise UserError(f"Tệp «{path.name}» không phải tệp Excel (.xlsx) hợp lệ hoặc đã bị hỏng.") from None
     if META_SHEET not in book.sheetnames:
         raise UserError(f"Tệp «{path.name}» không phải tệp Excel do BaoCaoXa xuất ra (thiếu trang {META_SHEET}).")

@@ -1,7 +1,8 @@
 """Document text: sentences in templates are Jinja2 text rendered in a sandbox.
 
 The sandbox refuses access to Python internals, and the only helpers are the vi-VN
-formatting filters below, so a template can phrase values but never run code.
+formatting filters below, so a template can phrase values but never run code; what one
+sentence may cost in time and memory is bounded by :mod:`desktop_app.templating.sandbox`.
 """
 
 from __future__ import annotations
@@ -12,10 +13,15 @@ from functools import lru_cache
 from typing import Any
 
 from jinja2 import StrictUndefined, meta, nodes
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from desktop_app import vnformat
 from desktop_app.templating.expressions import fn_pct
+from desktop_app.templating.doccheck import instrument, vet
+from desktop_app.templating.sandbox import (
+    BoundedSandbox, DocTextError, DocTextLimitError, clamp_digits, document_budget, install_bounds, render_bounded,
+)
+
+__all__ = ["DocTextError", "DocTextLimitError", "document_budget", "referenced_names", "render_text"]
 
 _DOC_TYPES = {
     "KH": "Kế hoạch", "QĐ": "Quyết định", "CV": "Công văn", "NQ": "Nghị quyết", "NĐ": "Nghị định",
@@ -42,25 +48,25 @@ def _is_number(value: Any) -> bool:
 def f_number(value: Any, decimals: int | None = None) -> str:
     """Numbers in vi-VN; anything else is written as it is (a filter never breaks export)."""
     if _is_number(value):
-        return vnformat.format_number(value, decimals)
+        return vnformat.format_number(value, None if decimals is None else clamp_digits(decimals))
     return "" if value is None else str(value)
 
 
 def f_padded(value: Any, width: int = 2) -> str:
-    return vnformat.format_padded(value, width) if isinstance(value, int) and not isinstance(value, bool) \
+    return vnformat.format_padded(value, clamp_digits(width)) if isinstance(value, int) and not isinstance(value, bool) \
         else f_number(value)
 
 
 def f_percent(value: Any, decimals: int = 2) -> str:
     if isinstance(value, dict):
         value = fn_pct(value)
-    return vnformat.format_percent(value, decimals) if _is_number(value) else f_number(value)
+    return vnformat.format_percent(value, clamp_digits(decimals)) if _is_number(value) else f_number(value)
 
 
 def f_fraction(value: Any, width: int = 0) -> str:
     """A ratio written ``302/310``; ``phanso(2)`` pads small counts: ``09/09``."""
     if isinstance(value, dict) and value.get("num") is not None and value.get("den") is not None:
-        fmt = (lambda n: f_padded(n, width)) if width else f_number
+        fmt = (lambda n: f_padded(n, clamp_digits(width))) if width else f_number
         return f"{fmt(value['num'])}/{fmt(value['den'])}"
     return ""
 
@@ -156,8 +162,8 @@ BUILTIN_NAMES = {"don_vi", "ky_bao_cao", "ky_sau", "nam", "so_thon_don_vi", "van
 
 
 @lru_cache(maxsize=1)
-def environment() -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(
+def environment() -> BoundedSandbox:
+    env = BoundedSandbox(
         autoescape=False, undefined=StrictUndefined, keep_trailing_newline=False,
         trim_blocks=True, lstrip_blocks=True,
         finalize=lambda value: "" if value is None else value,  # an empty value prints nothing
@@ -165,20 +171,26 @@ def environment() -> ImmutableSandboxedEnvironment:
     env.filters = {**FILTERS, "default": _default}  # only our filters: nothing else to reach
     env.globals = {}
     env.tests = {"none": lambda v: v is None, "defined": lambda v: True}
+    install_bounds(env)
     return env
 
 
-class DocTextError(ValueError):
-    pass
+def _parse(source: str) -> nodes.Template:
+    """Parse and vet (allowed constructs, constants within the limits); DocTextError if not."""
+    try:
+        tree = environment().parse(source)
+    except RecursionError:
+        raise DocTextError("câu văn lồng nhau quá sâu") from None
+    except Exception as exc:  # jinja2.TemplateSyntaxError and friends
+        raise DocTextError(f"câu văn mẫu sai cú pháp: {getattr(exc, 'message', exc)}") from None
+    vet(tree)
+    return tree
 
 
 def referenced_names(source: str) -> set[str]:
-    """Top-level names a piece of document text reads; raises DocTextError on bad syntax."""
+    """Top-level names a piece of document text reads; raises DocTextError when it cannot be used."""
     env = environment()
-    try:
-        tree = env.parse(source)
-    except Exception as exc:  # jinja2.TemplateSyntaxError and friends
-        raise DocTextError(f"câu văn mẫu sai cú pháp: {getattr(exc, 'message', exc)}") from None
+    tree = _parse(source)
     unknown_filters = {n.name for n in tree.find_all(nodes.Filter)} - set(env.filters)
     if unknown_filters:
         raise DocTextError(
@@ -189,8 +201,14 @@ def referenced_names(source: str) -> set[str]:
 
 @lru_cache(maxsize=4096)
 def _compiled(source: str):
-    return environment().from_string(source)
+    env = environment()
+    try:
+        code = env.compile(instrument(_parse(source)))
+    except (SyntaxError, RecursionError):  # Python's own nesting limits, reached by a contrived text
+        raise DocTextError("câu văn lồng nhau quá sâu") from None
+    return env.template_class.from_code(env, code, env.make_globals(None), None)
 
 
 def render_text(source: str, context: dict[str, Any]) -> str:
-    return _compiled(source).render(**context).strip()
+    """One sentence, within the limits; DocTextLimitError (Vietnamese) when it asks for too much."""
+    return render_bounded(_compiled(source), context).strip()

@@ -127,25 +127,43 @@ _ALLOWED_BINOPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod)
 _ALLOWED_CMPOPS = (ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn)
 _ALLOWED_UNARY = (ast.USub, ast.UAdd, ast.Not)
 
+# Evaluation keeps simpleeval's own guarded operators (``safe_add`` and ``safe_mult`` refuse
+# a string or list longer than simpleeval.MAX_STRING_LENGTH); ``%`` on text (printf-style
+# formatting, whose width can ask for gigabytes) is refused outright.
+MAX_TEXT_RESULT = simpleeval.MAX_STRING_LENGTH
+
+
+class ExpressionLimitError(ExpressionError):
+    """An evaluation would exceed a size limit (a Vietnamese message)."""
+
+
+def _safe_mod(a: Any, b: Any) -> Any:
+    if isinstance(a, (str, bytes)):
+        raise ExpressionLimitError("không được dùng «%» với chữ")
+    return a % b
+
+
+_SAFE = simpleeval.DEFAULT_OPERATORS
 _OPERATORS = {
-    ast.Add: lambda a, b: a + b,
-    ast.Sub: lambda a, b: a - b,
-    ast.Mult: lambda a, b: a * b,
-    ast.Div: lambda a, b: a / b,
-    ast.FloorDiv: lambda a, b: a // b,
-    ast.Mod: lambda a, b: a % b,
-    ast.Eq: lambda a, b: a == b,
-    ast.NotEq: lambda a, b: a != b,
-    ast.Lt: lambda a, b: a < b,
-    ast.LtE: lambda a, b: a <= b,
-    ast.Gt: lambda a, b: a > b,
-    ast.GtE: lambda a, b: a >= b,
-    ast.In: lambda a, b: a in b,
-    ast.NotIn: lambda a, b: a not in b,
-    ast.USub: lambda a: -a,
-    ast.UAdd: lambda a: +a,
-    ast.Not: lambda a: not a,
+    ast.Add: _SAFE[ast.Add],       # simpleeval.safe_add
+    ast.Sub: _SAFE[ast.Sub],
+    ast.Mult: _SAFE[ast.Mult],     # simpleeval.safe_mult
+    ast.Div: _SAFE[ast.Div],
+    ast.FloorDiv: _SAFE[ast.FloorDiv],
+    ast.Mod: _safe_mod,
+    ast.Eq: _SAFE[ast.Eq],
+    ast.NotEq: _SAFE[ast.NotEq],
+    ast.Lt: _SAFE[ast.Lt],
+    ast.LtE: _SAFE[ast.LtE],
+    ast.Gt: _SAFE[ast.Gt],
+    ast.GtE: _SAFE[ast.GtE],
+    ast.In: _SAFE[ast.In],
+    ast.NotIn: _SAFE[ast.NotIn],
+    ast.USub: _SAFE[ast.USub],
+    ast.UAdd: _SAFE[ast.UAdd],
+    ast.Not: _SAFE[ast.Not],
 }
+_LIMIT_ERRORS = (simpleeval.IterableTooLong, simpleeval.NumberTooHigh, ExpressionLimitError)
 
 
 @dataclass
@@ -262,6 +280,7 @@ def check_expression(source: str, known_names: Iterable[str]) -> Expression:
             raise ExpressionError(_describe(node))
 
     visit(tree, False)
+    _fold_constants(tree)
     evaluator = simpleeval.SimpleEval(operators=_OPERATORS, functions=FUNCTIONS)
     return Expression(
         source=source.strip(),
@@ -269,3 +288,44 @@ def check_expression(source: str, known_names: Iterable[str]) -> Expression:
         required_names=frozenset(strict),
         _parsed=evaluator.parse(source.strip()),
     )
+
+
+def _constant_parts(node: ast.AST, out: list[ast.AST]) -> bool:
+    """Whether ``node`` reads no field. The largest parts that read none (and are more than a
+    bare constant) are added to ``out``. One pass, each node visited once."""
+    children = node.args if isinstance(node, ast.Call) else \
+        [child for child in ast.iter_child_nodes(node) if isinstance(child, ast.expr)]
+    found: list[list[ast.AST]] = []
+    flags: list[bool] = []
+    for child in children:
+        below: list[ast.AST] = []
+        flags.append(_constant_parts(child, below))
+        found.append(below)
+    if not isinstance(node, ast.Name) and all(flags):
+        return True  # the caller evaluates this node whole
+    for child, constant, below in zip(children, flags, found):
+        if constant and isinstance(child, (ast.BinOp, ast.Call, ast.UnaryOp, ast.BoolOp, ast.IfExp, ast.Compare)):
+            out.append(child)
+        elif not constant:
+            out += below
+    return False
+
+
+def _fold_constants(tree: ast.Expression) -> None:
+    """Evaluate every part that reads no field, with the guarded operators, when the template
+    is loaded: ``'a' * 200000000`` is refused here, not on every start."""
+    parts: list[ast.AST] = []
+    if _constant_parts(tree.body, parts) and not isinstance(tree.body, ast.Constant):
+        parts.append(tree.body)
+    evaluator = simpleeval.SimpleEval(operators=_OPERATORS, functions=FUNCTIONS)
+    for node in parts:
+        try:
+            evaluator.eval(ast.unparse(node))
+        except ExpressionLimitError as exc:
+            raise ExpressionError(str(exc)) from None
+        except _LIMIT_ERRORS:
+            raise ExpressionError(
+                f"phép tính cho kết quả quá lớn (chữ dài quá {MAX_TEXT_RESULT} ký tự hoặc số quá lớn)"
+            ) from None
+        except Exception:  # noqa: BLE001 - e.g. 1 / 0: judged when the report is validated
+            pass

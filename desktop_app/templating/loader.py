@@ -22,7 +22,15 @@ from desktop_app.templating.expressions import ExpressionError, check_expression
 from desktop_app.templating.model import COLUMN_KINDS, NUMERIC_KINDS, SUMMABLE_KINDS, Block, FieldKind, Template
 from desktop_app.text import nfc_deep
 
-MAX_TEMPLATE_BYTES = 2_000_000
+# Limits that keep `templates check`, bundle verify and start-up within about two seconds for
+# any file; the largest bundled template (ntm-tieu-chi-8) has 56 KB, about 1,300 items and
+# 72 sentences of 16,000 characters in all, so each limit leaves six times that room or more.
+MAX_TEMPLATE_BYTES = 1_000_000
+MAX_YAML_NODES = 20_000
+MAX_YAML_DEPTH = 40       # nesting of groups and lists (the bundled templates need 8)
+MAX_DOCUMENT_TEXTS = 2_000  # sentences (text, heading, summary, each) checked per template
+MAX_DOCUMENT_TEXT_CHARS = 100_000  # all of them together (ntm-tieu-chi-8: 16,000)
+MAX_EXPRESSION_CHARS = 50_000      # every expr, check and when together (ntm-tieu-chi-8: 3,100)
 # libyaml's C parser when PyYAML has it (its wheels do): several times faster at start-up.
 _YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -46,6 +54,32 @@ class TemplateLoadError(Exception):
 
 
 # --- YAML with line numbers --------------------------------------------------------
+
+class _UnsafeYaml(Exception):
+    def __init__(self, line: int | None, message: str):
+        super().__init__(message)
+        self.line, self.message = line, message
+
+
+def _precheck_events(text: str) -> None:
+    """Refuse anchors and aliases (``&a`` / ``*a``: "billion laughs"), and too many or too deeply
+    nested items, from libyaml's event stream: O(1) memory, before any tree is built."""
+    count = depth = 0
+    for event in yaml.parse(text, Loader=_YamlLoader):
+        count += 1
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise _UnsafeYaml(line, "tệp mẫu không được dùng neo và bí danh YAML («&…», «*…»); "
+                                    "hãy viết đầy đủ từng mục")
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                raise _UnsafeYaml(line, f"tệp mẫu lồng nhau quá sâu (quá {MAX_YAML_DEPTH} mức)")
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+        if count > 2 * MAX_YAML_NODES:
+            raise _UnsafeYaml(line, f"tệp mẫu có quá nhiều mục (quá {MAX_YAML_NODES:,})".replace(",", "."))
+
 
 def _line_map(node: yaml.Node, path: tuple = (), out: dict | None = None, dups: list | None = None):
     """Map every key path (as pydantic reports it) to its 1-based line in the file."""
@@ -163,6 +197,8 @@ class _Checker:
 
     def run(self) -> list[Problem]:
         t = self.t
+        if self._too_large():
+            return self.problems
         if t.effective_to and t.effective_to < t.effective_from:
             self.add(("effective_to",), "ngày hết hiệu lực trước ngày bắt đầu hiệu lực")
         field_ids: dict[str, tuple] = {}
@@ -261,6 +297,29 @@ class _Checker:
                     if name not in field_ids:
                         self.add(loc + ("fields",), f"không có trường nào tên «{name}»")
 
+    def _blocks(self) -> list[Block]:
+        t = self.t
+        return [*t.document.opening, *t.document.closing, *(b for s in t.sections for b in s.body)]
+
+    def _too_large(self) -> bool:
+        """More sentences or expressions than checking may cost (see the limits above)."""
+        t, blocks = self.t, self._blocks()
+        texts = [t.document.summary] + [b.heading if b.kind == "heading" else b.text
+                                        for b in blocks if b.kind in ("heading", "text", "each")]
+        fields = list(t.all_fields())
+        expressions = [f.expr for f in fields if f.expr] + [c.expr for f in fields for c in f.columns or [] if c.expr]
+        expressions += [r.check for r in t.rules] + [r.check for s in t.sections for r in s.rules]
+        expressions += [b.when for b in blocks if b.when]
+        volume, expr_volume = sum(map(len, texts)), sum(map(len, expressions))
+        n = lambda x: f"{x:,}".replace(",", ".")  # noqa: E731
+        if len(texts) > MAX_DOCUMENT_TEXTS or volume > MAX_DOCUMENT_TEXT_CHARS:
+            self.add(("document",), f"mẫu có {n(len(texts))} câu văn, tổng {n(volume)} ký tự: quá giới hạn "
+                                    f"{n(MAX_DOCUMENT_TEXTS)} câu, {n(MAX_DOCUMENT_TEXT_CHARS)} ký tự")
+        if expr_volume > MAX_EXPRESSION_CHARS:
+            self.add((), f"các biểu thức của mẫu dài tổng cộng {n(expr_volume)} ký tự, quá giới hạn "
+                         f"{n(MAX_EXPRESSION_CHARS)} ký tự")
+        return bool(self.problems)
+
     def _check_document(self, known: set[str], field_ids: dict[str, tuple]) -> None:
         names = known | BUILTIN_NAMES
         fields = {f.id: f for f in self.t.all_fields()}
@@ -310,7 +369,10 @@ class _Checker:
 
 
 def parse_template_text(text: str, file: str) -> tuple[Template | None, list[Problem]]:
+    if len(text) > MAX_TEMPLATE_BYTES:
+        return None, [Problem(file, None, "", _too_large(len(text.encode("utf-8", "surrogatepass"))))]
     try:
+        _precheck_events(text)
         node = yaml.compose(text, Loader=_YamlLoader)  # parsed once: lines and data from one tree
         data = SafeConstructor().construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
@@ -318,6 +380,8 @@ def parse_template_text(text: str, file: str) -> tuple[Template | None, list[Pro
         line = mark.line + 1 if mark else None
         reason = getattr(exc, "problem", None) or str(exc)
         return None, [Problem(file, line, "", f"tệp không đúng cú pháp YAML/JSON: {reason}")]
+    except _UnsafeYaml as exc:
+        return None, [Problem(file, exc.line, "", exc.message)]
     if not isinstance(data, dict) or node is None:
         return None, [Problem(file, 1, "", "tệp mẫu phải là một nhóm mục (bắt đầu bằng «format: 1»)")]
     duplicates: list = []
@@ -341,13 +405,20 @@ def parse_template_text(text: str, file: str) -> tuple[Template | None, list[Pro
     return (None if problems else template), problems
 
 
+def _too_large(size: int) -> str:
+    return f"tệp mẫu quá lớn ({size:,} byte; tối đa {MAX_TEMPLATE_BYTES:,} byte)".replace(",", ".")
+
+
 def load_template(path: Path) -> tuple[Template | None, list[Problem]]:
     name = str(path)
     try:
         size = path.stat().st_size
         if size > MAX_TEMPLATE_BYTES:
-            return None, [Problem(name, None, "", f"tệp mẫu quá lớn ({size} byte)")]
-        raw = path.read_bytes()
+            return None, [Problem(name, None, "", _too_large(size))]
+        with path.open("rb") as handle:  # never more than the limit, whatever stat said
+            raw = handle.read(MAX_TEMPLATE_BYTES + 1)
+        if len(raw) > MAX_TEMPLATE_BYTES:
+            return None, [Problem(name, None, "", _too_large(len(raw)))]
     except OSError as exc:
         return None, [Problem(name, None, "", f"không đọc được tệp: {exc.strerror or exc}")]
     try:
