@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QRadioButton, QVBoxLayout, QWidget,
 )
 
+from desktop_app.bundle_import import KEY_CHANGED, UNSIGNED_MARK
 from desktop_app.bundle_parts import parse_size
 from desktop_app.services import Workspace
 from desktop_app.text import fold
@@ -60,12 +61,24 @@ class ImportSummaryDialog(QDialog):
             layout.addWidget(label(
                 f"Có {len(summary.conflicts)} báo cáo bị sửa ở cả hai nơi. Cả hai bản đều được giữ; "
                 "hãy xem và chọn bản đúng.", "warning"))
+        if summary.held:
+            layout.addWidget(label(f"{len(summary.held)} gói được ký bằng {KEY_CHANGED} Các gói này được giữ lại, "
+                                   "chưa nhập, chờ anh/chị quyết định.", "warning"))
+        if summary.new_senders:
+            layout.addWidget(label("Có đơn vị gửi lần đầu: hãy gọi điện đối chiếu dấu khóa ghi bên dưới.", "warning"))
+        if summary.unsigned:
+            layout.addWidget(label(f"{len(summary.unsigned)} báo cáo nhận từ gói {UNSIGNED_MARK} (không chứng minh "
+                                   "được ai gửi).", "warning"))
         details = QPlainTextEdit("\n".join(summary.lines()))
         details.setReadOnly(True)
         details.setObjectName("import_summary")
         layout.addWidget(details, 1)
         buttons = QDialogButtonBox()
         self.conflicts_button = None
+        self.open_senders = False
+        if summary.held:
+            senders = buttons.addButton("Xem các gói đang giữ lại…", QDialogButtonBox.ButtonRole.ActionRole)
+            senders.clicked.connect(lambda: (setattr(self, "open_senders", True), self.reject()))
         if summary.conflicts:
             self.conflicts_button = buttons.addButton("Xem và xử lý xung đột…", QDialogButtonBox.ButtonRole.AcceptRole)
         close = buttons.addButton("Đóng", QDialogButtonBox.ButtonRole.RejectRole)
