@@ -431,7 +431,8 @@ class Store:
                     kind = decide(local, doc)
                     counts[kind] = counts.get(kind, 0) + 1
                     self._apply_one(s, bundle_id, kind, doc, report, who, source_unit)
-                    plan.append((kind, doc))
+                    # the unit as stored here (an update never takes the sender's name for it)
+                    plan.append((kind, doc if report is None else {**doc, "unit": dict(report.unit or {})}))
                 s.add(ImportedBundle(bundle_id=bundle_id, digest=digest, source_unit=source_unit,
                                      signed_by=signed_by, summary=counts))
         except IntegrityError as exc:
