@@ -76,11 +76,14 @@ def _craft(good, target, key, edit=None, **manifest_changes):
     doc = json.loads(members[entry["member"]])
     if edit:
         edit(doc)
-    doc["content_hash"] = bundles.content_hash(doc)
+    try:
+        doc["content_hash"] = bundles.content_hash(doc)
+    except UnicodeEncodeError:  # a lone surrogate: the attacker writes any hash
+        doc["content_hash"] = "0" * 64
     del members[entry["member"]]
     entry.update(uid=doc["uid"], revision=doc["revision"], content_hash=doc["content_hash"],
                  member=f"reports/{doc['uid']}.json")
-    members[entry["member"]] = json.dumps(doc, ensure_ascii=False).encode()
+    members[entry["member"]] = json.dumps(doc).encode()
     manifest.update(manifest_changes)
     members["manifest.json"] = json.dumps(manifest).encode()
     _write(target, _resign(members, key, **manifest_changes))
