@@ -343,7 +343,9 @@ def _dispatch(ws, args: argparse.Namespace) -> int:
                               "Nhận đủ các phần bằng «baocaoxa bundle import» (theo thứ tự bất kỳ).")
                         continue
                     found = bundles.read_bundle(file, ws.templates)
-                    print(f"✓ {file}: hợp lệ, {len(found.reports)} báo cáo, mã gói {found.bundle_id}.")
+                    signer = (f"ký bởi {found.source_label}, dấu khóa {found.signer.fingerprint}" if found.signer
+                              else "CHƯA KÝ (định dạng cũ)")
+                    print(f"✓ {file}: hợp lệ, {len(found.reports)} báo cáo, mã gói {found.bundle_id}, {signer}.")
                 except (bundles.BundleError, UserError) as exc:
                     bad += 1
                     print(f"✗ {file}: {exc.message}")
