@@ -205,7 +205,9 @@ def _hold(ws, bundle: Bundle, path: Path, registered, summary: ImportSummary) ->
     ws.store.hold_bundle(digest=bundle.digest, bundle_id=bundle.bundle_id, file_name=path.name[:255],
                          kept_as=kept_as, unit_code=bundle.source_unit, unit_name=unit_name,
                          public_key=bundle.signer.public_key, fingerprint=bundle.signer.fingerprint)
-    held = next(h for h in ws.store.held_bundles() if h.digest == bundle.digest)
+    held = next((h for h in ws.store.held_bundles() if h.digest == bundle.digest), None)
+    if held is None:  # this very file was held before and has been decided on since
+        raise BundleError(f"Tệp «{terminal_safe(bundle.name)}» đã được giữ lại và quyết định trước đây; không nhập lại.")
     summary.held.append(
         f"{terminal_safe(bundle.name)} — {bundle.source_label}: đã đăng ký khóa {registered.fingerprint}, gói này ký "
         f"bằng khóa {bundle.signer.fingerprint}. Gọi điện cho đơn vị để hỏi, rồi chọn «baocaoxa senders accept "

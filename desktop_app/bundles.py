@@ -142,6 +142,15 @@ def export_bundle(ws, target: str | Path, report_ids: list[int] | None = None,
     return manifest
 
 
+def __getattr__(name: str):
+    # ImportSummary lives with the import (bundle_import); kept reachable here for callers.
+    if name == "ImportSummary":
+        from desktop_app.bundle_import import ImportSummary
+
+        return ImportSummary
+    raise AttributeError(name)
+
+
 def import_bundles(ws, paths, progress=None, *, allow_unsigned: bool | None = None):
     from desktop_app.bundle_import import import_bundles as run
 

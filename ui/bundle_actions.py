@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QRadioButton, QVBoxLayout, QWidget,
 )
 
-from desktop_app.bundle_import import KEY_CHANGED, UNSIGNED_MARK
 from desktop_app.bundle_parts import parse_size
 from desktop_app.services import Workspace
 from desktop_app.text import fold
@@ -39,12 +38,16 @@ class ImportSummaryDialog(QDialog):
     """What an import did, in the person's words, with a way on to the conflicts."""
 
     def __init__(self, summary, parent: QWidget | None = None):
+        from desktop_app.bundle_import import KEY_CHANGED, UNSIGNED_MARK
+
         super().__init__(parent)
         self.setWindowTitle("Kết quả nhận gói dữ liệu")
         resize_within_screen(self, 720, 420)
         layout = QVBoxLayout(self)
         if summary.rejected and not (summary.new or summary.updated or summary.conflicts):
             headline = "Không nhận được gói nào: các tệp bị từ chối, dữ liệu trên máy giữ nguyên."
+        elif summary.held and not (summary.new or summary.updated or summary.conflicts or summary.unchanged):
+            headline = "Gói được giữ lại, chưa nhập: được ký bằng một khóa khác với khóa đã đăng ký của đơn vị."
         elif summary.waiting and not (summary.new or summary.updated or summary.unchanged):
             headline = "Đã giữ lại các phần nhận được; còn chờ các phần còn thiếu."
         elif summary.already_imported and not (summary.new or summary.updated or summary.conflicts
