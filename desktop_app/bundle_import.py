@@ -310,6 +310,10 @@ def _import_one(batch: _Batch, path: Path, progress, step: int, steps: int) -> s
         _hold(ws, bundle, path, registered, summary)
         return "held"
     for source, digest in ws.store.bundle_id_sources(bundle.bundle_id):
+        if source == bundle.source_unit and digest is None:
+            # applied before bundles were known by their digest (schema 0002): the id is all we have
+            summary.already_imported.append(name)
+            return "already"
         if source == bundle.source_unit:
             raise BundleError(f"Tệp «{name}»: mã gói {bundle.bundle_id[:8]}… của {bundle.source_label} đã được nhận "
                               "trước đây với nội dung khác. Một gói không bao giờ đổi nội dung: tệp này bị sửa hoặc "

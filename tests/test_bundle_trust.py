@@ -392,3 +392,33 @@ def test_the_setting_lets_unsigned_bundles_in(a, office, tmp_path, capsys):
         assert len(summary.new) == 1 and summary.unsigned
     finally:
         again.close()
+
+
+def test_bundles_imported_before_the_upgrade_are_still_known(a, tmp_path):
+    """Schema 0002 knew bundles by id only: after the upgrade the same old file is still "already imported"."""
+    import shutil
+
+    from db.store import DB_FILENAME
+    from tests.conftest import ROOT
+
+    doc = a.document(a.reports()[0].id).to_json()
+    doc["unit"] = {**doc["unit"], "code": "21064"}
+    data, manifest = bundles.pack_bundle([doc], source_unit="21064", source_name="Xã Bình An", origin="cu")
+    (tmp_path / "cu.zip").write_bytes(data)
+    folder = tmp_path / "nang-cap"
+    folder.mkdir()
+    shutil.copy(ROOT / "tests" / "fixtures" / "db" / "schema-0002.sqlite3", folder / DB_FILENAME)
+    con = sqlite3.connect(folder / DB_FILENAME)
+    con.execute("INSERT INTO imported_bundles (bundle_id, imported_at, source_unit, summary) VALUES (?, ?, ?, ?)",
+                (manifest["bundle_id"], "2026-11-30 08:00:00", "21064", '{"new": 1}'))
+    con.commit()
+    con.close()
+    ws = Workspace(folder)
+    try:
+        assert ws.store.bundle_id_sources(manifest["bundle_id"]) == [("21064", None)]
+        before = _dump(ws)
+        summary = ws.import_bundles([tmp_path / "cu.zip"], allow_unsigned=True)
+        assert summary.already_imported == ["cu.zip"] and not summary.new and not summary.rejected
+        assert _dump(ws) == before
+    finally:
+        ws.close()
