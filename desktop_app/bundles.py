@@ -11,6 +11,7 @@ importing in :mod:`bundle_import`.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import json
 import uuid
@@ -29,8 +30,6 @@ from desktop_app.templating.loader import parse_template_text
 
 
 def _sha256(data: bytes) -> str:
-    import hashlib
-
     return hashlib.sha256(data).hexdigest()
 
 

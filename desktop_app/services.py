@@ -551,9 +551,13 @@ class Workspace:
     def signing_key(self):
         """This installation's key pair (:class:`desktop_app.signing.SigningKey`)."""
         if self._signing_key is None:
-            from desktop_app.signing import SigningKey
+            from desktop_app.signing import SigningKey, new_seed
 
-            self._signing_key = SigningKey(self.store.get_setting(SIGNING_SEED))
+            seed = self.store.get_setting(SIGNING_SEED)
+            if not seed:  # a backup restored from before keys existed: a new key, as on a new machine
+                seed = new_seed()
+                self.store.set_setting(SIGNING_SEED, seed)
+            self._signing_key = SigningKey(seed)
         return self._signing_key
 
     def export_enrolment(self, target: str | Path) -> dict[str, Any]:
