@@ -128,7 +128,7 @@ def units_above(ws) -> set[str]:
     return {c for c in (profile.get("province_code"), profile.get("district_code")) if c} - {profile.get("code")}
 
 
-def _sender_verdict(ws, bundle: Bundle, allow_unsigned: bool) -> tuple[str, Any]:
+def _sender_verdict(ws, bundle: Bundle, allow_unsigned: bool, profile: dict[str, Any]) -> tuple[str, Any]:
     """ok | new | held, with the registered key it was compared with; raises BundleError."""
     name = terminal_safe(bundle.name)
     if bundle.unsigned:
@@ -140,7 +140,6 @@ def _sender_verdict(ws, bundle: Bundle, allow_unsigned: bool) -> tuple[str, Any]
                 "--allow-unsigned»).")
         return "ok", None
     public_key = bundle.signer.public_key
-    profile = ws.profile() or {}
     if bundle.source_unit == profile.get("code") and public_key == ws.signing_key().public_key:
         return "ok", None  # our own bundle coming back
     keys = ws.store.sender_keys(bundle.source_unit)
@@ -160,7 +159,9 @@ def _templates_to_accept(ws, bundle: Bundle, verdict: str, summary: ImportSummar
     """Carried templates: taken only from the office above, and never one that differs from an
     installed template of the same id and version."""
     name = terminal_safe(bundle.name)
-    accepted = []
+    accepted: list[tuple[Any, str]] = []
+    if not bundle.templates:
+        return accepted
     from_above = not bundle.unsigned and bundle.source_unit in units_above(ws)
     for template, text in bundle.templates:
         installed = ws.templates.sources.get(template.key)
@@ -223,6 +224,7 @@ class _Batch:
     allow_unsigned: bool
     backed_up: bool = False
     applied_now: set = field(default_factory=set)
+    profile: dict = field(default_factory=dict)
 
 
 def import_bundles(ws, paths: list[str | Path], progress: Callable[[int, int], None] | None = None, *,
@@ -235,7 +237,7 @@ def import_bundles(ws, paths: list[str | Path], progress: Callable[[int, int], N
     summary = ImportSummary()
     if allow_unsigned is None:
         allow_unsigned = bool(ws.setting(ALLOW_UNSIGNED, False))
-    batch = _Batch(ws, summary, allow_unsigned)
+    batch = _Batch(ws, summary, allow_unsigned, profile=ws.profile() or {})
     parts = PartStore(ws.data_dir)
     whole: list[tuple[Path, str | None]] = []  # (file, key of the parts it was assembled from)
     touched: list[str] = []
@@ -305,7 +307,7 @@ def _import_one(batch: _Batch, path: Path, progress, step: int, steps: int) -> s
     if bundle.digest in batch.applied_now:
         summary.already_imported.append(f"{name} (trùng với một tệp khác trong lần nhận này)")
         return "already"
-    verdict, registered = _sender_verdict(ws, bundle, batch.allow_unsigned)
+    verdict, registered = _sender_verdict(ws, bundle, batch.allow_unsigned, batch.profile)
     if verdict == "held":
         _hold(ws, bundle, path, registered, summary)
         return "held"

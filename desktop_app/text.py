@@ -32,6 +32,7 @@ class BadText(UserError):
 # two non-characters U+FFFE/U+FFFF. CR is dropped too: CRLF becomes LF.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_ANY_WORK = re.compile("[\x00-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")  # tab and newline too: rare
 
 
 def has_lone_surrogate(value: str) -> bool:
@@ -40,6 +41,8 @@ def has_lone_surrogate(value: str) -> bool:
 
 def clean_text(value: str) -> str:
     """Text as it may enter the store: NFC, no control characters (tab and newline stay)."""
+    if _ANY_WORK.search(value) is None and unicodedata.is_normalized("NFC", value):
+        return value  # the common case, checked without building a new string
     if has_lone_surrogate(value):
         raise BadText("Văn bản có ký tự không hợp lệ (nửa cặp thay thế UTF-16), không lưu được.")
     return _CONTROL.sub("", nfc(value.replace("\r\n", "\n")))
@@ -52,6 +55,8 @@ def clean_deep(value: Any) -> Any:
     bundles all get the same cleaning in one place."""
     if isinstance(value, str):
         return clean_text(value)
+    if value is None or isinstance(value, (int, float)):
+        return value
     if isinstance(value, list):
         return [clean_deep(v) for v in value]
     if isinstance(value, tuple):
