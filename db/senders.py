@@ -70,15 +70,19 @@ class SenderRegistry:
             raise StoreError(f"Khóa của đơn vị {key['unit_code']} vừa được đăng ký ở một lần nhập khác; hãy nhận lại gói.")
         s.add(SenderKey(**key, status="trusted", how="first-bundle"))
 
-    def register_sender(self, key: dict[str, str], how: str, *, replace: bool = False) -> str:
+    def register_sender(self, key: dict[str, str], how: str, *, replace: bool = False,
+                        alongside: bool = False) -> str:
         """Trust ``key`` (unit_code, unit_name, public_key, fingerprint) for its unit.
 
-        Another trusted key of that unit is retired with ``replace``, else refused. Returns
-        added | already | replaced."""
+        Another trusted key of that unit is retired with ``replace``, kept trusted beside the
+        new one with ``alongside`` (a second computer of the same unit), else refused.
+        Returns added | already | replaced."""
         with self._session() as s, s.begin():
             rows = list(s.scalars(select(SenderKey).where(SenderKey.unit_code == key["unit_code"])))
             same = next((r for r in rows if r.public_key == key["public_key"]), None)
             others = [r for r in rows if r is not same and r.status == "trusted"]
+            if alongside:
+                others = []
             if others and not replace:
                 raise StoreError(f"Đơn vị {key['unit_code']} đã có một khóa khác đang được tin cậy "
                                  f"(dấu khóa {others[0].fingerprint}).")

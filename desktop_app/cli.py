@@ -101,8 +101,11 @@ def _build_parser() -> argparse.ArgumentParser:
     sregister = ssub.add_parser("register", help="đăng ký trước khóa của một đơn vị từ tệp đăng ký", parents=[common])
     sregister.add_argument("file", metavar="TỆP")
     sregister.add_argument("--replace", action="store_true", help="thay khóa cũ của đơn vị (máy mới)")
+    sregister.add_argument("--also", action="store_true", help="thêm khóa, giữ cả khóa cũ (máy thứ hai của đơn vị)")
     saccept = ssub.add_parser("accept", help="nhận khóa mới của một gói đang giữ lại, rồi nhập gói", parents=[common])
     saccept.add_argument("id", type=int, metavar="SỐ")
+    saccept.add_argument("--keep-old", action="store_true",
+                         help="giữ cả khóa cũ (máy thứ hai của cùng đơn vị), không thay khóa")
     sreject = ssub.add_parser("reject", help="từ chối một gói đang giữ lại và khóa của nó", parents=[common])
     sreject.add_argument("id", type=int, metavar="SỐ")
     sallow = ssub.add_parser("allow-unsigned", help="có nhận gói chưa ký (định dạng 1) hay không", parents=[common])
@@ -230,15 +233,16 @@ def _senders(ws, args: argparse.Namespace) -> int:
     from desktop_app.bundle_import import ALLOW_UNSIGNED, KEY_CHANGED
 
     if args.action == "register":
-        key, outcome = ws.register_sender(args.file, replace=args.replace)
+        key, outcome = ws.register_sender(args.file, replace=args.replace, alongside=args.also)
         said = {"added": "Đã đăng ký khóa", "already": "Khóa này đã được đăng ký trước đây",
                 "replaced": "Đã thay khóa cũ bằng khóa"}[outcome]
         print(f"{said} của {key['unit_name']} ({key['unit_code']}), dấu khóa {key['fingerprint']}. "
               "Hãy đối chiếu dấu khóa với đơn vị qua điện thoại.")
         return EXIT_OK
     if args.action == "accept":
-        summary = ws.accept_held(args.id)
-        print("Đã nhận khóa mới (khóa cũ thôi dùng) và nhập gói:")
+        summary = ws.accept_held(args.id, keep_old=args.keep_old)
+        print("Đã nhận thêm khóa (khóa cũ vẫn dùng) và nhập gói:" if args.keep_old
+              else "Đã nhận khóa mới (khóa cũ thôi dùng) và nhập gói:")
         for line in summary.lines():
             print(line)
         return EXIT_INVALID if summary.needs_attention else EXIT_OK

@@ -572,14 +572,16 @@ class Workspace:
         except OSError as exc:
             raise UserError(f"Không ghi được tệp «{target}»: {exc.strerror}.") from None
 
-    def register_sender(self, enrolment_file: str | Path, replace: bool = False) -> tuple[dict[str, str], str]:
+    def register_sender(self, enrolment_file: str | Path, replace: bool = False,
+                        alongside: bool = False) -> tuple[dict[str, str], str]:
         from desktop_app.signing import read_enrolment
 
         key = read_enrolment(Path(enrolment_file))
         try:
-            return key, self.store.register_sender(key, "enrolment", replace=replace)
+            return key, self.store.register_sender(key, "enrolment", replace=replace, alongside=alongside)
         except StoreError as exc:
-            raise UserError(f"{exc} Nếu đơn vị đã thay máy, dùng thêm «--replace».") from None
+            raise UserError(f"{exc} Nếu đơn vị đã thay máy, dùng thêm «--replace»; nếu đó là máy thứ hai của "
+                            "cùng đơn vị, dùng «--also».") from None
 
     def senders(self):
         return self.store.sender_keys()
@@ -587,14 +589,15 @@ class Workspace:
     def held_bundles(self):
         return self.store.held_bundles()
 
-    def accept_held(self, held_id: int):
-        """Trust the new key of a held bundle's unit (the old key is retired), then import the bundle."""
+    def accept_held(self, held_id: int, keep_old: bool = False):
+        """Trust the new key of a held bundle's unit, then import the bundle. The old key is
+        retired (a new computer), or with ``keep_old`` stays trusted too (a second computer)."""
         from desktop_app.bundle_import import import_bundles
 
         held = self._held(held_id)
         key = {"unit_code": held.unit_code, "unit_name": held.unit_name, "public_key": held.public_key,
                "fingerprint": held.fingerprint}
-        self.store.register_sender(key, "accepted-change", replace=True)
+        self.store.register_sender(key, "accepted-change", replace=not keep_old, alongside=keep_old)
         self.store.decide_held(held_id, "accepted")
         path = self.data_dir / "held" / held.kept_as
         try:

@@ -422,3 +422,19 @@ def test_bundles_imported_before_the_upgrade_are_still_known(a, tmp_path):
         assert _dump(ws) == before
     finally:
         ws.close()
+
+
+def test_a_second_computer_of_a_unit_can_be_trusted_beside_the_first(a, office, tmp_path, capsys):
+    office.import_bundles([_export(a, tmp_path / "1.zip")])
+    second = _commune(tmp_path, "xa-a-may-2", "21073")
+    try:
+        office.import_bundles([_export(second, tmp_path / "2.zip")])
+        [held] = office.held_bundles()
+        assert main(["--data-dir", str(office.data_dir), "senders", "accept", str(held.id), "--keep-old"]) == 0
+        assert {k.status for k in office.senders()} == {"trusted"} and len(office.senders()) == 2
+        second.set_values(second.reports()[0].id, {"rut_ho_so": 40})
+        a.set_values(a.reports()[0].id, {"rut_ho_so": 41})
+        summary = office.import_bundles([_export(second, tmp_path / "3.zip"), _export(a, tmp_path / "4.zip")])
+        assert not summary.held and len(summary.updated) == 2, summary.lines()
+    finally:
+        second.close()

@@ -40,11 +40,15 @@ class SendersDialog(QDialog):
         row = QHBoxLayout()
         self.accept_button = QPushButton("Nhận khóa mới và nhập gói")
         self.accept_button.setObjectName("accept_held")
+        self.also_button = QPushButton("Máy thứ hai của đơn vị: nhận thêm khóa")
+        self.also_button.setObjectName("accept_held_also")
+        self.also_button.clicked.connect(lambda: self._decide(True, keep_old=True))
         self.reject_button = QPushButton("Từ chối gói và khóa này")
         self.reject_button.setObjectName("reject_held")
         self.accept_button.clicked.connect(lambda: self._decide(True))
         self.reject_button.clicked.connect(lambda: self._decide(False))
         row.addWidget(self.accept_button)
+        row.addWidget(self.also_button)
         row.addWidget(self.reject_button)
         row.addStretch(1)
         layout.addLayout(row)
@@ -78,6 +82,7 @@ class SendersDialog(QDialog):
         if self.held.count():
             self.held.setCurrentRow(0)
         self.accept_button.setEnabled(self.held.count() > 0)
+        self.also_button.setEnabled(self.held.count() > 0)
         self.reject_button.setEnabled(self.held.count() > 0)
         keys = self.workspace.senders()
         self.table.setRowCount(len(keys))
@@ -86,20 +91,24 @@ class SendersDialog(QDialog):
                                            STATES.get(key.status, key.status), HOWS.get(key.how, key.how))):
                 self.table.setItem(row, column, QTableWidgetItem(text))
 
-    def _decide(self, accept: bool) -> None:
+    def _decide(self, accept: bool, keep_old: bool = False) -> None:
         item = self.held.currentItem()
         if item is None:
             return
         held_id = item.data(Qt.ItemDataRole.UserRole)
-        question = ("Nhận khóa mới cho đơn vị này? Khóa cũ sẽ thôi được tin cậy." if accept
-                    else "Từ chối gói này? Các gói sau ký bằng khóa này cho đơn vị đó cũng bị từ chối.")
+        if keep_old:
+            question = "Nhận thêm khóa này cho đơn vị (máy thứ hai)? Khóa cũ vẫn được tin cậy."
+        elif accept:
+            question = "Nhận khóa mới cho đơn vị này? Khóa cũ sẽ thôi được tin cậy."
+        else:
+            question = "Từ chối gói này? Các gói sau ký bằng khóa này cho đơn vị đó cũng bị từ chối."
         if not confirm(self, "Quyết định về khóa ký", question, "Nhận khóa mới" if accept else "Từ chối"):
             return
         try:
             if accept:
                 from ui.bundle_actions import ImportSummaryDialog
 
-                summary = self.workspace.accept_held(held_id)
+                summary = self.workspace.accept_held(held_id, keep_old=keep_old)
                 self.summaries.append(summary)
                 ImportSummaryDialog(summary, self).exec()
             else:
