@@ -11,8 +11,9 @@ unchanged, conflict) is taken and applied inside one write transaction.
 
 from __future__ import annotations
 
-import logging
+import datetime as dt
 import shutil
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -23,7 +24,7 @@ from desktop_app.bundle_reader import Bundle, BundleError, WithExtra, check_repo
 from desktop_app.errors import UserError
 from desktop_app.text import terminal_safe
 
-log = logging.getLogger(__name__)
+ERROR_LOG = "loi-nhap-goi.log"  # in the data folder: what an unexpected error in one file was
 
 ALLOW_UNSIGNED = "allow_unsigned_bundles"  # setting: format-1 (unsigned) bundles are let in, marked "chưa ký"
 UNSIGNED_MARK = "chưa ký"
@@ -242,20 +243,31 @@ def import_bundles(ws, paths: list[str | Path], progress: Callable[[int, int], N
     whole: list[tuple[Path, str | None]] = []  # (file, key of the parts it was assembled from)
     touched: list[str] = []
     for path in _expand_folders(paths):
-        _guarded(path.name, summary, lambda: _take_part(ws, parts, path, whole, touched, summary))
+        _guarded(ws, path.name, summary, lambda: _take_part(ws, parts, path, whole, touched, summary))
     for key in touched:
-        _guarded(parts.name(key), summary, lambda: _assemble(parts, key, whole, summary))
+        _guarded(ws, parts.name(key), summary, lambda: _assemble(parts, key, whole, summary))
     steps = 2 * len(whole)  # each bundle is verified, then applied
     for index, (path, part_key) in enumerate(whole):
         if progress:
             progress(2 * index + 1, steps)
-        _guarded(path.name, summary, lambda: _import_one(batch, path, progress, 2 * index + 2, steps))
+        _guarded(ws, path.name, summary, lambda: _import_one(batch, path, progress, 2 * index + 2, steps))
         if part_key is not None:
             parts.forget(part_key)  # whole, and taken in, held or refused: the kept parts are not needed again
     return summary
 
 
-def _guarded(name: str, summary: ImportSummary, work: Callable[[], Any]) -> Any:
+def _log_unexpected(ws, name: str) -> str:
+    """The traceback, appended to the data folder's error log (a person sees a sentence)."""
+    path = ws.data_dir / ERROR_LOG
+    try:
+        with open(path, "a", encoding="utf-8", errors="replace") as log:
+            log.write(f"--- {dt.datetime.now().isoformat(timespec='seconds')} {name!r}\n{traceback.format_exc()}\n")
+    except OSError:
+        return ""
+    return f" Chi tiết cho cán bộ hỗ trợ: {path}."
+
+
+def _guarded(ws, name: str, summary: ImportSummary, work: Callable[[], Any]) -> Any:
     """One file's work: its own failure becomes its own "rejected", whatever went wrong."""
     try:
         return work()
@@ -264,9 +276,9 @@ def _guarded(name: str, summary: ImportSummary, work: Callable[[], Any]) -> Any:
     except StoreError as exc:
         summary.rejected.append(terminal_safe(f"{name}: {exc}"))
     except Exception as exc:  # noqa: BLE001 - an unexpected error in one file never stops the batch
-        log.exception("import of %s failed", name)
+        where = _log_unexpected(ws, name)
         summary.rejected.append(terminal_safe(f"Tệp «{name}»: lỗi không mong muốn khi đọc ({type(exc).__name__}); "
-                                              "tệp này không được nhập, các tệp khác không bị ảnh hưởng."))
+                                              f"tệp này không được nhập, các tệp khác không bị ảnh hưởng.{where}"))
     return "rejected"
 
 

@@ -115,6 +115,7 @@ def test_one_bad_file_never_blocks_the_good_ones(a, b, office, tmp_path, monkeyp
     assert len(summary.new) == 2 and len(summary.rejected) == 2, summary.lines()
     assert any("rac.zip" in r for r in summary.rejected) and any("loi.zip" in r for r in summary.rejected)
     assert {r.unit_code for r in office.store.list_reports()} == {"21073", "21064"}
+    assert "RuntimeError: boom" in (office.data_dir / bundle_import.ERROR_LOG).read_text(encoding="utf-8")
     monkeypatch.undo()
     code = main(["--data-dir", str(office.data_dir), "bundle", "import", str(junk), str(good_a)])
     assert code == 1  # the exit code says a file was refused
