@@ -258,9 +258,9 @@ class Store(SenderRegistry):
             return None if report is None else _record(report, True)
 
     def find_report(self, *, uid: str | None = None, unit_code: str | None = None, template_id: str | None = None,
-                    period: str | None = None) -> ReportRecord | None:
+                    period: str | None = None, include_deleted: bool = False) -> ReportRecord | None:
         with self._session() as s:
-            query = select(Report).where(Report.deleted_at.is_(None))
+            query = select(Report) if include_deleted else select(Report).where(Report.deleted_at.is_(None))
             if uid:
                 query = query.where(Report.uid == uid)
             else:

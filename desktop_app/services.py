@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -468,7 +469,12 @@ class Workspace:
         if not unit.get("code"):
             raise UserError("Tệp báo cáo không ghi đơn vị («unit.code») và máy này chưa khai báo đơn vị.")
         uid = doc.extra.get("uid")
-        existing = self.store.find_report(uid=uid) if uid else None
+        if uid is not None and not (isinstance(uid, str) and re.fullmatch(r"[0-9a-f][0-9a-f-]{7,35}", uid)):
+            raise UserError("Tệp báo cáo có mã «uid» không hợp lệ (cần 8–36 chữ số thập lục phân), không nhập gì.")
+        existing = self.store.find_report(uid=uid, include_deleted=True) if uid else None
+        if existing is not None and existing.deleted_at is not None:
+            raise UserError(f"Báo cáo trong tệp là báo cáo số {existing.id} đã bị xóa trên máy này. Hãy khôi phục nó "
+                            f"(«baocaoxa report restore {existing.id}» hoặc Báo cáo → Báo cáo đã xóa…) rồi nhập lại.")
         if existing is None:
             existing = self.store.find_report(unit_code=unit["code"], template_id=template.id, period=doc.period)
         if existing is not None:

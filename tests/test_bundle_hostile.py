@@ -265,3 +265,22 @@ def test_a_forged_part_claiming_another_whole_bundle_never_poisons_the_genuine_o
     summary = office.import_bundles([forged, *parts])
     assert len(summary.new) == 1 and len(summary.rejected) == 1, summary.lines()
     assert not [p for p in (office.data_dir / "parts").rglob("*") if p.is_file()]
+
+
+def test_a_json_report_file_with_a_bad_uid_is_refused(a):
+    from desktop_app.errors import UserError
+
+    doc = a.document(a.reports()[0].id).to_json()
+    for bad in (["x"], "../../x", "A" * 40):
+        with pytest.raises(UserError):
+            a.import_document({**doc, "uid": bad})
+
+
+def test_a_json_report_of_a_deleted_report_says_so_instead_of_failing(a):
+    from desktop_app.errors import UserError
+
+    rid = a.reports()[0].id
+    doc = a.document(rid).to_json()
+    a.delete_report(rid)
+    with pytest.raises(UserError, match="đã bị xóa"):
+        a.import_document(doc)
