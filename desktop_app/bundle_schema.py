@@ -17,7 +17,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from desktop_app.text import has_lone_surrogate
 
 MAX_INT_DIGITS = 18
-MAX_TEXT = 20_000
+MAX_TEXT = 60_000  # above the longest value a field takes (values.MAX_LONG_TEXT), with room for CRLF
 MAX_LIST = 2_000
 MAX_DEPTH = 5
 
