@@ -438,3 +438,24 @@ def test_a_second_computer_of_a_unit_can_be_trusted_beside_the_first(a, office, 
         assert not summary.held and len(summary.updated) == 2, summary.lines()
     finally:
         second.close()
+
+
+def test_the_schema_0003_fixture_keeps_its_registry_through_upgrades(tmp_path):
+    """The fixture of schema 0003 holds a registered key and a bundle known by digest: later
+    migrations must keep both (a lost registry would make every commune a "new sender")."""
+    import shutil
+
+    from db.store import DB_FILENAME, Store
+    from tests.conftest import ROOT
+
+    folder = tmp_path / "cu"
+    folder.mkdir()
+    shutil.copy(ROOT / "tests" / "fixtures" / "db" / "schema-0003.sqlite3", folder / DB_FILENAME)
+    store = Store(folder)
+    try:
+        [key] = store.sender_keys()
+        assert (key.unit_code, key.fingerprint, key.status) == ("21064", "ABCD-EFGH-IJKL-MNOP", "trusted")
+        assert store.bundle_imported("ab" * 32)
+        assert store.bundle_id_sources("0123456789abcdef0123456789abcdef") == [("21064", "ab" * 32)]
+    finally:
+        store.close()
