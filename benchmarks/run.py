@@ -209,6 +209,7 @@ def commune_bundles(folder: Path, communes: list, seed: int = 0) -> list[Path]:
 
     from desktop_app import bundles
     from desktop_app.reportdoc import REPORT_FORMAT
+    from desktop_app.signing import SigningKey, new_seed
 
     example = json.loads((ROOT / "resources/examples/ntm-tieu-chi-8.json").read_text("utf-8"))
     rng = random.Random(seed)
@@ -227,7 +228,9 @@ def commune_bundles(folder: Path, communes: list, seed: int = 0) -> list[Path]:
                "unit": {**unit.as_profile(), "villages": [f"Thôn {i}" for i in range(1, 6)]}, "document": {},
                "values": values, "uid": str(uuid.uuid4()), "revision": 1, "origin": "benchmark",
                "status": "draft" if rng.random() < 0.1 else "final"}
-        data, _ = bundles.pack_bundle([doc], source_unit=unit.code, source_name=unit.name, origin="benchmark")
+        # Each commune is its own installation with its own key: signed bundles, as real ones are.
+        data, _ = bundles.pack_bundle([doc], source_unit=unit.code, source_name=unit.name, origin="benchmark",
+                                      key=SigningKey(new_seed()))
         paths.append(folder / f"{unit.code}.zip")
         paths[-1].write_bytes(data)
     return paths

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, MetaData, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 NAMING = {
@@ -56,6 +56,10 @@ class Report(Base):
     # The revision both sides last agreed on (set when a bundle brings this report in): a local
     # revision above it means "edited here since", which makes a newer incoming one a conflict.
     sync_base: Mapped[int | None] = mapped_column(Integer, default=None)
+    # Who vouched for the stored version when it came in a bundle: the fingerprint of the key
+    # that signed it, or ``unsigned`` set when a format-1 bundle was let in ("chưa ký").
+    signed_by: Mapped[str | None] = mapped_column(String(40), default=None)
+    unsigned: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     deleted_at: Mapped[dt.datetime | None] = mapped_column(default=None)
@@ -124,14 +128,61 @@ class Conflict(Base):
 
 
 class ImportedBundle(Base):
-    """Bundles already applied: importing one again changes nothing."""
+    """Bundles already applied: importing the same file again changes nothing.
+
+    A bundle is known by the SHA-256 of its file (``digest``); its ``bundle_id`` alone proves
+    nothing (anyone can copy an id into another file)."""
 
     __tablename__ = "imported_bundles"
 
-    bundle_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bundle_id: Mapped[str] = mapped_column(String(36), index=True)
+    digest: Mapped[str | None] = mapped_column(String(64), unique=True)  # None: imported before format 2
     imported_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     source_unit: Mapped[str] = mapped_column(String(8))
+    signed_by: Mapped[str | None] = mapped_column(String(40))
     summary: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class SenderKey(Base):
+    """The receiving side's registry: which public key speaks for which unit.
+
+    ``status``: trusted (bundles signed by it are applied), retired (replaced by a newer key
+    the person accepted), rejected (refused by the person: its bundles are refused)."""
+
+    __tablename__ = "sender_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_code: Mapped[str] = mapped_column(String(8), index=True)
+    unit_name: Mapped[str] = mapped_column(String(200), default="")
+    public_key: Mapped[str] = mapped_column(String(64))
+    fingerprint: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(16))
+    how: Mapped[str] = mapped_column(String(16))  # first-bundle | enrolment | accepted-change
+    added_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+    __table_args__ = (UniqueConstraint("unit_code", "public_key", name="uq_sender_keys_unit_key"),)
+
+
+class HeldBundle(Base):
+    """A bundle signed by a key other than the one registered for its unit: kept, not applied,
+    until the person accepts the new key or rejects the bundle."""
+
+    __tablename__ = "held_bundles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    bundle_id: Mapped[str] = mapped_column(String(36))
+    file_name: Mapped[str] = mapped_column(String(255))
+    kept_as: Mapped[str] = mapped_column(String(255))  # file name under the data folder's ``held/``
+    unit_code: Mapped[str] = mapped_column(String(8))
+    unit_name: Mapped[str] = mapped_column(String(200), default="")
+    public_key: Mapped[str] = mapped_column(String(64))
+    fingerprint: Mapped[str] = mapped_column(String(40))
+    received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    decision: Mapped[str | None] = mapped_column(String(16))
 
 
 class Setting(Base):

@@ -11,7 +11,7 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import String, delete, func, insert, select, type_coerce
 from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
@@ -22,6 +22,7 @@ from db.models import (
     AuditEntry, Conflict, DraftInput, ImportedBundle, Report, ReportValue, Setting, UnitProfile, utcnow,
 )
 from db.preflight import check_before_open
+from db.senders import HeldRecord, SenderKeyRecord, SenderRegistry  # noqa: F401 - records are part of the API
 
 DB_FILENAME = "baocaoxa.sqlite3"
 
@@ -45,6 +46,12 @@ class ReportRecord:
     deleted_at: dt.datetime | None
     values: dict[str, Any] = field(default_factory=dict)
     sync_base: int | None = None
+    signed_by: str | None = None
+    unsigned: bool = False
+
+
+class ForeignReport(StoreError):
+    """A bundle speaks for a report that belongs to another unit: nothing of it is applied."""
 
 
 @dataclass
@@ -68,7 +75,7 @@ def _record(report: Report, with_values: bool) -> ReportRecord:
         origin=report.origin, last_section=report.last_section, created_at=report.created_at,
         updated_at=report.updated_at, deleted_at=report.deleted_at,
         values={v.field_id: v.value for v in report.values} if with_values else {},
-        sync_base=report.sync_base,
+        sync_base=report.sync_base, signed_by=report.signed_by, unsigned=bool(report.unsigned),
     )
 
 
@@ -97,8 +104,11 @@ class DatabaseDamaged(StoreError):
     """The database file fails its check: it is not opened for writing."""
 
 
-class Store:
-    def __init__(self, data_dir: Path):
+class Store(SenderRegistry):
+    def __init__(self, data_dir: Path, clean: Callable[[Any], Any] | None = None):
+        """``clean`` is applied to every text-bearing value written (the services pass
+        ``desktop_app.text.clean_deep``): one place, so every path into the store gets it."""
+        self._clean = clean or (lambda value: value)
         self.data_dir = Path(data_dir)
         self.path = self.data_dir / DB_FILENAME
         self.backup_dir = self.data_dir / "backups"
@@ -153,6 +163,7 @@ class Store:
             return None if row is None else dict(row.data)
 
     def set_profile(self, data: dict[str, Any], who: str = "") -> None:
+        data = self._clean(data)
         with self._session() as s, s.begin():
             row = s.get(UnitProfile, 1)
             old = None if row is None else dict(row.data)
@@ -167,6 +178,7 @@ class Store:
                       document: dict[str, Any], values: dict[str, Any] | None = None, origin: str = "",
                       uid: str | None = None, revision: int = 0, status: str = "draft",
                       who: str = "", action: str = "create", note: str | None = None) -> int:
+        unit, document, values, note = self._clean(unit), self._clean(document), self._clean(values), self._clean(note)
         with self._session() as s, s.begin():
             report = Report(
                 uid=uid or uuid.uuid4().hex, unit_code=unit.get("code") or "", unit=unit,
@@ -235,9 +247,9 @@ class Store:
             return None if report is None else _record(report, True)
 
     def find_report(self, *, uid: str | None = None, unit_code: str | None = None, template_id: str | None = None,
-                    period: str | None = None) -> ReportRecord | None:
+                    period: str | None = None, include_deleted: bool = False) -> ReportRecord | None:
         with self._session() as s:
-            query = select(Report).where(Report.deleted_at.is_(None))
+            query = select(Report) if include_deleted else select(Report).where(Report.deleted_at.is_(None))
             if uid:
                 query = query.where(Report.uid == uid)
             else:
@@ -263,6 +275,8 @@ class Store:
 
     def _set_values(self, report_id: int, changes: dict[str, Any], who: str, action: str, replace_all: bool,
                     note: str | None, drafts: dict[str, str | None]) -> int:
+        changes, note = self._clean(changes), self._clean(note)
+        drafts = {key: self._clean(text) for key, text in drafts.items()}
         with self._session() as s, s.begin():
             report = s.get(Report, report_id)
             if report is None:
@@ -323,6 +337,8 @@ class Store:
         unknown = set(columns) - allowed
         if unknown:
             raise ValueError(f"unknown report columns: {unknown}")
+        columns = {k: (self._clean(v) if k in ("document", "unit", "period") else v) for k, v in columns.items()}
+        note = self._clean(note)
         with self._session() as s, s.begin():
             report = s.get(Report, report_id)
             if report is None:
@@ -357,61 +373,97 @@ class Store:
                     for a in s.scalars(query)]
 
     # --- sync bundles ----------------------------------------------------------------
-    def bundle_imported(self, bundle_id: str) -> bool:
+    def bundle_imported(self, digest: str) -> bool:
+        """This very file (by its SHA-256) was applied before."""
         with self._session() as s:
-            return s.get(ImportedBundle, bundle_id) is not None
+            return s.scalars(select(ImportedBundle.id).where(ImportedBundle.digest == digest)).first() is not None
 
-    def apply_bundle(self, bundle_id: str, source_unit: str, plan: list, who: str = "") -> bool:
-        """Apply every decision of one bundle in a single transaction (all of it or none of it).
+    def bundle_id_sources(self, bundle_id: str) -> list[tuple[str, str | None]]:
+        """(source unit, digest) of every applied bundle that carried this id."""
+        with self._session() as s:
+            rows = s.execute(select(ImportedBundle.source_unit, ImportedBundle.digest)
+                             .where(ImportedBundle.bundle_id == bundle_id))
+            return [(u, d) for u, d in rows]
 
-        ``plan`` holds (kind, document, local record) with kind new | update | same | conflict;
-        documents are report JSON documents whose values were already checked.
-        """
-        counts: dict[str, int] = {}
+    def apply_bundle(self, bundle_id: str, digest: str, source_unit: str, docs: list[dict[str, Any]],
+                     decide: Callable[[ReportRecord | None, dict[str, Any]], str], *, who: str = "",
+                     signed_by: str | None = None, new_key: dict[str, str] | None = None) -> list | None:
+        """Decide and apply every report of one bundle in a single write transaction.
+
+        The decision (``decide(local record or None, document)`` → new | update | same |
+        conflict) is taken inside the transaction that applies it, so an edit committed in
+        between cannot be overwritten. A report stored for another unit than ``source_unit``
+        refuses the whole bundle (ForeignReport). ``new_key`` (unit_code, unit_name,
+        public_key, fingerprint) registers a first-contact sender in the same transaction.
+        Returns [(kind, document)], or None when this file was applied meanwhile."""
+        docs = self._clean(docs)
+        plan: list[tuple[str, dict[str, Any]]] = []
         try:
             with self._session() as s, s.begin():
-                if s.get(ImportedBundle, bundle_id) is not None:
-                    return False  # applied meanwhile (another import of the same file)
-                self._apply_plan(s, bundle_id, source_unit, plan, who, counts)
+                if s.scalars(select(ImportedBundle.id).where(ImportedBundle.digest == digest)).first() is not None:
+                    return None
+                if new_key is not None:
+                    self._register_first_contact(s, new_key)
+                counts: dict[str, int] = {}
+                for doc in docs:
+                    report = s.scalars(select(Report).where(Report.uid == doc["uid"])).first()
+                    if report is not None and report.unit_code != source_unit:
+                        raise ForeignReport(
+                            f"báo cáo «{doc['uid']}» đã có ở đây là của đơn vị {report.unit_code}, không phải của "
+                            f"đơn vị gửi ({source_unit}): một đơn vị chỉ được gửi báo cáo của chính mình.")
+                    local = None if report is None else _record(report, True)
+                    kind = decide(local, doc)
+                    counts[kind] = counts.get(kind, 0) + 1
+                    self._apply_one(s, bundle_id, kind, doc, report, who, source_unit)
+                    # the unit as stored here (an update never takes the sender's name for it)
+                    plan.append((kind, doc if report is None else {**doc, "unit": dict(report.unit or {})}))
+                s.add(ImportedBundle(bundle_id=bundle_id, digest=digest, source_unit=source_unit,
+                                     signed_by=signed_by, summary=counts))
         except IntegrityError as exc:
             raise StoreError("Gói này vừa được nhập ở một lần nhập khác chạy cùng lúc; không ghi gì thêm.") from exc
-        return True
+        except (OperationalError, DatabaseError) as exc:
+            raise StoreError(f"Không ghi được vào cơ sở dữ liệu: {exc.orig}") from exc
+        return plan
 
-    def _apply_plan(self, s: Session, bundle_id: str, source_unit: str, plan: list, who: str,
-                counts: dict[str, int]) -> None:
-        for kind, doc, local in plan:
-            counts[kind] = counts.get(kind, 0) + 1
-            if kind == "new":
-                report = Report(uid=doc["uid"], unit_code=(doc.get("unit") or {}).get("code") or "",
-                                unit=doc.get("unit") or {}, template_id=doc["template"],
-                                template_version=doc["template_version"], period=doc["period"],
-                                document=doc.get("document") or {}, revision=doc["revision"],
-                                origin=doc.get("origin") or "", status=doc.get("status") or "draft",
-                                sync_base=doc["revision"])
-                s.add(report)
-                s.flush()
-                _insert_values(s, report.id, doc.get("values") or {})
-                s.add(AuditEntry(who=who, report_id=report.id, action="bundle-new", note=bundle_id))
-            elif kind == "update":
-                report = s.get(Report, local.id)
-                self._replace_from(s, report, doc)
-                s.add(AuditEntry(who=who, report_id=report.id, action="bundle-update", note=bundle_id,
-                                 old={"revision": local.revision}, new={"revision": doc["revision"]}))
-            elif kind == "conflict":
-                s.add(Conflict(report_id=local.id, incoming=doc, bundle_id=bundle_id))
-                s.add(AuditEntry(who=who, report_id=local.id, action="bundle-conflict", note=bundle_id))
-        s.add(ImportedBundle(bundle_id=bundle_id, source_unit=source_unit, summary=counts))
+    def _apply_one(self, s: Session, bundle_id: str, kind: str, doc: dict[str, Any], report: Report | None,
+                   who: str, source_unit: str) -> None:
+        if kind == "new":
+            report = Report(uid=doc["uid"], unit_code=source_unit, unit=doc.get("unit") or {},
+                            template_id=doc["template"], template_version=doc["template_version"],
+                            period=doc["period"], document=doc.get("document") or {}, revision=doc["revision"],
+                            origin=doc.get("origin") or "", status=doc.get("status") or "draft",
+                            sync_base=doc["revision"], signed_by=doc.get("signed_by"),
+                            unsigned=bool(doc.get("unsigned")))
+            s.add(report)
+            s.flush()
+            _insert_values(s, report.id, doc.get("values") or {})
+            s.add(AuditEntry(who=who, report_id=report.id, action="bundle-new", note=bundle_id))
+        elif kind == "update":
+            old_revision = report.revision
+            self._replace_from(s, report, doc)
+            s.add(AuditEntry(who=who, report_id=report.id, action="bundle-update", note=bundle_id,
+                             old={"revision": old_revision}, new={"revision": doc["revision"]}))
+        elif kind == "conflict":
+            s.add(Conflict(report_id=report.id, incoming=doc, bundle_id=bundle_id))
+            s.add(AuditEntry(who=who, report_id=report.id, action="bundle-conflict", note=bundle_id))
 
     @staticmethod
     def _replace_from(s: Session, report: Report, doc: dict[str, Any]) -> None:
+        """The incoming version replaces ours. Its unit stays ours (code, name, province): only
+        the sender's own facts (villages, signer) follow the sender."""
         s.execute(delete(ReportValue).where(ReportValue.report_id == report.id))
         _insert_values(s, report.id, doc.get("values") or {})
-        report.unit = doc.get("unit") or report.unit
+        incoming_unit = doc.get("unit") or {}
+        report.unit = {**(report.unit or {}),
+                       **{k: incoming_unit[k] for k in ("villages", "signer_name", "signer_title")
+                          if k in incoming_unit}}
         report.document = doc.get("document") or report.document
         report.template_version = doc["template_version"]
         report.revision = report.sync_base = doc["revision"]
         report.origin = doc.get("origin") or report.origin
         report.status = doc.get("status") or report.status
+        report.signed_by, report.unsigned = doc.get("signed_by"), bool(doc.get("unsigned"))
+        report.deleted_at = None  # a conflict with a deleted report resolved for the incoming one restores it
         report.updated_at = utcnow()
 
     def open_conflicts(self) -> list[ConflictRecord]:

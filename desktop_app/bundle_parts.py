@@ -81,8 +81,31 @@ class Part:
         return f"«{self.label}»" if self.label else f"gói {self.bundle_id[:8]}…"
 
 
+MAX_PART_FILE = 110 * 1024 * 1024  # a part is at most a whole bundle (100 MB) plus its small header
+MAX_META_BYTES = 4096
+MAX_ASSEMBLY_TRIES = 16  # combinations of different copies of the same parts tried when assembling
+
+
 def read_part(path: Path) -> Part | None:
-    """A verified part, or None when the file is not a part (maybe a whole bundle). Raises on a bad part."""
+    """A verified part, or None when the file is not a part (maybe a whole bundle). Raises on a bad part.
+
+    The size is taken from the filesystem before anything is read (a huge or sparse file is
+    never read whole), and the chunk's declared size and compression ratio are bounded before
+    it is unpacked (a chunk that would unpack to 1 GiB is refused at once)."""
+    from desktop_app.bundle_reader import MAX_BUNDLE_BYTES, MAX_RATIO
+    from desktop_app.bundle_schema import PartMeta, SchemaError, check
+    from desktop_app.text import terminal_safe
+
+    shown = terminal_safe(path.name)
+    try:
+        if not path.is_file():
+            return None
+        size = path.stat().st_size
+    except OSError:
+        return None
+    if size > MAX_PART_FILE:
+        # Neither a part nor a bundle can be this large: let the bundle reader refuse it by its size.
+        return None
     try:
         raw = path.read_bytes()
     except OSError:
@@ -94,62 +117,103 @@ def read_part(path: Path) -> Part | None:
             names = archive.namelist()
             if names != [PART_META, PART_CHUNK]:
                 return None
-            meta = json.loads(archive.read(PART_META).decode("utf-8"))
-            chunk = archive.read(PART_CHUNK)
-    except (zipfile.BadZipFile, OSError, ValueError, KeyError, EOFError, zlib.error, UnicodeDecodeError):
-        raise UserError(f"Phần gói «{path.name}» bị hỏng.") from None
-    ok = (isinstance(meta, dict) and meta.get("format") == PART_FORMAT and isinstance(meta.get("bundle_id"), str)
-          and re.fullmatch(r"[0-9a-f]{32}", meta["bundle_id"]) and isinstance(meta.get("index"), int)
-          and isinstance(meta.get("count"), int) and 1 <= meta["index"] <= meta["count"] <= MAX_PARTS)
-    if not ok:
-        raise UserError(f"Phần gói «{path.name}» có phần mô tả không hợp lệ.")
-    if hashlib.sha256(chunk).hexdigest() != meta.get("chunk_sha256"):
-        raise UserError(f"Phần gói «{path.name}» không khớp mã kiểm tra (bị hỏng khi truyền). Hãy nhận lại phần này.")
-    label = meta.get("label") if isinstance(meta.get("label"), str) else ""
-    label = "".join(ch for ch in label if ch.isprintable())[:120]  # shown to the person: nothing odd
-    return Part(meta["bundle_id"], meta["index"], meta["count"], str(meta.get("bundle_sha256")), chunk, label)
+            meta_info, chunk_info = archive.getinfo(PART_META), archive.getinfo(PART_CHUNK)
+            if meta_info.file_size > MAX_META_BYTES:
+                raise UserError(f"Phần gói «{shown}» có phần mô tả quá lớn.")
+            if chunk_info.file_size > MAX_BUNDLE_BYTES or (
+                    chunk_info.compress_size and chunk_info.file_size / chunk_info.compress_size > MAX_RATIO
+                    and chunk_info.file_size > 1024 * 1024):
+                raise UserError(f"Phần gói «{shown}» chứa dữ liệu nén bất thường hoặc quá lớn (nghi «bom zip»), "
+                                "bị từ chối.")
+            with archive.open(PART_META) as member:
+                meta_raw = member.read(MAX_META_BYTES + 1)
+            with archive.open(PART_CHUNK) as member:
+                chunk = member.read(MAX_BUNDLE_BYTES + 1)
+    except (zipfile.BadZipFile, OSError, ValueError, KeyError, EOFError, zlib.error, NotImplementedError,
+            RuntimeError):
+        raise UserError(f"Phần gói «{shown}» bị hỏng.") from None
+    if len(meta_raw) > MAX_META_BYTES or len(chunk) > MAX_BUNDLE_BYTES:
+        raise UserError(f"Phần gói «{shown}» lớn hơn kích thước nó ghi (bị từ chối).")
+    try:
+        meta = check(PartMeta, meta_raw)
+    except SchemaError as exc:
+        raise UserError(f"Phần gói «{shown}» có phần mô tả không hợp lệ: {exc}.") from None
+    if meta.index > meta.count:
+        raise UserError(f"Phần gói «{shown}» có phần mô tả không hợp lệ.")
+    if hashlib.sha256(chunk).hexdigest() != meta.chunk_sha256:
+        raise UserError(f"Phần gói «{shown}» không khớp mã kiểm tra (bị hỏng khi truyền). Hãy nhận lại phần này.")
+    label = terminal_safe(meta.label or "")[:120]  # shown to the person: nothing odd
+    return Part(meta.bundle_id, meta.index, meta.count, meta.bundle_sha256, chunk, label)
 
 
 class PartStore:
-    """Parts waiting in the data folder (``parts/<bundle id>/NNN.bin``) until the bundle is whole."""
+    """Parts waiting in the data folder until the bundle is whole.
+
+    One folder per bundle id *and* whole-bundle SHA-256 (``parts/<id>-<sha>/``), so a forged
+    part claiming another's bundle id waits in a folder of its own. Every different copy of a
+    part is kept (``NNN-<chunk sha>.bin``); assembling tries the newest copies first, so a bad
+    copy that arrived first is replaced by the next copy that arrives."""
 
     def __init__(self, data_dir: Path):
         self.root = data_dir / "parts"
 
-    def keep(self, part: Part) -> None:
-        folder = self.root / part.bundle_id
+    @staticmethod
+    def key(part: Part) -> str:
+        return f"{part.bundle_id}-{part.bundle_sha256[:16]}"
+
+    def keep(self, part: Part) -> str:
+        key = self.key(part)
+        folder = self.root / key
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "count").write_text(f"{part.count} {part.bundle_sha256}", encoding="ascii")
         (folder / "label").write_text(part.name, encoding="utf-8")
-        target = folder / f"{part.index:03d}.bin"
-        if not target.exists():  # the same part twice: keep the first
+        target = folder / f"{part.index:03d}-{hashlib.sha256(part.chunk).hexdigest()[:16]}.bin"
+        if not target.exists():  # the same copy twice: kept once
             write_bytes_atomic(target, part.chunk)
+        else:
+            target.touch()  # the copy that came last is tried first
+        return key
 
-    def missing(self, bundle_id: str) -> tuple[list[int], int]:
-        folder = self.root / bundle_id
+    def _copies(self, folder: Path, index: int) -> list[Path]:
+        return sorted(folder.glob(f"{index:03d}-*.bin"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+
+    def missing(self, key: str) -> tuple[list[int], int]:
+        folder = self.root / key
         count = int((folder / "count").read_text(encoding="ascii").split()[0])
-        have = {int(p.stem) for p in folder.glob("*.bin")}
-        return [i for i in range(1, count + 1) if i not in have], count
+        return [i for i in range(1, count + 1) if not self._copies(folder, i)], count
 
-    def name(self, bundle_id: str) -> str:
+    def name(self, key: str) -> str:
         try:
-            return (self.root / bundle_id / "label").read_text(encoding="utf-8")
+            return (self.root / key / "label").read_text(encoding="utf-8")
         except OSError:
-            return f"gói {bundle_id[:8]}…"
+            return f"gói {key[:8]}…"
 
-    def assemble(self, bundle_id: str) -> Path:
-        folder = self.root / bundle_id
+    def assemble(self, key: str) -> Path:
+        import itertools
+
+        from desktop_app.bundle_reader import MAX_BUNDLE_BYTES
+
+        folder = self.root / key
         count_text, expected = (folder / "count").read_text(encoding="ascii").split()
-        data = b"".join((folder / f"{i:03d}.bin").read_bytes() for i in range(1, int(count_text) + 1))
-        if hashlib.sha256(data).hexdigest() != expected:
-            raise UserError(f"Các phần của gói {bundle_id[:8]}… ghép lại không khớp mã kiểm tra. Hãy nhận lại các phần.")
-        path = self.root / f"{bundle_id}.zip"
-        write_bytes_atomic(path, data)
-        return path
+        copies = [self._copies(folder, i) for i in range(1, int(count_text) + 1)]
+        for choice in itertools.islice(itertools.product(*copies), MAX_ASSEMBLY_TRIES):
+            if sum(p.stat().st_size for p in choice) > MAX_BUNDLE_BYTES:
+                continue  # sizes from the filesystem: never assembled beyond a bundle's limit
+            data = b"".join(p.read_bytes() for p in choice)
+            if hashlib.sha256(data).hexdigest() == expected:
+                path = self.root / f"{key}.zip"
+                write_bytes_atomic(path, data)
+                return path
+        raise UserError(f"Các phần của {self.name(key)} ghép lại không khớp mã kiểm tra (có phần bị hỏng hoặc bị "
+                        "giả). Các phần được giữ lại: hãy nhận lại những phần này, bản đến sau sẽ được dùng thay.")
 
-    def forget(self, bundle_id: str) -> None:
-        folder = self.root / bundle_id
-        for path in folder.glob("*"):
-            path.unlink(missing_ok=True)
-        folder.rmdir()
-        (self.root / f"{bundle_id}.zip").unlink(missing_ok=True)
+    def forget(self, key: str) -> None:
+        """Remove the kept parts of this bundle, and any other folder claiming the same bundle id."""
+        bundle_id = key.split("-", 1)[0]
+        for folder in list(self.root.glob(f"{bundle_id}-*")):
+            if folder.is_dir():
+                for path in folder.glob("*"):
+                    path.unlink(missing_ok=True)
+                folder.rmdir()
+            else:
+                folder.unlink(missing_ok=True)

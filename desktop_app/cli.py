@@ -87,6 +87,29 @@ def _build_parser() -> argparse.ArgumentParser:
     bexport.add_argument("--split-size", metavar="CỠ", help="chia thành nhiều phần, mỗi phần tối đa CỠ (ví dụ 200KB, 1MB)")
     bimport = bnsub.add_parser("import", help="nhận một hay nhiều gói", parents=[common])
     bimport.add_argument("files", nargs="+", metavar="TỆP")
+    bimport.add_argument("--allow-unsigned", action="store_true",
+                         help="lần này nhận cả gói chưa ký (định dạng 1, BaoCaoXa cũ); báo cáo được đánh dấu «chưa ký»")
+    keys = sub.add_parser("keys", help="khóa ký của máy này", parents=[common])
+    ksub = keys.add_subparsers(dest="action", metavar="VIỆC", required=True, parser_class=_Parser)
+    ksub.add_parser("show", help="xem dấu khóa của máy này (để đọc cho nơi nhận qua điện thoại)", parents=[common])
+    kexport = ksub.add_parser("export-enrolment", help="ghi tệp đăng ký khóa để gửi cơ quan cấp trên",
+                              parents=[common])
+    kexport.add_argument("file", metavar="TỆP")
+    senders = sub.add_parser("senders", help="các đơn vị gửi và khóa của họ (nơi nhận)", parents=[common])
+    ssub = senders.add_subparsers(dest="action", metavar="VIỆC", required=True, parser_class=_Parser)
+    ssub.add_parser("list", help="liệt kê khóa đã đăng ký và các gói đang giữ lại", parents=[common])
+    sregister = ssub.add_parser("register", help="đăng ký trước khóa của một đơn vị từ tệp đăng ký", parents=[common])
+    sregister.add_argument("file", metavar="TỆP")
+    sregister.add_argument("--replace", action="store_true", help="thay khóa cũ của đơn vị (máy mới)")
+    sregister.add_argument("--also", action="store_true", help="thêm khóa, giữ cả khóa cũ (máy thứ hai của đơn vị)")
+    saccept = ssub.add_parser("accept", help="nhận khóa mới của một gói đang giữ lại, rồi nhập gói", parents=[common])
+    saccept.add_argument("id", type=int, metavar="SỐ")
+    saccept.add_argument("--keep-old", action="store_true",
+                         help="giữ cả khóa cũ (máy thứ hai của cùng đơn vị), không thay khóa")
+    sreject = ssub.add_parser("reject", help="từ chối một gói đang giữ lại và khóa của nó", parents=[common])
+    sreject.add_argument("id", type=int, metavar="SỐ")
+    sallow = ssub.add_parser("allow-unsigned", help="có nhận gói chưa ký (định dạng 1) hay không", parents=[common])
+    sallow.add_argument("choice", choices=["yes", "no"])
     bverify = bnsub.add_parser("verify", help="kiểm tra gói mà không nhập", parents=[common])
     bverify.add_argument("files", nargs="+", metavar="TỆP")
     conflicts = sub.add_parser("conflicts", help="xung đột giữa hai bản của một báo cáo", parents=[common])
@@ -188,6 +211,9 @@ def _aggregate(ws, args: argparse.Namespace) -> int:
         print(f"  ! {sub.unit_name}: báo cáo chưa hoàn tất")
     for sub in cons.outside:
         print(f"  ! {sub.unit_name}: không thuộc danh sách đơn vị của nơi nhận, không cộng vào tổng")
+    for sub in cons.submissions:
+        if sub.unsigned:
+            print(f"  ! {sub.unit_name}: báo cáo nhận từ gói chưa ký (không chứng minh được ai gửi)")
     for note in cons.notes:
         print(f"  ! {note}")
     if cons.submissions:
@@ -200,6 +226,49 @@ def _aggregate(ws, args: argparse.Namespace) -> int:
         print(f"Đã ghi báo cáo tổng hợp: {write_consolidated_docx(cons, args.docx)}")
     if args.xlsx:
         print(f"Đã ghi bảng tổng hợp: {write_consolidated_xlsx(cons, args.xlsx)}")
+    return EXIT_OK
+
+
+def _senders(ws, args: argparse.Namespace) -> int:
+    from desktop_app.bundle_import import ALLOW_UNSIGNED, KEY_CHANGED
+
+    if args.action == "register":
+        key, outcome = ws.register_sender(args.file, replace=args.replace, alongside=args.also)
+        said = {"added": "Đã đăng ký khóa", "already": "Khóa này đã được đăng ký trước đây",
+                "replaced": "Đã thay khóa cũ bằng khóa"}[outcome]
+        print(f"{said} của {key['unit_name']} ({key['unit_code']}), dấu khóa {key['fingerprint']}. "
+              "Hãy đối chiếu dấu khóa với đơn vị qua điện thoại.")
+        return EXIT_OK
+    if args.action == "accept":
+        summary = ws.accept_held(args.id, keep_old=args.keep_old)
+        print("Đã nhận thêm khóa (khóa cũ vẫn dùng) và nhập gói:" if args.keep_old
+              else "Đã nhận khóa mới (khóa cũ thôi dùng) và nhập gói:")
+        for line in summary.lines():
+            print(line)
+        return EXIT_INVALID if summary.needs_attention else EXIT_OK
+    if args.action == "reject":
+        ws.reject_held(args.id)
+        print("Đã từ chối gói và khóa đã ký nó; các gói sau ký bằng khóa này cho đơn vị đó sẽ bị từ chối.")
+        return EXIT_OK
+    if args.action == "allow-unsigned":
+        ws.set_setting(ALLOW_UNSIGNED, args.choice == "yes")
+        print("Từ nay nhận cả gói chưa ký (báo cáo được đánh dấu «chưa ký»)." if args.choice == "yes"
+              else "Từ nay từ chối gói chưa ký.")
+        return EXIT_OK
+    states = {"trusted": "tin cậy", "retired": "thôi dùng", "rejected": "đã từ chối"}
+    hows = {"first-bundle": "gói đầu tiên", "enrolment": "tệp đăng ký", "accepted-change": "nhận khóa mới",
+            "decision": "quyết định"}
+    keys = ws.senders()
+    if not keys:
+        print("Chưa đăng ký khóa của đơn vị nào.")
+    for k in keys:
+        print(f"{k.unit_code}\t{k.unit_name}\t{k.fingerprint}\t{states.get(k.status, k.status)}\t"
+              f"{hows.get(k.how, k.how)}")
+    held = ws.held_bundles()
+    if held:
+        print(f"Gói đang giữ lại chờ quyết định ({KEY_CHANGED}):")
+    for h in held:
+        print(f"  {h.id}\t{h.unit_name} ({h.unit_code})\t{h.file_name}\tdấu khóa {h.fingerprint}")
     return EXIT_OK
 
 
@@ -278,15 +347,31 @@ def _dispatch(ws, args: argparse.Namespace) -> int:
                               "Nhận đủ các phần bằng «baocaoxa bundle import» (theo thứ tự bất kỳ).")
                         continue
                     found = bundles.read_bundle(file, ws.templates)
-                    print(f"✓ {file}: hợp lệ, {len(found.reports)} báo cáo, mã gói {found.bundle_id}.")
+                    signer = (f"ký bởi {found.source_label}, dấu khóa {found.signer.fingerprint}" if found.signer
+                              else "CHƯA KÝ (định dạng cũ)")
+                    print(f"✓ {file}: hợp lệ, {len(found.reports)} báo cáo, mã gói {found.bundle_id}, {signer}.")
                 except (bundles.BundleError, UserError) as exc:
                     bad += 1
                     print(f"✗ {file}: {exc.message}")
             return EXIT_INVALID if bad else EXIT_OK
-        summary = bundles.import_bundles(ws, args.files)
+        summary = bundles.import_bundles(ws, args.files, allow_unsigned=True if args.allow_unsigned else None)
         for line in summary.lines():
             print(line)
-        return EXIT_INVALID if summary.rejected else EXIT_OK
+        return EXIT_INVALID if summary.needs_attention else EXIT_OK
+
+    if args.command == "keys":
+        key = ws.signing_key()
+        if args.action == "show":
+            print(f"Dấu khóa của máy này: {key.fingerprint}")
+            print(f"Khóa công khai: {key.public_key}")
+            return EXIT_OK
+        doc = ws.export_enrolment(args.file)
+        print(f"Đã ghi tệp đăng ký khóa {args.file} cho {doc['unit_name']} ({doc['unit_code']}), dấu khóa "
+              f"{doc['fingerprint']}. Gửi tệp này cho cơ quan cấp trên và đọc dấu khóa cho họ qua điện thoại.")
+        return EXIT_OK
+
+    if args.command == "senders":
+        return _senders(ws, args)
 
     if args.command == "conflicts":
         if args.action == "resolve":
@@ -444,10 +529,35 @@ def _start_gui(args: argparse.Namespace) -> int:
     return gui.main(data_dir=getattr(args, "data_dir", None), selftest=args.selftest)
 
 
+class _TerminalSafe:
+    """A stream whose text has escape sequences and control characters removed: what a
+    bundle, a name or a file says can never drive the terminal."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        from desktop_app.text import terminal_safe
+
+        return self._stream.write(terminal_safe(text))
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
 def main(argv: list[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(encoding="utf-8", errors="replace")
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _TerminalSafe(sys.stdout), _TerminalSafe(sys.stderr)
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
+def _main(argv: list[str] | None) -> int:
     try:
         args = _build_parser().parse_args(argv)
     except SystemExit as exc:  # --help, --version, usage errors: return argparse's code

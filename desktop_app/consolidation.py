@@ -56,10 +56,12 @@ class Submission:
     values: dict[str, Any]
     computed: dict[str, Any] = field(default_factory=dict)
     tables: dict[str, dict[str, Any]] = field(default_factory=dict)  # table id → {"rows": n, column: sum}
+    unsigned: bool = False  # came in an unsigned (format 1) bundle the office chose to let in
 
     @property
     def status_text(self) -> str:
-        return STATUS_TEXT.get(self.status, self.status)
+        text = STATUS_TEXT.get(self.status, self.status)
+        return f"{text} (chưa ký)" if self.unsigned else text
 
 
 @dataclass
@@ -385,7 +387,7 @@ def consolidate(template: Template, period_spec: str, reports: list[Any], receiv
             report_id=record.id, unit_code=record.unit_code,
             unit_name=(record.unit or {}).get("name") or record.unit_code, status=record.status,
             updated_at=local_time(record.updated_at), values=values, computed=validator.compute(values, context),
-            tables=_table_stats(validator, template, values))
+            tables=_table_stats(validator, template, values), unsigned=bool(getattr(record, "unsigned", False)))
         in_area = (not expected_codes or record.unit_code in expected_codes
                    or _same_province(receiver, record.unit or {}))
         (counted if in_area else outside).append(sub)

@@ -12,7 +12,7 @@ from typing import Any
 
 from desktop_app.periods import PeriodError, parse_period
 from desktop_app.templating.model import FieldKind, Template
-from desktop_app.text import nfc_deep
+from desktop_app.text import clean_deep
 from desktop_app.values import ValueProblem, coerce
 
 REPORT_FORMAT = "baocaoxa.report/1"
@@ -78,7 +78,7 @@ def parse_document(data: Any, templates) -> tuple[ReportDocument, Template]:
     """Validate the shape of a report document; raise ReportDocumentError listing all problems."""
     if not isinstance(data, dict):
         raise ReportDocumentError(["Tệp báo cáo phải là một đối tượng JSON."])
-    data = nfc_deep(data)
+    data = clean_deep(data)
     problems: list[str] = []
     fmt = data.get("format", REPORT_FORMAT)
     if fmt != REPORT_FORMAT:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,12 +22,13 @@ from desktop_app.periods import PERIOD_KIND_LABELS, PeriodError, parse_period
 from desktop_app.reportdoc import ReportDocument, ReportDocumentError, coerce_values, parse_document
 from desktop_app.templating.model import FieldKind, Template
 from desktop_app.templating.registry import TemplateNotFound, TemplateRegistry
-from desktop_app.text import nfc
+from desktop_app.text import clean_deep, nfc
 from desktop_app.validation import ValidationResult, Validator
 from desktop_app.values import ValueProblem, coerce
 from desktop_app.vnformat import local_time
 
 STATUS_LABELS = {"draft": "Đang soạn", "final": "Đã hoàn tất"}
+SIGNING_SEED = "signing_seed"  # setting: this installation's Ed25519 private key (kept in the database)
 
 
 class DamagedDatabase(UserError):
@@ -102,7 +104,7 @@ class Workspace:
     def __init__(self, data_dir: str | Path | None = None, who: str | None = None):
         self.data_dir = paths.data_dir(data_dir)
         try:
-            self.store = Store(self.data_dir)
+            self.store = Store(self.data_dir, clean=clean_deep)
         except DatabaseDamaged as exc:
             raise DamagedDatabase(str(exc), self.latest_good_backup()) from exc
         except StoreError as exc:
@@ -111,6 +113,12 @@ class Workspace:
         self.who = who if who is not None else _who()
         self.origin = self.store.install_id()
         self._validators: dict[tuple[str, str], Validator] = {}
+        self._signing_key = None
+        if not self.store.get_setting(SIGNING_SEED):
+            # First start: this installation's own signing key (32 random bytes; no crypto import).
+            from desktop_app.signing import new_seed
+
+            self.store.set_setting(SIGNING_SEED, new_seed())
         self._daily_backup()
 
     def close(self) -> None:
@@ -176,8 +184,9 @@ class Workspace:
         except StoreError as exc:
             raise UserError(str(exc)) from exc
         finally:
-            self.store = Store(self.data_dir)
+            self.store = Store(self.data_dir, clean=clean_deep)
             self._validators.clear()
+            self._signing_key = None
         return safety
 
     def check(self, repair: bool = False) -> list[str]:
@@ -323,7 +332,8 @@ class Workspace:
             out.append(ReportSummary(
                 id=record.id, template_id=record.template_id, template_title=title, period=record.period,
                 period_label=parse_period(record.period).label, status=record.status,
-                status_label=STATUS_LABELS.get(record.status, record.status), completeness=completeness,
+                status_label=STATUS_LABELS.get(record.status, record.status) + (" (chưa ký)" if record.unsigned else ""),
+                completeness=completeness,
                 errors=errors, updated_at=local_time(record.updated_at), unit_name=record.unit.get("name", "")))
         return out
 
@@ -475,7 +485,12 @@ class Workspace:
         if not unit.get("code"):
             raise UserError("Tệp báo cáo không ghi đơn vị («unit.code») và máy này chưa khai báo đơn vị.")
         uid = doc.extra.get("uid")
-        existing = self.store.find_report(uid=uid) if uid else None
+        if uid is not None and not (isinstance(uid, str) and re.fullmatch(r"[0-9a-f][0-9a-f-]{7,35}", uid)):
+            raise UserError("Tệp báo cáo có mã «uid» không hợp lệ (cần 8–36 chữ số thập lục phân), không nhập gì.")
+        existing = self.store.find_report(uid=uid, include_deleted=True) if uid else None
+        if existing is not None and existing.deleted_at is not None:
+            raise UserError(f"Báo cáo trong tệp là báo cáo số {existing.id} đã bị xóa trên máy này. Hãy khôi phục nó "
+                            f"(«baocaoxa report restore {existing.id}» hoặc Báo cáo → Báo cáo đã xóa…) rồi nhập lại.")
         if existing is None:
             existing = self.store.find_report(unit_code=unit["code"], template_id=template.id, period=doc.period)
         if existing is not None:
@@ -549,10 +564,82 @@ class Workspace:
 
         return bundles.export_bundle(self, target, report_ids, split_size=split_size)
 
-    def import_bundles(self, paths: list[str | Path], progress=None):
-        from desktop_app import bundles
+    def import_bundles(self, paths: list[str | Path], progress=None, allow_unsigned: bool | None = None):
+        from desktop_app import bundle_import
 
-        return bundles.import_bundles(self, paths, progress)
+        return bundle_import.import_bundles(self, paths, progress, allow_unsigned=allow_unsigned)
+
+    # --- keys and senders ---------------------------------------------------------------
+    def signing_key(self):
+        """This installation's key pair (:class:`desktop_app.signing.SigningKey`)."""
+        if self._signing_key is None:
+            from desktop_app.signing import SigningKey, new_seed
+
+            seed = self.store.get_setting(SIGNING_SEED)
+            if not seed:  # a backup restored from before keys existed: a new key, as on a new machine
+                seed = new_seed()
+                self.store.set_setting(SIGNING_SEED, seed)
+            self._signing_key = SigningKey(seed)
+        return self._signing_key
+
+    def export_enrolment(self, target: str | Path) -> dict[str, Any]:
+        """A file for the office above: registers this installation's key before the first bundle."""
+        from desktop_app.signing import write_enrolment
+
+        profile = self.profile()
+        if profile is None:
+            raise UserError("Chưa khai báo đơn vị: tệp đăng ký khóa mang mã đơn vị. Hãy khai báo đơn vị trước.")
+        try:
+            return write_enrolment(Path(target), self.signing_key(), profile)
+        except OSError as exc:
+            raise UserError(f"Không ghi được tệp «{target}»: {exc.strerror}.") from None
+
+    def register_sender(self, enrolment_file: str | Path, replace: bool = False,
+                        alongside: bool = False) -> tuple[dict[str, str], str]:
+        from desktop_app.signing import read_enrolment
+
+        key = read_enrolment(Path(enrolment_file))
+        try:
+            return key, self.store.register_sender(key, "enrolment", replace=replace, alongside=alongside)
+        except StoreError as exc:
+            raise UserError(f"{exc} Nếu đơn vị đã thay máy, dùng thêm «--replace»; nếu đó là máy thứ hai của "
+                            "cùng đơn vị, dùng «--also».") from None
+
+    def senders(self):
+        return self.store.sender_keys()
+
+    def held_bundles(self):
+        return self.store.held_bundles()
+
+    def accept_held(self, held_id: int, keep_old: bool = False):
+        """Trust the new key of a held bundle's unit, then import the bundle. The old key is
+        retired (a new computer), or with ``keep_old`` stays trusted too (a second computer)."""
+        from desktop_app.bundle_import import import_bundles
+
+        held = self._held(held_id)
+        key = {"unit_code": held.unit_code, "unit_name": held.unit_name, "public_key": held.public_key,
+               "fingerprint": held.fingerprint}
+        self.store.register_sender(key, "accepted-change", replace=not keep_old, alongside=keep_old)
+        self.store.decide_held(held_id, "accepted")
+        path = self.data_dir / "held" / held.kept_as
+        try:
+            return import_bundles(self, [path])
+        finally:
+            path.unlink(missing_ok=True)
+
+    def reject_held(self, held_id: int) -> None:
+        """Refuse a held bundle and its key for that unit (later bundles signed by it are refused)."""
+        held = self._held(held_id)
+        self.store.reject_sender_key({"unit_code": held.unit_code, "unit_name": held.unit_name,
+                                      "public_key": held.public_key, "fingerprint": held.fingerprint})
+        self.store.decide_held(held_id, "rejected")
+        (self.data_dir / "held" / held.kept_as).unlink(missing_ok=True)
+
+    def _held(self, held_id: int):
+        held = next((h for h in self.store.held_bundles() if h.id == held_id), None)
+        if held is None:
+            raise UserError(f"Không có gói số {held_id} đang được giữ lại chờ quyết định.")
+        return held
 
     def received(self) -> list[ReceivedPeriod]:
         """Each template and period with reports from other units: what can be consolidated.

@@ -6,8 +6,11 @@ text often arrive decomposed (NFD), which would make equal names compare unequal
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Any
+
+from desktop_app.errors import UserError
 
 # Vietnamese alphabet order: letters with breve/circumflex/horn and đ are letters of
 # their own, sorted after their base letter; tone marks only break ties.
@@ -19,6 +22,59 @@ _LETTER_MARKS = {"\u0306", "\u0302", "\u031b"}  # breve, circumflex, horn
 
 def nfc(value: str) -> str:
     return unicodedata.normalize("NFC", value)
+
+
+class BadText(UserError):
+    """Text that cannot be stored (a lone surrogate: not a character at all)."""
+
+
+# C0 controls except tab and newline, DEL, the C1 controls (0x9B is a terminal's CSI), and the
+# two non-characters U+FFFE/U+FFFF. CR is dropped too: CRLF becomes LF.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_ANY_WORK = re.compile("[\x00-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")  # tab and newline too: rare
+
+
+def has_lone_surrogate(value: str) -> bool:
+    return _SURROGATE.search(value) is not None
+
+
+def clean_text(value: str) -> str:
+    """Text as it may enter the store: NFC, no control characters (tab and newline stay)."""
+    if _ANY_WORK.search(value) is None and unicodedata.is_normalized("NFC", value):
+        return value  # the common case, checked without building a new string
+    if has_lone_surrogate(value):
+        raise BadText("Văn bản có ký tự không hợp lệ (nửa cặp thay thế UTF-16), không lưu được.")
+    return _CONTROL.sub("", nfc(value.replace("\r\n", "\n")))
+
+
+def clean_deep(value: Any) -> Any:
+    """:func:`clean_text` on every string (keys included) inside JSON-like data.
+
+    The store applies it to everything it writes, so typing, the CLI, JSON, xlsx and
+    bundles all get the same cleaning in one place."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if value is None or isinstance(value, (int, float)):
+        return value
+    if isinstance(value, list):
+        return [clean_deep(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(clean_deep(v) for v in value)
+    if isinstance(value, dict):
+        return {clean_deep(k) if isinstance(k, str) else k: clean_deep(v) for k, v in value.items()}
+    return value
+
+
+# ESC sequences (CSI, OSC, two-character), then any control character left but tab and newline.
+_ESCAPES = re.compile("\x1b\\[[0-?]*[ -/]*[@-~]|\x1b\\][^\x07\x1b]*(?:\x07|\x1b\\\\)?|\x1b[@-_]?")
+_TERMINAL_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def terminal_safe(value: str) -> str:
+    """Text for a terminal: escape sequences and control characters removed (a name in a
+    bundle must not be able to move the cursor, retitle the window or clear the screen)."""
+    return _TERMINAL_CONTROL.sub("", _ESCAPES.sub("", value))
 
 
 def nfc_deep(value: Any) -> Any:

@@ -99,14 +99,22 @@ def _write(path, members: dict[str, bytes], extra: list[zipfile.ZipInfo] | None 
             archive.writestr(info, extra_data)
 
 
-def _resign(members: dict[str, bytes]) -> dict[str, bytes]:
+def _resign(members: dict[str, bytes], key=None, **changes) -> dict[str, bytes]:
+    """Hashes fixed up and, with ``key``, the manifest signed again: what a sender that owns a
+    real key (any commune) can do to a bundle."""
     manifest = json.loads(members["manifest.json"])
-    manifest["members"] = {n: hashlib.sha256(d).hexdigest() for n, d in members.items() if n != "manifest.json"}
+    manifest.update(changes)
+    manifest["members"] = {n: hashlib.sha256(d).hexdigest() for n, d in members.items()
+                           if n not in ("manifest.json", "manifest.sig")}
     members["manifest.json"] = json.dumps(manifest).encode()
+    if key is not None:
+        manifest["signer"] = {"public_key": key.public_key, "fingerprint": key.fingerprint}
+        members["manifest.json"] = json.dumps(manifest).encode()
+        members["manifest.sig"] = key.sign(members["manifest.json"]).encode()
     return members
 
 
-def _hostile(kind: str, good, target):
+def _hostile(kind: str, good, target, key=None):
     members = _members(good)
     manifest = json.loads(members["manifest.json"])
     report_name = manifest["reports"][0]["member"]
@@ -127,20 +135,20 @@ def _hostile(kind: str, good, target):
         doc = json.loads(members[report_name])
         doc["values"]["rut_ho_so"] = 99
         members[report_name] = json.dumps(doc).encode()
-        _write(target, _resign(members))  # hashes fixed up, but the content hash no longer matches
+        _write(target, _resign(members, key))  # hashes fixed up, but the content hash no longer matches
     elif kind in ("traversal", "absolute"):
         members["../../evil.txt" if kind == "traversal" else "/tmp/evil.txt"] = b"x"
-        _write(target, _resign(members))
+        _write(target, _resign(members, key))
     elif kind == "symlink":
         info = zipfile.ZipInfo("reports/link")
         info.external_attr = (0o120777 << 16)
         _write(target, members, [info], b"/etc/passwd")
     elif kind == "oversized":
         members["reports/big.bin"] = b"\0" * (bundles.MAX_MEMBER_BYTES + 1)
-        _write(target, _resign(members))
+        _write(target, _resign(members, key))
     elif kind == "zip-bomb":
         members["reports/bom.bin"] = b"\0" * (8 * 1024 * 1024)
-        _write(target, _resign(members))
+        _write(target, _resign(members, key))
     elif kind == "unknown-version":
         manifest["format_version"] = 99
         members["manifest.json"] = json.dumps(manifest).encode()
@@ -151,8 +159,9 @@ def _hostile(kind: str, good, target):
         doc["content_hash"] = bundles.content_hash(doc)
         members[report_name] = json.dumps(doc).encode()
         manifest["reports"][0]["content_hash"] = doc["content_hash"]
+        manifest["reports"][0]["template"] = "mau-khong-co"
         members["manifest.json"] = json.dumps(manifest).encode()
-        _write(target, _resign(members))
+        _write(target, _resign(members, key))
 
 
 HOSTILE = ["non-zip", "truncated", "bit-flipped", "wrong-hash", "forged-manifest", "traversal", "absolute",
@@ -164,7 +173,7 @@ def test_hostile_files_are_rejected_and_change_nothing(commune, province, tmp_pa
     good = tmp_path / "good.zip"
     bundles.export_bundle(commune, good)
     bad = tmp_path / f"{kind}.zip"
-    _hostile(kind, good, bad)
+    _hostile(kind, good, bad, commune.signing_key())
     before = _dump(province)
     summary = bundles.import_bundles(province, [bad])
     assert len(summary.rejected) == 1 and not summary.new, summary.lines()
@@ -269,6 +278,7 @@ def test_the_province_sends_a_new_report_type(tmp_path, commune, capsys):
     template = tmp_path / "thu-nghiem.yaml"
     template.write_text(MINIMAL, encoding="utf-8")
     province_dir, out = tmp_path / "tinh-gui", tmp_path / "mau-moi.zip"
+    assert main(["--data-dir", str(province_dir), "unit", "set", "--code", "51", "--legacy"]) == 0
     assert main(["--data-dir", str(province_dir), "bundle", "export", "--out", str(out), "--template", str(template)]) == 0
     assert main(["--data-dir", str(commune.data_dir), "bundle", "import", str(out)]) == 0
     assert "mẫu báo cáo mới" in capsys.readouterr().out
@@ -287,7 +297,7 @@ def test_a_bundle_with_a_broken_template_changes_nothing(commune, province, tmp_
     name = next(n for n in members if n.startswith("templates/"))
     members[name] = members[name].replace(b"kind: integer", b"kind: so_nguyen")
     bad = tmp_path / "mau-hong.zip"
-    _write(bad, _resign(members))
+    _write(bad, _resign(members, commune.signing_key()))
     before = _dump(province)
     summary = bundles.import_bundles(province, [bad])
     assert summary.rejected and "mẫu" in summary.rejected[0]

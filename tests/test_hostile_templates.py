@@ -67,10 +67,11 @@ def run_measured(args: list[str], cwd: Path | None = None, env: dict | None = No
     return proc.returncode, out, err, time.monotonic() - started
 
 
-# The child reports its own peak resident memory last (RUSAGE_CHILDREN would be the maximum
-# over every child this test process ever had).
-PEAK_SNIPPET = ("import atexit, resource, sys; atexit.register(lambda: print('PEAK_KIB', "
-                "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr))")
+# The child reports its own peak resident memory last: VmHWM of its own address space. (Not
+# ru_maxrss: Linux carries that across exec, so a child forked from a large test process would
+# report the parent's size; RUSAGE_CHILDREN would be the maximum over every child ever run.)
+PEAK_SNIPPET = ("import atexit, re, sys; atexit.register(lambda: print('PEAK_KIB', re.search(r'VmHWM:\\s+(\\d+)', "
+                "open('/proc/self/status').read()).group(1), file=sys.stderr))")
 
 
 def run_python(code: str, cwd: Path | None = None, env: dict | None = None):

@@ -28,7 +28,7 @@ def test_build_and_run_the_package(tmp_path, capsys):
     size = sum(p.stat().st_size for p in (dist / "baocaoxa").rglob("*") if p.is_file() and not p.is_symlink())
     with capsys.disabled():  # shown in the CI log
         print(f"\nPackage size: {size / 1024 / 1024:.1f} MiB")
-    assert size < 150 * 1024 * 1024
+    assert size < 165 * 1024 * 1024  # 145 MiB before signed bundles; cryptography's binding adds 14 MiB
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     env.pop("BAOCAOXA_DATA_DIR", None)
     selftest = subprocess.run([str(app), "--selftest"], capture_output=True, text=True, timeout=300, env=env)
@@ -45,4 +45,13 @@ def test_build_and_run_the_package(tmp_path, capsys):
                                "--docx", str(tmp_path / "a.docx"), "--xlsx", str(tmp_path / "a.xlsx")],
                               capture_output=True, text=True, timeout=120, env=env)
     assert exported.returncode == 0, exported.stderr
+    # the signing library is in the package: a signed bundle is made and verified by the app itself
+    example = str(ROOT / "resources" / "examples" / "cao-diem-dvctt.json")
+    for args in (["unit", "set", "--code", "21073", "--legacy"], ["report", "import-json", example],
+                 ["bundle", "export", "--out", str(tmp_path / "g.zip")], ["bundle", "verify", str(tmp_path / "g.zip")],
+                 ["keys", "show"]):
+        done = subprocess.run([str(app), "--data-dir", str(tmp_path / "data3"), *args], capture_output=True,
+                              text=True, timeout=120, env=env)
+        assert done.returncode == 0, (args, done.stdout, done.stderr)
+    assert "dấu khóa" in done.stdout.lower()
     shutil.rmtree(work, ignore_errors=True)

@@ -38,12 +38,16 @@ class ImportSummaryDialog(QDialog):
     """What an import did, in the person's words, with a way on to the conflicts."""
 
     def __init__(self, summary, parent: QWidget | None = None):
+        from desktop_app.bundle_import import KEY_CHANGED, UNSIGNED_MARK
+
         super().__init__(parent)
         self.setWindowTitle("Kết quả nhận gói dữ liệu")
         resize_within_screen(self, 720, 420)
         layout = QVBoxLayout(self)
         if summary.rejected and not (summary.new or summary.updated or summary.conflicts):
             headline = "Không nhận được gói nào: các tệp bị từ chối, dữ liệu trên máy giữ nguyên."
+        elif summary.held and not (summary.new or summary.updated or summary.conflicts or summary.unchanged):
+            headline = "Gói được giữ lại, chưa nhập: được ký bằng một khóa khác với khóa đã đăng ký của đơn vị."
         elif summary.waiting and not (summary.new or summary.updated or summary.unchanged):
             headline = "Đã giữ lại các phần nhận được; còn chờ các phần còn thiếu."
         elif summary.already_imported and not (summary.new or summary.updated or summary.conflicts
@@ -60,12 +64,24 @@ class ImportSummaryDialog(QDialog):
             layout.addWidget(label(
                 f"Có {len(summary.conflicts)} báo cáo bị sửa ở cả hai nơi. Cả hai bản đều được giữ; "
                 "hãy xem và chọn bản đúng.", "warning"))
+        if summary.held:
+            layout.addWidget(label(f"{len(summary.held)} gói được ký bằng {KEY_CHANGED} Các gói này được giữ lại, "
+                                   "chưa nhập, chờ anh/chị quyết định.", "warning"))
+        if summary.new_senders:
+            layout.addWidget(label("Có đơn vị gửi lần đầu: hãy gọi điện đối chiếu dấu khóa ghi bên dưới.", "warning"))
+        if summary.unsigned:
+            layout.addWidget(label(f"{len(summary.unsigned)} báo cáo nhận từ gói {UNSIGNED_MARK} (không chứng minh "
+                                   "được ai gửi).", "warning"))
         details = QPlainTextEdit("\n".join(summary.lines()))
         details.setReadOnly(True)
         details.setObjectName("import_summary")
         layout.addWidget(details, 1)
         buttons = QDialogButtonBox()
         self.conflicts_button = None
+        self.open_senders = False
+        if summary.held:
+            senders = buttons.addButton("Xem các gói đang giữ lại…", QDialogButtonBox.ButtonRole.ActionRole)
+            senders.clicked.connect(lambda: (setattr(self, "open_senders", True), self.reject()))
         if summary.conflicts:
             self.conflicts_button = buttons.addButton("Xem và xử lý xung đột…", QDialogButtonBox.ButtonRole.AcceptRole)
         close = buttons.addButton("Đóng", QDialogButtonBox.ButtonRole.RejectRole)

@@ -31,6 +31,7 @@ def enter_clicks(button) -> None:
 
 def label(text: str, role: str | None = None, wrap: bool = True) -> QLabel:
     widget = QLabel(text)
+    widget.setTextFormat(Qt.TextFormat.PlainText)  # names come from bundles and files: never rich text
     widget.setWordWrap(wrap)
     if role:
         widget.setProperty("role", role)
@@ -49,6 +50,7 @@ def show_error(parent: QWidget | None, error: Exception, title: str = "Không th
     else:
         text, details = f"Đã xảy ra lỗi không mong muốn: {error}", ""
     box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)
     box.button(QMessageBox.StandardButton.Ok).setText("Đóng")
     if details:
         box.setInformativeText(details)
@@ -57,6 +59,7 @@ def show_error(parent: QWidget | None, error: Exception, title: str = "Không th
 
 def confirm(parent: QWidget | None, title: str, text: str, yes: str = "Đồng ý", no: str = "Hủy") -> bool:
     box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton, parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)
     yes_button = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
     no_button = box.addButton(no, QMessageBox.ButtonRole.RejectRole)
     box.setDefaultButton(no_button)
@@ -77,6 +80,7 @@ def ask_text(parent: QWidget | None, title: str, prompt: str) -> str | None:
 
 def info(parent: QWidget | None, title: str, text: str) -> None:
     box = QMessageBox(QMessageBox.Icon.Information, title, text, QMessageBox.StandardButton.Ok, parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)
     box.button(QMessageBox.StandardButton.Ok).setText("Đóng")
     box.exec()
 

@@ -26,6 +26,7 @@ from ui.common import label, set_role
 SAVE_PAUSE_MS = 300  # a pause this long in typing saves
 SAVE_MAX_WAIT_MS = 1000  # continuous typing is never longer than this from disk
 UNSET = "— Chưa chọn —"
+MESSAGE_LINES = 2
 
 
 class FieldHost(Protocol):
@@ -70,12 +71,14 @@ class FieldWidget(QWidget):
             outer.addWidget(label(field.help, "help"))
         self.body = QHBoxLayout()
         outer.addLayout(self.body)
-        # The message line always takes its room, so an error appearing never moves what is below.
+        # The message lines always take their room (two lines: most messages fit), so an error
+        # appearing while typing never moves what is below it under the mouse.
         self.message = label("", "hint")
         self.message.setObjectName(f"message_{field.id}")
         self.message.setTextFormat(Qt.TextFormat.PlainText)
-        self.message.setMinimumHeight(self.message.fontMetrics().height())
-        self.message.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self.message.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.message.setMinimumHeight(self.message.fontMetrics().lineSpacing() * MESSAGE_LINES)
+        self.message.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         outer.addWidget(self.message)
         self._dirty = False
         self._save_error: str | None = None  # the store refused (disk full, read-only…)

@@ -121,6 +121,7 @@ class MainWindow(QMainWindow):
         action(data_menu, "Tạo gói dữ liệu để gửi đi…", self.send_bundle, name="send_bundle")
         action(data_menu, "Nhận gói dữ liệu…", self.receive_bundles, "Ctrl+I", name="receive_bundles")
         action(data_menu, "Xung đột cần xử lý…", self.show_conflicts, name="show_conflicts")
+        action(data_menu, "Đơn vị gửi và khóa ký…", self.show_senders, name="show_senders")
         action(data_menu, "Tổng hợp báo cáo các đơn vị…", self.show_consolidation, name="consolidate")
         data_menu.addSeparator()
         action(data_menu, "Sao lưu ngay", self.backup_now, name="backup_now")
@@ -340,6 +341,16 @@ class MainWindow(QMainWindow):
         dialog = ImportSummaryDialog(summary, self)
         if dialog.exec() and dialog.conflicts_button is not None:
             self.show_conflicts()
+        elif dialog.open_senders:
+            self.show_senders()
+
+    def show_senders(self) -> None:
+        from ui.senders_dialog import SendersDialog
+
+        dialog = SendersDialog(self.workspace, self)
+        dialog.exec()
+        if dialog.summaries:
+            self.refresh()
 
     def show_conflicts(self) -> None:
         if not self.workspace.conflicts():

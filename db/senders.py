@@ -1,0 +1,131 @@
+"""The receiving side's sender registry: each unit's keys, and bundles held aside.
+
+Mixed into :class:`db.store.Store` (it uses the store's sessions); kept apart so the
+store's module keeps to reports and bundles.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.engine import StoreError
+from db.models import HeldBundle, SenderKey, utcnow
+
+
+@dataclass
+class SenderKeyRecord:
+    id: int
+    unit_code: str
+    unit_name: str
+    public_key: str
+    fingerprint: str
+    status: str
+    how: str
+    added_at: dt.datetime
+
+
+@dataclass
+class HeldRecord:
+    id: int
+    digest: str
+    bundle_id: str
+    file_name: str
+    kept_as: str
+    unit_code: str
+    unit_name: str
+    public_key: str
+    fingerprint: str
+    received_at: dt.datetime
+
+
+def _key_record(k: SenderKey) -> SenderKeyRecord:
+    return SenderKeyRecord(k.id, k.unit_code, k.unit_name, k.public_key, k.fingerprint, k.status, k.how, k.added_at)
+
+
+def _held_record(h: HeldBundle) -> HeldRecord:
+    return HeldRecord(h.id, h.digest, h.bundle_id, h.file_name, h.kept_as, h.unit_code, h.unit_name, h.public_key,
+                      h.fingerprint, h.received_at)
+
+
+
+class SenderRegistry:
+    """Key registry and held bundles (see the module doc)."""
+
+    # --- the sender key registry -------------------------------------------------------
+    def sender_keys(self, unit_code: str | None = None) -> list[SenderKeyRecord]:
+        with self._session() as s:
+            query = select(SenderKey).order_by(SenderKey.unit_code, SenderKey.id)
+            if unit_code is not None:
+                query = query.where(SenderKey.unit_code == unit_code)
+            return [_key_record(k) for k in s.scalars(query)]
+
+    @staticmethod
+    def _register_first_contact(s: Session, key: dict[str, str]) -> None:
+        existing = s.scalars(select(SenderKey).where(SenderKey.unit_code == key["unit_code"])).first()
+        if existing is not None:  # registered meanwhile: the caller decides again on the next import
+            raise StoreError(f"Khóa của đơn vị {key['unit_code']} vừa được đăng ký ở một lần nhập khác; hãy nhận lại gói.")
+        s.add(SenderKey(**key, status="trusted", how="first-bundle"))
+
+    def register_sender(self, key: dict[str, str], how: str, *, replace: bool = False,
+                        alongside: bool = False) -> str:
+        """Trust ``key`` (unit_code, unit_name, public_key, fingerprint) for its unit.
+
+        Another trusted key of that unit is retired with ``replace``, kept trusted beside the
+        new one with ``alongside`` (a second computer of the same unit), else refused.
+        Returns added | already | replaced."""
+        with self._session() as s, s.begin():
+            rows = list(s.scalars(select(SenderKey).where(SenderKey.unit_code == key["unit_code"])))
+            same = next((r for r in rows if r.public_key == key["public_key"]), None)
+            others = [r for r in rows if r is not same and r.status == "trusted"]
+            if alongside:
+                others = []
+            if others and not replace:
+                raise StoreError(f"Đơn vị {key['unit_code']} đã có một khóa khác đang được tin cậy "
+                                 f"(dấu khóa {others[0].fingerprint}).")
+            now = utcnow()
+            for other in others:
+                other.status, other.decided_at = "retired", now
+            if same is not None and same.status == "trusted":
+                return "already"
+            if same is None:
+                s.add(SenderKey(**key, status="trusted", how=how, decided_at=now))
+            else:
+                same.status, same.how, same.decided_at = "trusted", how, now
+            return "replaced" if others else "added"
+
+    def reject_sender_key(self, key: dict[str, str]) -> None:
+        """Remember a key as refused for a unit: its bundles for that unit are refused."""
+        with self._session() as s, s.begin():
+            row = s.scalars(select(SenderKey).where(SenderKey.unit_code == key["unit_code"],
+                                                    SenderKey.public_key == key["public_key"])).first()
+            if row is None:
+                s.add(SenderKey(**key, status="rejected", how="decision", decided_at=utcnow()))
+            elif row.status != "trusted":
+                row.status, row.decided_at = "rejected", utcnow()
+
+    # --- bundles held aside (another key for a known unit) -----------------------------
+    def hold_bundle(self, **fields: str) -> bool:
+        """Keep a bundle aside; False when this very file is already held."""
+        with self._session() as s, s.begin():
+            if s.scalars(select(HeldBundle.id).where(HeldBundle.digest == fields["digest"])).first() is not None:
+                return False
+            s.add(HeldBundle(**fields))
+            return True
+
+    def held_bundles(self) -> list[HeldRecord]:
+        with self._session() as s:
+            query = select(HeldBundle).where(HeldBundle.decided_at.is_(None)).order_by(HeldBundle.id)
+            return [_held_record(h) for h in s.scalars(query)]
+
+    def decide_held(self, held_id: int, decision: str) -> HeldRecord:
+        with self._session() as s, s.begin():
+            row = s.get(HeldBundle, held_id)
+            if row is None or row.decided_at is not None:
+                raise StoreError(f"Không có gói số {held_id} đang được giữ lại chờ quyết định.")
+            row.decided_at, row.decision = utcnow(), decision
+            return _held_record(row)
+

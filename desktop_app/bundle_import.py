@@ -1,0 +1,372 @@
+"""Importing bundles: who sent it, what of it to trust, and applying it atomically.
+
+Each file of a batch succeeds or fails on its own (one bad file never blocks the others).
+For each bundle: the file is checked whole (:mod:`bundle_reader`); the signing key is
+checked against the registry of the unit's keys (a first bundle registers its sender, a
+bundle signed by another key is held aside for a decision, an unsigned one is refused
+unless the office allows them); carried templates are taken only from the office above;
+the reports are checked against the templates accepted; then every decision (new, update,
+unchanged, conflict) is taken and applied inside one write transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from db.engine import StoreError
+from desktop_app.atomic import write_bytes_atomic
+from desktop_app.bundle_reader import Bundle, BundleError, WithExtra, check_reports, content_hash, open_bundle
+from desktop_app.errors import UserError
+from desktop_app.text import terminal_safe
+
+ERROR_LOG = "loi-nhap-goi.log"  # in the data folder: what an unexpected error in one file was
+
+ALLOW_UNSIGNED = "allow_unsigned_bundles"  # setting: format-1 (unsigned) bundles are let in, marked "chưa ký"
+UNSIGNED_MARK = "chưa ký"
+KEY_CHANGED = "khóa khác: máy mới hay giả mạo?"
+
+
+@dataclass
+class ImportSummary:
+    new: list[str] = field(default_factory=list)
+    templates: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)
+    already_imported: list[str] = field(default_factory=list)
+    waiting: list[str] = field(default_factory=list)  # bundles still missing parts
+    held: list[str] = field(default_factory=list)  # another key for a known unit: kept, not applied
+    new_senders: list[str] = field(default_factory=list)  # first contact: fingerprint to confirm
+    unsigned: list[str] = field(default_factory=list)  # reports taken in from unsigned bundles
+    notes: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        out = [f"Mới: {len(self.new)}; cập nhật: {len(self.updated)}; không đổi: {len(self.unchanged)}; "
+               f"xung đột: {len(self.conflicts)}; bị từ chối: {len(self.rejected)}"
+               + (f"; giữ lại chờ quyết định: {len(self.held)}" if self.held else "") + "."]
+        # What needs the person's attention comes first.
+        out += [f"  ✗ từ chối: {x}" for x in self.rejected]
+        out += [f"  ⚠ giữ lại, {KEY_CHANGED} {x}" for x in self.held]
+        out += [f"  … chờ đủ phần: {x}" for x in self.waiting]
+        out += [f"  ! xung đột (giữ cả hai bản): {x}" for x in self.conflicts]
+        out += [f"  ★ đơn vị gửi mới: {x}" for x in self.new_senders]
+        out += [f"  ! {UNSIGNED_MARK}: {x}" for x in self.unsigned]
+        out += [f"  ! {x}" for x in self.notes]
+        out += [f"  + mẫu báo cáo mới: {x}" for x in self.templates]
+        out += [f"  + mới: {x}" for x in self.new] + [f"  ~ cập nhật: {x}" for x in self.updated]
+        out += [f"  = không đổi: {x}" for x in self.unchanged]
+        out += [f"  = đã nhập trước đây, không thay đổi gì: {x}" for x in self.already_imported]
+        return out
+
+    @property
+    def needs_attention(self) -> bool:
+        return bool(self.rejected or self.held)
+
+
+def _label(ws, doc: dict[str, Any]) -> str:
+    from desktop_app.periods import parse_period
+
+    unit = (doc.get("unit") or {}).get("name") or (doc.get("unit") or {}).get("code")
+    try:
+        template = ws.templates.get(doc["template"], doc.get("template_version"))
+        title = template.short_title or template.title
+    except LookupError:
+        title = doc.get("template")
+    return terminal_safe(f"{unit} — {title} — {parse_period(doc['period']).label}")
+
+
+def decide(local_revision: int, local_sync_base: int | None, same_content: bool, incoming_revision: int,
+           incoming_base: int | None) -> str:
+    """update/same/conflict for an incoming version of a report we already have.
+
+    ``local_sync_base`` is the revision we last took in from a bundle (None: made here and
+    never received); ``incoming_base`` is the revision the sender's version grew from (None:
+    an older bundle, or made there from scratch). One side changed → the newer version wins;
+    both changed since their common ancestor → conflict, both kept."""
+    if same_content:
+        return "same"
+    if incoming_base is not None and incoming_revision <= incoming_base:
+        return "same"  # they changed nothing since the version they took in
+    if local_sync_base is not None and local_revision <= local_sync_base:
+        # not edited here since we last took a version in: a newer one simply replaces it
+        return "update" if incoming_revision > local_revision else "same"
+    if incoming_base is not None:
+        # edited here (or made here): fine only if their version already grew from ours
+        return "update" if local_revision <= incoming_base else "conflict"
+    if local_sync_base is None:
+        return "conflict"  # made here, and theirs says nothing of ours: never a silent overwrite
+    if incoming_revision <= local_sync_base:
+        return "same"  # older than what we have
+    return "conflict"  # edited here since the version we took in, and theirs is newer
+
+
+def _decider(ws) -> Callable:
+    """The decision for one report, called by the store inside the write transaction."""
+    def decide_one(local, doc: dict[str, Any]) -> str:
+        if local is None:
+            return "new"
+        ours = {"template": local.template_id, "template_version": local.template_version, "period": local.period,
+                "document": local.document, "values": local.values, "unit": {"code": local.unit_code}}
+        same = content_hash(ours) == doc["content_hash"]
+        kind = decide(local.revision, local.sync_base, same, doc["revision"], doc.get("base_revision"))
+        if local.deleted_at is not None and kind == "update":
+            return "conflict"  # deleted here, sent again: the person chooses (restore it, or keep it deleted)
+        return kind
+    return decide_one
+
+
+# --- whom to trust -------------------------------------------------------------------------
+
+def units_above(ws) -> set[str]:
+    """The offices this installation reports to (the province; the district before July 2025)."""
+    profile = ws.profile() or {}
+    return {c for c in (profile.get("province_code"), profile.get("district_code")) if c} - {profile.get("code")}
+
+
+def _sender_verdict(ws, bundle: Bundle, allow_unsigned: bool, profile: dict[str, Any]) -> tuple[str, Any]:
+    """ok | new | held, with the registered key it was compared with; raises BundleError."""
+    name = terminal_safe(bundle.name)
+    if bundle.unsigned:
+        if not allow_unsigned:
+            raise BundleError(
+                f"Tệp «{name}» là gói chưa ký (định dạng 1, từ phiên bản BaoCaoXa cũ): không chứng minh được ai "
+                "đã gửi nên không nhập. Đề nghị đơn vị gửi cập nhật BaoCaoXa và gửi lại; nếu vẫn cần nhận, bật "
+                "«nhận gói chưa ký» (lệnh «baocaoxa senders allow-unsigned yes» hoặc «bundle import "
+                "--allow-unsigned»).")
+        return "ok", None
+    public_key = bundle.signer.public_key
+    if bundle.source_unit == profile.get("code") and public_key == ws.signing_key().public_key:
+        return "ok", None  # our own bundle coming back
+    keys = ws.store.sender_keys(bundle.source_unit)
+    same = next((k for k in keys if k.public_key == public_key), None)
+    if same is not None and same.status == "trusted":
+        return "ok", same
+    if same is not None and same.status == "rejected":
+        raise BundleError(f"Tệp «{name}»: khóa ký (dấu khóa {same.fingerprint}) đã bị từ chối cho đơn vị "
+                          f"{bundle.source_label}; gói không được nhập.")
+    trusted = [k for k in keys if k.status == "trusted"]
+    if not keys:
+        return "new", None
+    return "held", (trusted[0] if trusted else same or keys[-1])
+
+
+def _templates_to_accept(ws, bundle: Bundle, verdict: str, summary: ImportSummary) -> list[tuple[Any, str]]:
+    """Carried templates: taken only from the office above, and never one that differs from an
+    installed template of the same id and version."""
+    name = terminal_safe(bundle.name)
+    accepted: list[tuple[Any, str]] = []
+    if not bundle.templates:
+        return accepted
+    from_above = not bundle.unsigned and bundle.source_unit in units_above(ws)
+    for template, text in bundle.templates:
+        installed = ws.templates.sources.get(template.key)
+        if installed is not None:
+            try:
+                same = Path(installed).read_text(encoding="utf-8") == text
+            except OSError:
+                same = False
+            if not same:
+                raise BundleError(
+                    f"Tệp «{name}» mang mẫu «{template.id}» phiên bản {template.version} khác với mẫu cùng mã và "
+                    "phiên bản đã cài ở đây: một phiên bản mẫu không bao giờ được thay nội dung. Gói không được nhập.")
+            continue
+        if from_above:
+            accepted.append((template, text))
+        else:
+            summary.notes.append(
+                f"{name}: bỏ qua mẫu «{terminal_safe(template.id)}» phiên bản {terminal_safe(template.version)} gửi "
+                "kèm — chỉ nhận mẫu báo cáo có chữ ký của cơ quan cấp trên.")
+    return accepted
+
+
+def _install_templates(ws, templates: list[tuple[Any, str]], summary: ImportSummary) -> None:
+    """New report types from the office above: written to the data folder's templates, then loaded."""
+    if not templates:
+        return
+    folder = ws.data_dir / "templates"
+    folder.mkdir(parents=True, exist_ok=True)
+    for template, text in templates:
+        write_bytes_atomic(folder / f"{template.id}-{template.version}.yaml", text.encode("utf-8"))
+        summary.templates.append(terminal_safe(f"{template.title} (phiên bản {template.version})"))
+    ws.templates.reload()
+
+
+def _hold(ws, bundle: Bundle, path: Path, registered, summary: ImportSummary) -> None:
+    folder = ws.data_dir / "held"
+    folder.mkdir(parents=True, exist_ok=True)
+    kept_as = f"{bundle.digest}.zip"
+    if not (folder / kept_as).exists():
+        shutil.copyfile(path, folder / kept_as)
+    unit_name = terminal_safe(bundle.manifest.get("source_name") or "")[:200]
+    ws.store.hold_bundle(digest=bundle.digest, bundle_id=bundle.bundle_id, file_name=path.name[:255],
+                         kept_as=kept_as, unit_code=bundle.source_unit, unit_name=unit_name,
+                         public_key=bundle.signer.public_key, fingerprint=bundle.signer.fingerprint)
+    held = next((h for h in ws.store.held_bundles() if h.digest == bundle.digest), None)
+    if held is None:  # this very file was held before and has been decided on since
+        raise BundleError(f"Tệp «{terminal_safe(bundle.name)}» đã được giữ lại và quyết định trước đây; không nhập lại.")
+    summary.held.append(
+        f"{terminal_safe(bundle.name)} — {bundle.source_label}: đã đăng ký khóa {registered.fingerprint}, gói này ký "
+        f"bằng khóa {bundle.signer.fingerprint}. Gọi điện cho đơn vị để hỏi, rồi chọn «baocaoxa senders accept "
+        f"{held.id}» (nhận khóa mới) hoặc «baocaoxa senders reject {held.id}» (từ chối); gói được giữ lại, chưa nhập.")
+
+
+# --- the batch -------------------------------------------------------------------------------
+
+@dataclass
+class _Batch:
+    ws: Any
+    summary: ImportSummary
+    allow_unsigned: bool
+    backed_up: bool = False
+    applied_now: set = field(default_factory=set)
+    profile: dict = field(default_factory=dict)
+
+
+def import_bundles(ws, paths: list[str | Path], progress: Callable[[int, int], None] | None = None, *,
+                   allow_unsigned: bool | None = None) -> ImportSummary:
+    """Verify and apply each file on its own; ``progress(done, total)`` moves the UI's bar.
+
+    ``allow_unsigned`` (default: the ``allow_unsigned_bundles`` setting) lets format-1 bundles in."""
+    from desktop_app.bundle_parts import PartStore
+
+    summary = ImportSummary()
+    if allow_unsigned is None:
+        allow_unsigned = bool(ws.setting(ALLOW_UNSIGNED, False))
+    batch = _Batch(ws, summary, allow_unsigned, profile=ws.profile() or {})
+    parts = PartStore(ws.data_dir)
+    whole: list[tuple[Path, str | None]] = []  # (file, key of the parts it was assembled from)
+    touched: list[str] = []
+    for path in _expand_folders(paths):
+        _guarded(ws, path.name, summary, lambda: _take_part(ws, parts, path, whole, touched, summary))
+    for key in touched:
+        _guarded(ws, parts.name(key), summary, lambda: _assemble(parts, key, whole, summary))
+    steps = 2 * len(whole)  # each bundle is verified, then applied
+    for index, (path, part_key) in enumerate(whole):
+        if progress:
+            progress(2 * index + 1, steps)
+        _guarded(ws, path.name, summary, lambda: _import_one(batch, path, progress, 2 * index + 2, steps))
+        if part_key is not None:
+            parts.forget(part_key)  # whole, and taken in, held or refused: the kept parts are not needed again
+    return summary
+
+
+def _log_unexpected(ws, name: str) -> str:
+    """The traceback, appended to the data folder's error log (a person sees a sentence)."""
+    path = ws.data_dir / ERROR_LOG
+    try:
+        with open(path, "a", encoding="utf-8", errors="replace") as log:
+            log.write(f"--- {dt.datetime.now().isoformat(timespec='seconds')} {name!r}\n{traceback.format_exc()}\n")
+    except OSError:
+        return ""
+    return f" Chi tiết cho cán bộ hỗ trợ: {path}."
+
+
+def _guarded(ws, name: str, summary: ImportSummary, work: Callable[[], Any]) -> Any:
+    """One file's work: its own failure becomes its own "rejected", whatever went wrong."""
+    try:
+        return work()
+    except UserError as exc:
+        summary.rejected.append(terminal_safe(exc.message))
+    except StoreError as exc:
+        summary.rejected.append(terminal_safe(f"{name}: {exc}"))
+    except Exception as exc:  # noqa: BLE001 - an unexpected error in one file never stops the batch
+        where = _log_unexpected(ws, name)
+        summary.rejected.append(terminal_safe(f"Tệp «{name}»: lỗi không mong muốn khi đọc ({type(exc).__name__}); "
+                                              f"tệp này không được nhập, các tệp khác không bị ảnh hưởng.{where}"))
+    return "rejected"
+
+
+def _take_part(ws, parts, path: Path, whole: list, touched: list, summary: ImportSummary) -> None:
+    from desktop_app.bundle_parts import read_part
+
+    part = read_part(path)
+    if part is None:
+        whole.append((path, None))
+    elif ws.store.bundle_imported(part.bundle_sha256):
+        summary.already_imported.append(terminal_safe(path.name))
+    else:
+        key = parts.keep(part)  # kept in the data folder: the rest may come another day
+        if key not in touched:
+            touched.append(key)
+
+
+def _assemble(parts, key: str, whole: list, summary: ImportSummary) -> None:
+    missing, count = parts.missing(key)
+    if missing:
+        summary.waiting.append(f"{parts.name(key)}: đã có {count - len(missing)}/{count} phần, còn thiếu "
+                               f"phần {', '.join(str(i) for i in missing)}")
+        return
+    whole.append((parts.assemble(key), key))
+
+
+def _import_one(batch: _Batch, path: Path, progress, step: int, steps: int) -> str:
+    ws, summary = batch.ws, batch.summary
+    try:
+        bundle = open_bundle(path)
+    finally:
+        if progress:
+            progress(step, steps)
+    name = terminal_safe(bundle.name)
+    if ws.store.bundle_imported(bundle.digest):
+        summary.already_imported.append(name)
+        return "already"
+    if bundle.digest in batch.applied_now:
+        summary.already_imported.append(f"{name} (trùng với một tệp khác trong lần nhận này)")
+        return "already"
+    verdict, registered = _sender_verdict(ws, bundle, batch.allow_unsigned, batch.profile)
+    if verdict == "held":
+        _hold(ws, bundle, path, registered, summary)
+        return "held"
+    for source, digest in ws.store.bundle_id_sources(bundle.bundle_id):
+        if source == bundle.source_unit and digest is None:
+            # applied before bundles were known by their digest (schema 0002): the id is all we have
+            summary.already_imported.append(name)
+            return "already"
+        if source == bundle.source_unit:
+            raise BundleError(f"Tệp «{name}»: mã gói {bundle.bundle_id[:8]}… của {bundle.source_label} đã được nhận "
+                              "trước đây với nội dung khác. Một gói không bao giờ đổi nội dung: tệp này bị sửa hoặc "
+                              "giả, không được nhập.")
+        summary.notes.append(f"{name}: mã gói trùng với một gói đã nhận của đơn vị {terminal_safe(source)} (có thể "
+                             "là gói giả chiếm mã); gói này vẫn được kiểm tra và nhập riêng.")
+    templates = _templates_to_accept(ws, bundle, verdict, summary)
+    check_reports(bundle, WithExtra(ws.templates, [t for t, _text in templates]))
+    signed_by = None if bundle.unsigned else bundle.signer.fingerprint
+    docs = [{**doc, "signed_by": signed_by, "unsigned": bundle.unsigned} for doc in bundle.reports]
+    new_key = None
+    if verdict == "new":
+        new_key = {"unit_code": bundle.source_unit, "unit_name": terminal_safe(bundle.manifest.get("source_name") or "")[:200],
+                   "public_key": bundle.signer.public_key, "fingerprint": bundle.signer.fingerprint}
+    if not batch.backed_up:  # one backup per import, however many bundles it brings
+        ws._backup_before_import()
+        batch.backed_up = True
+    plan = ws.store.apply_bundle(bundle.bundle_id, bundle.digest, bundle.source_unit, docs, _decider(ws),
+                                 who=ws.who, signed_by=signed_by, new_key=new_key)
+    if plan is None:
+        summary.already_imported.append(name)
+        return "already"
+    batch.applied_now.add(bundle.digest)
+    _install_templates(ws, templates, summary)
+    if new_key is not None:
+        summary.new_senders.append(f"{bundle.source_label}, dấu khóa {bundle.signer.fingerprint} — hãy gọi điện "
+                                   "cho đơn vị để đối chiếu dấu khóa này.")
+    for kind, doc in plan:
+        label = _label(ws, doc)
+        getattr(summary, {"new": "new", "update": "updated", "same": "unchanged", "conflict": "conflicts"}[kind]) \
+            .append(f"{label} ({UNSIGNED_MARK})" if bundle.unsigned else label)
+        if bundle.unsigned and kind in ("new", "update"):
+            summary.unsigned.append(label)
+    return "applied"
+
+
+def _expand_folders(paths: list[str | Path]) -> list[Path]:
+    """A folder dropped or named stands for the bundle files (.zip) directly inside it."""
+    out: list[Path] = []
+    for path in map(Path, paths):
+        out += sorted(path.glob("*.zip")) if path.is_dir() else [path]
+    return out
