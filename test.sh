@@ -5,6 +5,6 @@ cd "$(dirname "$0")"
 # Tests also render the .docx through LibreOffice (Liberation 2 = metric-compatible Times New
 # Roman with every Vietnamese glyph), open the .xlsx in LibreOffice Calc (text that looks like a
 # formula must stay text), read PDFs with poppler, and screenshot under Xvfb.
-EXTRA_SYSTEM_PACKAGES="libreoffice-writer-nogui libreoffice-calc-nogui poppler-utils fonts-liberation2 xvfb xauth" bash tools/setup.sh
+EXTRA_SYSTEM_PACKAGES="openbox xdotool x11-utils libreoffice-writer-nogui libreoffice-calc-nogui poppler-utils fonts-liberation2 xvfb xauth" bash tools/setup.sh
 export QT_QPA_PLATFORM=offscreen
 exec .venv/bin/python -m pytest "$@"

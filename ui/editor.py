@@ -286,8 +286,11 @@ class ReportEditor(QWidget):
         self.export_xlsx.setObjectName("export_xlsx")
         self.import_xlsx = QPushButton("Nạp từ Excel…")
         self.import_xlsx.setObjectName("import_xlsx")
-        self.export_docx.clicked.connect(lambda: self._export("docx"))
-        self.export_xlsx.clicked.connect(lambda: self._export("xlsx"))
+        self.export_docx.clicked.connect(lambda: self.export("docx"))
+        self.export_xlsx.clicked.connect(lambda: self.export("xlsx"))
+        self.export_docx.setToolTip("Ctrl+E")
+        self.export_xlsx.setToolTip("Ctrl+Shift+E")
+        back_to_list.setToolTip("Ctrl+L")
         self.import_xlsx.clicked.connect(self._import_xlsx)
         top = QHBoxLayout()
         top.addWidget(back_to_list)
@@ -576,7 +579,7 @@ class ReportEditor(QWidget):
         self.flush()
         self.closed.emit()
 
-    def _export(self, kind: str) -> None:
+    def export(self, kind: str) -> None:
         from ui.export_actions import export_file
 
         self.flush()

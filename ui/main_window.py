@@ -117,6 +117,11 @@ class MainWindow(QMainWindow):
         action(report_menu, "Tạo báo cáo mới…", self.new_report, "Ctrl+N")
         action(report_menu, "Mở báo cáo đang chọn", self.open_selected, "Ctrl+O")
         action(report_menu, "Báo cáo đã xóa…", self.show_deleted, name="deleted_reports")
+        report_menu.addSeparator()  # the keyboard's way to what the editor's buttons do
+        action(report_menu, "Xuất Word…", lambda: self._editor_export("docx"), "Ctrl+E", name="menu_export_docx")
+        action(report_menu, "Xuất Excel…", lambda: self._editor_export("xlsx"), "Ctrl+Shift+E",
+               name="menu_export_xlsx")
+        action(report_menu, "Về danh sách báo cáo", self.close_editor, "Ctrl+L", name="menu_back_to_list")
         data_menu = self.menuBar().addMenu("&Dữ liệu")
         action(data_menu, "Tạo gói dữ liệu để gửi đi…", self.send_bundle, name="send_bundle")
         action(data_menu, "Nhận gói dữ liệu…", self.receive_bundles, "Ctrl+I", name="receive_bundles")
@@ -215,6 +220,10 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.editor)
         self.editor.focus_first_field()  # now that it is shown: the keyboard is in the report
         self.setWindowTitle(session.title)  # Qt appends the application name
+
+    def _editor_export(self, kind: str) -> None:
+        if self.editor is not None:
+            self.editor.export(kind)
 
     def close_editor(self) -> None:
         if self.editor is not None:

@@ -10,7 +10,7 @@ _TEXTS = {
     "OK": "Đồng ý", "Cancel": "Hủy", "&OK": "Đồng &ý", "&Cancel": "&Hủy", "Close": "Đóng", "&Close": "Đó&ng",
     "Yes": "Có", "No": "Không", "&Yes": "&Có", "&No": "&Không", "Save": "Lưu", "&Save": "&Lưu", "Open": "Mở",
     "&Open": "&Mở", "Apply": "Áp dụng", "Reset": "Đặt lại", "Help": "Trợ giúp", "Discard": "Bỏ qua",
-    "Look in:": "Tìm trong:", "File &name:": "&Tên tệp:", "Files of type:": "Kiểu tệp:", "Back": "Lùi",
+    "Look in:": "Tìm trong:", "&Look in:": "&Tìm trong:", "Files of t&ype:": "&Kiểu tệp:", "File &name:": "&Tên tệp:", "Files of type:": "Kiểu tệp:", "Back": "Lùi",
     "Forward": "Tiến", "Parent Directory": "Thư mục cha", "Create New Folder": "Tạo thư mục mới",
     "List View": "Xem danh sách", "Detail View": "Xem chi tiết", "Name": "Tên", "Size": "Cỡ", "Type": "Kiểu",
     "Date Modified": "Ngày sửa", "My Computer": "Máy tính", "Computer": "Máy tính", "New Folder": "Thư mục mới",
