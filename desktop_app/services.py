@@ -303,13 +303,16 @@ class Workspace:
 
     @staticmethod
     def _prefill(template: Template, profile: dict[str, Any]) -> dict[str, Any]:
-        """Per-village tables start with one row per village of the profile."""
+        """Per-village tables start with one row per village of the profile; a village count
+        (e.g. «Tổng số thôn») starts as the number of villages entered at setup."""
         values: dict[str, Any] = {}
         villages = profile.get("villages") or []
         for f in template.all_fields():
             if f.kind == FieldKind.TABLE and f.prefill == "villages" and villages and f.columns:
                 first = next(c for c in f.columns if c.kind == FieldKind.TEXT)
                 values[f.id] = [{first.id: v} for v in villages]
+            elif f.prefill == "village_count" and villages:
+                values[f.id] = len(villages)
         return values
 
     def reports(self, include_received: bool = True) -> list[ReportSummary]:

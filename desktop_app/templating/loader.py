@@ -258,6 +258,11 @@ class _Checker:
                                 self.add(cloc + ("expr",), str(exc))
             if f.prefill == "villages" and not any(c.kind == FieldKind.TEXT for c in f.columns or []):
                 self.add(loc + ("prefill",), "bảng điền sẵn tên thôn phải có một cột kiểu text để ghi tên thôn")
+        elif f.prefill == "village_count":
+            if f.kind != FieldKind.INTEGER:
+                self.add(loc + ("prefill",), "«prefill: village_count» chỉ dùng cho trường số nguyên (integer)")
+            if f.columns or f.min_rows is not None or f.max_rows is not None:
+                self.add(loc, "chỉ bảng (table) mới có «columns», «min_rows», «max_rows»")
         elif f.columns or f.prefill or f.min_rows is not None or f.max_rows is not None:
             self.add(loc, "chỉ bảng (table) mới có «columns», «prefill», «min_rows», «max_rows»")
         if f.min is not None and f.max is not None and f.min > f.max:

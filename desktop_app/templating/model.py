@@ -115,7 +115,9 @@ class Field(_Strict):
     # How the receiving office consolidates this field over its units (default: by kind).
     aggregate: Literal["sum", "same", "gather", "none"] | None = None
     columns: list[Column] | None = None
-    prefill: Literal["villages"] | None = None
+    # villages: a table starts with one row per village of the unit profile;
+    # village_count: a whole number starts as the number of those villages.
+    prefill: Literal["villages", "village_count"] | None = None
     min_rows: int | None = PydField(default=None, ge=0)
     max_rows: int | None = PydField(default=None, ge=1, le=5000)
 

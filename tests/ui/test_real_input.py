@@ -405,3 +405,9 @@ def test_focus_widgets_are_real_editors(qtbot, data_dir):
                 or widget.inherits("QTableWidget"), widget
     window.close()
     ws.close()
+
+
+def test_village_count_is_taken_from_the_villages_entered_at_setup(data_dir):
+    ws, rid = _workspace(data_dir)
+    assert ws.report(rid)[0].values["so_thon"] == len(VILLAGES)
+    ws.close()
