@@ -51,19 +51,19 @@ class Display:
         self.env: dict[str, str] = {}
 
     def __enter__(self) -> Display:
-        read, write = os.pipe()
-        server = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", f"{SCREEN[0]}x{SCREEN[1]}x24",
-                                   "-nolisten", "tcp"], pass_fds=(write,), stderr=subprocess.DEVNULL)
-        os.close(write)
-        number = os.read(read, 16).decode().strip()
-        os.close(read)
+        # A display number of our own, well above :0 (which a desktop or another server may hold).
+        number = next(n for n in range(90, 190) if not Path(f"/tmp/.X{n}-lock").exists()
+                      and not Path(f"/tmp/.X11-unix/X{n}").exists())
+        server = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", f"{SCREEN[0]}x{SCREEN[1]}x24",
+                                   "-nolisten", "tcp"], stderr=subprocess.DEVNULL)
         self.procs.append(server)
         self.env = {**os.environ, "DISPLAY": f":{number}"}
         self.env.pop("QT_QPA_PLATFORM", None)
         self.env.pop("WAYLAND_DISPLAY", None)
+        if not self.wait_for(lambda: self.run("xdotool", "getdisplaygeometry").returncode == 0, 10):
+            raise RuntimeError(f"Xvfb :{number} did not start")
         self.procs.append(subprocess.Popen(["openbox", "--sm-disable"], env=self.env,
                                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        self.wait_for(lambda: self.run("xdotool", "getdisplaygeometry").returncode == 0, 10)
         time.sleep(0.5)  # openbox takes the screen
         return self
 
@@ -162,7 +162,7 @@ def _has(folder: Path, report_id: int, field_id: str, parts: dict) -> bool:
     return all(value.get(k) == v for k, v in parts.items())
 
 
-def scenario(scale: float, shots: Path | None = None) -> list[str]:
+def scenario(scale: float, shots: Path | None = None, tour: bool = False) -> list[str]:
     """Run the checks at one scale; returns the problems found (empty when all is well)."""
     problems: list[str] = []
     width, height = SCREEN
@@ -220,6 +220,11 @@ def scenario(scale: float, shots: Path | None = None) -> list[str]:
             if not display.wait_for(lambda: stored_values(folder, report_id).get("so_diem_phuc_vu_bc") == 2, 5):
                 problems.append("after Ctrl+PgDown the keys did not go to the next page's first field")
             shot("editor-next-page")
+            if tour:  # every page, for a person to look at
+                for page in range(2, 16):
+                    display.keys("ctrl+Next")
+                    time.sleep(0.4)
+                    shot(f"page-{page:02d}")
             display.keys("ctrl+e")
             dialog = display.window("Lưu báo cáo", 10)
             time.sleep(0.5)
@@ -227,6 +232,16 @@ def scenario(scale: float, shots: Path | None = None) -> list[str]:
             check_fits(dialog, "export dialog")
             display.keys("Escape")
             time.sleep(0.3)
+            if tour:
+                display.keys("ctrl+l")
+                time.sleep(0.4)
+                display.keys("ctrl+n")
+                display.window("Tạo báo cáo mới", 10)
+                time.sleep(0.5)
+                shot("new-report-dialog")
+                check_fits(display.window("Tạo báo cáo mới", 2), "new report dialog")
+                display.keys("Escape")
+                time.sleep(0.3)
             display.keys("ctrl+q")
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(10)
@@ -243,11 +258,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scale", type=float, default=1.5)
     parser.add_argument("--shots", type=Path)
+    parser.add_argument("--tour", action="store_true", help="also screenshot every editor page and dialog")
     args = parser.parse_args()
-    if missing_tools():
+    if missing_tools():  # noqa: SIM102
         print(f"missing: {', '.join(missing_tools())}")
         return 2
-    problems = scenario(args.scale, args.shots)
+    problems = scenario(args.scale, args.shots, args.tour)
     for problem in problems:
         print(problem)
     print("ok" if not problems else f"{len(problems)} problem(s)")
