@@ -363,6 +363,9 @@ def test_a_kill_during_continuous_typing_loses_at_most_about_a_second(tmp_path):
 
 
 def test_menu_shortcuts_read_ctrl(qtbot, data_dir):
+    from ui import qt_vietnamese
+
+    qt_vietnamese.install(QApplication.instance())  # as the app does: Vietnamese for Qt's own strings
     ws, _rid = _workspace(data_dir)
     window = MainWindow(ws)
     qtbot.addWidget(window)
