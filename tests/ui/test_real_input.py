@@ -414,3 +414,19 @@ def test_village_count_is_taken_from_the_villages_entered_at_setup(data_dir):
     ws, rid = _workspace(data_dir)
     assert ws.report(rid)[0].values["so_thon"] == len(VILLAGES)
     ws.close()
+
+
+def test_the_overwrite_question_has_its_text(qtbot, tmp_path, monkeypatch, message_boxes):
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtWidgets import QFileDialog
+
+    from ui import qt_vietnamese
+    from ui.common import ask_save_path
+
+    qt_vietnamese.install(QApplication.instance())
+    question = QCoreApplication.translate("QFileDialog", "%1 already exists.\nDo you want to replace it?")
+    assert "%1" in question and "Ghi đè" in question  # was blank: the box had no text at all
+    (tmp_path / "bao-cao.docx").write_bytes(b"old")
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "bao-cao"), ""))
+    assert ask_save_path(None, "Lưu báo cáo thành", str(tmp_path), "Word (*.docx)", ".docx") is None
+    assert message_boxes and "bao-cao.docx" in message_boxes[-1] and "Ghi đè" in message_boxes[-1]
