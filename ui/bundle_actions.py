@@ -15,7 +15,8 @@ from desktop_app.bundle_parts import parse_size
 from desktop_app.services import Workspace
 from desktop_app.text import fold
 from ui.common import ask_save_path, info, label, resize_within_screen, show_error
-from ui.worker import run_in_background
+from desktop_app.changes import Changes
+from ui import operations
 
 LAST_FOLDER = "last_folder"
 BUNDLE_FILTER = "Gói dữ liệu BaoCaoXa (*.zip);;Tất cả các tệp (*)"
@@ -104,8 +105,8 @@ def import_bundle_files(parent: QWidget, ws: Workspace, paths: list[str], on_don
         on_failed()
         show_error(parent, exc, "Không nhận được gói dữ liệu")
 
-    run_in_background(parent, "Đang kiểm tra và nhận gói dữ liệu…", lambda progress: ws.import_bundles(paths, progress),
-                      on_done, failed)
+    operations.run(parent, "Đang kiểm tra và nhận gói dữ liệu…", lambda progress: ws.import_bundles(paths, progress),
+                   on_done, failed, changes=Changes.after_bundle_import, name="bundle import")
 
 
 def choose_bundle_files(parent: QWidget, ws: Workspace) -> list[str]:
@@ -179,7 +180,6 @@ def export_bundle(parent: QWidget, ws: Workspace, selected_id: int | None, selec
         else:
             info(parent, "Đã tạo gói dữ liệu", f"Đã đóng gói {count} báo cáo vào:\n{path}")
 
-    run_in_background(parent, "Đang tạo gói dữ liệu…",
-                      lambda _p: ws.export_bundle(path, report_ids, split_size), done,
-                      lambda exc: show_error(parent, exc, "Không tạo được gói dữ liệu"))
+    operations.run(parent, "Đang tạo gói dữ liệu…", lambda _p: ws.export_bundle(path, report_ids, split_size), done,
+                   lambda exc: show_error(parent, exc, "Không tạo được gói dữ liệu"), name="bundle export")
 

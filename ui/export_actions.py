@@ -13,7 +13,8 @@ from desktop_app.editing import EditSession
 from desktop_app.periods import parse_period
 from desktop_app.text import fold
 from ui.common import ask_save_path, info, show_error
-from ui.worker import run_in_background
+from desktop_app.changes import Changes
+from ui import operations
 
 LAST_FOLDER = "last_folder"
 
@@ -44,19 +45,21 @@ def export_file(parent: QWidget, session: EditSession, kind: str) -> None:
     if not path:
         return
     _remember(session, path)
-    run_in_background(
+    operations.run(
         parent, "Đang xuất báo cáo…", lambda _p: writer(session.ws, session.report_id, path),
         lambda target: info(parent, "Đã xuất", f"Đã lưu báo cáo vào:\n{target}"),
-        lambda exc: show_error(parent, exc, "Không xuất được báo cáo"))
+        lambda exc: show_error(parent, exc, "Không xuất được báo cáo"), name=f"export {kind}")
 
 
-def import_excel(parent: QWidget, session: EditSession, on_done) -> None:
+def import_excel(parent: QWidget, session: EditSession) -> None:
+    """Values from an .xlsx; the open editor reloads when the change is announced."""
     path, _ = QFileDialog.getOpenFileName(parent, "Chọn tệp Excel của báo cáo", _folder(session),
                                           "Bảng tính Excel (*.xlsx)")
     if not path:
         return
     _remember(session, path)
-    run_in_background(
+    operations.run(
         parent, "Đang nạp số liệu từ Excel…", lambda _p: export.import_xlsx(session.ws, session.report_id, path),
-        lambda changed: (info(parent, "Đã nạp", f"Đã nạp số liệu từ Excel ({changed} chỉ tiêu thay đổi)."), on_done()),
-        lambda exc: show_error(parent, exc, "Không nạp được tệp Excel"))
+        lambda changed: info(parent, "Đã nạp", f"Đã nạp số liệu từ Excel ({changed} chỉ tiêu thay đổi)."),
+        lambda exc: show_error(parent, exc, "Không nạp được tệp Excel"),
+        changes=Changes.of_report(session.report_id), name="import xlsx")

@@ -241,3 +241,22 @@ def test_a_report_imported_from_another_units_json_stays_in_the_list(qtbot, tmp_
     assert window.table.rowCount() == 1 and "Thị xã Đức Phổ" in window.table.item(0, 1).text()
     window.close()
     ws.close()
+
+
+def test_the_consolidation_window_follows_bundles_dropped_on_the_main_window(qtbot, tmp_path, summaries):
+    """Issue 13: the consolidation window went stale when bundles came in through the main window."""
+    ws = _province_with(tmp_path, 2)
+    later = _commune_bundle(tmp_path, QUANG_NGAI[5], 9, "xa-sau")
+    window = MainWindow(ws)
+    qtbot.addWidget(window)
+    window.show()
+    window.show_consolidation()
+    view = window._consolidation
+    qtbot.waitUntil(lambda: view.cons is not None, timeout=10000)
+    before = len(view.cons.submissions)
+    _drop(window, [later])  # on the main window, not on the consolidation window
+    qtbot.waitUntil(lambda: bool(summaries), timeout=15000)
+    qtbot.waitUntil(lambda: view.cons is not None and len(view.cons.submissions) == before + 1, timeout=10000)
+    assert f"({before + 1} đơn vị)" in view.choice.currentText()
+    window.close()
+    ws.close()
