@@ -370,8 +370,7 @@ class Workspace:
         latest earlier one of the same kind."""
         period = parse_period(record.period)
         candidates = []
-        for other in self.store.list_reports(with_values=True, unit_code=record.unit_code,
-                                             template_id=record.template_id):
+        for other in self.store.list_reports(unit_code=record.unit_code, template_id=record.template_id):
             if other.id == record.id:
                 continue
             try:
@@ -380,7 +379,10 @@ class Workspace:
                 continue
             if other_period.kind == period.kind and other_period.end < period.start:
                 candidates.append((other_period.spec == period.previous().spec, other_period.end, other))
-        return max(candidates, key=lambda c: (c[0], c[1]))[2] if candidates else None
+        if not candidates:
+            return None
+        chosen = max(candidates, key=lambda c: (c[0], c[1]))[2]
+        return self.store.get_report(chosen.id)  # only the chosen one's values are read
 
     def previous_values(self, record: ReportRecord) -> dict[str, Any]:
         previous = self.previous_report(record)
