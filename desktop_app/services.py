@@ -411,20 +411,6 @@ class Workspace:
         self.store.set_values(report_id, changes, who=self.who)
         return self.validate(report_id)
 
-    def set_value(self, report_id: int, field_id: str, value: Any, *, column: str | None = None) -> None:
-        """One autosaved edit from the UI (value already in stored form or vi-VN text)."""
-        record, template = self.report(report_id)
-        self._editable(record)
-        try:
-            f = template.field(field_id)
-        except KeyError:
-            raise UserError(f"Mẫu không có trường «{field_id}».") from None
-        try:
-            stored = coerce(f, value)
-        except ValueProblem as exc:
-            raise UserError(str(exc)) from None
-        self.store.set_values(report_id, {field_id: stored}, who=self.who)
-
     def replace_values(self, report_id: int, values: dict[str, Any], action: str) -> int:
         """Replace every value of a report at once (a checked import); returns how many changed."""
         record = self._record(report_id)

@@ -59,7 +59,7 @@ def test_newer_revision_replaces_and_conflicts_keep_both(commune, province, tmp_
     bundles.export_bundle(commune, tmp_path / "1.zip")
     bundles.import_bundles(province, [tmp_path / "1.zip"])
     uid = commune.store.get_report(rid).uid
-    commune.set_value(rid, "rut_ho_so", 4)
+    commune.set_values(rid, {"rut_ho_so": 4})
     bundles.export_bundle(commune, tmp_path / "2.zip")
     assert len(bundles.import_bundles(province, [tmp_path / "2.zip"]).updated) == 1
     local = province.store.find_report(uid=uid)
@@ -67,8 +67,8 @@ def test_newer_revision_replaces_and_conflicts_keep_both(commune, province, tmp_
     # an older bundle arriving late changes nothing
     assert len(bundles.import_bundles(province, [tmp_path / "1.zip"]).already_imported) == 1
     # edited on both sides: a conflict, both versions kept
-    province.set_value(local.id, "rut_ho_so", 6)
-    commune.set_value(rid, "rut_ho_so", 5)
+    province.set_values(local.id, {"rut_ho_so": 6})
+    commune.set_values(rid, {"rut_ho_so": 5})
     bundles.export_bundle(commune, tmp_path / "3.zip")
     summary = bundles.import_bundles(province, [tmp_path / "3.zip"])
     assert len(summary.conflicts) == 1
@@ -77,8 +77,8 @@ def test_newer_revision_replaces_and_conflicts_keep_both(commune, province, tmp_
     province.resolve_conflict(conflict.id, "incoming")
     assert province.report(local.id)[0].values["rut_ho_so"] == 5 and province.conflicts() == []
     # and the other way: keep local
-    province.set_value(local.id, "rut_ho_so", 7)
-    commune.set_value(rid, "rut_ho_so", 8)
+    province.set_values(local.id, {"rut_ho_so": 7})
+    commune.set_values(rid, {"rut_ho_so": 8})
     bundles.export_bundle(commune, tmp_path / "4.zip")
     bundles.import_bundles(province, [tmp_path / "4.zip"])
     [conflict] = province.conflicts()

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QTableView, QTabWidget, QVBoxLayout, QWidget,
 )
 
+from desktop_app import actions
 from desktop_app.changes import Changes
 from desktop_app.consolidation import MISSING_TEXT, OUTSIDE_TEXT, Consolidation, Indicator, indicators, name_order
 from desktop_app.services import Workspace
@@ -298,12 +299,7 @@ class ConsolidationDialog(QDialog):
     def _export(self, kind: str) -> None:
         if self.cons is None:
             return
-        from desktop_app.documents.consolidated import write_consolidated_docx, write_consolidated_xlsx
-
-        suffix, label_text, writer = {
-            "docx": (".docx", "Văn bản Word (*.docx)", write_consolidated_docx),
-            "xlsx": (".xlsx", "Bảng tính Excel (*.xlsx)", write_consolidated_xlsx),
-        }[kind]
+        suffix, label_text = actions.REPORT_FILE_KINDS[kind]
         folder = self.workspace.setting(LAST_FOLDER)
         folder = folder if folder and Path(folder).is_dir() else str(Path.home())
         base = re.sub(r"[^a-z0-9]+", "-", fold(f"tong-hop-{self.cons.template.id}-{self.cons.period.spec}")).strip("-")
@@ -312,6 +308,6 @@ class ConsolidationDialog(QDialog):
             return
         self.workspace.set_setting(LAST_FOLDER, str(Path(path).parent))
         cons = self.cons
-        operations.run(self, "Đang xuất bản tổng hợp…", lambda _p: writer(cons, path),
+        operations.run(self, "Đang xuất bản tổng hợp…", lambda _p: actions.export_consolidation(cons, kind, path),
                        lambda target: info(self, "Đã xuất", f"Đã lưu vào:\n{target}"),
                        lambda exc: show_error(self, exc, "Không xuất được bản tổng hợp"), name=f"consolidated {kind}")

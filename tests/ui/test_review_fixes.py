@@ -110,7 +110,7 @@ def test_data_menu_backup_restore_and_check(qtbot, data_dir, message_boxes):
     qtbot.addWidget(window)
     window.backup_now()  # on the operations worker: the window never freezes
     qtbot.waitUntil(lambda: bool(message_boxes) and "Đã tạo bản sao lưu" in message_boxes[-1], timeout=10000)
-    ws.set_value(rid, "rut_ho_so", 9)
+    ws.set_values(rid, {"rut_ho_so": 9})
     dialog = RestoreDialog(ws, window)
     qtbot.addWidget(dialog)
     texts = [dialog.list.item(i).text() for i in range(dialog.list.count())]
