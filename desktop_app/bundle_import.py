@@ -52,7 +52,7 @@ class ImportSummary:
                + (f"; giữ lại chờ quyết định: {len(self.held)}" if self.held else "") + "."]
         # What needs the person's attention comes first.
         out += [f"  ✗ từ chối: {x}" for x in self.rejected]
-        out += [f"  ⚠ giữ lại, {KEY_CHANGED} {x}" for x in self.held]
+        out += [f"  ⚠ giữ lại chờ quyết định: {x}" for x in self.held]
         out += [f"  … chờ đủ phần: {x}" for x in self.waiting]
         out += [f"  ! xung đột (giữ cả hai bản): {x}" for x in self.conflicts]
         out += [f"  ★ đơn vị gửi mới: {x}" for x in self.new_senders]
@@ -129,8 +129,8 @@ def units_above(ws) -> set[str]:
     return {c for c in (profile.get("province_code"), profile.get("district_code")) if c} - {profile.get("code")}
 
 
-def _sender_verdict(ws, bundle: Bundle, allow_unsigned: bool, profile: dict[str, Any]) -> tuple[str, Any]:
-    """ok | new | held, with the registered key it was compared with; raises BundleError."""
+def _sender_verdict(ws, bundle: Bundle, allow_unsigned: bool, profile: dict[str, Any]) -> tuple[str, str]:
+    """ok | new | held, with why a held bundle is held (shown to the person); raises BundleError."""
     name = terminal_safe(bundle.name)
     if bundle.unsigned:
         if not allow_unsigned:
@@ -139,21 +139,36 @@ def _sender_verdict(ws, bundle: Bundle, allow_unsigned: bool, profile: dict[str,
                 "đã gửi nên không nhập. Đề nghị đơn vị gửi cập nhật BaoCaoXa và gửi lại; nếu vẫn cần nhận, bật "
                 "«nhận gói chưa ký» (lệnh «baocaoxa senders allow-unsigned yes» hoặc «bundle import "
                 "--allow-unsigned»).")
-        return "ok", None
-    public_key = bundle.signer.public_key
-    if bundle.source_unit == profile.get("code") and public_key == ws.signing_key().public_key:
-        return "ok", None  # our own bundle coming back
+        return "ok", ""
+    public_key, fp = bundle.signer.public_key, bundle.signer.fingerprint
+    own_code = profile.get("code")
+    if public_key == ws.signing_key().public_key:
+        if bundle.source_unit == own_code:
+            return "ok", ""  # our own bundle coming back
+        return "held", f"gói ký bằng khóa của chính máy này ({fp}) nhưng nhận là của đơn vị {bundle.source_unit}"
     keys = ws.store.sender_keys(bundle.source_unit)
     same = next((k for k in keys if k.public_key == public_key), None)
     if same is not None and same.status == "trusted":
-        return "ok", same
+        return "ok", ""
     if same is not None and same.status == "rejected":
         raise BundleError(f"Tệp «{name}»: khóa ký (dấu khóa {same.fingerprint}) đã bị từ chối cho đơn vị "
                           f"{bundle.source_label}; gói không được nhập.")
+    elsewhere = sorted({k.unit_code for k in ws.store.sender_keys_by_public_key(public_key)} - {bundle.source_unit})
+    if elsewhere:
+        # One installation speaks for one unit: a known key claiming another unit is a person's decision.
+        return "held", (f"{KEY_CHANGED} Khóa ký {fp} đã đăng ký cho đơn vị {', '.join(elsewhere)}, không phải cho "
+                        f"đơn vị {bundle.source_unit}")
     trusted = [k for k in keys if k.status == "trusted"]
-    if not keys:
-        return "new", None
-    return "held", (trusted[0] if trusted else same or keys[-1])
+    if keys:
+        registered = trusted[0] if trusted else same or keys[-1]
+        return "held", f"{KEY_CHANGED} Đã đăng ký khóa {registered.fingerprint}, gói này ký bằng khóa {fp}"
+    if bundle.source_unit == own_code or bundle.source_unit in units_above(ws):
+        # Our own unit and the offices above are never learnt from whoever comes first: a sibling
+        # commune could otherwise pose as the province (and hand out templates) or as ourselves.
+        whose = "chính đơn vị này" if bundle.source_unit == own_code else "cơ quan cấp trên"
+        return "held", (f"chưa có khóa nào đăng ký cho {whose} ({bundle.source_unit}): khóa của {whose} không được tin "
+                        f"chỉ vì gói đến đầu tiên. Dấu khóa của gói: {fp}")
+    return "new", ""
 
 
 def _templates_to_accept(ws, bundle: Bundle, verdict: str, summary: ImportSummary) -> list[tuple[Any, str]]:
@@ -197,7 +212,7 @@ def _install_templates(ws, templates: list[tuple[Any, str]], summary: ImportSumm
     ws.templates.reload()
 
 
-def _hold(ws, bundle: Bundle, path: Path, registered, summary: ImportSummary) -> None:
+def _hold(ws, bundle: Bundle, path: Path, why: str, summary: ImportSummary) -> None:
     folder = ws.data_dir / "held"
     folder.mkdir(parents=True, exist_ok=True)
     kept_as = f"{bundle.digest}.zip"
@@ -211,9 +226,9 @@ def _hold(ws, bundle: Bundle, path: Path, registered, summary: ImportSummary) ->
     if held is None:  # this very file was held before and has been decided on since
         raise BundleError(f"Tệp «{terminal_safe(bundle.name)}» đã được giữ lại và quyết định trước đây; không nhập lại.")
     summary.held.append(
-        f"{terminal_safe(bundle.name)} — {bundle.source_label}: đã đăng ký khóa {registered.fingerprint}, gói này ký "
-        f"bằng khóa {bundle.signer.fingerprint}. Gọi điện cho đơn vị để hỏi, rồi chọn «baocaoxa senders accept "
-        f"{held.id}» (nhận khóa mới) hoặc «baocaoxa senders reject {held.id}» (từ chối); gói được giữ lại, chưa nhập.")
+        f"{terminal_safe(bundle.name)} — {bundle.source_label}: {why}. Gọi điện cho đơn vị để đối chiếu dấu khóa, rồi "
+        f"chọn «baocaoxa senders accept {held.id}» (nhận khóa này) hoặc «baocaoxa senders reject {held.id}» (từ "
+        "chối); gói được giữ lại, chưa nhập.")
 
 
 # --- the batch -------------------------------------------------------------------------------
@@ -319,9 +334,9 @@ def _import_one(batch: _Batch, path: Path, progress, step: int, steps: int) -> s
     if bundle.digest in batch.applied_now:
         summary.already_imported.append(f"{name} (trùng với một tệp khác trong lần nhận này)")
         return "already"
-    verdict, registered = _sender_verdict(ws, bundle, batch.allow_unsigned, batch.profile)
+    verdict, why = _sender_verdict(ws, bundle, batch.allow_unsigned, batch.profile)
     if verdict == "held":
-        _hold(ws, bundle, path, registered, summary)
+        _hold(ws, bundle, path, why, summary)
         return "held"
     for source, digest in ws.store.bundle_id_sources(bundle.bundle_id):
         if source == bundle.source_unit and digest is None:

@@ -1,0 +1,177 @@
+"""A reviewer's attacks on signed bundles, each by someone who owns a real key (any commune)
+or who held a genuine bundle on a USB stick. Every refused or held file must leave the
+database dump unchanged."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+import zipfile
+
+from desktop_app.bundle_parts import PART_META
+from desktop_app.cli import main
+from desktop_app.signing import SigningKey, new_seed
+from tests.test_bundle_hostile import _part_zip, _split
+from tests.test_bundle_trust import (  # noqa: F401 - fixtures
+    VOLATILE, _commune, _craft, _dump, _export, a, b, office,
+)
+from tests.test_bundles import _members, _resign, _write
+
+
+def test_a_key_registered_for_one_unit_cannot_speak_for_a_new_unit(a, b, office, tmp_path):
+    """Commune A, known to the office, signs a bundle claiming to be commune B (not yet known):
+    B's first contact must not be taken by A's key."""
+    office.import_bundles([_export(a, tmp_path / "a.zip")])
+
+    def as_b(doc):
+        doc["unit"], doc["uid"] = dict(b.profile()), uuid.uuid4().hex
+
+    forged = _craft(_export(a, tmp_path / "a2.zip"), tmp_path / "gia-b.zip", a.signing_key(), as_b,
+                    source_unit="21064", source_name="Xã Bình An")
+    before = _dump(office, VOLATILE)
+    summary = office.import_bundles([forged])
+    assert not summary.new and not summary.new_senders, summary.lines()
+    assert _dump(office, VOLATILE) == before
+    assert {k.unit_code for k in office.senders() if k.status == "trusted"} == {"21073"}
+    # B's genuine bundle is still its first contact
+    summary = office.import_bundles([_export(b, tmp_path / "b.zip")])
+    assert len(summary.new) == 1 and summary.new_senders, summary.lines()
+
+
+def test_a_sibling_commune_cannot_pose_as_the_province_on_first_contact(a, b, tmp_path):
+    """B signs a bundle claiming the province's code and carrying a template: A has never seen the
+    province's key, so nothing is installed and no key is trusted until a person confirms it."""
+    from tests.test_expressions_and_templates import MINIMAL
+
+    new_type = tmp_path / "thu-nghiem.yaml"
+    new_type.write_text(MINIMAL, encoding="utf-8")
+    genuine_style = _export(b, tmp_path / "b.zip", template_files=[new_type])
+    members = _members(genuine_style)
+    forged = tmp_path / "gia-tinh.zip"
+    _write(forged, _resign(members, b.signing_key(), source_unit="51", source_name="Tỉnh Quảng Ngãi"))
+    before = _dump(a, VOLATILE)
+    summary = a.import_bundles([forged])
+    assert not summary.templates and not summary.new_senders, summary.lines()
+    assert not any(k.status == "trusted" for k in a.senders())
+    assert _dump(a, VOLATILE) == before
+    assert not (a.data_dir / "templates").exists()
+
+
+def test_the_province_learns_nothing_by_first_contact_when_confirmed(a, office, tmp_path):
+    """The genuine province's first bundle is held; accepting it (after the phone call) installs."""
+    from tests.test_expressions_and_templates import MINIMAL
+
+    new_type = tmp_path / "thu-nghiem.yaml"
+    new_type.write_text(MINIMAL, encoding="utf-8")
+    summary = a.import_bundles([_export(office, tmp_path / "tinh.zip", template_files=[new_type])])
+    assert len(summary.held) == 1 and not summary.templates
+    assert office.signing_key().fingerprint in "\n".join(summary.lines())
+    [held] = a.held_bundles()
+    summary = a.accept_held(held.id)
+    assert summary.templates and a.template("thu-nghiem").version == "1.0"
+    assert [k.unit_code for k in a.senders() if k.status == "trusted"] == ["51"]
+
+
+def test_a_stranger_claiming_the_receivers_own_unit_is_not_trusted_on_first_contact(a, office, tmp_path):
+    """A bundle claiming the office's own unit code, signed by an unknown key, would otherwise
+    speak for the office's own reports (update them by uid, or add reports in its name)."""
+    office.set_unit("51", scheme="truoc-2025")
+    rid = office.new_report("cao-diem-dvctt", a.store.list_reports()[0].period)
+    own = office.document(rid).to_json()
+    attacker = SigningKey(new_seed())
+
+    def takeover(doc):
+        doc.update(uid=own["uid"], unit=own["unit"], revision=own["revision"] + 1, base_revision=own["revision"])
+        doc["values"]["rut_ho_so"] = 666
+
+    forged = _craft(_export(a, tmp_path / "a.zip"), tmp_path / "gia-tinh.zip", attacker, takeover,
+                    source_unit="51", source_name="Tỉnh Quảng Ngãi")
+    before = _dump(office, VOLATILE)
+    summary = office.import_bundles([forged])
+    assert not summary.updated and not summary.new and not summary.new_senders, summary.lines()
+    assert _dump(office, VOLATILE) == before
+    assert office.store.get_report(rid).values.get("rut_ho_so") != 666
+
+
+def test_a_genuine_bundle_carried_to_another_province_is_refused(a, tmp_path):
+    """A commune of Quảng Ngãi (51) sends to its province; someone takes the USB stick to Bình Định
+    (52): the bundle is genuine, but it is not this office's commune."""
+    from desktop_app.services import Workspace
+
+    other = Workspace(tmp_path / "tinh-khac", who="tỉnh khác")
+    try:
+        other.set_unit("52", scheme="truoc-2025")
+        before = _dump(other, VOLATILE)
+        summary = other.import_bundles([_export(a, tmp_path / "a.zip")])
+        assert len(summary.rejected) == 1 and not summary.new, summary.lines()
+        assert "Bình Phước" in summary.rejected[0] or "21073" in summary.rejected[0]
+        assert _dump(other, VOLATILE) == before and other.senders() == []
+    finally:
+        other.close()
+
+
+def test_a_name_cannot_forge_lines_or_a_fingerprint_in_the_summary(a, office, tmp_path):
+    """The fingerprint shown on first contact is what the person reads over the phone: a sender's
+    name must not be able to add lines or reorder text around it."""
+    fake = "Xã Bình Phước, dấu khóa AAAA-BBBB-CCCC-DDDD\n  ★ đơn vị gửi mới: Xã Khác"
+    for name, bad in (("nl.zip", fake), ("bidi.zip", "Xã \u202eBình Phước")):
+        members = _members(_export(a, tmp_path / "a.zip"))
+        _write(tmp_path / name, _resign(members, a.signing_key(), source_name=bad))
+        before = _dump(office)
+        summary = office.import_bundles([tmp_path / name])
+        assert len(summary.rejected) == 1 and not summary.new, summary.lines()
+        assert _dump(office) == before
+        assert all("\u202e" not in line and "AAAA-BBBB" not in line for line in summary.lines())
+
+
+def test_two_reports_with_one_uid_in_a_bundle_are_refused(a, office, tmp_path):
+    members = _members(_export(a, tmp_path / "a.zip"))
+    manifest = json.loads(members["manifest.json"])
+    entry = manifest["reports"][0]
+    doc = json.loads(members[entry["member"]])
+    doc["values"]["rut_ho_so"] = 55
+    from desktop_app.bundles import content_hash
+
+    doc["content_hash"] = content_hash(doc)
+    members["reports/twin.json"] = json.dumps(doc).encode()
+    manifest["reports"].append({**entry, "content_hash": doc["content_hash"], "member": "reports/twin.json"})
+    members["manifest.json"] = json.dumps(manifest).encode()
+    _write(tmp_path / "twin.zip", _resign(members, a.signing_key()))
+    before = _dump(office)
+    summary = office.import_bundles([tmp_path / "twin.zip"])
+    assert len(summary.rejected) == 1 and not summary.new and not summary.conflicts, summary.lines()
+    assert _dump(office) == before
+
+
+def test_a_forged_part_cannot_change_the_expected_digest_or_count_of_the_genuine_parts(a, office, tmp_path):
+    """part.json is not signed: a copy with the same bundle id and the same first 16 hex digits of
+    the whole-bundle SHA-256 (or another part count) must not rewrite what the genuine parts expect."""
+    parts = _split(a, tmp_path)
+    with zipfile.ZipFile(parts[0]) as archive:
+        meta = json.loads(archive.read(PART_META))
+    chunk = b"gia"
+    for name, changes in (("sha.zip", {"bundle_sha256": meta["bundle_sha256"][:16] + "0" * 48}),
+                          ("count.zip", {"count": 999})):
+        forged = tmp_path / f"zz-{name}"
+        forged.write_bytes(_part_zip({**meta, **changes, "chunk_sha256": hashlib.sha256(chunk).hexdigest()},
+                                     lambda m: m.write(chunk)))
+        summary = office.import_bundles([*parts, forged])  # the forgery comes last in the batch
+        assert len(summary.new) == 1 and not summary.waiting and not summary.rejected, summary.lines()
+        office.store.purge_report(office.store.list_reports()[0].id)
+        with office.store._session() as s, s.begin():
+            s.execute(__import__("sqlalchemy").text("DELETE FROM imported_bundles"))
+
+
+def test_bundle_verify_never_shows_a_traceback(a, tmp_path, capsys):
+    good = _export(a, tmp_path / "a.zip")
+    members = _members(good)
+    members["manifest.json"] = b"[" * 200_000 + b"]" * 200_000
+    _write(tmp_path / "sau.zip", members)
+    members = _members(good)
+    members["manifest.sig"] = "chữ ký".encode()
+    _write(tmp_path / "sig.zip", members)
+    for name in ("sau.zip", "sig.zip"):
+        assert main(["--data-dir", str(a.data_dir), "bundle", "verify", str(tmp_path / name)]) == 1
+        captured = capsys.readouterr()
+        assert "Traceback" not in captured.err + captured.out
