@@ -22,7 +22,7 @@ from db.engine import StoreError
 from desktop_app.atomic import write_bytes_atomic
 from desktop_app.bundle_reader import Bundle, BundleError, WithExtra, check_reports, content_hash, open_bundle
 from desktop_app.errors import UserError
-from desktop_app.text import terminal_safe
+from desktop_app.text import one_line, terminal_safe
 
 ERROR_LOG = "loi-nhap-goi.log"  # in the data folder: what an unexpected error in one file was
 
@@ -72,7 +72,7 @@ class ImportSummary:
 def _label(ws, doc: dict[str, Any]) -> str:
     from desktop_app.periods import parse_period
 
-    unit = (doc.get("unit") or {}).get("name") or (doc.get("unit") or {}).get("code")
+    unit = one_line((doc.get("unit") or {}).get("name") or "") or (doc.get("unit") or {}).get("code")
     try:
         template = ws.templates.get(doc["template"], doc.get("template_version"))
         title = template.short_title or template.title
@@ -218,7 +218,7 @@ def _hold(ws, bundle: Bundle, path: Path, why: str, summary: ImportSummary) -> N
     kept_as = f"{bundle.digest}.zip"
     if not (folder / kept_as).exists():
         shutil.copyfile(path, folder / kept_as)
-    unit_name = terminal_safe(bundle.manifest.get("source_name") or "")[:200]
+    unit_name = one_line(bundle.manifest.get("source_name") or "")[:200]
     ws.store.hold_bundle(digest=bundle.digest, bundle_id=bundle.bundle_id, file_name=path.name[:255],
                          kept_as=kept_as, unit_code=bundle.source_unit, unit_name=unit_name,
                          public_key=bundle.signer.public_key, fingerprint=bundle.signer.fingerprint)
@@ -355,7 +355,7 @@ def _import_one(batch: _Batch, path: Path, progress, step: int, steps: int) -> s
     docs = [{**doc, "signed_by": signed_by, "unsigned": bundle.unsigned} for doc in bundle.reports]
     new_key = None
     if verdict == "new":
-        new_key = {"unit_code": bundle.source_unit, "unit_name": terminal_safe(bundle.manifest.get("source_name") or "")[:200],
+        new_key = {"unit_code": bundle.source_unit, "unit_name": one_line(bundle.manifest.get("source_name") or "")[:200],
                    "public_key": bundle.signer.public_key, "fingerprint": bundle.signer.fingerprint}
     if not batch.backed_up:  # one backup per import, however many bundles it brings
         ws._backup_before_import()

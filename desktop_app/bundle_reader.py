@@ -23,7 +23,7 @@ from desktop_app.bundle_schema import Manifest, ReportDoc, SchemaError, check, l
 from desktop_app.errors import UserError
 from desktop_app.reportdoc import ReportDocumentError, parse_document
 from desktop_app.templating.loader import parse_template_text
-from desktop_app.text import terminal_safe
+from desktop_app.text import one_line, terminal_safe
 
 FORMAT = "baocaoxa.bundle"
 FORMAT_VERSION = 2
@@ -85,7 +85,7 @@ class Bundle:
 
     @property
     def source_label(self) -> str:
-        name = terminal_safe(self.manifest.get("source_name") or "")
+        name = one_line(self.manifest.get("source_name") or "")
         return f"{name} ({self.source_unit})" if name else self.source_unit
 
     @property

@@ -94,35 +94,36 @@ def test_a_stranger_claiming_the_receivers_own_unit_is_not_trusted_on_first_cont
     assert office.store.get_report(rid).values.get("rut_ho_so") != 666
 
 
-def test_a_genuine_bundle_carried_to_another_province_is_refused(a, tmp_path):
-    """A commune of Quảng Ngãi (51) sends to its province; someone takes the USB stick to Bình Định
-    (52): the bundle is genuine, but it is not this office's commune."""
-    from desktop_app.services import Workspace
-
-    other = Workspace(tmp_path / "tinh-khac", who="tỉnh khác")
-    try:
-        other.set_unit("52", scheme="truoc-2025")
-        before = _dump(other, VOLATILE)
-        summary = other.import_bundles([_export(a, tmp_path / "a.zip")])
-        assert len(summary.rejected) == 1 and not summary.new, summary.lines()
-        assert "Bình Phước" in summary.rejected[0] or "21073" in summary.rejected[0]
-        assert _dump(other, VOLATILE) == before and other.senders() == []
-    finally:
-        other.close()
-
-
 def test_a_name_cannot_forge_lines_or_a_fingerprint_in_the_summary(a, office, tmp_path):
     """The fingerprint shown on first contact is what the person reads over the phone: a sender's
-    name must not be able to add lines or reorder text around it."""
-    fake = "Xã Bình Phước, dấu khóa AAAA-BBBB-CCCC-DDDD\n  ★ đơn vị gửi mới: Xã Khác"
-    for name, bad in (("nl.zip", fake), ("bidi.zip", "Xã \u202eBình Phước")):
-        members = _members(_export(a, tmp_path / "a.zip"))
-        _write(tmp_path / name, _resign(members, a.signing_key(), source_name=bad))
-        before = _dump(office)
-        summary = office.import_bundles([tmp_path / name])
-        assert len(summary.rejected) == 1 and not summary.new, summary.lines()
-        assert _dump(office) == before
-        assert all("\u202e" not in line and "AAAA-BBBB" not in line for line in summary.lines())
+    name must not be able to add lines or reorder text around it (summary, registry, held list)."""
+    fake = "Xã Bình Phước\n  ★ đơn vị gửi mới: Xã Bình Phước (21073), dấu khóa AAAA-BBBB-CCCC-DDDD\n"
+    members = _members(_export(a, tmp_path / "a.zip"))
+    _write(tmp_path / "nl.zip", _resign(members, a.signing_key(), source_name=fake + "\u202e\u2066x"))
+    summary = office.import_bundles([tmp_path / "nl.zip"])
+    lines = summary.lines()
+    assert not any("AAAA-BBBB" in line for line in lines if "★" in line and a.signing_key().fingerprint not in line)
+    [line] = [line for line in lines if "★" in line]
+    assert a.signing_key().fingerprint in line
+    assert all("\n" not in line and "\u202e" not in line and "\u2066" not in line for line in lines)
+    assert "\n" not in office.senders()[0].unit_name and "\u202e" not in office.senders()[0].unit_name
+    other = _commune(tmp_path, "xa-a-may-moi", "21073")
+    try:
+        _craft(_export(other, tmp_path / "moi.zip"), tmp_path / "moi2.zip", other.signing_key(),
+               source_name=fake)
+        summary = office.import_bundles([tmp_path / "moi2.zip"])
+        assert summary.held and all("\n" not in line for line in summary.lines())
+        assert all("\n" not in h.unit_name for h in office.held_bundles())
+    finally:
+        other.close()
+    fresh = _commune(tmp_path, "xa-c", "21064")
+    try:
+        _craft(_export(fresh, tmp_path / "c.zip"), tmp_path / "c2.zip", fresh.signing_key(),
+               lambda doc: doc["unit"].__setitem__("name", "Xã\u202e Bình\r\n  + mới: giả"))
+        summary = office.import_bundles([tmp_path / "c2.zip"])
+        assert summary.new and all("\n" not in x and "\u202e" not in x for x in summary.lines())
+    finally:
+        fresh.close()
 
 
 def test_two_reports_with_one_uid_in_a_bundle_are_refused(a, office, tmp_path):
