@@ -149,8 +149,8 @@ def read_part(path: Path) -> Part | None:
 class PartStore:
     """Parts waiting in the data folder until the bundle is whole.
 
-    One folder per bundle id *and* whole-bundle SHA-256 (``parts/<id>-<sha>/``), so a forged
-    part claiming another's bundle id waits in a folder of its own. Every different copy of a
+    One folder per bundle id, whole-bundle SHA-256 and part count (``parts/<id>-<sha>-<count>/``),
+    so a forged part claiming another's bundle id, digest or count waits in a folder of its own. Every different copy of a
     part is kept (``NNN-<chunk sha>.bin``); assembling tries the newest copies first, so a bad
     copy that arrived first is replaced by the next copy that arrives."""
 
@@ -159,7 +159,10 @@ class PartStore:
 
     @staticmethod
     def key(part: Part) -> str:
-        return f"{part.bundle_id}-{part.bundle_sha256[:16]}"
+        # Everything a part claims about its whole bundle names the folder: part.json is not
+        # signed, so a copy claiming another digest or count waits apart instead of rewriting
+        # what the genuine parts expect.
+        return f"{part.bundle_id}-{part.bundle_sha256}-{part.count}"
 
     def keep(self, part: Part) -> str:
         key = self.key(part)

@@ -229,6 +229,10 @@ def _read_templates(bundle: Bundle, manifest: Manifest, contents: dict[str, byte
 
 def _read_reports(bundle: Bundle, manifest: Manifest, contents: dict[str, bytes], label: str) -> None:
     units = set()
+    uids = [entry.uid for entry in manifest.reports]
+    if len(set(uids)) != len(uids):
+        # two versions of one report in one bundle: the second would be decided against the first
+        raise BundleError(f"{label}: bản kê ghi một báo cáo hai lần (trùng mã báo cáo), gói không được nhập.")
     for entry in manifest.reports:
         if entry.member not in contents:
             raise BundleError(f"{label}: bản kê ghi một báo cáo không có trong gói.")
