@@ -129,7 +129,8 @@ def units_above(ws) -> set[str]:
     return {c for c in (profile.get("province_code"), profile.get("district_code")) if c} - {profile.get("code")}
 
 
-def _sender_verdict(ws, bundle: Bundle, allow_unsigned: bool, profile: dict[str, Any]) -> tuple[str, str]:
+def _sender_verdict(ws, bundle: Bundle, allow_unsigned: bool, profile: dict[str, Any],
+                    contested: set[str] = frozenset()) -> tuple[str, str]:
     """ok | new | held, with why a held bundle is held (shown to the person); raises BundleError."""
     name = terminal_safe(bundle.name)
     if bundle.unsigned:
@@ -168,7 +169,23 @@ def _sender_verdict(ws, bundle: Bundle, allow_unsigned: bool, profile: dict[str,
         whose = "chính đơn vị này" if bundle.source_unit == own_code else "cơ quan cấp trên"
         return "held", (f"chưa có khóa nào đăng ký cho {whose} ({bundle.source_unit}): khóa của {whose} không được tin "
                         f"chỉ vì gói đến đầu tiên. Dấu khóa của gói: {fp}")
+    if bundle.source_unit in contested:
+        # Two keys claim one new unit in one batch: whichever file comes first must not win.
+        return "held", (f"{KEY_CHANGED} Trong lần nhận này có gói của hai khóa khác nhau cùng nhận là đơn vị mới "
+                        f"{bundle.source_unit}: không khóa nào được tin tự động. Dấu khóa của gói này: {fp}")
     return "new", ""
+
+
+def contested_first_contacts(ws, paths: list[Path]) -> set[str]:
+    """Units with no registered key that two different keys claim within one batch."""
+    from desktop_app.bundle_reader import signed_sender
+
+    claims: dict[str, set[str]] = {}
+    for path in paths:
+        found = signed_sender(path)
+        if found is not None:
+            claims.setdefault(found[0], set()).add(found[1])
+    return {unit for unit, keys in claims.items() if len(keys) > 1 and not ws.store.sender_keys(unit)}
 
 
 def _templates_to_accept(ws, bundle: Bundle, verdict: str, summary: ImportSummary) -> list[tuple[Any, str]]:
@@ -241,6 +258,7 @@ class _Batch:
     backed_up: bool = False
     applied_now: set = field(default_factory=set)
     profile: dict = field(default_factory=dict)
+    contested: set = field(default_factory=set)  # new units claimed by two keys in this batch
 
 
 def import_bundles(ws, paths: list[str | Path], progress: Callable[[int, int], None] | None = None, *,
@@ -261,6 +279,7 @@ def import_bundles(ws, paths: list[str | Path], progress: Callable[[int, int], N
         _guarded(ws, path.name, summary, lambda: _take_part(ws, parts, path, whole, touched, summary))
     for key in touched:
         _guarded(ws, parts.name(key), summary, lambda: _assemble(parts, key, whole, summary))
+    batch.contested = contested_first_contacts(ws, [path for path, _key in whole])
     steps = 2 * len(whole)  # each bundle is verified, then applied
     for index, (path, part_key) in enumerate(whole):
         if progress:
@@ -334,7 +353,7 @@ def _import_one(batch: _Batch, path: Path, progress, step: int, steps: int) -> s
     if bundle.digest in batch.applied_now:
         summary.already_imported.append(f"{name} (trùng với một tệp khác trong lần nhận này)")
         return "already"
-    verdict, why = _sender_verdict(ws, bundle, batch.allow_unsigned, batch.profile)
+    verdict, why = _sender_verdict(ws, bundle, batch.allow_unsigned, batch.profile, batch.contested)
     if verdict == "held":
         _hold(ws, bundle, path, why, summary)
         return "held"

@@ -176,6 +176,27 @@ def _manifest(raw: bytes, label: str) -> Manifest:
         raise BundleError(f"{label}: bản kê không hợp lệ — {exc}.") from None
 
 
+def signed_sender(path: str | Path) -> tuple[str, str] | None:
+    """(source unit, public key) of a file whose manifest signature checks, read cheaply (the
+    manifest and its signature only); None for anything else: the full check decides later."""
+    try:
+        if Path(path).stat().st_size > MAX_BUNDLE_BYTES:
+            return None
+        with zipfile.ZipFile(path) as archive:
+            with archive.open(MANIFEST) as member:
+                manifest_bytes = member.read(MAX_MEMBER_BYTES + 1)
+            with archive.open(SIGNATURE) as member:
+                signature = member.read(1024).decode("ascii", errors="replace").strip()
+        loose = load_json(manifest_bytes)
+        unit, public_key = loose.get("source_unit"), (loose.get("signer") or {}).get("public_key")
+        if len(manifest_bytes) > MAX_MEMBER_BYTES or not isinstance(unit, str) or \
+                not signing.valid_public_key(public_key) or not signing.verify(public_key, signature, manifest_bytes):
+            return None
+        return unit, public_key
+    except Exception:  # noqa: BLE001 - any unreadable file: open_bundle says why, later
+        return None
+
+
 def open_bundle(path: str | Path) -> Bundle:
     """Check a bundle file on its own (no template, no database); raise BundleError."""
     path = Path(path)

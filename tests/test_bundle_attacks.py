@@ -177,3 +177,33 @@ def test_bundle_verify_never_shows_a_traceback(a, tmp_path, capsys):
         assert main(["--data-dir", str(a.data_dir), "bundle", "verify", str(tmp_path / name)]) == 1
         captured = capsys.readouterr()
         assert "Traceback" not in captured.err + captured.out
+
+
+def test_two_keys_claiming_one_new_unit_in_one_batch_are_both_held(a, office, tmp_path):
+    """Trust on first use must not go to whichever file sorts first: an impostor's bundle named
+    to come before the genuine one in the same batch."""
+    impostor = _commune(tmp_path, "ke-gia", "21073")
+    try:
+        impostor.set_values(impostor.reports()[0].id, {"rut_ho_so": 999})
+        first = _export(impostor, tmp_path / "0-truoc.zip")
+    finally:
+        impostor.close()
+    genuine = _export(a, tmp_path / "1-that.zip")
+    before = _dump(office, VOLATILE)
+    summary = office.import_bundles([first, genuine])
+    assert not summary.new and not summary.new_senders and len(summary.held) == 2, summary.lines()
+    assert _dump(office, VOLATILE) == before and office.senders() == []
+    [held] = [h for h in office.held_bundles() if h.fingerprint == a.signing_key().fingerprint]
+    summary = office.accept_held(held.id)  # after the phone call
+    assert len(summary.new) == 1
+    assert [k.fingerprint for k in office.senders() if k.status == "trusted"] == [a.signing_key().fingerprint]
+    # two bundles of one new unit signed by one key are simply its first contact
+    other = _commune(tmp_path, "xa-moi", "21064")
+    try:
+        one = _export(other, tmp_path / "m1.zip")
+        other.set_values(other.reports()[0].id, {"rut_ho_so": 12345})
+        two = _export(other, tmp_path / "m2.zip")
+    finally:
+        other.close()
+    summary = office.import_bundles([one, two])
+    assert len(summary.new) == 1 and len(summary.updated) == 1 and not summary.held, summary.lines()
