@@ -37,8 +37,19 @@ MAX_TOTAL_BYTES = 300 * 1024 * 1024
 MAX_RATIO = 100  # uncompressed / compressed: beyond this a member is treated as a zip bomb
 
 
+MAX_REASON = 1000  # characters: a reason quotes names and errors from the file, never all of them
+
+
 class BundleError(UserError):
-    """The file is not a bundle we can trust; the database was not touched."""
+    """The file is not a bundle we can trust; the database was not touched.
+
+    The reason is cut to MAX_REASON characters: it may quote a member name, a JSON key or a
+    parser's error, which a hostile file can make megabytes long (summary, window, terminal)."""
+
+    def __init__(self, message: str, details: list[str] | None = None):
+        if len(message) > MAX_REASON:
+            message = message[:MAX_REASON - 1] + "…"
+        super().__init__(message, details)
 
 
 def content_hash(doc: dict[str, Any]) -> str:

@@ -222,6 +222,10 @@ class Enrolment(_Strict):
     signature: Signature
 
 
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def check(model: type[BaseModel], raw: bytes | Any):
     """``raw`` (JSON bytes, or data already parsed) as ``model``; raises SchemaError in Vietnamese."""
     data = load_json(raw) if isinstance(raw, bytes) else raw
@@ -229,6 +233,6 @@ def check(model: type[BaseModel], raw: bytes | Any):
         return model.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "gốc"
+        where = ".".join(_short(str(p)) for p in first["loc"])[:120] or "gốc"  # keys come from the file
         more = f" (và {exc.error_count() - 1} lỗi khác)" if exc.error_count() > 1 else ""
         raise SchemaError(f"mục «{where}» sai kiểu hoặc quá dài ({first['type']}){more}") from None

@@ -207,3 +207,27 @@ def test_two_keys_claiming_one_new_unit_in_one_batch_are_both_held(a, office, tm
         other.close()
     summary = office.import_bundles([one, two])
     assert len(summary.new) == 1 and len(summary.updated) == 1 and not summary.held, summary.lines()
+
+
+def test_a_reason_quoting_the_file_stays_short(a, office, tmp_path, capsys):
+    """A member name, JSON key or parser error quoted in a reason is the file's own text: a
+    hostile file makes it megabytes long (the summary, the window's label, the terminal)."""
+    good = _export(a, tmp_path / "a.zip")
+    members = _members(good)
+    manifest = json.loads(members["manifest.json"])
+    manifest["members"]["k" * 1_000_000] = "0" * 64
+    members["manifest.json"] = json.dumps(manifest).encode()
+    members["manifest.sig"] = a.signing_key().sign(members["manifest.json"]).encode()
+    _write(tmp_path / "dai.zip", members)
+
+    def long_key(doc):
+        doc["values"]["v" * 2_000_000] = 1
+
+    _craft(good, tmp_path / "khoa-dai.zip", a.signing_key(), long_key)
+    before = _dump(office)
+    summary = office.import_bundles([tmp_path / "dai.zip", tmp_path / "khoa-dai.zip"])
+    assert len(summary.rejected) == 2 and all(len(r) < 2000 for r in summary.rejected), \
+        [len(r) for r in summary.rejected]
+    assert _dump(office) == before
+    assert main(["--data-dir", str(office.data_dir), "bundle", "verify", str(tmp_path / "khoa-dai.zip")]) == 1
+    assert len(capsys.readouterr().out) < 2000
