@@ -231,3 +231,28 @@ def test_a_reason_quoting_the_file_stays_short(a, office, tmp_path, capsys):
     assert _dump(office) == before
     assert main(["--data-dir", str(office.data_dir), "bundle", "verify", str(tmp_path / "khoa-dai.zip")]) == 1
     assert len(capsys.readouterr().out) < 2000
+
+
+def test_a_json_key_given_twice_is_refused(a, office, tmp_path):
+    """Two "source_unit" keys in a signed manifest, two "rut_ho_so" in a report: a person (or any
+    other tool) reading the file sees the first, Python's json keeps the last."""
+    good = _export(a, tmp_path / "a.zip")
+    members = _members(good)
+    text = members["manifest.json"].decode()
+    members["manifest.json"] = text.replace('"source_unit": "21073"', '"source_unit": "21064", "source_unit": "21073"',
+                                            1).encode()
+    assert members["manifest.json"].decode() != text
+    members["manifest.sig"] = a.signing_key().sign(members["manifest.json"]).encode()
+    _write(tmp_path / "hai-ma.zip", members)
+    members = _members(good)
+    manifest = json.loads(members["manifest.json"])
+    entry = manifest["reports"][0]
+    report = members[entry["member"]].decode()
+    members[entry["member"]] = report.replace('"values": {', '"values": {"rut_ho_so": 999999, ', 1).encode()
+    assert members[entry["member"]].decode() != report
+    _write(tmp_path / "hai-so.zip", _resign(members, a.signing_key(), bundle_id=uuid.uuid4().hex))
+    before = _dump(office)
+    summary = office.import_bundles([tmp_path / "hai-ma.zip", tmp_path / "hai-so.zip"])
+    assert len(summary.rejected) == 2 and not summary.new, summary.lines()
+    assert all("hai lần" in r or "bản kê" in r for r in summary.rejected), summary.rejected
+    assert _dump(office) == before
