@@ -94,7 +94,10 @@ def decide(local_revision: int, local_sync_base: int | None, same_content: bool,
     if incoming_base is not None and incoming_revision <= incoming_base:
         return "same"  # they changed nothing since the version they took in
     if local_sync_base is not None and local_revision <= local_sync_base:
-        # not edited here since we last took a version in: a newer one simply replaces it
+        # not edited here since we last took a version in: a newer one simply replaces it; the
+        # same revision with other content (a sender that restored a backup) is a conflict
+        if incoming_revision == local_revision:
+            return "conflict"
         return "update" if incoming_revision > local_revision else "same"
     if incoming_base is not None:
         # edited here (or made here): fine only if their version already grew from ours

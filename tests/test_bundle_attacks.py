@@ -256,3 +256,36 @@ def test_a_json_key_given_twice_is_refused(a, office, tmp_path):
     assert len(summary.rejected) == 2 and not summary.new, summary.lines()
     assert all("hai lần" in r or "bản kê" in r for r in summary.rejected), summary.rejected
     assert _dump(office) == before
+
+
+def test_an_old_genuine_bundle_replayed_never_rolls_back(a, office, tmp_path):
+    rid = a.reports()[0].id
+    old = _export(a, tmp_path / "cu.zip")
+    a.set_values(rid, {"rut_ho_so": 4321})
+    assert len(office.import_bundles([_export(a, tmp_path / "moi.zip")]).new) == 1
+    uid = a.store.get_report(rid).uid
+    values = office.store.find_report(uid=uid).values
+    summary = office.import_bundles([old])  # genuine, never seen here, older
+    assert not summary.updated and not summary.conflicts and not summary.rejected, summary.lines()
+    assert office.store.find_report(uid=uid).values == values and values["rut_ho_so"] == 4321
+
+
+def test_two_versions_with_one_revision_and_different_content_are_a_conflict(a, office, tmp_path):
+    """A commune that restored a backup makes the same revision again with other figures: the
+    office must not call it "unchanged" and silently keep the other version."""
+    from desktop_app.bundles import decide
+
+    assert decide(5, 5, False, 5, 3) == "conflict"
+    assert decide(5, 5, False, 5, None) == "conflict"
+    assert decide(5, 5, False, 3, 2) == "same"  # older: a replay
+    rid = a.reports()[0].id
+    revision = a.store.get_report(rid).revision
+    a.set_values(rid, {"rut_ho_so": 1001})
+    assert len(office.import_bundles([_export(a, tmp_path / "1.zip")]).new) == 1
+    a.store.update_report(rid, revision=revision)  # as after restoring yesterday's backup
+    a.set_values(rid, {"rut_ho_so": 2002})
+    assert a.store.get_report(rid).revision == revision + 1
+    summary = office.import_bundles([_export(a, tmp_path / "2.zip")])
+    assert len(summary.conflicts) == 1 and not summary.unchanged, summary.lines()
+    [conflict] = office.conflicts()
+    assert conflict.incoming["values"]["rut_ho_so"] == 2002
