@@ -143,6 +143,13 @@ def _sender_verdict(ws, bundle: Bundle, allow_unsigned: bool, profile: dict[str,
                 "đã gửi nên không nhập. Đề nghị đơn vị gửi cập nhật BaoCaoXa và gửi lại; nếu vẫn cần nhận, bật "
                 "«nhận gói chưa ký» (lệnh «baocaoxa senders allow-unsigned yes» hoặc «bundle import "
                 "--allow-unsigned»).")
+        signs = any(k.status == "trusted" for k in ws.store.sender_keys(bundle.source_unit))
+        if signs or bundle.source_unit == profile.get("code"):
+            # allowing old versions must not let an unsigned file bypass a unit's registered key
+            raise BundleError(
+                f"Tệp «{name}» là gói chưa ký nhưng nhận là của đơn vị {bundle.source_label}, "
+                f"{'là chính đơn vị này' if not signs else 'đơn vị đã gửi gói có chữ ký'}: không nhập. Gói của đơn "
+                "vị này phải có chữ ký của khóa đã đăng ký.")
         return "ok", ""
     public_key, fp = bundle.signer.public_key, bundle.signer.fingerprint
     own_code = profile.get("code")

@@ -289,3 +289,21 @@ def test_two_versions_with_one_revision_and_different_content_are_a_conflict(a, 
     assert len(summary.conflicts) == 1 and not summary.unchanged, summary.lines()
     [conflict] = office.conflicts()
     assert conflict.incoming["values"]["rut_ho_so"] == 2002
+
+
+def test_unsigned_bundles_cannot_speak_for_a_unit_that_signs(a, office, tmp_path):
+    """With unsigned bundles allowed (for communes still on an old version), an unsigned file must
+    not bypass the key registry of a unit that already signs: a downgrade attack."""
+    from desktop_app import bundles
+
+    office.import_bundles([_export(a, tmp_path / "a.zip")])
+    doc = a.document(a.reports()[0].id).to_json()
+    doc.update(revision=doc["revision"] + 5, base_revision=doc["revision"])
+    doc["values"]["rut_ho_so"] = 31337
+    data, _ = bundles.pack_bundle([doc], source_unit="21073", source_name="Xã Bình Phước", origin="gia")
+    (tmp_path / "ha-cap.zip").write_bytes(data)
+    before = _dump(office)
+    summary = office.import_bundles([tmp_path / "ha-cap.zip"], allow_unsigned=True)
+    assert len(summary.rejected) == 1 and not summary.updated, summary.lines()
+    assert "chưa ký" in summary.rejected[0]
+    assert _dump(office) == before
