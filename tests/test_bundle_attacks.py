@@ -307,3 +307,26 @@ def test_unsigned_bundles_cannot_speak_for_a_unit_that_signs(a, office, tmp_path
     assert len(summary.rejected) == 1 and not summary.updated, summary.lines()
     assert "chưa ký" in summary.rejected[0]
     assert _dump(office) == before
+
+
+def test_parts_that_unpack_large_cannot_fill_the_disk(office, tmp_path, monkeypatch):
+    """A part's chunk may unpack to 100 times its file (up to 100 MB): 999 such parts of one
+    claimed bundle, or of many, must not all be kept."""
+    from desktop_app import bundle_parts
+
+    monkeypatch.setattr(bundle_parts, "MAX_COPIES_BYTES", 3 * 1024 * 1024)
+    monkeypatch.setattr(bundle_parts, "MAX_WAITING_BYTES", 5 * 1024 * 1024)
+    chunk = bytes(1024 * 1024)
+    files = []
+    for bundle in range(3):
+        for index in range(1, 5):
+            meta = {"format": "baocaoxa.bundle-part", "bundle_id": f"{bundle:032x}", "index": index, "count": 999,
+                    "bundle_sha256": "0" * 64, "chunk_sha256": hashlib.sha256(chunk).hexdigest(), "label": "lon"}
+            path = tmp_path / f"p{bundle}-{index}.zip"
+            path.write_bytes(_part_zip(meta, lambda m: m.write(chunk)))
+            files.append(path)
+    before = _dump(office)
+    summary = office.import_bundles(files)
+    kept = sum(p.stat().st_size for p in (office.data_dir / "parts").rglob("*.bin"))
+    assert kept <= 5 * 1024 * 1024 and summary.rejected and "quá nhiều chỗ" in summary.rejected[0]
+    assert _dump(office) == before
