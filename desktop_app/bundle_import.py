@@ -29,6 +29,7 @@ ERROR_LOG = "loi-nhap-goi.log"  # in the data folder: what an unexpected error i
 ALLOW_UNSIGNED = "allow_unsigned_bundles"  # setting: format-1 (unsigned) bundles are let in, marked "chưa ký"
 UNSIGNED_MARK = "chưa ký"
 KEY_CHANGED = "khóa khác: máy mới hay giả mạo?"
+MAX_HELD_BYTES = 2 * 1024 * 1024 * 1024  # every bundle held aside, in the data folder's held/
 
 
 @dataclass
@@ -244,6 +245,11 @@ def _hold(ws, bundle: Bundle, path: Path, why: str, summary: ImportSummary) -> N
     folder.mkdir(parents=True, exist_ok=True)
     kept_as = f"{bundle.digest}.zip"
     if not (folder / kept_as).exists():
+        # any key can sign, so held copies are bounded: a stick of signed files must not fill the disk
+        if sum(p.stat().st_size for p in folder.glob("*.zip")) + path.stat().st_size > MAX_HELD_BYTES:
+            raise BundleError(f"Tệp «{terminal_safe(bundle.name)}» ({bundle.source_label}): {why}. Nhưng đã có quá "
+                              "nhiều gói đang giữ lại chờ quyết định nên tệp này không được giữ; hãy quyết định các "
+                              "gói đang chờ («baocaoxa senders list») rồi nhận lại tệp này.")
         shutil.copyfile(path, folder / kept_as)
     unit_name = one_line(bundle.manifest.get("source_name") or "")[:200]
     ws.store.hold_bundle(digest=bundle.digest, bundle_id=bundle.bundle_id, file_name=path.name[:255],

@@ -330,3 +330,22 @@ def test_parts_that_unpack_large_cannot_fill_the_disk(office, tmp_path, monkeypa
     kept = sum(p.stat().st_size for p in (office.data_dir / "parts").rglob("*.bin"))
     assert kept <= 5 * 1024 * 1024 and summary.rejected and "quá nhiều chỗ" in summary.rejected[0]
     assert _dump(office) == before
+
+
+def test_bundles_held_aside_cannot_fill_the_disk(a, office, tmp_path, monkeypatch):
+    """Anyone can make keys, so anyone can make bundles that are held aside (another key for a
+    known unit): the held copies are bounded, and what is not held is refused with a reason."""
+    from desktop_app import bundle_import
+
+    office.import_bundles([_export(a, tmp_path / "a.zip")])
+    good = _export(a, tmp_path / "a2.zip")
+    files = [_craft(good, tmp_path / f"k{i}.zip", SigningKey(new_seed()), bundle_id=uuid.uuid4().hex)
+             for i in range(4)]
+    size = max(f.stat().st_size for f in files)
+    monkeypatch.setattr(bundle_import, "MAX_HELD_BYTES", 2 * size + size // 2)
+    before = _dump(office, VOLATILE)
+    summary = office.import_bundles(files)
+    assert len(summary.held) == 2 and len(summary.rejected) == 2, summary.lines()
+    assert all("quá nhiều gói đang giữ lại" in r for r in summary.rejected)
+    assert len(list((office.data_dir / "held").glob("*.zip"))) == 2
+    assert _dump(office, VOLATILE) == before
