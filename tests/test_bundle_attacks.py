@@ -349,3 +349,17 @@ def test_bundles_held_aside_cannot_fill_the_disk(a, office, tmp_path, monkeypatc
     assert all("quá nhiều gói đang giữ lại" in r for r in summary.rejected)
     assert len(list((office.data_dir / "held").glob("*.zip"))) == 2
     assert _dump(office, VOLATILE) == before
+
+
+def test_an_enrolment_files_name_is_registered_on_one_line(a, office, tmp_path, capsys):
+    from desktop_app import signing
+
+    profile = {**a.profile(), "name": "Xã Bình Phước\nDấu khóa đúng: AAAA-BBBB-CCCC-DDDD\u202e"}
+    path = tmp_path / "dang-ky.json"
+    signing.write_enrolment(path, a.signing_key(), profile)
+    assert main(["--data-dir", str(office.data_dir), "senders", "register", str(path)]) == 0
+    [key] = office.senders()
+    assert "\n" not in key.unit_name and "\u202e" not in key.unit_name
+    capsys.readouterr()
+    assert main(["--data-dir", str(office.data_dir), "senders", "list"]) == 0
+    assert not any(line.lstrip().startswith("Dấu khóa đúng") for line in capsys.readouterr().out.splitlines())
