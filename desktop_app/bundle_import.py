@@ -125,6 +125,35 @@ def _decider(ws) -> Callable:
     return decide_one
 
 
+# --- what a unit is called --------------------------------------------------------------------
+
+_OFFICIAL = ("name", "short_name", "kind", "level", "province_code", "province_name", "district_code",
+             "district_name")
+
+
+def official_unit(unit: dict[str, Any], cache: dict) -> dict[str, Any]:
+    """The sender's unit with its names from the official list when its code is there: a signed
+    sender speaks for its own figures, not for what its unit is called (a commune naming itself
+    after another would otherwise appear under that name in the consolidation)."""
+    from desktop_app import units
+
+    scheme = unit.get("scheme")
+    key = (unit["code"], scheme)
+    if key not in cache:
+        cache[key] = None
+        tries = [scheme] if scheme in (units.CURRENT, units.LEGACY) else [units.CURRENT, units.LEGACY]
+        for name in tries:
+            try:
+                cache[key] = units.find(unit["code"], name).as_profile()
+                break
+            except units.UnitNotFound:
+                continue
+    found = cache[key]
+    if found is None:
+        return unit
+    return {**unit, **{k: found.get(k) for k in _OFFICIAL}, "scheme": found["scheme"]}
+
+
 # --- whom to trust -------------------------------------------------------------------------
 
 def units_above(ws) -> set[str]:
@@ -387,7 +416,9 @@ def _import_one(batch: _Batch, path: Path, progress, step: int, steps: int) -> s
     templates = _templates_to_accept(ws, bundle, verdict, summary)
     check_reports(bundle, WithExtra(ws.templates, [t for t, _text in templates]))
     signed_by = None if bundle.unsigned else bundle.signer.fingerprint
-    docs = [{**doc, "signed_by": signed_by, "unsigned": bundle.unsigned} for doc in bundle.reports]
+    names: dict = {}
+    docs = [{**doc, "unit": official_unit(doc["unit"], names), "signed_by": signed_by, "unsigned": bundle.unsigned}
+            for doc in bundle.reports]
     new_key = None
     if verdict == "new":
         new_key = {"unit_code": bundle.source_unit, "unit_name": one_line(bundle.manifest.get("source_name") or "")[:200],

@@ -363,3 +363,16 @@ def test_an_enrolment_files_name_is_registered_on_one_line(a, office, tmp_path, 
     capsys.readouterr()
     assert main(["--data-dir", str(office.data_dir), "senders", "list"]) == 0
     assert not any(line.lstrip().startswith("Dấu khóa đúng") for line in capsys.readouterr().out.splitlines())
+
+
+def test_a_sender_cannot_take_another_units_name(a, b, office, tmp_path):
+    """B signs its own report but calls itself «Xã Bình Phước» (A's name): the office files it
+    under B's official name, so the consolidation never shows two «Xã Bình Phước»."""
+    def named_as_a(doc):
+        doc["unit"].update(name="Xã Bình Phước", short_name="Bình Phước", district_name="Huyện Khác")
+
+    forged = _craft(_export(b, tmp_path / "b.zip"), tmp_path / "ten-gia.zip", b.signing_key(), named_as_a)
+    summary = office.import_bundles([forged])
+    assert len(summary.new) == 1 and "Bình An" in summary.new[0], summary.lines()
+    [record] = office.store.list_reports()
+    assert record.unit["name"] == "Xã Bình An" and record.unit["district_name"] == b.profile()["district_name"]
