@@ -376,3 +376,30 @@ def test_a_sender_cannot_take_another_units_name(a, b, office, tmp_path):
     assert len(summary.new) == 1 and "Bình An" in summary.new[0], summary.lines()
     [record] = office.store.list_reports()
     assert record.unit["name"] == "Xã Bình An" and record.unit["district_name"] == b.profile()["district_name"]
+
+
+def test_a_member_name_listed_twice_in_the_zip_is_refused(a, office, tmp_path):
+    """zipfile reads the last of two entries with one name: a signed manifest first, a forged one
+    after it (or a genuine report, then another) must not be read as the bundle."""
+    import warnings
+
+    good = _export(a, tmp_path / "a.zip")
+    members = _members(good)
+    manifest = json.loads(members["manifest.json"])
+    entry = manifest["reports"][0]
+    forged_report = json.loads(members[entry["member"]])
+    forged_report["values"]["rut_ho_so"] = 4242
+    forged_manifest = dict(manifest, source_name="Xã Giả")
+    for name, second in (("manifest.json", json.dumps(forged_manifest).encode()),
+                         (entry["member"], json.dumps(forged_report).encode())):
+        target = tmp_path / f"hai-{name.replace('/', '-')}.zip"
+        with warnings.catch_warnings(), zipfile.ZipFile(target, "w") as archive:
+            warnings.simplefilter("ignore")  # "Duplicate name": exactly what the attacker wants
+            for member, data in members.items():
+                archive.writestr(member, data)
+            archive.writestr(name, second)
+        before = _dump(office)
+        summary = office.import_bundles([target])
+        assert len(summary.rejected) == 1 and "trùng tên" in summary.rejected[0], summary.lines()
+        assert _dump(office) == before
+        assert main(["--data-dir", str(office.data_dir), "bundle", "verify", str(target)]) == 1
