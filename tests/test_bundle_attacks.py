@@ -403,3 +403,17 @@ def test_a_member_name_listed_twice_in_the_zip_is_refused(a, office, tmp_path):
         assert len(summary.rejected) == 1 and "trùng tên" in summary.rejected[0], summary.lines()
         assert _dump(office) == before
         assert main(["--data-dir", str(office.data_dir), "bundle", "verify", str(target)]) == 1
+
+
+def test_unit_codes_that_only_look_like_digits_are_refused(a, office, tmp_path):
+    """Full-width or Arabic-Indic digits, or a trailing newline, would make a second "21073"."""
+    good = _export(a, tmp_path / "a.zip")
+    files = []
+    for i, code in enumerate(("２１０７３", "٢١٠٧٣", "21073\n", "2107３")):
+        files.append(_craft(good, tmp_path / f"ma-{i}.zip", a.signing_key(),
+                            lambda doc, code=code: doc["unit"].__setitem__("code", code),
+                            source_unit=code, bundle_id=uuid.uuid4().hex))
+    before = _dump(office)
+    summary = office.import_bundles(files)
+    assert len(summary.rejected) == 4 and not summary.new, summary.lines()
+    assert _dump(office) == before and office.senders() == []
