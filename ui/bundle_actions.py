@@ -48,7 +48,7 @@ class ImportSummaryDialog(QDialog):
         if summary.rejected and not (summary.new or summary.updated or summary.conflicts):
             headline = "Không nhận được gói nào: các tệp bị từ chối, dữ liệu trên máy giữ nguyên."
         elif summary.held and not (summary.new or summary.updated or summary.conflicts or summary.unchanged):
-            headline = "Gói được giữ lại, chưa nhập: được ký bằng một khóa khác với khóa đã đăng ký của đơn vị."
+            headline = "Gói được giữ lại, chưa nhập: khóa ký của gói cần anh/chị xác nhận (xem lý do bên dưới)."
         elif summary.waiting and not (summary.new or summary.updated or summary.unchanged):
             headline = "Đã giữ lại các phần nhận được; còn chờ các phần còn thiếu."
         elif summary.already_imported and not (summary.new or summary.updated or summary.conflicts
@@ -66,8 +66,8 @@ class ImportSummaryDialog(QDialog):
                 f"Có {len(summary.conflicts)} báo cáo bị sửa ở cả hai nơi. Cả hai bản đều được giữ; "
                 "hãy xem và chọn bản đúng.", "warning"))
         if summary.held:
-            layout.addWidget(label(f"{len(summary.held)} gói được ký bằng {KEY_CHANGED} Các gói này được giữ lại, "
-                                   "chưa nhập, chờ anh/chị quyết định.", "warning"))
+            layout.addWidget(label(f"{len(summary.held)} gói có khóa ký cần xác nhận ({KEY_CHANGED}): lý do ghi bên "
+                                   "dưới. Các gói này được giữ lại, chưa nhập, chờ anh/chị quyết định.", "warning"))
         if summary.new_senders:
             layout.addWidget(label("Có đơn vị gửi lần đầu: hãy gọi điện đối chiếu dấu khóa ghi bên dưới.", "warning"))
         if summary.unsigned:

@@ -114,6 +114,10 @@ def test_conflict_shown_side_by_side_and_resolved(qtbot, tmp_path, message_boxes
     first, second = Workspace(tmp_path / "may1"), Workspace(tmp_path / "may2")
     for ws in (first, second):
         ws.set_unit(QUANG_NGAI[0].code)
+    from tests.test_bundle_trust import _enrol
+
+    _enrol(first, second, tmp_path)  # two computers of one unit know each other's keys
+    _enrol(second, first, tmp_path)
     report_id = first.new_report("cao-diem-dvctt", "2025-09")
     first.set_values(report_id, {"tiep_nhan_truc_tiep": 120})
     first.export_bundle(tmp_path / "1.zip")
@@ -175,6 +179,10 @@ def test_conflict_of_a_deleted_report_still_opens(qtbot, tmp_path):
     first, second = Workspace(tmp_path / "may1"), Workspace(tmp_path / "may2")
     for ws in (first, second):
         ws.set_unit(QUANG_NGAI[0].code)
+    from tests.test_bundle_trust import _enrol
+
+    _enrol(first, second, tmp_path)  # two computers of one unit know each other's keys
+    _enrol(second, first, tmp_path)
     report_id = first.new_report("cao-diem-dvctt", "2025-09")
     first.export_bundle(tmp_path / "1.zip")
     second.import_bundles([tmp_path / "1.zip"])
