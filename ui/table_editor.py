@@ -66,11 +66,11 @@ class _Grid(QTableWidget):
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.state() != self.State.EditingState:
             self._move_down()
             return
-        if key == Qt.Key.Key_Tab and self._at_end(True):
-            self.focusNextChild()
-            return
-        if key == Qt.Key.Key_Backtab and self._at_end(False):
-            self.focusPreviousChild()
+        if (key == Qt.Key.Key_Tab and self._at_end(True)) or (key == Qt.Key.Key_Backtab and self._at_end(False)):
+            # Not ours: Qt's focusNextPrevChild() asked with this very key and, as it is not
+            # accepted, moves the focus out of the table (calling focusNextChild() here again
+            # would recurse until the process dies).
+            event.ignore()
             return
         super().keyPressEvent(event)
 

@@ -432,3 +432,22 @@ def test_the_overwrite_question_has_its_text(qtbot, tmp_path, monkeypatch, messa
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "bao-cao"), ""))
     assert ask_save_path(None, "Lưu báo cáo thành", str(tmp_path), "Word (*.docx)", ".docx") is None
     assert message_boxes and "bao-cao.docx" in message_boxes[-1] and "Ghi đè" in message_boxes[-1]
+
+
+def test_tab_at_the_edges_of_a_table_leaves_it(qtbot, data_dir):
+    """Tab after the last cell (and Shift+Tab before the first) crashed the app: endless recursion."""
+    ws, rid = _workspace(data_dir)
+    window = _window(qtbot, ws, rid)
+    table = _go(window.editor, "loa_theo_thon")
+    grid = table.grid
+    last_row, last_col = grid.rowCount() - 1, grid.columnCount() - 1
+    grid.setFocus()
+    grid.setCurrentCell(last_row, last_col)
+    press(Qt.Key.Key_Tab)
+    assert focused() is not grid and not grid.isAncestorOf(focused())
+    grid.setFocus()
+    grid.setCurrentCell(0, 0)
+    press(Qt.Key.Key_Backtab, Qt.KeyboardModifier.ShiftModifier)
+    assert focused() is not grid and not grid.isAncestorOf(focused())
+    window.close()
+    ws.close()
