@@ -22,7 +22,7 @@ from desktop_app.periods import PERIOD_KIND_LABELS, PeriodError, parse_period
 from desktop_app.reportdoc import ReportDocument, ReportDocumentError, coerce_values, parse_document
 from desktop_app.templating.model import FieldKind, Template
 from desktop_app.templating.registry import TemplateNotFound, TemplateRegistry
-from desktop_app.text import clean_deep, nfc
+from desktop_app.text import clean_deep, distinct_names, nfc
 from desktop_app.validation import ValidationResult, Validator
 from desktop_app.values import ValueProblem, coerce
 from desktop_app.vnformat import local_time
@@ -248,7 +248,7 @@ class Workspace:
         old = self.profile() or {}
         profile = unit.as_profile()
         same_unit = old.get("code") == profile["code"] and old.get("scheme") == profile["scheme"]
-        profile["villages"] = [nfc(v).strip() for v in villages if v.strip()] if villages is not None \
+        profile["villages"] = distinct_names(villages) if villages is not None \
             else (old.get("villages", []) if same_unit else [])
         profile["signer_name"] = nfc(signer_name).strip() if signer_name is not None else old.get("signer_name", "")
         profile["signer_title"] = nfc(signer_title).strip() if signer_title is not None else old.get("signer_title", "")

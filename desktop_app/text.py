@@ -136,3 +136,17 @@ def fold(value: str) -> str:
     """Lower-case and strip all diacritics, for search-as-you-type (``binh phuoc``)."""
     decomposed = unicodedata.normalize("NFD", nfc(value).lower().replace("đ", "d"))
     return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def distinct_names(names) -> list[str]:
+    """Names as entered, NFC and trimmed, each once: «thôn an thạch» repeats «Thôn An Thạch»
+    (case and spacing do not make another village); the first spelling is kept."""
+    seen: set[str] = set()
+    out = []
+    for name in names:
+        clean = " ".join(nfc(name).split())
+        key = clean.casefold()
+        if clean and key not in seen:
+            seen.add(key)
+            out.append(clean)
+    return out

@@ -225,7 +225,7 @@ def scenario(scale: float, shots: Path | None = None, tour: bool = False) -> lis
                     display.keys("ctrl+Next")
                     time.sleep(0.4)
                     shot(f"page-{page:02d}")
-            display.keys("ctrl+e")
+            display.keys("ctrl+shift+w")
             dialog = display.window("Lưu báo cáo", 10)
             time.sleep(0.5)
             shot("export-dialog")

@@ -144,6 +144,10 @@ class DocumentPage(_Page):
                 value = typed_date
             edit.setText(value)
         self.recipients.setPlainText("\n".join(doc.get("recipients") or []))
+        self._errors: dict[str, str] = {}
+        if typed_date is not None:
+            self._errors["date"] = f"Ngày ký «{typed_date}» không đọc được (ghi ngày/tháng/năm)."
+        self._show_errors()
 
     def _save(self, key: str) -> None:
         if self.editor.session.read_only:
@@ -155,29 +159,42 @@ class DocumentPage(_Page):
             if key == "date":
                 try:
                     value = parse_date(value).isoformat() if value else None
-                    self._keep_date_text(None)
+                    draft = None
                 except FormatError as exc:  # kept as typed, with its error, until it reads as a date
-                    self._keep_date_text(self.edits[key].text())
-                    self.message.setText(f"✗ Ngày ký: {exc}")
-                    self.message.show()
+                    value, draft = None, self.edits[key].text()
+                    self._errors[key] = f"Ngày ký: {exc}"
+                if not self._keep_date_text(draft):
                     return
+                if draft is None:
+                    self._errors.pop(key, None)
             value = value or (None if key == "date" else "")
-        self.message.hide()
         if self.editor.session.document.get(key) != value:
             try:
                 self.editor.session.set_document(**{key: value})
             except UserError as exc:
-                self.message.setText(f"✗ {exc.message}")
-                self.message.show()
-                return
-            self.editor.saved()
+                self._errors[f"save-{key}"] = exc.message
+            else:
+                self._errors.pop(f"save-{key}", None)
+                self.editor.saved()
+        self._show_errors()
 
-    def _keep_date_text(self, text: str | None) -> None:
+    def _show_errors(self) -> None:
+        """Every problem of this page stays shown until it is fixed (one field's save never hides
+        another's error)."""
+        self.message.setText("\n".join(f"✗ {m}" for m in self._errors.values()))
+        self.message.setVisible(bool(self._errors))
+
+    def _keep_date_text(self, text: str | None) -> bool:
+        had = DOCUMENT_DATE_KEY in self.editor.session.drafts
         try:
             self.editor.session.keep_document_draft("date", text)
         except UserError as exc:
-            self.message.setText(f"✗ {exc.message}")
-            self.message.show()
+            self._errors["save-date"] = exc.message
+            self._show_errors()
+            return False
+        if had != (text is not None):
+            self.editor.refresh_marks()
+        return True
 
     def flush(self) -> None:
         self._timer.stop()
@@ -204,6 +221,9 @@ class ReviewPage(QWidget):
         layout.addWidget(self.summary)
         self.list = QListWidget()
         self.list.setObjectName("review_list")
+        self.list.setWordWrap(True)  # long messages wrap at 150 % instead of running off the side
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.list.itemActivated.connect(self._jump)
         self.list.itemDoubleClicked.connect(self._jump)
         layout.addWidget(self.list, 1)
@@ -233,7 +253,7 @@ class ReviewPage(QWidget):
         titles = {s.id: s.title for s in session.sections}
         for issue in issues:
             mark = "✗" if issue.severity == ERROR else "!"
-            item = QListWidgetItem(f"{mark}  [{titles.get(issue.section_id, '')}]  {issue.message}")
+            item = QListWidgetItem(f"{mark}  [{titles.get(issue.section_id, 'Thông tin văn bản')}]  {issue.message}")
             item.setForeground(QColor(ERROR_COLOUR if issue.severity == ERROR else WARNING_COLOUR))
             item.setData(Qt.ItemDataRole.UserRole, issue)
             self.list.addItem(item)
@@ -287,8 +307,8 @@ class ReportEditor(QWidget):
         self.import_xlsx.setObjectName("import_xlsx")
         self.export_docx.clicked.connect(lambda: self.export("docx"))
         self.export_xlsx.clicked.connect(lambda: self.export("xlsx"))
-        self.export_docx.setToolTip("Ctrl+E")
-        self.export_xlsx.setToolTip("Ctrl+Shift+E")
+        self.export_docx.setToolTip("Ctrl+Shift+W")
+        self.export_xlsx.setToolTip("Ctrl+Shift+X")
         back_to_list.setToolTip("Ctrl+L")
         self.import_xlsx.clicked.connect(self._import_xlsx)
         top = QHBoxLayout()
@@ -363,9 +383,12 @@ class ReportEditor(QWidget):
         self._fill_section_list()
         self.sections.currentRowChanged.connect(self.show_page)
         self._apply_read_only()
-        updated = session.updated_at
-        if updated is not None:
-            self.saved_label.setText(f"Đã lưu lúc {updated:%H:%M %d/%m/%Y}")
+        self.saved_label.setFixedWidth(self.saved_label.fontMetrics().horizontalAdvance("Đã lưu lúc 00:00 00/00/0000 "))
+        self.saved_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if session.updated_at is not None:
+            self._show_saved(session.updated_at)
+        widest = max(self.next.fontMetrics().horizontalAdvance(t) for t in ("Tiếp theo ▶", "Kiểm tra và hoàn tất ▶"))
+        self.next.setMinimumWidth(widest + 40)  # its text changes on the last page: its size does not
         self.show_page(session.index + 1)
 
     # --- pages ---------------------------------------------------------------------
@@ -373,10 +396,17 @@ class ReportEditor(QWidget):
     def page_count(self) -> int:
         return self.stack.count()
 
+    def refresh_marks(self) -> None:
+        self._fill_section_list()
+
     def _fill_section_list(self) -> None:
         self.sections.blockSignals(True)
         self.sections.clear()
-        self.sections.addItem(QListWidgetItem("✎  Thông tin văn bản"))
+        document = QListWidgetItem("✗  Thông tin văn bản" if DOCUMENT_DATE_KEY in self.session.drafts
+                                   else "✎  Thông tin văn bản")
+        if DOCUMENT_DATE_KEY in self.session.drafts:
+            document.setForeground(QColor(ERROR_COLOUR))
+        self.sections.addItem(document)
         for mark in self.session.marks():
             symbol, colour = _MARKS[mark.mark]
             item = QListWidgetItem(f"{symbol}  {mark.section.title}")
@@ -427,6 +457,7 @@ class ReportEditor(QWidget):
         elif page is self.document_page:
             next(iter(self.document_page.edits.values())).setFocus(Qt.FocusReason.OtherFocusReason)
         elif isinstance(page, SectionPage):
+            page.verticalScrollBar().setValue(0)  # the page opens at its top, title and help shown
             for widget in page.widgets.values():
                 if widget.focus_editor():
                     page.ensureWidgetVisible(widget)
@@ -517,8 +548,13 @@ class ReportEditor(QWidget):
         self.changed.emit()
 
     def saved(self) -> None:
-        moment = self.session.saved_at or dt.datetime.now()
-        self.saved_label.setText(f"Đã lưu lúc {moment:%H:%M}")
+        self._show_saved(self.session.saved_at or dt.datetime.now())
+
+    def _show_saved(self, moment: dt.datetime) -> None:
+        """One format and a fixed width: the title beside it never re-wraps (which moved the page)."""
+        text = f"Đã lưu lúc {moment:%H:%M}" if moment.date() == dt.date.today() else \
+            f"Đã lưu lúc {moment:%H:%M %d/%m/%Y}"
+        self.saved_label.setText(text)
 
     def unsaved_problems(self) -> list[tuple[str, str]]:
         """Fields whose input the store refused (disk full, read-only…): (field id, message)."""

@@ -12,7 +12,7 @@ from desktop_app import actions
 from desktop_app.editing import EditSession
 from desktop_app.periods import parse_period
 from desktop_app.text import fold
-from ui.common import ask_save_path, info, show_error
+from ui.common import ask_save_path, confirm, info, show_error
 from ui import operations
 
 LAST_FOLDER = "last_folder"
@@ -35,6 +35,13 @@ def _remember(session: EditSession, path: str) -> None:
 
 
 def export_file(parent: QWidget, session: EditSession, kind: str) -> None:
+    errors = len(session.result.errors)
+    if errors and not confirm(
+            parent, "Báo cáo còn lỗi",
+            f"Báo cáo còn {errors} lỗi chưa sửa (xem trang «Kiểm tra và hoàn tất»). Văn bản xuất ra sẽ thiếu "
+            "những số liệu chưa nhập hoặc nhập chưa đúng, nên chỉ dùng để xem trước, chưa dùng để ký.\n\n"
+            "Vẫn xuất?", yes="Vẫn xuất để xem trước", no="Quay lại sửa"):
+        return
     suffix, label = actions.REPORT_FILE_KINDS[kind]
     start = str(Path(_folder(session)) / _suggested_name(session, suffix))
     path = ask_save_path(parent, "Lưu báo cáo thành", start, label, suffix)

@@ -208,7 +208,8 @@ class NumberField(FieldWidget):
     def build(self) -> None:
         self.edit = _line_edit(self, 200, align_right=True)
         self.edit.setObjectName(f"edit_{self.field.id}")
-        self.edit.setPlaceholderText("ví dụ 1.234" if self.field.kind != FieldKind.DECIMAL else "ví dụ 12,5")
+        self.edit.setPlaceholderText({FieldKind.DECIMAL: "ví dụ 12,5", FieldKind.PERCENTAGE: "ví dụ 98,5",
+                                      FieldKind.AMOUNT: "ví dụ 2.318.000"}.get(self.field.kind, "ví dụ 1.234"))
         self.body.addWidget(self.edit)
         if self.field.kind == FieldKind.PERCENTAGE and not self.field.unit:
             self.body.addWidget(label("%", wrap=False))

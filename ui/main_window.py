@@ -120,8 +120,9 @@ class MainWindow(QMainWindow):
         action(report_menu, "Mở báo cáo đang chọn", self.open_selected, "Ctrl+O")
         action(report_menu, "Báo cáo đã xóa…", self.show_deleted, name="deleted_reports")
         report_menu.addSeparator()  # the keyboard's way to what the editor's buttons do
-        action(report_menu, "Xuất Word…", lambda: self._editor_export("docx"), "Ctrl+E", name="menu_export_docx")
-        action(report_menu, "Xuất Excel…", lambda: self._editor_export("xlsx"), "Ctrl+Shift+E",
+        # Ctrl+Shift: a one-line box on Linux takes Ctrl+E itself (end of line)
+        action(report_menu, "Xuất Word…", lambda: self._editor_export("docx"), "Ctrl+Shift+W", name="menu_export_docx")
+        action(report_menu, "Xuất Excel…", lambda: self._editor_export("xlsx"), "Ctrl+Shift+X",
                name="menu_export_xlsx")
         action(report_menu, "Về danh sách báo cáo", self.close_editor, "Ctrl+L", name="menu_back_to_list")
         data_menu = self.menuBar().addMenu("&Dữ liệu")
@@ -242,6 +243,7 @@ class MainWindow(QMainWindow):
             self.editor = None
         self.stack.setCurrentWidget(self.list_page)
         self.refresh()
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)  # Enter opens the selected report
 
     def duplicate_selected(self) -> None:
         report_id = self.selected_id()
@@ -407,6 +409,11 @@ class MainWindow(QMainWindow):
     def about(self) -> None:
         info(self, "Giới thiệu", f"BaoCaoXa {__version__}\nBáo cáo công nghệ thông tin và chuyển đổi số cấp xã, "
              "làm việc không cần mạng.\nDữ liệu: " + str(self.workspace.data_dir))
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().showEvent(event)
+        if self.editor is None:  # the keyboard starts in the list (not on «Tạo báo cáo mới»)
+            self.table.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
         if self.editor is not None:

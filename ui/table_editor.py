@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPersistentModelIndex, Qt
 from PySide6.QtGui import QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemDelegate, QAbstractItemView, QHBoxLayout, QHeaderView, QPushButton, QTableWidget, QTableWidgetItem,
+    QAbstractItemDelegate, QAbstractItemView, QHBoxLayout, QHeaderView, QLineEdit, QPushButton, QStyledItemDelegate,
+    QTableWidget, QTableWidgetItem,
 )
 
 from desktop_app.templating.model import Field, FieldKind
@@ -80,6 +81,21 @@ class _Grid(QTableWidget):
             self.setCurrentCell(0, next((c for r, c in self._editable_cells() if r == 0), 0))
 
 
+class _CellDelegate(QStyledItemDelegate):
+    """Hands what is typed in an open cell to the table, so it is saved while typing goes on."""
+
+    def __init__(self, owner: TableField):
+        super().__init__(owner)
+        self.owner = owner
+
+    def createEditor(self, parent, option, index):  # noqa: N802 - Qt API
+        editor = super().createEditor(parent, option, index)
+        if isinstance(editor, QLineEdit):
+            cell = QPersistentModelIndex(index)
+            editor.textEdited.connect(lambda text: self.owner.cell_typing(cell.row(), cell.column(), text))
+        return editor
+
+
 class TableField(FieldWidget):
     def __init__(self, field: Field, ops):
         self.ops = ops  # the editor: set_cell / add_row / remove_row / paste_block / rows / totals
@@ -97,6 +113,8 @@ class TableField(FieldWidget):
         self.grid.setSelectionMode(QAbstractItemView.SelectionMode.ContiguousSelection)
         header.setMinimumHeight(self.fontMetrics().height() * 2 + 12)  # room for wrapped headers
         self.grid.itemChanged.connect(self._cell_changed)
+        self.grid.setItemDelegate(_CellDelegate(self))
+        self._typing: tuple[int, int, str] | None = None  # an open cell's text, not yet saved
         self.add = QPushButton("Thêm dòng")
         self.add.setObjectName(f"add_{self.field.id}")
         self.remove = QPushButton("Xóa dòng đang chọn")
@@ -122,8 +140,21 @@ class TableField(FieldWidget):
     def raw(self) -> Any:
         return None
 
+    def cell_typing(self, row: int, column: int, text: str) -> None:
+        """Typing in an open cell: saved after a pause, at most about a second later (like a field)."""
+        self._typing = (row, column, text)
+        self._pause.start()
+        if not self._max_wait.isActive():
+            self._max_wait.start()
+
     def flush(self) -> None:
-        pass  # every cell is committed as soon as it is edited
+        """Commit an open cell's text without closing it (closed cells are committed at once)."""
+        self._pause.stop()
+        self._max_wait.stop()
+        typing, self._typing = self._typing, None
+        if typing is not None:
+            row, column, text = typing
+            self._save_error = self.ops.table_set_cell(self.field.id, row, self.columns[column].id, text)
 
     def _cell_text(self, col, row: dict[str, Any], r: int, drafts: dict[str, str]) -> str:
         typed = drafts.get(cell_key(self.field.id, r, col.id))
@@ -153,7 +184,7 @@ class TableField(FieldWidget):
                         if col.kind == FieldKind.COMPUTED:
                             item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
                         self.grid.setItem(r, c, item)
-                    elif item.text() != text:
+                    elif item.text() != text and not self._editing(r, c):
                         item.setText(text)
         finally:
             self.grid.blockSignals(False)
@@ -163,10 +194,16 @@ class TableField(FieldWidget):
         self.totals.setText("Tổng cộng — " + "; ".join(parts) if parts else "")
         self.totals.setVisible(bool(parts))
 
+    def _editing(self, row: int, column: int) -> bool:
+        """The open cell keeps what is being typed in it (its own commit will store it)."""
+        return self.grid.state() == QAbstractItemView.State.EditingState and \
+            (self.grid.currentRow(), self.grid.currentColumn()) == (row, column)
+
     def load(self, value: Any) -> None:
         self.display(value, self.ops.drafts_for(self.field.id))
 
     def _cell_changed(self, item: QTableWidgetItem) -> None:
+        self._typing = None  # the closed cell commits itself now
         row, column = item.row(), item.column()  # read now: this very cell, whatever happens next
         col = self.columns[column]
         self._save_error = self.ops.table_set_cell(self.field.id, row, col.id, item.text())

@@ -451,3 +451,36 @@ def test_tab_at_the_edges_of_a_table_leaves_it(qtbot, data_dir):
     assert focused() is not grid and not grid.isAncestorOf(focused())
     window.close()
     ws.close()
+
+
+def test_text_in_an_open_table_cell_is_saved_while_typing(qtbot, data_dir):
+    """A cell being typed into (no Enter yet) is on disk within about a second, like any field."""
+    ws, rid = _workspace(data_dir)
+    window = _window(qtbot, ws, rid)
+    table = _go(window.editor, "loa_theo_thon")
+    grid = table.grid
+    window.editor.pages[window.editor.stack.currentIndex()].ensureWidgetVisible(grid)
+    qtbot.mouseClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=_cell_centre(grid, 1, 2))
+    keys("12")
+    assert grid.state() == grid.State.EditingState
+    qtbot.waitUntil(lambda: (ws.report(rid)[0].values["loa_theo_thon"][1].get("loa") == 12), timeout=2500)
+    assert grid.state() == grid.State.EditingState and focused().text() == "12"  # still open, untouched
+    keys("3")
+    press(Qt.Key.Key_Return)
+    assert ws.report(rid)[0].values["loa_theo_thon"][1]["loa"] == 123
+    window.close()
+    ws.close()
+
+
+def test_exporting_a_report_with_errors_asks_first(qtbot, data_dir, tmp_path, monkeypatch, message_boxes):
+    from PySide6.QtWidgets import QFileDialog
+
+    ws, rid = _workspace(data_dir)
+    window = _window(qtbot, ws, rid)
+    asked = []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: asked.append(a) or ("", ""))
+    window.editor.export("docx")
+    assert message_boxes and "lỗi chưa sửa" in message_boxes[-1]  # the person is told, then chooses
+    assert not asked  # «Quay lại sửa» (the default): no file dialog
+    window.close()
+    ws.close()
