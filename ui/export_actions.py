@@ -40,7 +40,7 @@ def export_file(parent: QWidget, session: EditSession, kind: str) -> None:
             parent, "Báo cáo còn lỗi",
             f"Báo cáo còn {errors} lỗi chưa sửa (xem trang «Kiểm tra và hoàn tất»). Văn bản xuất ra sẽ thiếu "
             "những số liệu chưa nhập hoặc nhập chưa đúng, nên chỉ dùng để xem trước, chưa dùng để ký.\n\n"
-            "Vẫn xuất?", yes="Vẫn xuất để xem trước", no="Quay lại sửa"):
+            "Vẫn xuất?", yes="&Vẫn xuất để xem trước", no="&Quay lại sửa"):
         return
     suffix, label = actions.REPORT_FILE_KINDS[kind]
     start = str(Path(_folder(session)) / _suggested_name(session, suffix))

@@ -86,11 +86,11 @@ class FieldWidget(QWidget):
             self.body.addWidget(label(field.unit, "help", wrap=False))
         line = self.message.fontMetrics().lineSpacing()
         if large:
-            self.message.setMinimumHeight(line)
+            self.message.setFixedHeight(line * 2)
             self.body.addStretch(1)
             outer.addWidget(self.message)
         else:
-            self.message.setMinimumHeight(line * 2)
+            self.message.setFixedHeight(line * 2)
             self.body.addSpacing(line)
             self.body.addWidget(self.message, 1)
 
@@ -137,7 +137,12 @@ class FieldWidget(QWidget):
         return self._save_error
 
     def _show_message(self, text: str, role: str) -> None:
-        self.message.setText(text)
+        """Beside the field its name is not repeated («Số thôn»: … → …); the full text is the
+        tooltip, and what does not fit the message's fixed room is cut, never moving the page."""
+        own = f"«{self.field.label}»"
+        short = "\n".join(line.replace(f"{own}: ", "", 1).replace(f"{own} ", "", 1) for line in text.split("\n"))
+        self.message.setText(short)
+        self.message.setToolTip(text)
         set_role(self.message, role)
 
     def show_issues(self, issues: list[Issue]) -> None:
