@@ -17,7 +17,7 @@ from sqlalchemy import String, delete, func, insert, select, type_coerce
 from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from db.engine import StoreError, make_engine, migrate
+from db.engine import StoreError, current_revision, make_engine, migrate
 from db.models import (
     AuditEntry, Conflict, DraftInput, ImportedBundle, Report, ReportValue, Setting, UnitProfile, utcnow,
 )
@@ -129,6 +129,9 @@ class Store(SenderRegistry):
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def schema_revision(self) -> str | None:
+        return current_revision(self.engine)
 
     def _session(self) -> Session:
         return self._sessions()
