@@ -632,7 +632,10 @@ def _main(argv: list[str] | None) -> int:
         return code
     logs.setup(paths.data_dir(getattr(args, "data_dir", None)))
     try:
-        with logs.operation(_command_name(args), getattr(args, "id", None)) as op:
+        number = getattr(args, "id", None)
+        with logs.operation(_command_name(args), number if args.command == "report" else None) as op:
+            if number is not None and args.command != "report":
+                op.extra["id"] = number  # a conflict's or a held bundle's number
             code = _guarded(args, op)
             op.extra["exit"] = code
             if code != EXIT_OK and op.outcome == "ok":
