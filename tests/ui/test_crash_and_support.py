@@ -107,3 +107,20 @@ def test_plain_words_for_common_faults():
     assert "bộ nhớ" in crash_dialog.plain_words(MemoryError())
     assert "quyền" in crash_dialog.plain_words(PermissionError(13, "denied"))
     assert "lỗi của phần mềm" in crash_dialog.plain_words(KeyError("x"))
+
+
+@pytest.mark.qt_no_exception_capture
+def test_the_crash_dialog_makes_the_support_bundle(qtbot, window, tmp_path, monkeypatch, message_boxes):
+    target = tmp_path / "sau-su-co.zip"
+    monkeypatch.setattr(crash_dialog, "ask_save_path", lambda *a: str(target))
+
+    def broken():
+        raise KeyError("truong")
+
+    QTimer.singleShot(0, broken)
+    qtbot.waitUntil(lambda: bool(crash_boxes()), timeout=5000)
+    [box] = crash_boxes()
+    next(b for b in box.buttons() if b.objectName() == "crash_support_bundle").click()
+    qtbot.waitUntil(lambda: target.exists(), timeout=5000)
+    with zipfile.ZipFile(target) as archive:
+        assert "KeyError" in archive.read("logs/baocaoxa.log").decode("utf-8")
