@@ -73,7 +73,17 @@ class CrashReporter:
         logs.log_exception(f"uncaught exception in thread {threading.current_thread().name}", exc,
                            logging.CRITICAL)
         logs.flush()
+        self._echo(self._previous[0], exc_type, exc, tb)
         self.bridge.fault.emit(exc, threading.current_thread().name)
+
+    @staticmethod
+    def _echo(hook, *args) -> None:
+        """A console (a developer, a test) still sees the traceback; a windowed build has none."""
+        if sys.stderr is not None:
+            try:
+                hook(*args)
+            except Exception:  # noqa: BLE001 - the log has it already
+                pass
 
     def thread_excepthook(self, hook_args) -> None:
         if hook_args.exc_type is SystemExit:
@@ -82,6 +92,7 @@ class CrashReporter:
         exc = hook_args.exc_value if hook_args.exc_value is not None else hook_args.exc_type()
         logs.log_exception(f"uncaught exception in thread {thread}", exc, logging.CRITICAL)
         logs.flush()
+        self._echo(self._previous[1], hook_args)
         self.bridge.fault.emit(exc, thread)
 
     def qt_message(self, kind, context, message: str) -> None:

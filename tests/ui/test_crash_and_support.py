@@ -25,8 +25,9 @@ def window(qtbot, workspace, data_dir):
     reporter = crash_dialog.install(lambda parent: crash_dialog.save_support_bundle(parent, workspace))
     yield win, reporter
     crash_dialog.uninstall()
-    if reporter.dialog is not None:
-        reporter.dialog.close()
+    for box in crash_boxes():
+        box.done(0)
+        box.deleteLater()
     logs.close()
 
 
