@@ -87,6 +87,10 @@ def setup(data_dir: str | os.PathLike) -> Path | None:
         handler = _make_handler(path)
     except OSError:
         return None
+    # a library's logging.config call (import-linter's, say) may have disabled existing loggers
+    for name, other in list(logging.root.manager.loggerDict.items()):
+        if (name == log.name or name.startswith(log.name + ".")) and isinstance(other, logging.Logger):
+            other.disabled = False
     level = getattr(logging, os.environ.get(LEVEL_ENV, "INFO").upper(), logging.INFO)
     handler.setLevel(level)
     log.setLevel(min(level, logging.INFO))
