@@ -63,6 +63,12 @@ class SenderRegistry:
                 query = query.where(SenderKey.unit_code == unit_code)
             return [_key_record(k) for k in s.scalars(query)]
 
+    def sender_keys_by_public_key(self, public_key: str) -> list[SenderKeyRecord]:
+        """Every registration of one key, whatever its unit and status."""
+        with self._session() as s:
+            query = select(SenderKey).where(SenderKey.public_key == public_key).order_by(SenderKey.id)
+            return [_key_record(k) for k in s.scalars(query)]
+
     @staticmethod
     def _register_first_contact(s: Session, key: dict[str, str]) -> None:
         existing = s.scalars(select(SenderKey).where(SenderKey.unit_code == key["unit_code"])).first()

@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 from sqlalchemy import String, delete, func, insert, select, type_coerce
 from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from db.engine import StoreError, current_revision, make_engine, maps_write_errors, migrate, write_failure_message
 from db.models import (
@@ -208,6 +208,8 @@ class Store(SenderRegistry):
                 query = query.where(Report.unit_code == unit_code)
             if template_id is not None:
                 query = query.where(Report.template_id == template_id)
+            if with_values:  # every report's values in one more query, not one query per report
+                query = query.options(selectinload(Report.values))
             return [_record(r, with_values) for r in s.scalars(query)]
 
     def template_periods(self, template_id: str) -> list[str]:

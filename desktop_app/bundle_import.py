@@ -22,13 +22,14 @@ from db.engine import StoreError
 from desktop_app.atomic import write_bytes_atomic
 from desktop_app.bundle_reader import Bundle, BundleError, WithExtra, check_reports, content_hash, open_bundle
 from desktop_app.errors import UserError
-from desktop_app.text import terminal_safe
+from desktop_app.text import one_line, terminal_safe
 
 ERROR_LOG = "loi-nhap-goi.log"  # in the data folder: what an unexpected error in one file was
 
 ALLOW_UNSIGNED = "allow_unsigned_bundles"  # setting: format-1 (unsigned) bundles are let in, marked "chưa ký"
 UNSIGNED_MARK = "chưa ký"
 KEY_CHANGED = "khóa khác: máy mới hay giả mạo?"
+MAX_HELD_BYTES = 2 * 1024 * 1024 * 1024  # every bundle held aside, in the data folder's held/
 
 
 @dataclass
@@ -52,7 +53,7 @@ class ImportSummary:
                + (f"; giữ lại chờ quyết định: {len(self.held)}" if self.held else "") + "."]
         # What needs the person's attention comes first.
         out += [f"  ✗ từ chối: {x}" for x in self.rejected]
-        out += [f"  ⚠ giữ lại, {KEY_CHANGED} {x}" for x in self.held]
+        out += [f"  ⚠ giữ lại chờ quyết định: {x}" for x in self.held]
         out += [f"  … chờ đủ phần: {x}" for x in self.waiting]
         out += [f"  ! xung đột (giữ cả hai bản): {x}" for x in self.conflicts]
         out += [f"  ★ đơn vị gửi mới: {x}" for x in self.new_senders]
@@ -72,7 +73,7 @@ class ImportSummary:
 def _label(ws, doc: dict[str, Any]) -> str:
     from desktop_app.periods import parse_period
 
-    unit = (doc.get("unit") or {}).get("name") or (doc.get("unit") or {}).get("code")
+    unit = one_line((doc.get("unit") or {}).get("name") or "") or (doc.get("unit") or {}).get("code")
     try:
         template = ws.templates.get(doc["template"], doc.get("template_version"))
         title = template.short_title or template.title
@@ -94,7 +95,10 @@ def decide(local_revision: int, local_sync_base: int | None, same_content: bool,
     if incoming_base is not None and incoming_revision <= incoming_base:
         return "same"  # they changed nothing since the version they took in
     if local_sync_base is not None and local_revision <= local_sync_base:
-        # not edited here since we last took a version in: a newer one simply replaces it
+        # not edited here since we last took a version in: a newer one simply replaces it; the
+        # same revision with other content (a sender that restored a backup) is a conflict
+        if incoming_revision == local_revision:
+            return "conflict"
         return "update" if incoming_revision > local_revision else "same"
     if incoming_base is not None:
         # edited here (or made here): fine only if their version already grew from ours
@@ -121,6 +125,35 @@ def _decider(ws) -> Callable:
     return decide_one
 
 
+# --- what a unit is called --------------------------------------------------------------------
+
+_OFFICIAL = ("name", "short_name", "kind", "level", "province_code", "province_name", "district_code",
+             "district_name")
+
+
+def official_unit(unit: dict[str, Any], cache: dict) -> dict[str, Any]:
+    """The sender's unit with its names from the official list when its code is there: a signed
+    sender speaks for its own figures, not for what its unit is called (a commune naming itself
+    after another would otherwise appear under that name in the consolidation)."""
+    from desktop_app import units
+
+    scheme = unit.get("scheme")
+    key = (unit["code"], scheme)
+    if key not in cache:
+        cache[key] = None
+        tries = [scheme] if scheme in (units.CURRENT, units.LEGACY) else [units.CURRENT, units.LEGACY]
+        for name in tries:
+            try:
+                cache[key] = units.find(unit["code"], name).as_profile()
+                break
+            except units.UnitNotFound:
+                continue
+    found = cache[key]
+    if found is None:
+        return unit
+    return {**unit, **{k: found.get(k) for k in _OFFICIAL}, "scheme": found["scheme"]}
+
+
 # --- whom to trust -------------------------------------------------------------------------
 
 def units_above(ws) -> set[str]:
@@ -129,8 +162,9 @@ def units_above(ws) -> set[str]:
     return {c for c in (profile.get("province_code"), profile.get("district_code")) if c} - {profile.get("code")}
 
 
-def _sender_verdict(ws, bundle: Bundle, allow_unsigned: bool, profile: dict[str, Any]) -> tuple[str, Any]:
-    """ok | new | held, with the registered key it was compared with; raises BundleError."""
+def _sender_verdict(ws, bundle: Bundle, allow_unsigned: bool, profile: dict[str, Any],
+                    contested: set[str] = frozenset()) -> tuple[str, str]:
+    """ok | new | held, with why a held bundle is held (shown to the person); raises BundleError."""
     name = terminal_safe(bundle.name)
     if bundle.unsigned:
         if not allow_unsigned:
@@ -139,21 +173,59 @@ def _sender_verdict(ws, bundle: Bundle, allow_unsigned: bool, profile: dict[str,
                 "đã gửi nên không nhập. Đề nghị đơn vị gửi cập nhật BaoCaoXa và gửi lại; nếu vẫn cần nhận, bật "
                 "«nhận gói chưa ký» (lệnh «baocaoxa senders allow-unsigned yes» hoặc «bundle import "
                 "--allow-unsigned»).")
-        return "ok", None
-    public_key = bundle.signer.public_key
-    if bundle.source_unit == profile.get("code") and public_key == ws.signing_key().public_key:
-        return "ok", None  # our own bundle coming back
+        signs = any(k.status == "trusted" for k in ws.store.sender_keys(bundle.source_unit))
+        if signs or bundle.source_unit == profile.get("code"):
+            # allowing old versions must not let an unsigned file bypass a unit's registered key
+            raise BundleError(
+                f"Tệp «{name}» là gói chưa ký nhưng nhận là của đơn vị {bundle.source_label}, "
+                f"{'là chính đơn vị này' if not signs else 'đơn vị đã gửi gói có chữ ký'}: không nhập. Gói của đơn "
+                "vị này phải có chữ ký của khóa đã đăng ký.")
+        return "ok", ""
+    public_key, fp = bundle.signer.public_key, bundle.signer.fingerprint
+    own_code = profile.get("code")
+    if public_key == ws.signing_key().public_key:
+        if bundle.source_unit == own_code:
+            return "ok", ""  # our own bundle coming back
+        return "held", f"gói ký bằng khóa của chính máy này ({fp}) nhưng nhận là của đơn vị {bundle.source_unit}"
     keys = ws.store.sender_keys(bundle.source_unit)
     same = next((k for k in keys if k.public_key == public_key), None)
     if same is not None and same.status == "trusted":
-        return "ok", same
+        return "ok", ""
     if same is not None and same.status == "rejected":
         raise BundleError(f"Tệp «{name}»: khóa ký (dấu khóa {same.fingerprint}) đã bị từ chối cho đơn vị "
                           f"{bundle.source_label}; gói không được nhập.")
+    elsewhere = sorted({k.unit_code for k in ws.store.sender_keys_by_public_key(public_key)} - {bundle.source_unit})
+    if elsewhere:
+        # One installation speaks for one unit: a known key claiming another unit is a person's decision.
+        return "held", (f"{KEY_CHANGED} Khóa ký {fp} đã đăng ký cho đơn vị {', '.join(elsewhere)}, không phải cho "
+                        f"đơn vị {bundle.source_unit}")
     trusted = [k for k in keys if k.status == "trusted"]
-    if not keys:
-        return "new", None
-    return "held", (trusted[0] if trusted else same or keys[-1])
+    if keys:
+        registered = trusted[0] if trusted else same or keys[-1]
+        return "held", f"{KEY_CHANGED} Đã đăng ký khóa {registered.fingerprint}, gói này ký bằng khóa {fp}"
+    if bundle.source_unit == own_code or bundle.source_unit in units_above(ws):
+        # Our own unit and the offices above are never learnt from whoever comes first: a sibling
+        # commune could otherwise pose as the province (and hand out templates) or as ourselves.
+        whose = "chính đơn vị này" if bundle.source_unit == own_code else "cơ quan cấp trên"
+        return "held", (f"chưa có khóa nào đăng ký cho {whose} ({bundle.source_unit}): khóa của {whose} không được tin "
+                        f"chỉ vì gói đến đầu tiên. Dấu khóa của gói: {fp}")
+    if bundle.source_unit in contested:
+        # Two keys claim one new unit in one batch: whichever file comes first must not win.
+        return "held", (f"{KEY_CHANGED} Trong lần nhận này có gói của hai khóa khác nhau cùng nhận là đơn vị mới "
+                        f"{bundle.source_unit}: không khóa nào được tin tự động. Dấu khóa của gói này: {fp}")
+    return "new", ""
+
+
+def contested_first_contacts(ws, paths: list[Path]) -> set[str]:
+    """Units with no registered key that two different keys claim within one batch."""
+    from desktop_app.bundle_reader import signed_sender
+
+    claims: dict[str, set[str]] = {}
+    for path in paths:
+        found = signed_sender(path)
+        if found is not None:
+            claims.setdefault(found[0], set()).add(found[1])
+    return {unit for unit, keys in claims.items() if len(keys) > 1 and not ws.store.sender_keys(unit)}
 
 
 def _templates_to_accept(ws, bundle: Bundle, verdict: str, summary: ImportSummary) -> list[tuple[Any, str]]:
@@ -197,13 +269,18 @@ def _install_templates(ws, templates: list[tuple[Any, str]], summary: ImportSumm
     ws.templates.reload()
 
 
-def _hold(ws, bundle: Bundle, path: Path, registered, summary: ImportSummary) -> None:
+def _hold(ws, bundle: Bundle, path: Path, why: str, summary: ImportSummary) -> None:
     folder = ws.data_dir / "held"
     folder.mkdir(parents=True, exist_ok=True)
     kept_as = f"{bundle.digest}.zip"
     if not (folder / kept_as).exists():
+        # any key can sign, so held copies are bounded: a stick of signed files must not fill the disk
+        if sum(p.stat().st_size for p in folder.glob("*.zip")) + path.stat().st_size > MAX_HELD_BYTES:
+            raise BundleError(f"Tệp «{terminal_safe(bundle.name)}» ({bundle.source_label}): {why}. Nhưng đã có quá "
+                              "nhiều gói đang giữ lại chờ quyết định nên tệp này không được giữ; hãy quyết định các "
+                              "gói đang chờ («baocaoxa senders list») rồi nhận lại tệp này.")
         shutil.copyfile(path, folder / kept_as)
-    unit_name = terminal_safe(bundle.manifest.get("source_name") or "")[:200]
+    unit_name = one_line(bundle.manifest.get("source_name") or "")[:200]
     ws.store.hold_bundle(digest=bundle.digest, bundle_id=bundle.bundle_id, file_name=path.name[:255],
                          kept_as=kept_as, unit_code=bundle.source_unit, unit_name=unit_name,
                          public_key=bundle.signer.public_key, fingerprint=bundle.signer.fingerprint)
@@ -211,9 +288,9 @@ def _hold(ws, bundle: Bundle, path: Path, registered, summary: ImportSummary) ->
     if held is None:  # this very file was held before and has been decided on since
         raise BundleError(f"Tệp «{terminal_safe(bundle.name)}» đã được giữ lại và quyết định trước đây; không nhập lại.")
     summary.held.append(
-        f"{terminal_safe(bundle.name)} — {bundle.source_label}: đã đăng ký khóa {registered.fingerprint}, gói này ký "
-        f"bằng khóa {bundle.signer.fingerprint}. Gọi điện cho đơn vị để hỏi, rồi chọn «baocaoxa senders accept "
-        f"{held.id}» (nhận khóa mới) hoặc «baocaoxa senders reject {held.id}» (từ chối); gói được giữ lại, chưa nhập.")
+        f"{terminal_safe(bundle.name)} — {bundle.source_label}: {why}. Gọi điện cho đơn vị để đối chiếu dấu khóa, rồi "
+        f"chọn «baocaoxa senders accept {held.id}» (nhận khóa này) hoặc «baocaoxa senders reject {held.id}» (từ "
+        "chối); gói được giữ lại, chưa nhập.")
 
 
 # --- the batch -------------------------------------------------------------------------------
@@ -226,6 +303,7 @@ class _Batch:
     backed_up: bool = False
     applied_now: set = field(default_factory=set)
     profile: dict = field(default_factory=dict)
+    contested: set = field(default_factory=set)  # new units claimed by two keys in this batch
 
 
 def import_bundles(ws, paths: list[str | Path], progress: Callable[[int, int], None] | None = None, *,
@@ -246,6 +324,7 @@ def import_bundles(ws, paths: list[str | Path], progress: Callable[[int, int], N
         _guarded(ws, path.name, summary, lambda: _take_part(ws, parts, path, whole, touched, summary))
     for key in touched:
         _guarded(ws, parts.name(key), summary, lambda: _assemble(parts, key, whole, summary))
+    batch.contested = contested_first_contacts(ws, [path for path, _key in whole])
     steps = 2 * len(whole)  # each bundle is verified, then applied
     for index, (path, part_key) in enumerate(whole):
         if progress:
@@ -319,9 +398,9 @@ def _import_one(batch: _Batch, path: Path, progress, step: int, steps: int) -> s
     if bundle.digest in batch.applied_now:
         summary.already_imported.append(f"{name} (trùng với một tệp khác trong lần nhận này)")
         return "already"
-    verdict, registered = _sender_verdict(ws, bundle, batch.allow_unsigned, batch.profile)
+    verdict, why = _sender_verdict(ws, bundle, batch.allow_unsigned, batch.profile, batch.contested)
     if verdict == "held":
-        _hold(ws, bundle, path, registered, summary)
+        _hold(ws, bundle, path, why, summary)
         return "held"
     for source, digest in ws.store.bundle_id_sources(bundle.bundle_id):
         if source == bundle.source_unit and digest is None:
@@ -337,10 +416,12 @@ def _import_one(batch: _Batch, path: Path, progress, step: int, steps: int) -> s
     templates = _templates_to_accept(ws, bundle, verdict, summary)
     check_reports(bundle, WithExtra(ws.templates, [t for t, _text in templates]))
     signed_by = None if bundle.unsigned else bundle.signer.fingerprint
-    docs = [{**doc, "signed_by": signed_by, "unsigned": bundle.unsigned} for doc in bundle.reports]
+    names: dict = {}
+    docs = [{**doc, "unit": official_unit(doc["unit"], names), "signed_by": signed_by, "unsigned": bundle.unsigned}
+            for doc in bundle.reports]
     new_key = None
     if verdict == "new":
-        new_key = {"unit_code": bundle.source_unit, "unit_name": terminal_safe(bundle.manifest.get("source_name") or "")[:200],
+        new_key = {"unit_code": bundle.source_unit, "unit_name": one_line(bundle.manifest.get("source_name") or "")[:200],
                    "public_key": bundle.signer.public_key, "fingerprint": bundle.signer.fingerprint}
     if not batch.backed_up:  # one backup per import, however many bundles it brings
         ws._backup_before_import()

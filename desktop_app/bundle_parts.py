@@ -83,6 +83,8 @@ class Part:
 
 MAX_PART_FILE = 110 * 1024 * 1024  # a part is at most a whole bundle (100 MB) plus its small header
 MAX_META_BYTES = 4096
+MAX_COPIES_BYTES = 200 * 1024 * 1024  # the parts (and extra copies) kept for one bundle
+MAX_WAITING_BYTES = 2 * 1024 * 1024 * 1024  # every part waiting in the data folder
 MAX_ASSEMBLY_TRIES = 16  # combinations of different copies of the same parts tried when assembling
 
 
@@ -149,27 +151,51 @@ def read_part(path: Path) -> Part | None:
 class PartStore:
     """Parts waiting in the data folder until the bundle is whole.
 
-    One folder per bundle id *and* whole-bundle SHA-256 (``parts/<id>-<sha>/``), so a forged
-    part claiming another's bundle id waits in a folder of its own. Every different copy of a
+    One folder per bundle id, whole-bundle SHA-256 and part count (``parts/<id>-<sha>-<count>/``),
+    so a forged part claiming another's bundle id, digest or count waits in a folder of its own. Every different copy of a
     part is kept (``NNN-<chunk sha>.bin``); assembling tries the newest copies first, so a bad
     copy that arrived first is replaced by the next copy that arrives."""
 
     def __init__(self, data_dir: Path):
         self.root = data_dir / "parts"
+        self._waiting: int | None = None  # bytes of every kept part
 
     @staticmethod
     def key(part: Part) -> str:
-        return f"{part.bundle_id}-{part.bundle_sha256[:16]}"
+        # Everything a part claims about its whole bundle names the folder: part.json is not
+        # signed, so a copy claiming another digest or count waits apart instead of rewriting
+        # what the genuine parts expect.
+        return f"{part.bundle_id}-{part.bundle_sha256}-{part.count}"
+
+    @staticmethod
+    def _bytes(folder: Path, pattern: str) -> int:
+        return sum(p.stat().st_size for p in folder.glob(pattern)) if folder.exists() else 0
+
+    def _waiting_bytes(self) -> int:
+        """Every kept part, counted once per import (then kept up to date by :meth:`keep`)."""
+        if self._waiting is None:
+            self._waiting = self._bytes(self.root, "*/*.bin")
+        return self._waiting
 
     def keep(self, part: Part) -> str:
+        """Keep a checked part; refuses one that would make the waiting parts take more disk than a
+        bundle could need (chunks unpack up to 100 times their size: 999 small files could
+        otherwise fill the office's disk)."""
+        from desktop_app.bundle_reader import MAX_BUNDLE_BYTES
+
         key = self.key(part)
         folder = self.root / key
+        if self._bytes(folder, "*.bin") + len(part.chunk) > MAX_COPIES_BYTES or \
+                self._waiting_bytes() + len(part.chunk) > MAX_WAITING_BYTES:
+            raise UserError(f"Phần gói {part.name}: các phần đang chờ ghép đã chiếm quá nhiều chỗ trên đĩa "
+                            f"(mỗi gói tối đa {MAX_BUNDLE_BYTES // (1024 * 1024)} MB); phần này không được giữ lại.")
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "count").write_text(f"{part.count} {part.bundle_sha256}", encoding="ascii")
         (folder / "label").write_text(part.name, encoding="utf-8")
         target = folder / f"{part.index:03d}-{hashlib.sha256(part.chunk).hexdigest()[:16]}.bin"
         if not target.exists():  # the same copy twice: kept once
             write_bytes_atomic(target, part.chunk)
+            self._waiting = self._waiting_bytes() + len(part.chunk)
         else:
             target.touch()  # the copy that came last is tried first
         return key

@@ -23,7 +23,7 @@ from desktop_app.bundle_schema import Manifest, ReportDoc, SchemaError, check, l
 from desktop_app.errors import UserError
 from desktop_app.reportdoc import ReportDocumentError, parse_document
 from desktop_app.templating.loader import parse_template_text
-from desktop_app.text import terminal_safe
+from desktop_app.text import one_line, terminal_safe
 
 FORMAT = "baocaoxa.bundle"
 FORMAT_VERSION = 2
@@ -37,8 +37,19 @@ MAX_TOTAL_BYTES = 300 * 1024 * 1024
 MAX_RATIO = 100  # uncompressed / compressed: beyond this a member is treated as a zip bomb
 
 
+MAX_REASON = 1000  # characters: a reason quotes names and errors from the file, never all of them
+
+
 class BundleError(UserError):
-    """The file is not a bundle we can trust; the database was not touched."""
+    """The file is not a bundle we can trust; the database was not touched.
+
+    The reason is cut to MAX_REASON characters: it may quote a member name, a JSON key or a
+    parser's error, which a hostile file can make megabytes long (summary, window, terminal)."""
+
+    def __init__(self, message: str, details: list[str] | None = None):
+        if len(message) > MAX_REASON:
+            message = message[:MAX_REASON - 1] + "…"
+        super().__init__(message, details)
 
 
 def content_hash(doc: dict[str, Any]) -> str:
@@ -85,7 +96,7 @@ class Bundle:
 
     @property
     def source_label(self) -> str:
-        name = terminal_safe(self.manifest.get("source_name") or "")
+        name = one_line(self.manifest.get("source_name") or "")
         return f"{name} ({self.source_unit})" if name else self.source_unit
 
     @property
@@ -176,6 +187,27 @@ def _manifest(raw: bytes, label: str) -> Manifest:
         raise BundleError(f"{label}: bản kê không hợp lệ — {exc}.") from None
 
 
+def signed_sender(path: str | Path) -> tuple[str, str] | None:
+    """(source unit, public key) of a file whose manifest signature checks, read cheaply (the
+    manifest and its signature only); None for anything else: the full check decides later."""
+    try:
+        if Path(path).stat().st_size > MAX_BUNDLE_BYTES:
+            return None
+        with zipfile.ZipFile(path) as archive:
+            with archive.open(MANIFEST) as member:
+                manifest_bytes = member.read(MAX_MEMBER_BYTES + 1)
+            with archive.open(SIGNATURE) as member:
+                signature = member.read(1024).decode("ascii", errors="replace").strip()
+        loose = load_json(manifest_bytes)
+        unit, public_key = loose.get("source_unit"), (loose.get("signer") or {}).get("public_key")
+        if len(manifest_bytes) > MAX_MEMBER_BYTES or not isinstance(unit, str) or \
+                not signing.valid_public_key(public_key) or not signing.verify(public_key, signature, manifest_bytes):
+            return None
+        return unit, public_key
+    except Exception:  # noqa: BLE001 - any unreadable file: open_bundle says why, later
+        return None
+
+
 def open_bundle(path: str | Path) -> Bundle:
     """Check a bundle file on its own (no template, no database); raise BundleError."""
     path = Path(path)
@@ -229,6 +261,10 @@ def _read_templates(bundle: Bundle, manifest: Manifest, contents: dict[str, byte
 
 def _read_reports(bundle: Bundle, manifest: Manifest, contents: dict[str, bytes], label: str) -> None:
     units = set()
+    uids = [entry.uid for entry in manifest.reports]
+    if len(set(uids)) != len(uids):
+        # two versions of one report in one bundle: the second would be decided against the first
+        raise BundleError(f"{label}: bản kê ghi một báo cáo hai lần (trùng mã báo cáo), gói không được nhập.")
     for entry in manifest.reports:
         if entry.member not in contents:
             raise BundleError(f"{label}: bản kê ghi một báo cáo không có trong gói.")

@@ -3,7 +3,8 @@
 Checked before anything changes: types (strict — a list is not a uid, a dict is not a
 name, an int is not a document number), lengths, digit counts of integers, allowed
 statuses, and no lone surrogates. JSON is parsed with integers bounded to 18 digits (a
-4,500-digit number is refused while parsing, not stored) and NaN/Infinity refused.
+4,500-digit number is refused while parsing, not stored), NaN/Infinity and duplicate keys
+refused.
 """
 
 from __future__ import annotations
@@ -42,10 +43,21 @@ def _refuse_constant(name: str) -> float:
     raise SchemaError(f"giá trị «{name}» không phải số")
 
 
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object whose keys are all different: with a key twice (two ``source_unit``), what a
+    person or another tool reads first is not what this parser keeps (the last)."""
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        raise SchemaError("một mục xuất hiện hai lần trong cùng một đối tượng JSON")
+    return data
+
+
 def load_json(raw: bytes) -> Any:
-    """JSON with bounded integers; raises SchemaError (never ValueError nor RecursionError)."""
+    """JSON with bounded integers and no duplicate keys; raises SchemaError (never ValueError
+    nor RecursionError)."""
     try:
-        return json.loads(raw.decode("utf-8"), parse_int=_bounded_int, parse_constant=_refuse_constant)
+        return json.loads(raw.decode("utf-8"), parse_int=_bounded_int, parse_constant=_refuse_constant,
+                          object_pairs_hook=_unique_keys)
     except SchemaError:
         raise
     except UnicodeDecodeError:
@@ -222,6 +234,10 @@ class Enrolment(_Strict):
     signature: Signature
 
 
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def check(model: type[BaseModel], raw: bytes | Any):
     """``raw`` (JSON bytes, or data already parsed) as ``model``; raises SchemaError in Vietnamese."""
     data = load_json(raw) if isinstance(raw, bytes) else raw
@@ -229,6 +245,6 @@ def check(model: type[BaseModel], raw: bytes | Any):
         return model.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "gốc"
+        where = ".".join(_short(str(p)) for p in first["loc"])[:120] or "gốc"  # keys come from the file
         more = f" (và {exc.error_count() - 1} lỗi khác)" if exc.error_count() > 1 else ""
         raise SchemaError(f"mục «{where}» sai kiểu hoặc quá dài ({first['type']}){more}") from None

@@ -415,8 +415,7 @@ class Workspace:
         latest earlier one of the same kind."""
         period = parse_period(record.period)
         candidates = []
-        for other in self.store.list_reports(with_values=True, unit_code=record.unit_code,
-                                             template_id=record.template_id):
+        for other in self.store.list_reports(unit_code=record.unit_code, template_id=record.template_id):
             if other.id == record.id:
                 continue
             try:
@@ -425,7 +424,10 @@ class Workspace:
                 continue
             if other_period.kind == period.kind and other_period.end < period.start:
                 candidates.append((other_period.spec == period.previous().spec, other_period.end, other))
-        return max(candidates, key=lambda c: (c[0], c[1]))[2] if candidates else None
+        if not candidates:
+            return None
+        chosen = max(candidates, key=lambda c: (c[0], c[1]))[2]
+        return self.store.get_report(chosen.id)  # only the chosen one's values are read
 
     def previous_values(self, record: ReportRecord) -> dict[str, Any]:
         previous = self.previous_report(record)
@@ -454,21 +456,6 @@ class Workspace:
         changes = {k: values.get(k) for k in raw if k in values}
         self.store.set_values(report_id, changes, who=self.who)
         return self.validate(report_id)
-
-    @_operation
-    def set_value(self, report_id: int, field_id: str, value: Any, *, column: str | None = None) -> None:
-        """One autosaved edit from the UI (value already in stored form or vi-VN text)."""
-        record, template = self.report(report_id)
-        self._editable(record)
-        try:
-            f = template.field(field_id)
-        except KeyError:
-            raise UserError(f"Mẫu không có trường «{field_id}».") from None
-        try:
-            stored = coerce(f, value)
-        except ValueProblem as exc:
-            raise UserError(str(exc)) from None
-        self.store.set_values(report_id, {field_id: stored}, who=self.who)
 
     @_operation
     def replace_values(self, report_id: int, values: dict[str, Any], action: str) -> int:

@@ -125,5 +125,8 @@ def read_enrolment(path: Path) -> dict[str, str]:
     if fingerprint(doc.public_key) != doc.fingerprint or not verify(
             doc.public_key, doc.signature, _enrolment_payload(doc.model_dump())):
         raise UserError(f"{label} không khớp chữ ký (bị sửa hoặc không phải tệp do BaoCaoXa tạo).")
-    return {"unit_code": doc.unit_code, "unit_name": doc.unit_name, "public_key": doc.public_key,
+    from desktop_app.text import one_line
+
+    # shown on one line beside the fingerprint (registry, held list): no line breaks, no bidi
+    return {"unit_code": doc.unit_code, "unit_name": one_line(doc.unit_name), "public_key": doc.public_key,
             "fingerprint": doc.fingerprint}

@@ -77,6 +77,19 @@ def terminal_safe(value: str) -> str:
     return _TERMINAL_CONTROL.sub("", _ESCAPES.sub("", value))
 
 
+# Line breaks and the invisible format characters that reorder or hide text (bidi embeddings,
+# overrides and isolates, zero-width marks, BOM).
+_NOT_ON_ONE_LINE = re.compile("[\t\n\v\f\r\x85\u2028\u2029]+")
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]")
+
+
+def one_line(value: str) -> str:
+    """A name from a file, for one line of a summary or a list: terminal-safe, line breaks and tabs
+    made spaces, bidi and zero-width characters removed. A sender's name must not be able to add
+    a line or move the fingerprint beside it (the fingerprint is what is read over the phone)."""
+    return _INVISIBLE.sub("", terminal_safe(_NOT_ON_ONE_LINE.sub(" ", value))).strip()
+
+
 def nfc_deep(value: Any) -> Any:
     """NFC-normalise every string inside nested lists/dicts (JSON-like data)."""
     if isinstance(value, str):

@@ -65,7 +65,7 @@ def _workspace_with_report(folder):
 def test_backup_restore_and_safety_copy(tmp_path):
     ws, rid = _workspace_with_report(tmp_path / "d")
     saved = ws.backup("thu-cong")
-    ws.set_value(rid, "rut_ho_so", 9)
+    ws.set_values(rid, {"rut_ho_so": 9})
     safety = ws.restore_backup(saved)
     assert ws.report(rid)[0].values["rut_ho_so"] == 3
     assert safety is not None and "truoc-khoi-phuc" in safety.name

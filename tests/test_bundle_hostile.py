@@ -72,14 +72,14 @@ def test_control_characters_are_cleaned_on_every_path_into_the_store(a, office, 
     assert record.values["uu_diem"] == clean
     # typing / CLI / JSON import on the commune's own machine: the same cleaning
     rid = a.reports()[0].id
-    a.set_value(rid, "uu_diem", "gõ\x07 vào\x00")
+    a.set_values(rid, {"uu_diem": "gõ\x07 vào\x00"})
     assert a.report(rid)[0].values["uu_diem"] == "gõ vào"
     a.set_document(rid, place="nơi\x08 ký")
     assert a.report(rid)[0].document["place"] == "nơi ký"
     from desktop_app.errors import UserError
 
     with pytest.raises(UserError):
-        a.set_value(rid, "uu_diem", "nửa\ud800cặp")
+        a.set_values(rid, {"uu_diem": "nửa\ud800cặp"})
     assert a.report(rid)[0].values["uu_diem"] == "gõ vào"
 
 

@@ -63,6 +63,14 @@ def office(tmp_path):
     ws.close()
 
 
+def _enrol(receiver, sender, tmp_path) -> None:
+    """``receiver`` registers ``sender``'s key from its enrolment file (as for the office above, or a
+    second computer of the receiver's own unit: neither is ever trusted on first contact)."""
+    enrolment = tmp_path / f"dang-ky-{sender.data_dir.name}.json"
+    sender.export_enrolment(enrolment)
+    receiver.register_sender(enrolment, alongside=True)
+
+
 def _export(ws, path, **kwargs):
     bundles.export_bundle(ws, path, **kwargs)
     return path
@@ -331,6 +339,7 @@ def test_same_id_and_version_with_other_content_is_refused_even_from_above(a, of
     altered = tmp_path / "cao-diem-sua.yaml"
     altered.write_text(source.replace("title:", "title: 'Tiêm câu' #", 1), encoding="utf-8")
     path = _export(office, tmp_path / "tinh.zip", template_files=[altered])
+    _enrol(a, office, tmp_path)
     before = _dump(a)
     summary = a.import_bundles([path])
     assert len(summary.rejected) == 1 and "cùng mã và phiên bản" in summary.rejected[0]
@@ -352,6 +361,7 @@ def test_a_commune_takes_templates_only_from_the_office_above(a, b, office, tmp_
     with pytest.raises(Exception):
         a.template("thu-nghiem")
     from_above = _export(office, tmp_path / "tinh.zip", template_files=[new_type])
+    _enrol(a, office, tmp_path)
     summary = a.import_bundles([from_above])
     assert summary.templates and a.template("thu-nghiem").version == "1.0"
     assert any(k.unit_code == "51" for k in a.senders())

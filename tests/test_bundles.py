@@ -33,6 +33,12 @@ def province(tmp_path):
     ws.close()
 
 
+def _enrol(receiver, sender, tmp_path) -> None:
+    from tests.test_bundle_trust import _enrol as enrol
+
+    enrol(receiver, sender, tmp_path)
+
+
 def _dump(ws) -> list[str]:
     con = sqlite3.connect(ws.store.path)
     try:
@@ -59,7 +65,7 @@ def test_newer_revision_replaces_and_conflicts_keep_both(commune, province, tmp_
     bundles.export_bundle(commune, tmp_path / "1.zip")
     bundles.import_bundles(province, [tmp_path / "1.zip"])
     uid = commune.store.get_report(rid).uid
-    commune.set_value(rid, "rut_ho_so", 4)
+    commune.set_values(rid, {"rut_ho_so": 4})
     bundles.export_bundle(commune, tmp_path / "2.zip")
     assert len(bundles.import_bundles(province, [tmp_path / "2.zip"]).updated) == 1
     local = province.store.find_report(uid=uid)
@@ -67,8 +73,8 @@ def test_newer_revision_replaces_and_conflicts_keep_both(commune, province, tmp_
     # an older bundle arriving late changes nothing
     assert len(bundles.import_bundles(province, [tmp_path / "1.zip"]).already_imported) == 1
     # edited on both sides: a conflict, both versions kept
-    province.set_value(local.id, "rut_ho_so", 6)
-    commune.set_value(rid, "rut_ho_so", 5)
+    province.set_values(local.id, {"rut_ho_so": 6})
+    commune.set_values(rid, {"rut_ho_so": 5})
     bundles.export_bundle(commune, tmp_path / "3.zip")
     summary = bundles.import_bundles(province, [tmp_path / "3.zip"])
     assert len(summary.conflicts) == 1
@@ -77,8 +83,8 @@ def test_newer_revision_replaces_and_conflicts_keep_both(commune, province, tmp_
     province.resolve_conflict(conflict.id, "incoming")
     assert province.report(local.id)[0].values["rut_ho_so"] == 5 and province.conflicts() == []
     # and the other way: keep local
-    province.set_value(local.id, "rut_ho_so", 7)
-    commune.set_value(rid, "rut_ho_so", 8)
+    province.set_values(local.id, {"rut_ho_so": 7})
+    commune.set_values(rid, {"rut_ho_so": 8})
     bundles.export_bundle(commune, tmp_path / "4.zip")
     bundles.import_bundles(province, [tmp_path / "4.zip"])
     [conflict] = province.conflicts()
@@ -280,6 +286,9 @@ def test_the_province_sends_a_new_report_type(tmp_path, commune, capsys):
     province_dir, out = tmp_path / "tinh-gui", tmp_path / "mau-moi.zip"
     assert main(["--data-dir", str(province_dir), "unit", "set", "--code", "51", "--legacy"]) == 0
     assert main(["--data-dir", str(province_dir), "bundle", "export", "--out", str(out), "--template", str(template)]) == 0
+    enrolment = tmp_path / "dang-ky-tinh.json"
+    assert main(["--data-dir", str(province_dir), "keys", "export-enrolment", str(enrolment)]) == 0
+    assert main(["--data-dir", str(commune.data_dir), "senders", "register", str(enrolment)]) == 0
     assert main(["--data-dir", str(commune.data_dir), "bundle", "import", str(out)]) == 0
     assert "mẫu báo cáo mới" in capsys.readouterr().out
     again = Workspace(commune.data_dir)
@@ -311,6 +320,8 @@ def test_two_computers_of_one_commune_take_turns_without_false_conflicts(commune
     other = Workspace(tmp_path / "may2", who="máy 2")
     try:
         other.set_unit("21073", scheme="truoc-2025")
+        _enrol(other, commune, tmp_path)  # a second computer of one's own unit is registered, never guessed
+        _enrol(commune, other, tmp_path)
 
         def send(source, target, name):
             bundles.export_bundle(source, tmp_path / name)
@@ -354,6 +365,8 @@ def test_the_version_kept_in_a_conflict_wins_when_sent_back(commune, tmp_path):
     other = Workspace(tmp_path / "may2", who="máy 2")
     try:
         other.set_unit("21073", scheme="truoc-2025")
+        _enrol(other, commune, tmp_path)
+        _enrol(commune, other, tmp_path)
         bundles.export_bundle(commune, tmp_path / "1.zip")
         bundles.import_bundles(other, [tmp_path / "1.zip"])
         theirs = other.reports()[0].id

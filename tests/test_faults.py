@@ -24,15 +24,18 @@ from tests.conftest import EXAMPLES, ROOT
 
 KILLS = int(os.environ.get("BAOCAOXA_KILLS", "12"))
 
+# The path the window uses for every edit: the editing session, with text as typed (vi-VN).
 EDIT_STREAM = textwrap.dedent("""
     import sys
+    from desktop_app.editing import EditSession
     from desktop_app.services import Workspace
+    from desktop_app.vnformat import format_number
     ws = Workspace(sys.argv[1])
-    rid = int(sys.argv[2])
+    session = EditSession(ws, int(sys.argv[2]))
     i = int(sys.argv[3])
     print("READY", flush=True)
     while True:
-        ws.set_value(rid, "tiep_nhan_truc_tiep", i)
+        session.set_field("tiep_nhan_truc_tiep", format_number(i))  # "1.000", "1.001", …
         print(i, flush=True)          # acknowledged: the edit is committed
         i += 1
 """)

@@ -13,7 +13,7 @@ from desktop_app import paths
 from desktop_app.errors import UserError
 from desktop_app.instance import InstanceLock
 from desktop_app.paths import resource
-from desktop_app.recovery import replace_damaged_database
+from desktop_app.actions import recover_damaged_database
 from desktop_app.services import DamagedDatabase, Workspace
 from desktop_app.values import is_empty
 from ui import style
@@ -150,5 +150,5 @@ def open_workspace(folder) -> Workspace | None:
         if not confirm(None, "Dữ liệu bị hỏng", f"{exc.message}\n\nKhôi phục bản sao lưu này? Tệp hỏng vẫn được "
                        "giữ lại để cán bộ kỹ thuật xem.", yes="Khôi phục", no="Thoát"):
             return None
-        replace_damaged_database(folder, exc.backup)
+        recover_damaged_database(folder, exc.backup)
         return Workspace(folder)

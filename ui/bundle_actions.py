@@ -15,7 +15,8 @@ from desktop_app.bundle_parts import parse_size
 from desktop_app.services import Workspace
 from desktop_app.text import fold
 from ui.common import ask_save_path, info, label, resize_within_screen, show_error
-from ui.worker import run_in_background
+from desktop_app.changes import Changes
+from ui import operations
 
 LAST_FOLDER = "last_folder"
 BUNDLE_FILTER = "Gói dữ liệu BaoCaoXa (*.zip);;Tất cả các tệp (*)"
@@ -47,7 +48,7 @@ class ImportSummaryDialog(QDialog):
         if summary.rejected and not (summary.new or summary.updated or summary.conflicts):
             headline = "Không nhận được gói nào: các tệp bị từ chối, dữ liệu trên máy giữ nguyên."
         elif summary.held and not (summary.new or summary.updated or summary.conflicts or summary.unchanged):
-            headline = "Gói được giữ lại, chưa nhập: được ký bằng một khóa khác với khóa đã đăng ký của đơn vị."
+            headline = "Gói được giữ lại, chưa nhập: khóa ký của gói cần anh/chị xác nhận (xem lý do bên dưới)."
         elif summary.waiting and not (summary.new or summary.updated or summary.unchanged):
             headline = "Đã giữ lại các phần nhận được; còn chờ các phần còn thiếu."
         elif summary.already_imported and not (summary.new or summary.updated or summary.conflicts
@@ -65,8 +66,8 @@ class ImportSummaryDialog(QDialog):
                 f"Có {len(summary.conflicts)} báo cáo bị sửa ở cả hai nơi. Cả hai bản đều được giữ; "
                 "hãy xem và chọn bản đúng.", "warning"))
         if summary.held:
-            layout.addWidget(label(f"{len(summary.held)} gói được ký bằng {KEY_CHANGED} Các gói này được giữ lại, "
-                                   "chưa nhập, chờ anh/chị quyết định.", "warning"))
+            layout.addWidget(label(f"{len(summary.held)} gói có khóa ký cần xác nhận ({KEY_CHANGED}): lý do ghi bên "
+                                   "dưới. Các gói này được giữ lại, chưa nhập, chờ anh/chị quyết định.", "warning"))
         if summary.new_senders:
             layout.addWidget(label("Có đơn vị gửi lần đầu: hãy gọi điện đối chiếu dấu khóa ghi bên dưới.", "warning"))
         if summary.unsigned:
@@ -104,8 +105,8 @@ def import_bundle_files(parent: QWidget, ws: Workspace, paths: list[str], on_don
         on_failed()
         show_error(parent, exc, "Không nhận được gói dữ liệu")
 
-    run_in_background(parent, "Đang kiểm tra và nhận gói dữ liệu…", lambda progress: ws.import_bundles(paths, progress),
-                      on_done, failed)
+    operations.run(parent, "Đang kiểm tra và nhận gói dữ liệu…", lambda progress: ws.import_bundles(paths, progress),
+                   on_done, failed, changes=Changes.after_bundle_import, name="bundle import")
 
 
 def choose_bundle_files(parent: QWidget, ws: Workspace) -> list[str]:
@@ -179,7 +180,6 @@ def export_bundle(parent: QWidget, ws: Workspace, selected_id: int | None, selec
         else:
             info(parent, "Đã tạo gói dữ liệu", f"Đã đóng gói {count} báo cáo vào:\n{path}")
 
-    run_in_background(parent, "Đang tạo gói dữ liệu…",
-                      lambda _p: ws.export_bundle(path, report_ids, split_size), done,
-                      lambda exc: show_error(parent, exc, "Không tạo được gói dữ liệu"))
+    operations.run(parent, "Đang tạo gói dữ liệu…", lambda _p: ws.export_bundle(path, report_ids, split_size), done,
+                   lambda exc: show_error(parent, exc, "Không tạo được gói dữ liệu"), name="bundle export")
 

@@ -14,12 +14,14 @@ from PySide6.QtWidgets import (
     QTableView, QTabWidget, QVBoxLayout, QWidget,
 )
 
+from desktop_app import actions
+from desktop_app.changes import Changes
 from desktop_app.consolidation import MISSING_TEXT, OUTSIDE_TEXT, Consolidation, Indicator, indicators, name_order
 from desktop_app.services import Workspace
 from desktop_app.text import fold
 from ui.bar_chart import BarChart
+from ui import operations
 from ui.common import ask_save_path, info, label, resize_within_screen, show_error
-from ui.worker import run_in_background
 
 LAST_FOLDER = "last_folder"
 MISSING_COLOUR = QColor("#b3261e")
@@ -151,14 +153,34 @@ class ConsolidationDialog(QDialog):
                                "người ký của báo cáo tổng hợp lấy từ báo cáo cùng loại, cùng kỳ của chính đơn vị mình "
                                "(tạo báo cáo đó và điền «Thông tin văn bản» trước khi xuất).", "hint"))
         layout.addLayout(buttons)
-        self.received = workspace.received()
+        self.received = []
+        self._fill_choice()
+        self.choice.currentIndexChanged.connect(lambda _i: self.load())
+        self._enable(False)
+        operations.hub().did_execute.connect(self._on_changes)
+
+    def _fill_choice(self) -> None:
+        """The received report types and periods; the one shown stays chosen when still there."""
+        shown = self.received[self.choice.currentIndex()] if 0 <= self.choice.currentIndex() < len(self.received) \
+            else None
+        self.received = self.workspace.received()
+        self.choice.blockSignals(True)
+        self.choice.clear()
         for item in self.received:
             self.choice.addItem(f"{item.title} — {item.period_label} ({item.units} đơn vị)")
-        self.choice.currentIndexChanged.connect(lambda _i: self.load())
+        keys = [(r.template_id, r.period) for r in self.received]
+        if shown is not None and (shown.template_id, shown.period) in keys:
+            self.choice.setCurrentIndex(keys.index((shown.template_id, shown.period)))
+        self.choice.blockSignals(False)
         if not self.received:
             self.coverage.setText("Chưa nhận được báo cáo nào của các đơn vị. Hãy nhận gói dữ liệu "
                                   "(Dữ liệu → Nhận gói dữ liệu…) hoặc kéo thả tệp gói vào cửa sổ chính.")
-        self._enable(False)
+
+    def _on_changes(self, changes: Changes, _origin: object) -> None:
+        """Bundles received anywhere (the main window, a drop) show here at once: never stale."""
+        if changes.received and self.isVisible():
+            self._fill_choice()
+            self.load()
 
     def _chart_page(self) -> QWidget:
         page = QWidget()
@@ -189,9 +211,9 @@ class ConsolidationDialog(QDialog):
         if index < 0 or index >= len(self.received):
             return
         chosen = self.received[index]
-        run_in_background(self, "Đang tổng hợp…",
-                          lambda _p: self.workspace.consolidate(chosen.template_id, chosen.period),
-                          self.show_consolidation, lambda exc: show_error(self, exc, "Không tổng hợp được"))
+        operations.run(self, "Đang tổng hợp…", lambda _p: self.workspace.consolidate(chosen.template_id, chosen.period),
+                       self.show_consolidation, lambda exc: show_error(self, exc, "Không tổng hợp được"),
+                       name="consolidate")
 
     def show_consolidation(self, cons: Consolidation) -> None:
         self.cons = cons
@@ -277,12 +299,7 @@ class ConsolidationDialog(QDialog):
     def _export(self, kind: str) -> None:
         if self.cons is None:
             return
-        from desktop_app.documents.consolidated import write_consolidated_docx, write_consolidated_xlsx
-
-        suffix, label_text, writer = {
-            "docx": (".docx", "Văn bản Word (*.docx)", write_consolidated_docx),
-            "xlsx": (".xlsx", "Bảng tính Excel (*.xlsx)", write_consolidated_xlsx),
-        }[kind]
+        suffix, label_text = actions.REPORT_FILE_KINDS[kind]
         folder = self.workspace.setting(LAST_FOLDER)
         folder = folder if folder and Path(folder).is_dir() else str(Path.home())
         base = re.sub(r"[^a-z0-9]+", "-", fold(f"tong-hop-{self.cons.template.id}-{self.cons.period.spec}")).strip("-")
@@ -291,6 +308,6 @@ class ConsolidationDialog(QDialog):
             return
         self.workspace.set_setting(LAST_FOLDER, str(Path(path).parent))
         cons = self.cons
-        run_in_background(self, "Đang xuất bản tổng hợp…", lambda _p: writer(cons, path),
-                          lambda target: info(self, "Đã xuất", f"Đã lưu vào:\n{target}"),
-                          lambda exc: show_error(self, exc, "Không xuất được bản tổng hợp"))
+        operations.run(self, "Đang xuất bản tổng hợp…", lambda _p: actions.export_consolidation(cons, kind, path),
+                       lambda target: info(self, "Đã xuất", f"Đã lưu vào:\n{target}"),
+                       lambda exc: show_error(self, exc, "Không xuất được bản tổng hợp"), name=f"consolidated {kind}")

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
 from desktop_app.periods import PERIOD_KIND_LABELS, PeriodError, PeriodKind, parse_period
 from desktop_app.services import Workspace
 from desktop_app.templating.model import Template
+from desktop_app.vnformat import local_time
 from ui.common import label, show_error
 
 _ROMAN = ["I", "II", "III", "IV"]
@@ -219,7 +220,7 @@ class DeletedReportsDialog(QDialog):
         for record in workspace.deleted_reports():
             title = titles.get(record.template_id, record.template_id)
             item = QListWidgetItem(f"Số {record.id}: {title} — {parse_period(record.period).label} "
-                                   f"(xóa lúc {record.deleted_at:%d/%m/%Y %H:%M})")
+                                   f"(xóa lúc {local_time(record.deleted_at):%d/%m/%Y %H:%M})")  # stored in UTC
             item.setData(256, record.id)
             self.list.addItem(item)
         layout = QVBoxLayout(self)

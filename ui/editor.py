@@ -265,7 +265,6 @@ class ReviewPage(QWidget):
 class ReportEditor(QWidget):
     closed = Signal()
     changed = Signal()
-    reload_requested = Signal(int)
 
     def __init__(self, session: EditSession, parent=None):
         super().__init__(parent)
@@ -589,4 +588,4 @@ class ReportEditor(QWidget):
         from ui.export_actions import import_excel
 
         self.flush()
-        import_excel(self, self.session, lambda: self.reload_requested.emit(self.session.report_id))
+        import_excel(self, self.session)

@@ -8,12 +8,12 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-from desktop_app.documents import export
+from desktop_app import actions
 from desktop_app.editing import EditSession
 from desktop_app.periods import parse_period
 from desktop_app.text import fold
 from ui.common import ask_save_path, info, show_error
-from ui.worker import run_in_background
+from ui import operations
 
 LAST_FOLDER = "last_folder"
 
@@ -35,28 +35,27 @@ def _remember(session: EditSession, path: str) -> None:
 
 
 def export_file(parent: QWidget, session: EditSession, kind: str) -> None:
-    suffix, label, writer = {
-        "docx": (".docx", "Văn bản Word (*.docx)", export.export_docx),
-        "xlsx": (".xlsx", "Bảng tính Excel (*.xlsx)", export.export_xlsx),
-    }[kind]
+    suffix, label = actions.REPORT_FILE_KINDS[kind]
     start = str(Path(_folder(session)) / _suggested_name(session, suffix))
     path = ask_save_path(parent, "Lưu báo cáo thành", start, label, suffix)
     if not path:
         return
     _remember(session, path)
-    run_in_background(
-        parent, "Đang xuất báo cáo…", lambda _p: writer(session.ws, session.report_id, path),
+    operations.run(
+        parent, "Đang xuất báo cáo…", lambda _p: actions.export_report(session.ws, session.report_id, kind, path),
         lambda target: info(parent, "Đã xuất", f"Đã lưu báo cáo vào:\n{target}"),
-        lambda exc: show_error(parent, exc, "Không xuất được báo cáo"))
+        lambda exc: show_error(parent, exc, "Không xuất được báo cáo"), name=f"export {kind}")
 
 
-def import_excel(parent: QWidget, session: EditSession, on_done) -> None:
+def import_excel(parent: QWidget, session: EditSession) -> None:
+    """Values from an .xlsx; the open editor reloads when the change is announced."""
     path, _ = QFileDialog.getOpenFileName(parent, "Chọn tệp Excel của báo cáo", _folder(session),
                                           "Bảng tính Excel (*.xlsx)")
     if not path:
         return
     _remember(session, path)
-    run_in_background(
-        parent, "Đang nạp số liệu từ Excel…", lambda _p: export.import_xlsx(session.ws, session.report_id, path),
-        lambda changed: (info(parent, "Đã nạp", f"Đã nạp số liệu từ Excel ({changed} chỉ tiêu thay đổi)."), on_done()),
-        lambda exc: show_error(parent, exc, "Không nạp được tệp Excel"))
+    operations.run(
+        parent, "Đang nạp số liệu từ Excel…", lambda _p: actions.import_report_xlsx(session.ws, session.report_id, path),
+        lambda result: info(parent, "Đã nạp", f"Đã nạp số liệu từ Excel ({result[0]} chỉ tiêu thay đổi)."),
+        lambda exc: show_error(parent, exc, "Không nạp được tệp Excel"),
+        changes=lambda result: result[1], name="import xlsx")

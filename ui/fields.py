@@ -26,7 +26,6 @@ from ui.common import label, set_role
 SAVE_PAUSE_MS = 300  # a pause this long in typing saves
 SAVE_MAX_WAIT_MS = 1000  # continuous typing is never longer than this from disk
 UNSET = "— Chưa chọn —"
-MESSAGE_LINES = 2
 
 
 class FieldHost(Protocol):
@@ -71,21 +70,29 @@ class FieldWidget(QWidget):
             outer.addWidget(label(field.help, "help"))
         self.body = QHBoxLayout()
         outer.addLayout(self.body)
-        # The message lines always take their room (two lines: most messages fit), so an error
-        # appearing while typing never moves what is below it under the mouse.
+        # The message always takes its room, so an error appearing while typing never moves what
+        # is below it under the mouse: beside a one-line editor (two lines of room there), or one
+        # line under a large one (long text, document reference, table).
         self.message = label("", "hint")
         self.message.setObjectName(f"message_{field.id}")
         self.message.setTextFormat(Qt.TextFormat.PlainText)
-        self.message.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        self.message.setMinimumHeight(self.message.fontMetrics().lineSpacing() * MESSAGE_LINES)
-        self.message.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
-        outer.addWidget(self.message)
+        self.message.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.message.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
         self._dirty = False
         self._save_error: str | None = None  # the store refused (disk full, read-only…)
         self.build()
-        if field.unit and field.kind not in (FieldKind.TABLE, FieldKind.LONG_TEXT, FieldKind.DOCREF):
+        large = field.kind in (FieldKind.TABLE, FieldKind.LONG_TEXT, FieldKind.DOCREF)
+        if field.unit and not large:
             self.body.addWidget(label(field.unit, "help", wrap=False))
-        self.body.addStretch(1)
+        line = self.message.fontMetrics().lineSpacing()
+        if large:
+            self.message.setMinimumHeight(line)
+            self.body.addStretch(1)
+            outer.addWidget(self.message)
+        else:
+            self.message.setMinimumHeight(line * 2)
+            self.body.addSpacing(line)
+            self.body.addWidget(self.message, 1)
 
     # --- to be provided by each kind ---------------------------------------------------
     def build(self) -> None:
@@ -172,7 +179,8 @@ class FieldWidget(QWidget):
         """Last period's value beside the field, for comparison (issue: prior period)."""
         hint = label(f"Kỳ trước ({period_label}): {text}", "hint", wrap=False)
         hint.setObjectName(f"previous_{self.field.id}")
-        self.body.insertWidget(self.body.count() - 1, hint)
+        self.body.insertWidget(self.body.indexOf(self.message) if self.body.indexOf(self.message) >= 0
+                               else self.body.count() - 1, hint)
 
     def focus_editor(self) -> bool:
         """Put the keyboard in this field; False when it has nowhere to type."""

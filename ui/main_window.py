@@ -13,9 +13,11 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app import __version__
+from desktop_app.changes import Changes
 from desktop_app.editing import EditSession
 from desktop_app.errors import UserError
 from desktop_app.services import Workspace
+from ui import operations
 from ui.bundle_actions import (
     ImportSummaryDialog, choose_bundle_files, export_bundle, import_bundle_files, is_bundle_file,
 )
@@ -25,7 +27,6 @@ from ui.consolidation_view import ConsolidationDialog
 from ui.dialogs import DeletedReportsDialog, DuplicateDialog, NewReportDialog
 from ui.editor import ReportEditor
 from ui.setup_wizard import SetupWizard
-from ui.worker import run_in_background
 
 COLUMNS = ["Số", "Loại báo cáo", "Kỳ báo cáo", "Trạng thái", "Đã nhập", "Sửa lần cuối"]
 
@@ -44,6 +45,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.stack)
         self._build_menus()
         self.setAcceptDrops(True)  # bundles and their parts can be dropped on the window
+        operations.hub().did_execute.connect(self._on_changes)
         self.statusBar().showMessage("Sẵn sàng. Không cần mạng; mọi thay đổi được lưu ngay.")
         self.refresh()
 
@@ -191,13 +193,21 @@ class MainWindow(QMainWindow):
         items = self.table.selectedItems()
         return items[0].data(Qt.ItemDataRole.UserRole) if items else None
 
+    def _on_changes(self, changes: Changes, origin: object) -> None:
+        """Every operation's announcement: refresh what it touched, nothing else."""
+        if changes.report_list or changes.profile or changes.conflicts or changes.received:
+            self.refresh()
+        editor = self.editor
+        if editor is not None and origin is not editor and changes.touches_report(editor.session.report_id):
+            self.open_report(editor.session.report_id)  # show what the operation brought
+
     # --- actions ---------------------------------------------------------------------
     def new_report(self) -> None:
         if self.workspace.profile() is None and not self.edit_unit():
             return
         dialog = NewReportDialog(self.workspace, self)
         if dialog.exec() and dialog.report_id:
-            self.refresh()
+            operations.hub().announce(Changes.of_report(dialog.report_id))
             self.open_report(dialog.report_id)
 
     def open_selected(self) -> None:
@@ -216,7 +226,6 @@ class MainWindow(QMainWindow):
         self.close_editor()
         self.editor = ReportEditor(session)
         self.editor.closed.connect(self.close_editor)
-        self.editor.reload_requested.connect(self.open_report)
         self.stack.addWidget(self.editor)
         self.stack.setCurrentWidget(self.editor)
         self.editor.focus_first_field()  # now that it is shown: the keyboard is in the report
@@ -241,7 +250,7 @@ class MainWindow(QMainWindow):
             return
         dialog = DuplicateDialog(self.workspace, report_id, self)
         if dialog.exec() and dialog.report_id:
-            self.refresh()
+            operations.hub().announce(Changes.of_report(dialog.report_id))
             self.open_report(dialog.report_id)
 
     def delete_selected(self) -> None:
@@ -252,18 +261,19 @@ class MainWindow(QMainWindow):
         what = f"«{self.table.item(row, 1).text()}» {self.table.item(row, 2).text()}" if row >= 0 else f"số {report_id}"
         if confirm(self, "Xóa báo cáo", f"Xóa báo cáo {what}? Có thể khôi phục lại trong menu "
                    "Báo cáo → Báo cáo đã xóa.", yes="Xóa"):
-            self.workspace.delete_report(report_id)
-            self.refresh()
+            operations.run_now(self, "delete report", lambda: self.workspace.delete_report(report_id),
+                               changes=Changes.of_report(report_id))
 
     def show_deleted(self) -> None:
         dialog = DeletedReportsDialog(self.workspace, self)
         if dialog.exec():
-            self.refresh()
+            operations.hub().announce(Changes(report_list=True))
 
     def edit_unit(self) -> bool:
         wizard = SetupWizard(self.workspace, self)
         accepted = bool(wizard.exec())
-        self.refresh()
+        if accepted:
+            operations.hub().announce(Changes(profile=True, report_list=True))
         return accepted
 
     def import_json(self) -> None:
@@ -282,18 +292,14 @@ class MainWindow(QMainWindow):
 
         def done(result):
             report_id, created = result
-            self.refresh()
             info(self, "Đã nhập", f"Đã {'tạo' if created else 'cập nhật'} báo cáo số {report_id}.")
 
-        run_in_background(self, "Đang nhập báo cáo…", work, done, lambda exc: show_error(self, exc))
+        operations.run(self, "Đang nhập báo cáo…", work, done, changes=lambda result: Changes.of_report(result[0]),
+                       name="import json")
 
     def backup_now(self) -> None:
-        try:
-            path = self.workspace.backup("thu-cong")
-        except UserError as exc:
-            show_error(self, exc)
-            return
-        info(self, "Đã sao lưu", f"Đã tạo bản sao lưu:\n{path}")
+        operations.run(self, "Đang sao lưu…", lambda _p: self.workspace.backup("thu-cong"),
+                       lambda path: info(self, "Đã sao lưu", f"Đã tạo bản sao lưu:\n{path}"), name="backup")
 
     def restore_backup(self) -> None:
         from ui.dialogs import RestoreDialog
@@ -301,21 +307,27 @@ class MainWindow(QMainWindow):
         self.close_editor()
         dialog = RestoreDialog(self.workspace, self)
         if dialog.exec():
-            self.refresh()
+            operations.hub().announce(Changes.everything())
 
     def check_database(self) -> None:
-        findings = self.workspace.check(repair=False)
-        if not findings:
-            info(self, "Kiểm tra cơ sở dữ liệu", "Cơ sở dữ liệu tốt: không phát hiện lỗi.")
-            return
-        text = "\n".join(f"• {f}" for f in findings[:30])
-        if self.workspace.has_safe_repairs() and confirm(
-                self, "Kiểm tra cơ sở dữ liệu", f"{text}\n\nSửa những lỗi sửa được an toàn (sao lưu trước)?",
-                yes="Sửa"):
-            self.workspace.check(repair=True)
-            info(self, "Kiểm tra cơ sở dữ liệu", "Đã sửa và đã sao lưu trước khi sửa.")
-        else:
-            info(self, "Kiểm tra cơ sở dữ liệu", text)
+        """The check and the repair run on the worker: a large file never freezes the window."""
+        def checked(result) -> None:
+            findings, repairable = result
+            if not findings:
+                info(self, "Kiểm tra cơ sở dữ liệu", "Cơ sở dữ liệu tốt: không phát hiện lỗi.")
+                return
+            text = "\n".join(f"• {f}" for f in findings[:30])
+            if repairable and confirm(self, "Kiểm tra cơ sở dữ liệu",
+                                      f"{text}\n\nSửa những lỗi sửa được an toàn (sao lưu trước)?", yes="Sửa"):
+                operations.run(self, "Đang sửa cơ sở dữ liệu…", lambda _p: self.workspace.check(repair=True),
+                               lambda _r: info(self, "Kiểm tra cơ sở dữ liệu", "Đã sửa và đã sao lưu trước khi sửa."),
+                               changes=Changes.everything(), name="check-db repair")
+            else:
+                info(self, "Kiểm tra cơ sở dữ liệu", text)
+
+        operations.run(self, "Đang kiểm tra cơ sở dữ liệu…",
+                       lambda _p: (self.workspace.check(repair=False), self.workspace.has_safe_repairs()), checked,
+                       name="check-db")
 
     # --- sync bundles and consolidation ---------------------------------------------------
     def send_bundle(self) -> None:
@@ -344,10 +356,7 @@ class MainWindow(QMainWindow):
                             lambda: setattr(self, "_importing", False))
 
     def _bundles_received(self, summary) -> None:
-        self._importing = False
-        self.refresh()
-        if self.editor is not None and (summary.updated or summary.conflicts):
-            self.open_report(self.editor.session.report_id)  # show what the bundle brought
+        self._importing = False  # the list, the editor and the consolidation refreshed on the announcement
         dialog = ImportSummaryDialog(summary, self)
         if dialog.exec() and dialog.conflicts_button is not None:
             self.show_conflicts()
@@ -359,8 +368,9 @@ class MainWindow(QMainWindow):
 
         dialog = SendersDialog(self.workspace, self)
         dialog.exec()
-        if dialog.summaries:
-            self.refresh()
+        if dialog.summaries:  # held bundles accepted: reports came in
+            operations.hub().announce(Changes(report_list=True, any_report=True, received=True, senders=True,
+                                              conflicts=True))
 
     def show_conflicts(self) -> None:
         if not self.workspace.conflicts():
@@ -368,10 +378,8 @@ class MainWindow(QMainWindow):
             return
         dialog = ConflictsDialog(self.workspace, self)
         dialog.exec()
-        if dialog.resolved:
-            self.refresh()
-            if self.editor is not None:
-                self.open_report(self.editor.session.report_id)  # show the version kept
+        if dialog.resolved:  # the open report shows the version kept
+            operations.hub().announce(Changes(report_list=True, any_report=True, conflicts=True, received=True))
 
     def show_consolidation(self) -> None:
         """A window beside the main one (not modal): reports opened from it show in the main window."""

@@ -150,21 +150,21 @@ class PeoplePage(QWizardPage):
         self.villages.setPlaceholderText("Thôn An Điềm\nThôn Phước Hòa\n…")
         self.signer = QLineEdit()
         self.signer.setObjectName("signer")
-        self.title = QComboBox()
-        self.title.setObjectName("signer_title")
-        self.title.setEditable(True)
-        self.title.addItems(["CHỦ TỊCH", "PHÓ CHỦ TỊCH"])
+        self.signer_title = QComboBox()
+        self.signer_title.setObjectName("signer_title")
+        self.signer_title.setEditable(True)
+        self.signer_title.addItems(["CHỦ TỊCH", "PHÓ CHỦ TỊCH"])
         profile = profile or {}
         self.villages.setPlainText("\n".join(profile.get("villages") or []))
         self.signer.setText(profile.get("signer_name", ""))
         if profile.get("signer_title"):
-            self.title.setCurrentText(profile["signer_title"])
+            self.signer_title.setCurrentText(profile["signer_title"])
         layout = QVBoxLayout(self)
         layout.addWidget(label("Các thôn, tổ dân phố:"))
         layout.addWidget(self.villages, 1)
         form = QFormLayout()
         form.addRow("Họ tên người ký:", self.signer)
-        form.addRow("Chức vụ người ký:", self.title)
+        form.addRow("Chức vụ người ký:", self.signer_title)
         layout.addLayout(form)
 
     def village_list(self) -> list[str]:
@@ -192,7 +192,7 @@ class SetupWizard(QWizard):
         try:
             self.workspace.set_unit(unit.code, scheme=self.unit_page.scheme, villages=self.people_page.village_list(),
                                     signer_name=self.people_page.signer.text(),
-                                    signer_title=self.people_page.title.currentText())
+                                    signer_title=self.people_page.signer_title.currentText())
         except Exception as exc:  # noqa: BLE001 - shown to the person, nothing saved
             show_error(self, exc)
             return

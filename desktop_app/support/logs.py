@@ -168,6 +168,14 @@ def format_exception(exc: BaseException) -> str:
 
 
 def log_exception(what: str, exc: BaseException, level: int = logging.ERROR) -> None:
+    """The exception and its (redacted) traceback, once: an error logged where it failed is not
+    logged again where it is shown."""
+    if getattr(exc, "_baocaoxa_logged", False):
+        return
+    try:
+        exc._baocaoxa_logged = True  # type: ignore[attr-defined]
+    except AttributeError:
+        pass  # an exception type with __slots__: logged again if met again
     log.log(level, "%s: %s\n%s", what, describe_exception(exc), format_exception(exc))
 
 
@@ -231,8 +239,8 @@ def operation(name: str, report_id: Any = None) -> Iterator[Operation]:
         took = round((time.perf_counter() - started) * 1000)
         line = kv(report=op.report_id, duration_ms=took, outcome=op.outcome, within=within, **op.extra)
         if failure is not None and op.outcome == "error":
-            log.error("op %s %s error=%s\n%s", name, line, _quote(describe_exception(failure)),
-                      format_exception(failure))
+            log.error("op %s %s error=%s", name, line, _quote(describe_exception(failure)))
+            log_exception(f"in {name}", failure)  # the traceback once, at the innermost operation
         elif failure is not None:
             log.info("op %s %s error=%s", name, line, type(failure).__qualname__)
         else:

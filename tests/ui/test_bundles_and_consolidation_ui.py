@@ -114,6 +114,10 @@ def test_conflict_shown_side_by_side_and_resolved(qtbot, tmp_path, message_boxes
     first, second = Workspace(tmp_path / "may1"), Workspace(tmp_path / "may2")
     for ws in (first, second):
         ws.set_unit(QUANG_NGAI[0].code)
+    from tests.test_bundle_trust import _enrol
+
+    _enrol(first, second, tmp_path)  # two computers of one unit know each other's keys
+    _enrol(second, first, tmp_path)
     report_id = first.new_report("cao-diem-dvctt", "2025-09")
     first.set_values(report_id, {"tiep_nhan_truc_tiep": 120})
     first.export_bundle(tmp_path / "1.zip")
@@ -175,6 +179,10 @@ def test_conflict_of_a_deleted_report_still_opens(qtbot, tmp_path):
     first, second = Workspace(tmp_path / "may1"), Workspace(tmp_path / "may2")
     for ws in (first, second):
         ws.set_unit(QUANG_NGAI[0].code)
+    from tests.test_bundle_trust import _enrol
+
+    _enrol(first, second, tmp_path)  # two computers of one unit know each other's keys
+    _enrol(second, first, tmp_path)
     report_id = first.new_report("cao-diem-dvctt", "2025-09")
     first.export_bundle(tmp_path / "1.zip")
     second.import_bundles([tmp_path / "1.zip"])
@@ -239,5 +247,24 @@ def test_a_report_imported_from_another_units_json_stays_in_the_list(qtbot, tmp_
     window = MainWindow(ws)
     qtbot.addWidget(window)
     assert window.table.rowCount() == 1 and "Thị xã Đức Phổ" in window.table.item(0, 1).text()
+    window.close()
+    ws.close()
+
+
+def test_the_consolidation_window_follows_bundles_dropped_on_the_main_window(qtbot, tmp_path, summaries):
+    """Issue 13: the consolidation window went stale when bundles came in through the main window."""
+    ws = _province_with(tmp_path, 2)
+    later = _commune_bundle(tmp_path, QUANG_NGAI[5], 9, "xa-sau")
+    window = MainWindow(ws)
+    qtbot.addWidget(window)
+    window.show()
+    window.show_consolidation()
+    view = window._consolidation
+    qtbot.waitUntil(lambda: view.cons is not None, timeout=10000)
+    before = len(view.cons.submissions)
+    _drop(window, [later])  # on the main window, not on the consolidation window
+    qtbot.waitUntil(lambda: bool(summaries), timeout=15000)
+    qtbot.waitUntil(lambda: view.cons is not None and len(view.cons.submissions) == before + 1, timeout=10000)
+    assert f"({before + 1} đơn vị)" in view.choice.currentText()
     window.close()
     ws.close()

@@ -382,14 +382,16 @@ def test_an_error_line_appearing_moves_nothing_below_it(qtbot, data_dir):
     window = _window(qtbot, ws, rid)
     editor = window.editor
     number = _go(editor, "so_diem_phuc_vu_bc")
-    below = editor.pages[editor.stack.currentIndex()].widgets["noi_chap_nhan_thu"]
+    page = editor.pages[editor.stack.currentIndex()]
+    below = page.widgets["noi_chap_nhan_thu"]
     QApplication.processEvents()
-    before = below.mapTo(editor, QPoint(0, 0))
+    # where the next field sits in the page's content (independent of the page's scrolling)
+    before = below.mapTo(page.widget(), QPoint(0, 0))
     assert focused() is number.edit
     keys("hai")
     QApplication.processEvents()
     assert "✗" in number.message.text()
-    assert below.mapTo(editor, QPoint(0, 0)) == before
+    assert below.mapTo(page.widget(), QPoint(0, 0)) == before
     window.close()
     ws.close()
 

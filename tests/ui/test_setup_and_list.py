@@ -29,7 +29,7 @@ def test_first_run_setup_wizard(qtbot, data_dir):
     people = wizard.people_page
     people.villages.setPlainText("Thôn An Điềm\nThôn Phước Hòa; Thôn Mỹ Long\n")  # pasted list
     type_text(people.signer, "Ngô Văn Vương")
-    people.title.setCurrentText("CHỦ TỊCH")
+    people.signer_title.setCurrentText("CHỦ TỊCH")
     wizard.accept()
     profile = ws.profile()
     assert profile["name"] == "Xã Bình Phước" and profile["district_name"] == "Huyện Bình Sơn"
@@ -101,3 +101,37 @@ def test_window_titles_are_vietnamese(qtbot, workspace):
     assert menus == ["Tệp", "Báo cáo", "Dữ liệu", "Đơn vị", "Trợ giúp"]
     assert window.table.horizontalHeaderItem(1).text() == "Loại báo cáo"
     assert Qt  # imported for readers: no English UI strings are expected anywhere
+
+
+def test_wizard_pages_keep_qt_title_method(qtbot, data_dir):
+    """An attribute named ``title`` hid QWizardPage.title() (issue 13)."""
+    ws = Workspace(data_dir)
+    wizard = SetupWizard(ws)
+    qtbot.addWidget(wizard)
+    for page_id in wizard.pageIds():
+        assert isinstance(wizard.page(page_id).title(), str)
+    ws.close()
+
+
+def test_deleted_reports_show_local_time(qtbot, data_dir, monkeypatch):
+    import datetime as dt
+    import time
+
+    from ui.dialogs import DeletedReportsDialog
+
+    monkeypatch.setenv("TZ", "Asia/Ho_Chi_Minh")
+    time.tzset()
+    try:
+        ws = Workspace(data_dir)
+        ws.set_unit("21073", scheme="truoc-2025")
+        rid = ws.new_report("ntm-tieu-chi-8", "2023-9M")
+        ws.delete_report(rid)
+        deleted_utc = ws.deleted_reports()[0].deleted_at
+        dialog = DeletedReportsDialog(ws)
+        qtbot.addWidget(dialog)
+        local = deleted_utc + dt.timedelta(hours=7)
+        assert f"xóa lúc {local:%d/%m/%Y %H:%M}" in dialog.list.item(0).text()
+        ws.close()
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()

@@ -1,0 +1,28 @@
+"""Validating a report reads a bounded number of rows, however many reports are stored (issue 13:
+``previous_report`` lazy-loaded every other report's values, ~50 queries with 48 reports)."""
+
+from __future__ import annotations
+
+from sqlalchemy import event
+
+from desktop_app.services import Workspace
+
+
+def test_validation_query_count_does_not_grow_with_stored_reports(data_dir):
+    ws = Workspace(data_dir)
+    ws.set_unit("21073", scheme="truoc-2025")
+    for index in range(48):  # 48 earlier reports of the same unit and template, with values
+        rid = ws.new_report("cao-diem-dvctt", f"{2019 + index // 12}-{index % 12 + 1:02d}")
+        ws.set_values(rid, {"rut_ho_so": index})
+    latest = ws.new_report("cao-diem-dvctt", "2023-10")
+    statements: list[str] = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731 - (conn, cursor, statement, …)
+    event.listen(ws.store.engine, "before_cursor_execute", listener)
+    try:
+        result = ws.validate(latest)
+    finally:
+        event.remove(ws.store.engine, "before_cursor_execute", listener)
+    assert result is not None
+    assert len(statements) <= 10, statements
+    assert ws.previous_values(ws.report(latest)[0]) == {"rut_ho_so": 47}  # 2022-12, the latest earlier one
+    ws.close()
