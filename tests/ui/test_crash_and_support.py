@@ -68,6 +68,7 @@ def test_an_exception_in_a_slot_is_logged_shown_and_the_window_lives_on(qtbot, w
 
 
 @pytest.mark.qt_no_exception_capture
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")  # pytest's hook is chained
 def test_an_exception_in_a_thread_reaches_the_log_and_the_dialog(qtbot, window, data_dir):
     def work():
         raise OSError(28, "No space left on device")
