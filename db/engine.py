@@ -26,6 +26,40 @@ class StoreError(Exception):
     """The store cannot be opened or used; the message is Vietnamese."""
 
 
+def write_failure_message(exc: Exception) -> str:
+    """What a failed write says to the person: the likely cause first, SQLite's words last."""
+    detail = str(getattr(exc, "orig", None) or exc)
+    lowered = detail.lower()
+    if "full" in lowered:
+        cause = "ổ đĩa đã đầy. Hãy xóa bớt tệp để giải phóng ổ đĩa rồi thử lại"
+    elif "readonly" in lowered or "read-only" in lowered:
+        cause = "tệp hoặc thư mục dữ liệu chỉ cho đọc. Hãy chép thư mục dữ liệu vào ổ đĩa ghi được rồi mở lại"
+    elif "locked" in lowered or "busy" in lowered:
+        cause = "tệp đang bị một chương trình khác khóa. Hãy đóng chương trình đó rồi thử lại"
+    elif "malformed" in lowered or "not a database" in lowered or "disk i/o" in lowered:
+        cause = "tệp cơ sở dữ liệu bị hỏng hoặc ổ đĩa bị lỗi. Hãy dùng «Kiểm tra cơ sở dữ liệu» hoặc khôi phục bản sao lưu"
+    else:
+        cause = "ổ đĩa đầy, tệp bị khóa hoặc hỏng. Hãy kiểm tra ổ đĩa rồi thử lại"
+    return f"Không ghi được vào cơ sở dữ liệu: {cause}. Thay đổi vừa rồi chưa được lưu. Chi tiết: {detail}"
+
+
+def maps_write_errors(fn):
+    """Decorator for a store write: a database error becomes a :class:`StoreError` whose message
+    is Vietnamese (the transaction was rolled back, so nothing of the write is stored)."""
+    import functools
+
+    from sqlalchemy.exc import DatabaseError
+
+    @functools.wraps(fn)
+    def write(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except DatabaseError as exc:  # OperationalError, IntegrityError… are DatabaseErrors
+            raise StoreError(write_failure_message(exc)) from exc
+
+    return write
+
+
 class StoreTooNew(StoreError):
     """The file was written by a newer version of BaoCaoXa (an unknown schema revision)."""
 

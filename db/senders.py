@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.engine import StoreError
+from db.engine import StoreError, maps_write_errors
 from db.models import HeldBundle, SenderKey, utcnow
 
 
@@ -76,6 +76,7 @@ class SenderRegistry:
             raise StoreError(f"Khóa của đơn vị {key['unit_code']} vừa được đăng ký ở một lần nhập khác; hãy nhận lại gói.")
         s.add(SenderKey(**key, status="trusted", how="first-bundle"))
 
+    @maps_write_errors
     def register_sender(self, key: dict[str, str], how: str, *, replace: bool = False,
                         alongside: bool = False) -> str:
         """Trust ``key`` (unit_code, unit_name, public_key, fingerprint) for its unit.
@@ -103,6 +104,7 @@ class SenderRegistry:
                 same.status, same.how, same.decided_at = "trusted", how, now
             return "replaced" if others else "added"
 
+    @maps_write_errors
     def reject_sender_key(self, key: dict[str, str]) -> None:
         """Remember a key as refused for a unit: its bundles for that unit are refused."""
         with self._session() as s, s.begin():
@@ -114,6 +116,7 @@ class SenderRegistry:
                 row.status, row.decided_at = "rejected", utcnow()
 
     # --- bundles held aside (another key for a known unit) -----------------------------
+    @maps_write_errors
     def hold_bundle(self, **fields: str) -> bool:
         """Keep a bundle aside; False when this very file is already held."""
         with self._session() as s, s.begin():
@@ -127,6 +130,7 @@ class SenderRegistry:
             query = select(HeldBundle).where(HeldBundle.decided_at.is_(None)).order_by(HeldBundle.id)
             return [_held_record(h) for h in s.scalars(query)]
 
+    @maps_write_errors
     def decide_held(self, held_id: int, decision: str) -> HeldRecord:
         with self._session() as s, s.begin():
             row = s.get(HeldBundle, held_id)

@@ -17,7 +17,7 @@ from sqlalchemy import String, delete, func, insert, select, type_coerce
 from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from db.engine import StoreError, make_engine, migrate
+from db.engine import StoreError, current_revision, make_engine, maps_write_errors, migrate, write_failure_message
 from db.models import (
     AuditEntry, Conflict, DraftInput, ImportedBundle, Report, ReportValue, Setting, UnitProfile, utcnow,
 )
@@ -130,6 +130,9 @@ class Store(SenderRegistry):
     def close(self) -> None:
         self.engine.dispose()
 
+    def schema_revision(self) -> str | None:
+        return current_revision(self.engine)
+
     def _session(self) -> Session:
         return self._sessions()
 
@@ -139,6 +142,7 @@ class Store(SenderRegistry):
             row = s.get(Setting, key)
             return default if row is None else row.value
 
+    @maps_write_errors
     def set_setting(self, key: str, value: Any) -> None:
         with self._session() as s, s.begin():
             row = s.get(Setting, key)
@@ -162,6 +166,7 @@ class Store(SenderRegistry):
             row = s.get(UnitProfile, 1)
             return None if row is None else dict(row.data)
 
+    @maps_write_errors
     def set_profile(self, data: dict[str, Any], who: str = "") -> None:
         data = self._clean(data)
         with self._session() as s, s.begin():
@@ -174,6 +179,7 @@ class Store(SenderRegistry):
             s.add(AuditEntry(who=who, action="profile", old=old, new=data))
 
     # --- reports -------------------------------------------------------------------
+    @maps_write_errors
     def create_report(self, *, unit: dict[str, Any], template_id: str, template_version: str, period: str,
                       document: dict[str, Any], values: dict[str, Any] | None = None, origin: str = "",
                       uid: str | None = None, revision: int = 0, status: str = "draft",
@@ -271,9 +277,7 @@ class Store(SenderRegistry):
         try:
             return self._set_values(report_id, changes, who, action, replace_all, note, drafts or {})
         except (OperationalError, DatabaseError) as exc:
-            raise StoreError(
-                "Không ghi được vào cơ sở dữ liệu (ổ đĩa đầy, tệp bị khóa hoặc hỏng). Số liệu vừa nhập chưa được "
-                f"lưu; hãy giải phóng ổ đĩa rồi nhập lại. Chi tiết: {exc.orig}") from exc
+            raise StoreError(write_failure_message(exc).replace("Thay đổi vừa rồi", "Số liệu vừa nhập")) from exc
 
     def _set_values(self, report_id: int, changes: dict[str, Any], who: str, action: str, replace_all: bool,
                     note: str | None, drafts: dict[str, str | None]) -> int:
@@ -331,6 +335,7 @@ class Store(SenderRegistry):
             rows = s.execute(select(DraftInput.key, DraftInput.text).where(DraftInput.report_id == report_id))
             return {key: text for key, text in rows}
 
+    @maps_write_errors
     def update_report(self, report_id: int, *, who: str = "", action: str = "update", note: str | None = None,
                       bump_revision: bool = True, **columns: Any) -> None:
         """Change report-level columns (document, status, last_section, unit, revision, origin…)."""
@@ -362,6 +367,7 @@ class Store(SenderRegistry):
     def restore_report(self, report_id: int, who: str = "") -> None:
         self.update_report(report_id, who=who, action="restore", bump_revision=False, deleted_at=None)
 
+    @maps_write_errors
     def purge_report(self, report_id: int) -> None:
         with self._session() as s, s.begin():
             s.execute(delete(Report).where(Report.id == report_id))
@@ -424,7 +430,7 @@ class Store(SenderRegistry):
         except IntegrityError as exc:
             raise StoreError("Gói này vừa được nhập ở một lần nhập khác chạy cùng lúc; không ghi gì thêm.") from exc
         except (OperationalError, DatabaseError) as exc:
-            raise StoreError(f"Không ghi được vào cơ sở dữ liệu: {exc.orig}") from exc
+            raise StoreError(write_failure_message(exc)) from exc
         return plan
 
     def _apply_one(self, s: Session, bundle_id: str, kind: str, doc: dict[str, Any], report: Report | None,
@@ -473,6 +479,7 @@ class Store(SenderRegistry):
             rows = s.scalars(select(Conflict).where(Conflict.resolved_at.is_(None)).order_by(Conflict.id))
             return [ConflictRecord(c.id, c.report_id, c.incoming, c.bundle_id, c.received_at) for c in rows]
 
+    @maps_write_errors
     def resolve_conflict(self, conflict_id: int, keep: str, who: str = "") -> None:
         """keep = local (ours stays; the incoming version is remembered as seen) or incoming."""
         with self._session() as s, s.begin():
@@ -503,6 +510,7 @@ class Store(SenderRegistry):
             return conn.exec_driver_sql(
                 "SELECT count(*) FROM report_values WHERE report_id NOT IN (SELECT id FROM reports)").scalar()
 
+    @maps_write_errors
     def delete_orphan_values(self) -> int:
         with self.engine.begin() as conn:
             return conn.exec_driver_sql(

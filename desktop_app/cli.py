@@ -12,8 +12,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from desktop_app import __version__, units
+from desktop_app import __version__, paths, units
 from desktop_app.errors import UserError
+from desktop_app.support import logs
 from desktop_app.templating.loader import load_template
 from desktop_app.validation import ValidationResult
 
@@ -125,6 +126,9 @@ def _build_parser() -> argparse.ArgumentParser:
     aggregate.add_argument("--xlsx", metavar="TỆP", help="ghi bảng tổng hợp, mỗi đơn vị một dòng (.xlsx)")
     checkdb = sub.add_parser("check-db", help="kiểm tra cơ sở dữ liệu", parents=[common])
     checkdb.add_argument("--repair", action="store_true", help="sửa những lỗi sửa được an toàn (sau khi sao lưu)")
+    support = sub.add_parser("support-bundle", help="tạo gói hỗ trợ: nhật ký và kết quả kiểm tra, không có số liệu "
+                             "báo cáo", parents=[common])
+    support.add_argument("file", metavar="TỆP.zip")
 
     report = sub.add_parser("report", help="báo cáo", parents=[common])
     rsub = report.add_subparsers(dest="action", metavar="VIỆC", required=True, parser_class=_Parser)
@@ -275,7 +279,28 @@ def _senders(ws, args: argparse.Namespace) -> int:
 def _workspace(args: argparse.Namespace):
     from desktop_app.services import Workspace
 
-    return Workspace(getattr(args, "data_dir", None))
+    ws = Workspace(getattr(args, "data_dir", None))
+    logs.log_startup(ws.startup_facts())
+    return ws
+
+
+def _support_bundle(args: argparse.Namespace) -> int:
+    """Works when the data cannot be opened too: that is when support is needed most."""
+    from desktop_app.support.bundle import write_support_bundle
+
+    try:
+        ws = _workspace(args)
+    except UserError as exc:
+        path = write_support_bundle(args.file, paths.data_dir(getattr(args, "data_dir", None)), None,
+                                    problem=exc.message)
+    else:
+        try:
+            path = ws.write_support_bundle(args.file)
+        finally:
+            ws.close()
+    print(f"Đã ghi gói hỗ trợ: {path}. Gói chỉ có nhật ký và kết quả kiểm tra, không có số liệu báo cáo; "
+          "hãy gửi tệp này cho cán bộ hỗ trợ.")
+    return EXIT_OK
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -291,6 +316,8 @@ def _run(args: argparse.Namespace) -> int:
 
     if args.command == "backup" and args.action == "restore":
         return _restore_even_if_damaged(args)
+    if args.command == "support-bundle":
+        return _support_bundle(args)
     ws = _workspace(args)
     try:
         return _dispatch(ws, args)
@@ -557,21 +584,85 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout, sys.stderr = saved
 
 
-def _main(argv: list[str] | None) -> int:
+def _command_name(args: argparse.Namespace) -> str:
+    """``cli report set``, ``cli gui``, ``cli gui --selftest``: the operation's name in the log."""
+    if args.command is None:
+        return "cli gui --selftest" if args.selftest else "cli gui"
+    action = getattr(args, "action", None)
+    return f"cli {args.command}" + (f" {action}" if action else "")
+
+
+def _argv_data_dir(argv: list[str]) -> str | None:
+    for index, arg in enumerate(argv):
+        if arg == "--data-dir" and index + 1 < len(argv):
+            return argv[index + 1]
+        if arg.startswith("--data-dir="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def _log_usage_error(argv: list[str] | None, code: int) -> None:
+    """A command line argparse refused: logged by its command words only (never the arguments)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    words = [a for a in argv if a in _COMMAND_WORDS][:2]
     try:
-        args = _build_parser().parse_args(argv)
+        logs.setup(paths.data_dir(_argv_data_dir(argv)))
+        logs.log.info("op %s %s", " ".join(["cli", *words]), logs.kv(outcome="refused", exit=code, error="usage"))
+    finally:
+        logs.close()
+
+
+_COMMAND_WORDS: set[str] = set()
+
+
+def _main(argv: list[str] | None) -> int:
+    parser = _build_parser()
+    if not _COMMAND_WORDS:
+        for action in parser._subparsers._group_actions if parser._subparsers else []:  # noqa: SLF001
+            for name, sub in action.choices.items():
+                _COMMAND_WORDS.add(name)
+                for sub_action in sub._subparsers._group_actions if sub._subparsers else []:  # noqa: SLF001
+                    _COMMAND_WORDS.update(sub_action.choices)
+    try:
+        args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version, usage errors: return argparse's code
-        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+        code = exc.code if isinstance(exc.code, int) else EXIT_USAGE
+        if code:
+            _log_usage_error(argv, code)
+        return code
+    logs.setup(paths.data_dir(getattr(args, "data_dir", None)))
+    try:
+        number = getattr(args, "id", None)
+        with logs.operation(_command_name(args), number if args.command == "report" else None) as op:
+            if number is not None and args.command != "report":
+                op.extra["id"] = number  # a conflict's or a held bundle's number
+            code = _guarded(args, op)
+            op.extra["exit"] = code
+            if code != EXIT_OK and op.outcome == "ok":
+                op.outcome = "refused"  # the command said no: errors in a report, a bundle refused…
+            return code
+    finally:
+        logs.close()
+
+
+def _guarded(args: argparse.Namespace, op: logs.Operation) -> int:
     try:
         if args.command is None:
             return _start_gui(args)
         return _run(args)
     except UserError as exc:
+        op.outcome, op.extra["error"] = "refused", type(exc).__name__
         print(f"Lỗi: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
+        op.outcome = "interrupted"
         return 130
     except Exception as exc:  # noqa: BLE001 - a person gets a sentence, not a traceback
+        op.outcome, op.extra["error"] = "error", type(exc).__name__
+        logs.log_exception(f"unexpected error in {_command_name(args)}", exc)
+        where = logs.current_path()
         print(f"Lỗi không mong muốn: {type(exc).__name__}: {exc}. Dữ liệu đã lưu không bị ảnh hưởng; "
-              "hãy gửi thông báo này cho cán bộ hỗ trợ.", file=sys.stderr)
+              "hãy gửi thông báo này cho cán bộ hỗ trợ"
+              + (f" (chi tiết trong nhật ký {where}; lệnh «baocaoxa support-bundle TỆP.zip» tạo gói hỗ trợ)."
+                 if where else "."), file=sys.stderr)
         return EXIT_USAGE

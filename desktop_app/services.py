@@ -7,6 +7,7 @@ NFC normalisation, the audit log and "committed at once" hold for every front en
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import getpass
 import re
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from db import backups
 from db.engine import StoreError
 from db.store import DatabaseDamaged, ReportRecord, Store
 from desktop_app import drafts, paths, units
+from desktop_app.support import logs
 from desktop_app.errors import ReportLocked, UserError
 from desktop_app.periods import PERIOD_KIND_LABELS, PeriodError, parse_period
 from desktop_app.reportdoc import ReportDocument, ReportDocumentError, coerce_values, parse_document
@@ -91,6 +93,23 @@ def _readable(f, value: Any) -> str:
     return format_value(f, value)
 
 
+def _operation(fn):
+    """A mutating operation: logged (name, report, duration, outcome; never values), and a store
+    failure reaches the person as a :class:`UserError` with the store's Vietnamese message."""
+    logged = logs.logged(fn)
+
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        try:
+            return logged(*args, **kwargs)
+        except StoreError as exc:
+            if isinstance(exc, UserError):
+                raise
+            raise UserError(str(exc)) from exc
+
+    return run
+
+
 def _who() -> str:
     try:
         return getpass.getuser()
@@ -127,6 +146,7 @@ class Workspace:
     def setting(self, key: str, default: Any = None) -> Any:
         return self.store.get_setting(key, default)
 
+    @_operation
     def set_setting(self, key: str, value: Any) -> None:
         self.store.set_setting(key, value)
 
@@ -150,6 +170,7 @@ class Workspace:
         except UserError:
             pass  # a full disk must not stop the person from working; the next start tries again
 
+    @_operation
     def backup(self, reason: str = "thu-cong") -> Path:
         try:
             path = backups.create(self.store.path, self.backup_dir, reason)
@@ -167,6 +188,7 @@ class Workspace:
                 return backup.path
         return None
 
+    @_operation
     def restore_backup(self, source: str | Path) -> Path | None:
         """Replace the data with a backup; the current state is backed up first."""
         source = Path(source)
@@ -189,8 +211,12 @@ class Workspace:
             self._signing_key = None
         return safety
 
-    def check(self, repair: bool = False) -> list[str]:
-        """The integrity check and the app's own checks; repairs only what is safe, after a backup."""
+    @_operation
+    def check(self, repair: bool = False, private: bool = False) -> list[str]:
+        """The integrity check and the app's own checks; repairs only what is safe, after a backup.
+
+        ``private`` (the support bundle): a value that does not read is named by report and
+        field only, never quoted."""
         findings: list[str] = []
         integrity = self.store.integrity_check()
         if integrity != ["ok"]:
@@ -215,12 +241,28 @@ class Workspace:
                 try:
                     coerce(f, value)
                 except ValueProblem as exc:
-                    findings.append(f"Báo cáo số {record.id}: giá trị không hợp lệ — {exc}")
+                    findings.append(f"Báo cáo số {record.id}: giá trị của trường «{field_id}» không hợp lệ "
+                                    f"(kiểu {f.kind.value})." if private
+                                    else f"Báo cáo số {record.id}: giá trị không hợp lệ — {exc}")
         if repair and orphans:
             self.backup("truoc-sua-chua")
             removed = self.store.delete_orphan_values()
             findings.append(f"Đã xóa {removed} giá trị không thuộc báo cáo nào (đã sao lưu trước).")
         return findings
+
+    # --- support ---------------------------------------------------------------------
+    def startup_facts(self) -> dict[str, str]:
+        """What the start-up log line and the support bundle say about this installation."""
+        from desktop_app.support.bundle import startup_facts
+
+        return startup_facts(self)
+
+    @_operation
+    def write_support_bundle(self, target: str | Path, extra: dict[str, str] | None = None) -> Path:
+        """A zip for support: logs, the database check, the start-up facts; no report data."""
+        from desktop_app.support.bundle import write_support_bundle
+
+        return write_support_bundle(target, self.data_dir, self, extra=extra)
 
     # --- templates -----------------------------------------------------------------
     def template(self, template_id: str, version: str | None = None) -> Template:
@@ -239,6 +281,7 @@ class Workspace:
     def profile(self) -> dict[str, Any] | None:
         return self.store.get_profile()
 
+    @_operation
     def set_unit(self, code: str, *, scheme: str = units.CURRENT, villages: list[str] | None = None,
                  signer_name: str | None = None, signer_title: str | None = None) -> dict[str, Any]:
         try:
@@ -255,6 +298,7 @@ class Workspace:
         self.store.set_profile(profile, who=self.who)
         return profile
 
+    @_operation
     def update_profile(self, **changes: Any) -> dict[str, Any]:
         profile = self.profile()
         if profile is None:
@@ -270,6 +314,7 @@ class Workspace:
             raise UserError(f"Không có báo cáo số {report_id}.")
         return record
 
+    @_operation
     def new_report(self, template_id: str, period_spec: str, version: str | None = None) -> int:
         template = self.template(template_id, version)
         try:
@@ -400,6 +445,7 @@ class Workspace:
         if record.status == "final":
             raise ReportLocked("Báo cáo đã hoàn tất nên không sửa được. Hãy mở lại báo cáo (ghi rõ lý do) để sửa.")
 
+    @_operation
     def set_values(self, report_id: int, raw: dict[str, Any]) -> ValidationResult:
         """Merge values from a JSON object: all accepted, or nothing written."""
         record, template = self.report(report_id)
@@ -411,6 +457,7 @@ class Workspace:
         self.store.set_values(report_id, changes, who=self.who)
         return self.validate(report_id)
 
+    @_operation
     def replace_values(self, report_id: int, values: dict[str, Any], action: str) -> int:
         """Replace every value of a report at once (a checked import); returns how many changed."""
         record = self._record(report_id)
@@ -421,6 +468,7 @@ class Workspace:
     def conflicts(self):
         return self.store.open_conflicts()
 
+    @_operation
     def resolve_conflict(self, conflict_id: int, keep: str) -> None:
         if keep not in ("local", "incoming"):
             raise UserError("Chọn giữ bản «local» (trên máy này) hoặc «incoming» (bản nhận được).")
@@ -433,6 +481,7 @@ class Workspace:
         if self.store.list_reports(include_deleted=True):
             self.backup("truoc-nhap")
 
+    @_operation
     def store_value(self, report_id: int, field_id: str, stored: Any,
                     draft_changes: dict[str, str | None] | None = None) -> None:
         """Commit one already-checked value (the editing session's autosave), and in the same
@@ -444,6 +493,7 @@ class Workspace:
         except StoreError as exc:
             raise UserError(str(exc)) from exc
 
+    @_operation
     def set_drafts(self, report_id: int, changes: dict[str, str | None]) -> None:
         """Keep (or clear) unreadable typed text that belongs to no value, e.g. the signing date."""
         self._editable(self._record(report_id))
@@ -452,6 +502,7 @@ class Workspace:
         except StoreError as exc:
             raise UserError(str(exc)) from exc
 
+    @_operation
     def set_document(self, report_id: int, **changes: Any) -> None:
         record = self._record(report_id)
         self._editable(record)
@@ -459,12 +510,14 @@ class Workspace:
         document.update({k: (nfc(v) if isinstance(v, str) else v) for k, v in changes.items()})
         self.store.update_report(report_id, who=self.who, action="document", document=document)
 
+    @_operation
     def remember_section(self, report_id: int, section_id: str) -> None:
         try:
             self.store.update_report(report_id, last_section=section_id)
         except StoreError:
             pass  # only a convenience: never block moving between pages
 
+    @_operation
     def import_document(self, data: Any) -> tuple[int, bool]:
         """Create or update a report from a report JSON document; returns (id, created)."""
         try:
@@ -496,6 +549,7 @@ class Workspace:
             action="import")
         return report_id, True
 
+    @_operation
     def duplicate_report(self, report_id: int, period_spec: str, *, carry_forward_only: bool = False) -> int:
         """A new draft for another period, starting from this report's values.
 
@@ -520,6 +574,7 @@ class Workspace:
             period=period.spec, document=document, values=values, origin=self.origin, who=self.who,
             action="duplicate", note=f"từ báo cáo số {report_id} ({record.period})")
 
+    @_operation
     def finalise(self, report_id: int) -> ValidationResult:
         record = self._record(report_id)
         result = self.validate(report_id)
@@ -530,6 +585,7 @@ class Workspace:
             self.store.update_report(report_id, who=self.who, action="finalise", status="final")
         return result
 
+    @_operation
     def reopen(self, report_id: int, reason: str) -> None:
         record = self._record(report_id)
         if not reason or not reason.strip():
@@ -538,10 +594,12 @@ class Workspace:
             self.store.update_report(report_id, who=self.who, action="reopen", note=nfc(reason.strip()),
                                      status="draft")
 
+    @_operation
     def delete_report(self, report_id: int) -> None:
         self._record(report_id)
         self.store.delete_report(report_id, who=self.who)
 
+    @_operation
     def restore_report(self, report_id: int) -> None:
         self.store.restore_report(report_id, who=self.who)
 
@@ -549,12 +607,14 @@ class Workspace:
         return [r for r in self.store.list_reports(include_deleted=True) if r.deleted_at is not None]
 
     # --- sync bundles and the receiving office ----------------------------------------
+    @_operation
     def export_bundle(self, target: str | Path, report_ids: list[int] | None = None,
                       split_size: int | None = None) -> dict[str, Any]:
         from desktop_app import bundles
 
         return bundles.export_bundle(self, target, report_ids, split_size=split_size)
 
+    @_operation
     def import_bundles(self, paths: list[str | Path], progress=None, allow_unsigned: bool | None = None):
         from desktop_app import bundle_import
 
@@ -573,6 +633,7 @@ class Workspace:
             self._signing_key = SigningKey(seed)
         return self._signing_key
 
+    @_operation
     def export_enrolment(self, target: str | Path) -> dict[str, Any]:
         """A file for the office above: registers this installation's key before the first bundle."""
         from desktop_app.signing import write_enrolment
@@ -585,6 +646,7 @@ class Workspace:
         except OSError as exc:
             raise UserError(f"Không ghi được tệp «{target}»: {exc.strerror}.") from None
 
+    @_operation
     def register_sender(self, enrolment_file: str | Path, replace: bool = False,
                         alongside: bool = False) -> tuple[dict[str, str], str]:
         from desktop_app.signing import read_enrolment
@@ -602,6 +664,7 @@ class Workspace:
     def held_bundles(self):
         return self.store.held_bundles()
 
+    @_operation
     def accept_held(self, held_id: int, keep_old: bool = False):
         """Trust the new key of a held bundle's unit, then import the bundle. The old key is
         retired (a new computer), or with ``keep_old`` stays trusted too (a second computer)."""
@@ -618,6 +681,7 @@ class Workspace:
         finally:
             path.unlink(missing_ok=True)
 
+    @_operation
     def reject_held(self, held_id: int) -> None:
         """Refuse a held bundle and its key for that unit (later bundles signed by it are refused)."""
         held = self._held(held_id)

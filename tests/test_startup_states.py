@@ -134,7 +134,10 @@ def test_newer_schema_via_cli_is_a_sentence_not_a_traceback(tmp_path):
     assert code == 2
     assert "phiên bản BaoCaoXa mới hơn" in err.getvalue() and "«9999_future»" in err.getvalue()
     assert "CommandError" not in err.getvalue() and "không mong muốn" not in err.getvalue()
-    assert files_under(folder) == before
+    # the support log is the one thing written: the refusal, for support to read
+    assert {f for f in files_under(folder) if not f.startswith("logs")} == before
+    log = (folder / "logs" / "baocaoxa.log").read_text(encoding="utf-8")
+    assert "op cli report list" in log and "outcome=refused" in log
 
 
 def test_damaged_database_is_refused_as_damaged(tmp_path):

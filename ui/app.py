@@ -116,6 +116,7 @@ def main(data_dir: str | None = None, selftest: bool = False) -> int:
     if workspace is None:
         lock.release()
         return 2
+    _start_support_log(workspace)
     if workspace.profile() is None:
         SetupWizard(workspace).exec()  # first run: who writes the reports here
     window = MainWindow(workspace)
@@ -124,6 +125,18 @@ def main(data_dir: str | None = None, selftest: bool = False) -> int:
     workspace.close()
     lock.release()
     return code
+
+
+def _start_support_log(workspace: Workspace) -> None:
+    """The start-up line with Qt's version; crashes and Qt's messages go to the log from now on."""
+    from PySide6.QtCore import qVersion
+
+    from desktop_app.support import logs
+    from ui import crash_dialog
+
+    logs.log_startup({**workspace.startup_facts(), "qt": qVersion(),
+                      "qt_platform": QApplication.platformName()})
+    crash_dialog.install(lambda parent: crash_dialog.save_support_bundle(parent, workspace))
 
 
 def open_workspace(folder) -> Workspace | None:

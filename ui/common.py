@@ -48,6 +48,9 @@ def show_error(parent: QWidget | None, error: Exception, title: str = "Không th
     if isinstance(error, UserError):
         text, details = error.message, "\n".join(f"• {d}" for d in error.details)
     else:
+        from desktop_app.support import logs
+
+        logs.log_exception("unexpected error shown to the person", error)  # the traceback is for support
         text, details = f"Đã xảy ra lỗi không mong muốn: {error}", ""
     box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, parent)
     box.setTextFormat(Qt.TextFormat.PlainText)

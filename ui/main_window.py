@@ -138,6 +138,7 @@ class MainWindow(QMainWindow):
         unit_menu = self.menuBar().addMenu("Đơn &vị")
         action(unit_menu, "Thông tin đơn vị, thôn, người ký…", self.edit_unit, name="edit_unit")
         help_menu = self.menuBar().addMenu("Trợ &giúp")
+        action(help_menu, "Tạo gói hỗ trợ…", self.create_support_bundle, name="support_bundle")
         action(help_menu, "Giới thiệu BaoCaoXa", self.about)
 
     # --- list ------------------------------------------------------------------------
@@ -405,6 +406,12 @@ class MainWindow(QMainWindow):
         if paths:
             event.acceptProposedAction()
             self.receive_bundles(paths)
+
+    def create_support_bundle(self) -> None:
+        """Logs, the database check and the start-up facts in one zip for support; no report data."""
+        from ui.crash_dialog import save_support_bundle
+
+        save_support_bundle(self, self.workspace)
 
     def about(self) -> None:
         info(self, "Giới thiệu", f"BaoCaoXa {__version__}\nBáo cáo công nghệ thông tin và chuyển đổi số cấp xã, "

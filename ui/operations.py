@@ -80,10 +80,12 @@ def _log_outcome(name: str, started: float, error: BaseException | None) -> None
     seconds = time.monotonic() - started
     if error is None:
         log.info("operation %s ok in %.3f s", name, seconds)
-    elif isinstance(error, UserError):
-        log.info("operation %s refused in %.3f s: %s", name, seconds, error.message)
+    elif isinstance(error, UserError):  # its message may quote what was typed: the type only
+        log.info("operation %s refused in %.3f s: %s", name, seconds, type(error).__name__)
     else:
-        log.error("operation %s failed in %.3f s", name, seconds, exc_info=error)
+        from desktop_app.support.logs import log_exception
+
+        log_exception(f"operation {name} failed in {seconds:.3f} s", error)  # redacted traceback, once
 
 
 def _changes_of(changes: ChangesOf, result: Any) -> Changes:
