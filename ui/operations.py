@@ -2,15 +2,13 @@
 
 Anki's pattern: every mutation is an operation; it runs through :func:`run` (long ones on a
 single worker thread, so two never touch the workspace at the same time) or :func:`run_now`
-(short ones, on the GUI thread, after any running one has finished); errors take one path
-(a Vietnamese dialog and the log); and when it succeeds its :class:`Changes` is announced by
-:data:`hub().did_execute`, to which every view subscribes to refresh itself.
+(short ones, on the GUI thread, after any running one has finished); each is one line in the
+support log; errors take one path (a Vietnamese dialog); and when it succeeds its
+:class:`Changes` is announced by ``hub().did_execute``, to which every view subscribes.
 """
 
 from __future__ import annotations
 
-import logging
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -18,8 +16,7 @@ from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from desktop_app.changes import Changes
-
-log = logging.getLogger("baocaoxa.operations")
+from desktop_app.support.logs import operation
 
 Work = Callable[[Callable[[int, int], None]], Any]
 ChangesOf = Changes | Callable[[Any], Changes]
@@ -63,29 +60,13 @@ class _Task(QRunnable):
         self.signals = _Signals()
 
     def run(self) -> None:
-        started = time.monotonic()
         try:
-            result = self.work(lambda done, total: self.signals.progress.emit(done, total))
+            with operation(self.name):  # one log line: name, duration, outcome (never values)
+                result = self.work(lambda done, total: self.signals.progress.emit(done, total))
         except Exception as exc:  # noqa: BLE001 - handed to the GUI thread to show
-            _log_outcome(self.name, started, exc)
             self.signals.failed.emit(exc)
         else:
-            _log_outcome(self.name, started, None)
             self.signals.done.emit(result)
-
-
-def _log_outcome(name: str, started: float, error: BaseException | None) -> None:
-    from desktop_app.errors import UserError
-
-    seconds = time.monotonic() - started
-    if error is None:
-        log.info("operation %s ok in %.3f s", name, seconds)
-    elif isinstance(error, UserError):  # its message may quote what was typed: the type only
-        log.info("operation %s refused in %.3f s: %s", name, seconds, type(error).__name__)
-    else:
-        from desktop_app.support.logs import log_exception
-
-        log_exception(f"operation {name} failed in {seconds:.3f} s", error)  # redacted traceback, once
 
 
 def _changes_of(changes: ChangesOf, result: Any) -> Changes:
@@ -139,14 +120,12 @@ def run_now(parent: QWidget | None, name: str, work: Callable[[], Any], *, chang
             origin: object | None = None) -> tuple[bool, Any]:
     """A short operation on the GUI thread (after any running one): (succeeded, result)."""
     hub().pool.waitForDone()
-    started = time.monotonic()
     try:
-        result = work()
+        with operation(name):
+            result = work()
     except Exception as exc:  # noqa: BLE001 - one error path for every operation
-        _log_outcome(name, started, exc)
         _failed(parent, None, exc)
         return False, None
-    _log_outcome(name, started, None)
     hub().announce(_changes_of(changes, result), origin)
     return True, result
 
