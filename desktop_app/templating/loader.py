@@ -19,7 +19,8 @@ from desktop_app.templating.doctext import BUILTIN_NAMES, DocTextError, referenc
 
 RESERVED_NAMES = BUILTIN_NAMES | {"stt"}
 from desktop_app.templating.expressions import ExpressionError, check_expression
-from desktop_app.templating.model import COLUMN_KINDS, NUMERIC_KINDS, SUMMABLE_KINDS, Block, FieldKind, Template
+from desktop_app.fieldkinds import kind_spec
+from desktop_app.templating.model import Block, FieldKind, Template
 from desktop_app.text import nfc_deep
 
 # Limits that keep `templates check`, bundle verify and start-up within about two seconds for
@@ -222,13 +223,14 @@ class _Checker:
 
     def _check_field(self, f, loc: tuple) -> None:
         kind = f.kind
-        if kind == FieldKind.CHOICE and not f.options:
+        spec = kind_spec(kind)
+        if spec.needs_options and not f.options:
             self.add(loc, "trường lựa chọn phải có danh sách «options»")
-        if kind != FieldKind.CHOICE and f.options:
+        if not spec.needs_options and f.options:
             self.add(loc + ("options",), "chỉ trường lựa chọn (choice) mới có «options»")
-        if kind == FieldKind.COMPUTED and not f.expr:
+        if spec.needs_expr and not f.expr:
             self.add(loc, "trường tính tự động phải có biểu thức «expr»")
-        if kind != FieldKind.COMPUTED and f.expr:
+        if not spec.needs_expr and f.expr:
             self.add(loc + ("expr",), "chỉ trường tính tự động (computed) mới có «expr»")
         if kind == FieldKind.TABLE:
             if not f.columns:
@@ -240,15 +242,16 @@ class _Checker:
                     if col.id in seen:
                         self.add(cloc + ("id",), f"mã cột «{col.id}» bị trùng")
                     seen.add(col.id)
-                    if col.kind not in COLUMN_KINDS:
+                    col_spec = kind_spec(col.kind)
+                    if not col_spec.column:
                         self.add(cloc + ("kind",), f"cột không thể có kiểu «{col.kind.value}»")
-                    if col.kind == FieldKind.CHOICE and not col.options:
+                    if col_spec.needs_options and not col.options:
                         self.add(cloc, "cột lựa chọn phải có danh sách «options»")
-                    if col.total and col.kind not in NUMERIC_KINDS and col.kind != FieldKind.COMPUTED:
+                    if col.total and not col_spec.number_valued:
                         self.add(cloc + ("total",), "chỉ cột số mới có dòng tổng")
                     if col.min is not None and col.max is not None and col.min > col.max:
                         self.add(cloc, "min lớn hơn max")
-                    if col.kind == FieldKind.COMPUTED:
+                    if col_spec.needs_expr:
                         if not col.expr:
                             self.add(cloc, "cột tính tự động phải có biểu thức «expr»")
                         else:
@@ -267,9 +270,9 @@ class _Checker:
             self.add(loc, "chỉ bảng (table) mới có «columns», «prefill», «min_rows», «max_rows»")
         if f.min is not None and f.max is not None and f.min > f.max:
             self.add(loc, "min lớn hơn max")
-        if f.aggregate == "sum" and kind not in SUMMABLE_KINDS:
+        if f.aggregate == "sum" and not spec.summable:
             self.add(loc + ("aggregate",), "chỉ trường số, số tiền hoặc tỷ lệ (tử số/mẫu số) mới cộng được khi tổng hợp")
-        if f.aggregate and kind in (FieldKind.TABLE, FieldKind.COMPUTED):
+        if f.aggregate and spec.consolidation in ("rows", "recompute"):
             self.add(loc + ("aggregate",), "bảng và trường tính tự động được tổng hợp theo cách riêng, không đặt «aggregate»")
         if f.min_rows is not None and f.max_rows is not None and f.min_rows > f.max_rows:
             self.add(loc, "min_rows lớn hơn max_rows")
@@ -363,7 +366,7 @@ class _Checker:
                             self.add(loc + ("columns",), f"bảng «{target}» không có cột «{col}»")
                 elif kind == "paragraphs":
                     f = fields.get(block.paragraphs)
-                    if f is None or f.kind not in (FieldKind.LONG_TEXT, FieldKind.TEXT):
+                    if f is None or not kind_spec(f.kind).textual:
                         self.add(loc + ("paragraphs",), f"«{block.paragraphs}» không phải là trường văn bản")
 
         check_text(self.t.document.summary, ("document", "summary"))
