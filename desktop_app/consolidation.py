@@ -192,7 +192,7 @@ def indicators(template: Template) -> list[Indicator]:
                                   c.display.value if c.display else None)
                         for c in f.columns or [] if c.total]
             else:
-                display = f.display.value if f.display else ("amount" if f.kind == FieldKind.AMOUNT else None)
+                display = f.display.value if f.display else kind_spec(f.kind).display
                 if display == "amount_words":
                     display = "amount"
                 out.append(Indicator(f.id, f.label, section.title, f, None, display))

@@ -84,6 +84,7 @@ class KindSpec:
     choices: Callable[[Spec], list[str]] | None = None  # the answers one picks from
     typed: Callable[[str], str] | None = None  # cleans what was typed in a box before parsing
     parts: tuple[Part, ...] = ()  # a composite value is typed and stored part by part
+    display: str | None = None  # how the consolidated table writes it when the field sets no ``display``
 
     @property
     def summable(self) -> bool:
@@ -461,7 +462,7 @@ KINDS: dict[FieldKind, KindSpec] = {spec.kind: spec for spec in (
              number_valued=True, column=True, outlier_warning=True, previous_shown=True),
     KindSpec(FieldKind.AMOUNT, "số tiền (đồng)", _parse_amount, _number_check(whole=True, low=0), _format_amount,
              widget="number", consolidation="sum", number_format="#,##0", cell=_as_is, numeric=True,
-             number_valued=True, column=True, outlier_warning=True, previous_shown=True),
+             number_valued=True, column=True, outlier_warning=True, previous_shown=True, display="amount"),
     # A percentage without its numerator and denominator cannot be consolidated.
     KindSpec(FieldKind.PERCENTAGE, "phần trăm", _parse_number, _number_check(whole=False, low=0, high=100),
              _format_percentage, widget="number", consolidation="none", number_format='0.00"%"', cell=_as_is,

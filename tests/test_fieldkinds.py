@@ -72,7 +72,7 @@ def test_specs_read_check_and_write_values() -> None:
 def test_no_kind_chains_left_in_the_refactored_modules() -> None:
     """Per-kind decisions go through the registry; only structural checks (a table has rows, a
     computed value is derived, a ratio also has its percentage) name a kind there."""
-    allowed = re.compile(r"FieldKind\.(TABLE|COMPUTED|RATIO|AMOUNT|TEXT|INTEGER)\b")
+    allowed = re.compile(r"FieldKind\.(TABLE|COMPUTED|RATIO|TEXT|INTEGER)\b")
     for path in ["desktop_app/values.py", "desktop_app/validation.py", "desktop_app/documents/content.py",
                  "desktop_app/documents/xlsx.py", "desktop_app/templating/loader.py", "desktop_app/consolidation.py"]:
         text = (ROOT / path).read_text(encoding="utf-8")
