@@ -81,7 +81,8 @@ class Consolidation:
         """The sentence that opens the consolidated document: who is in it and who is not."""
         count = len(self.submissions)
         if self.expected:
-            text = f"Báo cáo được tổng hợp từ báo cáo của {format_number(count)}/{format_number(len(self.expected))} đơn vị"
+            text = (f"Báo cáo được tổng hợp từ báo cáo của {format_number(count)}/"
+                    f"{format_number(len(self.expected))} đơn vị")
         else:
             text = f"Báo cáo được tổng hợp từ báo cáo của {format_number(count)} đơn vị"
         if self.drafts:

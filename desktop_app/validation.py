@@ -272,7 +272,8 @@ class Validator:
                 cell = row.get(col.id)
                 if is_empty(cell):
                     if col.required:
-                        add(f"«{f.label}», dòng {index}: chưa nhập «{col.label}».", "required", row=index, column=col.id)
+                        add(f"«{f.label}», dòng {index}: chưa nhập «{col.label}».", "required",
+                            row=index, column=col.id)
                     continue
                 for message, code in check_value(col, cell):
                     add(f"«{f.label}», dòng {index}: {message}", code, row=index, column=col.id)

@@ -314,7 +314,8 @@ class DocumentBuilder:
 
     def _build(self, report: dict[str, Any], result: ValidationResult | None,
                preface: list[Paragraph] | None) -> DocumentContent:
-        result = result or self.validator.validate(report.get("values") or {}, {"villages": (report.get("unit") or {}).get("villages")})
+        villages = (report.get("unit") or {}).get("villages")
+        result = result or self.validator.validate(report.get("values") or {}, {"villages": villages})
         ctx = self.context(report, result)
         unit = report.get("unit") or {}
         doc = report.get("document") or {}

@@ -29,7 +29,7 @@ from desktop_app.fieldkinds import kind_spec
 from desktop_app.periods import parse_period
 from desktop_app.reportdoc import coerce_values
 from desktop_app.services import STATUS_LABELS, Workspace
-from desktop_app.templating.model import Column, Field, FieldKind, Template
+from desktop_app.templating.model import Column, Field, FieldKind
 from desktop_app.values import ValueProblem, coerce, is_empty
 
 FORMAT = "baocaoxa.xlsx/1"
@@ -72,7 +72,8 @@ def build_workbook(ws: Workspace, report_id: int) -> Workbook:
     rows = [
         ("Báo cáo", template.title), ("Đơn vị", unit.get("name")), ("Mã đơn vị", unit.get("code")),
         ("Tỉnh, thành phố", unit.get("province_name")), ("Huyện (trước 01/7/2025)", unit.get("district_name")),
-        ("Kỳ báo cáo", parse_period(record.period).label), ("Mẫu báo cáo", f"{template.id} phiên bản {template.version}"),
+        ("Kỳ báo cáo", parse_period(record.period).label),
+        ("Mẫu báo cáo", f"{template.id} phiên bản {template.version}"),
         ("Trạng thái", STATUS_LABELS.get(record.status, record.status)),
         ("Số lỗi còn lại", len(result.errors)), ("Xuất lúc", dt.datetime.now().strftime("%d/%m/%Y %H:%M")),
     ]
@@ -132,7 +133,8 @@ def _write_field(sheet, f: Field, value: Any, computed: Any) -> None:
             cell.number_format = part_kind.spreadsheet_format(f) or "General"
         if f.kind == FieldKind.RATIO:
             num, den = (value or {}).get("num"), (value or {}).get("den")
-            sheet.append([f"computed:{f.id}", f"{f.label} — tỷ lệ (tự tính)", num / den if num is not None and den else None, "%"])
+            share = num / den if num is not None and den else None
+            sheet.append([f"computed:{f.id}", f"{f.label} — tỷ lệ (tự tính)", share, "%"])
             sheet.cell(sheet.max_row, 3).number_format = "0.00%"
             sheet.cell(sheet.max_row, 3).font = COMPUTED_FONT
         return
@@ -225,7 +227,8 @@ def read_xlsx(ws: Workspace, report_id: int, source: str | Path) -> int:
     if meta.get("format") != FORMAT:
         raise UserError(f"Tệp Excel có định dạng «{meta.get('format')}» chưa được hỗ trợ.")
     if meta.get("template") != template.id:
-        raise UserError(f"Tệp Excel là của mẫu «{meta.get('template')}», không phải mẫu «{template.id}» của báo cáo này.")
+        raise UserError(f"Tệp Excel là của mẫu «{meta.get('template')}», "
+                        f"không phải mẫu «{template.id}» của báo cáo này.")
 
     raw: dict[str, Any] = {}
     where: dict[str, str] = {}

@@ -6,6 +6,7 @@ problems, and the caller (registry, CLI ``templates check``) shows them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Set as AbstractSet
 from dataclasses import dataclass
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
@@ -15,13 +16,13 @@ import yaml
 from pydantic import ValidationError
 from yaml.constructor import SafeConstructor
 
-from desktop_app.templating.doctext import BUILTIN_NAMES, DocTextError, referenced_names
-
-RESERVED_NAMES = BUILTIN_NAMES | {"stt"}
-from desktop_app.templating.expressions import ExpressionError, check_expression
 from desktop_app.fieldkinds import kind_spec
+from desktop_app.templating.doctext import BUILTIN_NAMES, DocTextError, referenced_names
+from desktop_app.templating.expressions import ExpressionError, check_expression
 from desktop_app.templating.model import Block, FieldKind, Template
 from desktop_app.text import nfc_deep
+
+RESERVED_NAMES = BUILTIN_NAMES | {"stt"}
 
 # Limits that keep `templates check`, bundle verify and start-up within about two seconds for
 # any file; the largest bundled template (ntm-tieu-chi-8) has 56 KB, about 1,300 items and
@@ -123,7 +124,8 @@ def _where(data: Any, loc: tuple) -> str:
         key = loc[i]
         if isinstance(key, str) and key in _PART_NAMES and i + 1 < len(loc) and isinstance(loc[i + 1], int):
             index = loc[i + 1]
-            item = node.get(key, [])[index] if isinstance(node, dict) and isinstance(node.get(key), list) and index < len(node.get(key)) else None
+            listed = node.get(key) if isinstance(node, dict) else None
+            item = listed[index] if isinstance(listed, list) and index < len(listed) else None
             label = f"{_PART_NAMES[key]} {index + 1}"
             if isinstance(item, dict) and isinstance(item.get("id"), str):
                 label += f" «{item['id']}»"
@@ -163,7 +165,7 @@ _PYDANTIC_MESSAGES = {
 }
 
 
-def _pydantic_message(err: dict) -> str:
+def _pydantic_message(err: Mapping[str, Any]) -> str:
     kind = err.get("type", "")
     if kind == "string_pattern_mismatch":
         field = err["loc"][-1] if err.get("loc") else ""
@@ -271,9 +273,11 @@ class _Checker:
         if f.min is not None and f.max is not None and f.min > f.max:
             self.add(loc, "min lớn hơn max")
         if f.aggregate == "sum" and not spec.summable:
-            self.add(loc + ("aggregate",), "chỉ trường số, số tiền hoặc tỷ lệ (tử số/mẫu số) mới cộng được khi tổng hợp")
+            self.add(loc + ("aggregate",),
+                     "chỉ trường số, số tiền hoặc tỷ lệ (tử số/mẫu số) mới cộng được khi tổng hợp")
         if f.aggregate and spec.consolidation in ("rows", "recompute"):
-            self.add(loc + ("aggregate",), "bảng và trường tính tự động được tổng hợp theo cách riêng, không đặt «aggregate»")
+            self.add(loc + ("aggregate",),
+                     "bảng và trường tính tự động được tổng hợp theo cách riêng, không đặt «aggregate»")
         if f.min_rows is not None and f.max_rows is not None and f.min_rows > f.max_rows:
             self.add(loc, "min_rows lớn hơn max_rows")
 
@@ -332,7 +336,7 @@ class _Checker:
         names = known | BUILTIN_NAMES
         fields = {f.id: f for f in self.t.all_fields()}
 
-        def check_text(source: str, loc: tuple, extra: set[str] = frozenset()) -> None:
+        def check_text(source: str, loc: tuple, extra: AbstractSet[str] = frozenset()) -> None:
             try:
                 unknown = referenced_names(source) - names - set(extra)
             except DocTextError as exc:
