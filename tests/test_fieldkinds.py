@@ -48,7 +48,8 @@ def test_the_kind_sets_read_from_the_registry() -> None:
     numeric = {FieldKind.INTEGER, FieldKind.DECIMAL, FieldKind.AMOUNT, FieldKind.PERCENTAGE}
     assert kinds_where(lambda s: s.numeric) == numeric
     assert kinds_where(lambda s: s.number_valued) == numeric | {FieldKind.COMPUTED}
-    assert kinds_where(lambda s: s.summable) == {FieldKind.INTEGER, FieldKind.DECIMAL, FieldKind.AMOUNT, FieldKind.RATIO}
+    summable = {FieldKind.INTEGER, FieldKind.DECIMAL, FieldKind.AMOUNT, FieldKind.RATIO}
+    assert kinds_where(lambda s: s.summable) == summable
     assert kinds_where(lambda s: s.column) == numeric | {
         FieldKind.YESNO, FieldKind.CHOICE, FieldKind.TEXT, FieldKind.LONG_TEXT, FieldKind.DATE, FieldKind.COMPUTED}
     assert kinds_where(lambda s: s.outlier_warning) == {FieldKind.INTEGER, FieldKind.DECIMAL, FieldKind.AMOUNT}
