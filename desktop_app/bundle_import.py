@@ -209,8 +209,7 @@ def _hold(ws, bundle: Bundle, path: Path, registered, summary: ImportSummary) ->
                          public_key=bundle.signer.public_key, fingerprint=bundle.signer.fingerprint)
     held = next((h for h in ws.store.held_bundles() if h.digest == bundle.digest), None)
     if held is None:  # this very file was held before and has been decided on since
-        raise BundleError(f"Tệp «{terminal_safe(bundle.name)}» đã được giữ lại và quyết định trước đây; "
-                          "không nhập lại.")
+        raise BundleError(f"Tệp «{terminal_safe(bundle.name)}» đã được giữ lại và quyết định trước đây; không nhập lại.")
     summary.held.append(
         f"{terminal_safe(bundle.name)} — {bundle.source_label}: đã đăng ký khóa {registered.fingerprint}, gói này ký "
         f"bằng khóa {bundle.signer.fingerprint}. Gọi điện cho đơn vị để hỏi, rồi chọn «baocaoxa senders accept "
@@ -244,16 +243,14 @@ def import_bundles(ws, paths: list[str | Path], progress: Callable[[int, int], N
     whole: list[tuple[Path, str | None]] = []  # (file, key of the parts it was assembled from)
     touched: list[str] = []
     for path in _expand_folders(paths):
-        # Each lambda runs at once inside _guarded, in the iteration that made it.
-        _guarded(ws, path.name, summary, lambda: _take_part(ws, parts, path, whole, touched, summary))  # noqa: B023
+        _guarded(ws, path.name, summary, lambda: _take_part(ws, parts, path, whole, touched, summary))
     for key in touched:
-        _guarded(ws, parts.name(key), summary, lambda: _assemble(parts, key, whole, summary))  # noqa: B023
+        _guarded(ws, parts.name(key), summary, lambda: _assemble(parts, key, whole, summary))
     steps = 2 * len(whole)  # each bundle is verified, then applied
     for index, (path, part_key) in enumerate(whole):
         if progress:
             progress(2 * index + 1, steps)
-        _guarded(ws, path.name, summary,
-                 lambda: _import_one(batch, path, progress, 2 * index + 2, steps))  # noqa: B023
+        _guarded(ws, path.name, summary, lambda: _import_one(batch, path, progress, 2 * index + 2, steps))
         if part_key is not None:
             parts.forget(part_key)  # whole, and taken in, held or refused: the kept parts are not needed again
     return summary
@@ -343,8 +340,7 @@ def _import_one(batch: _Batch, path: Path, progress, step: int, steps: int) -> s
     docs = [{**doc, "signed_by": signed_by, "unsigned": bundle.unsigned} for doc in bundle.reports]
     new_key = None
     if verdict == "new":
-        new_key = {"unit_code": bundle.source_unit,
-                   "unit_name": terminal_safe(bundle.manifest.get("source_name") or "")[:200],
+        new_key = {"unit_code": bundle.source_unit, "unit_name": terminal_safe(bundle.manifest.get("source_name") or "")[:200],
                    "public_key": bundle.signer.public_key, "fingerprint": bundle.signer.fingerprint}
     if not batch.backed_up:  # one backup per import, however many bundles it brings
         ws._backup_before_import()
