@@ -6,5 +6,9 @@ cd "$(dirname "$0")"
 # Roman with every Vietnamese glyph), open the .xlsx in LibreOffice Calc (text that looks like a
 # formula must stay text), read PDFs with poppler, and screenshot under Xvfb.
 EXTRA_SYSTEM_PACKAGES="openbox xdotool x11-utils libreoffice-writer-nogui libreoffice-calc-nogui poppler-utils fonts-liberation2 xvfb xauth" bash tools/setup.sh
+# Static checks first: any lint or type finding on the checked set fails the run (configured in
+# pyproject.toml: [tool.ruff], [tool.mypy]).
+.venv/bin/python -m ruff check --quiet desktop_app db
+.venv/bin/python -m mypy
 export QT_QPA_PLATFORM=offscreen
 exec .venv/bin/python -m pytest "$@"

@@ -7,6 +7,7 @@ store's module keeps to reports and bundles.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -55,6 +56,8 @@ def _held_record(h: HeldBundle) -> HeldRecord:
 class SenderRegistry:
     """Key registry and held bundles (see the module doc)."""
 
+    _session: Callable[[], Session]  # provided by the Store this class is mixed into
+
     # --- the sender key registry -------------------------------------------------------
     def sender_keys(self, unit_code: str | None = None) -> list[SenderKeyRecord]:
         with self._session() as s:
@@ -73,7 +76,8 @@ class SenderRegistry:
     def _register_first_contact(s: Session, key: dict[str, str]) -> None:
         existing = s.scalars(select(SenderKey).where(SenderKey.unit_code == key["unit_code"])).first()
         if existing is not None:  # registered meanwhile: the caller decides again on the next import
-            raise StoreError(f"Khóa của đơn vị {key['unit_code']} vừa được đăng ký ở một lần nhập khác; hãy nhận lại gói.")
+            raise StoreError(f"Khóa của đơn vị {key['unit_code']} vừa được đăng ký ở một lần nhập khác; "
+                             "hãy nhận lại gói.")
         s.add(SenderKey(**key, status="trusted", how="first-bundle"))
 
     @maps_write_errors

@@ -34,7 +34,7 @@ def _message(exc: OSError, target: Path) -> str:
     return f"Không lưu được «{target.name}»: {exc.strerror or exc}."
 
 
-def write_atomic(target: str | os.PathLike, produce: Callable[[BinaryIO], None]) -> Path:
+def write_atomic(target: str | os.PathLike, produce: Callable[[BinaryIO], object]) -> Path:
     """Call ``produce(file)`` to write the content, then move it into place atomically."""
     target = Path(target)
     tmp_name = None

@@ -99,25 +99,29 @@ def _json_value(value: Any, depth: int = 0) -> Any:
     raise ValueError("kiểu giá trị không hợp lệ")
 
 
-def _text(max_length: int, pattern: str | None = None):
-    return Annotated[str, Field(max_length=max_length, pattern=pattern), AfterValidator(_no_surrogate)]
-
-
-Text200 = _text(200)
-Text500 = _text(500)
-Id64 = _text(64, r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
-Version = _text(32, r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
-Period = _text(32, r"^[0-9A-Za-z.\-]+$")
-Uid = _text(36, r"^[0-9a-f][0-9a-f\-]{7,35}$")
-UnitCode = _text(8, r"^[0-9]{2,5}$")
-Sha256 = _text(64, r"^[0-9a-f]{64}$")
-BundleId = _text(32, r"^[0-9a-f]{32}$")
-Member = _text(255)
-Origin = _text(64)
+# Written out (not built by a helper) so that type checkers see each one as a str.
+_Clean = AfterValidator(_no_surrogate)
+Text8 = Annotated[str, Field(max_length=8), _Clean]
+Text10 = Annotated[str, Field(max_length=10), _Clean]
+Text16 = Annotated[str, Field(max_length=16), _Clean]
+Text32 = Annotated[str, Field(max_length=32), _Clean]
+Text40 = Annotated[str, Field(max_length=40), _Clean]
+Text64 = Annotated[str, Field(max_length=64), _Clean]
+Text200 = Annotated[str, Field(max_length=200), _Clean]
+Text500 = Annotated[str, Field(max_length=500), _Clean]
+Id64 = Annotated[str, Field(max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"), _Clean]
+Version = Annotated[str, Field(max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"), _Clean]
+Period = Annotated[str, Field(max_length=32, pattern=r"^[0-9A-Za-z.\-]+$"), _Clean]
+Uid = Annotated[str, Field(max_length=36, pattern=r"^[0-9a-f][0-9a-f\-]{7,35}$"), _Clean]
+UnitCode = Annotated[str, Field(max_length=8, pattern=r"^[0-9]{2,5}$"), _Clean]
+Sha256 = Annotated[str, Field(max_length=64, pattern=r"^[0-9a-f]{64}$"), _Clean]
+BundleId = Annotated[str, Field(max_length=32, pattern=r"^[0-9a-f]{32}$"), _Clean]
+Member = Annotated[str, Field(max_length=255), _Clean]
+Origin = Annotated[str, Field(max_length=64), _Clean]
 Revision = Annotated[int, Field(ge=0, lt=2**53)]
-PublicKey = _text(44, r"^[A-Za-z0-9+/]{43}=$")
-Fingerprint = _text(19, r"^[A-Z2-7]{4}(-[A-Z2-7]{4}){3}$")
-Signature = _text(88, r"^[A-Za-z0-9+/]{86}==$")
+PublicKey = Annotated[str, Field(max_length=44, pattern=r"^[A-Za-z0-9+/]{43}=$"), _Clean]
+Fingerprint = Annotated[str, Field(max_length=19, pattern=r"^[A-Z2-7]{4}(-[A-Z2-7]{4}){3}$"), _Clean]
+Signature = Annotated[str, Field(max_length=88, pattern=r"^[A-Za-z0-9+/]{86}==$"), _Clean]
 JsonValue = Annotated[Any, AfterValidator(_json_value)]
 
 
@@ -159,9 +163,9 @@ class Signer(_Strict):
 class Manifest(_Lenient):
     format: Literal["baocaoxa.bundle"]
     format_version: Literal[1, 2]
-    app_version: _text(32)
+    app_version: Text32
     bundle_id: BundleId
-    created_at: _text(40)
+    created_at: Text40
     source_unit: UnitCode | None = None
     source_name: Text200 | None = None
     origin: Origin
@@ -174,14 +178,14 @@ class Manifest(_Lenient):
 
 class Unit(_Strict):
     code: UnitCode
-    scheme: _text(16) | None = None
+    scheme: Text16 | None = None
     name: Text200 | None = None
     short_name: Text200 | None = None
-    kind: _text(32) | None = None
-    level: _text(16) | None = None
-    province_code: _text(8) | None = None
+    kind: Text32 | None = None
+    level: Text16 | None = None
+    province_code: Text8 | None = None
     province_name: Text200 | None = None
-    district_code: _text(8) | None = None
+    district_code: Text8 | None = None
     district_name: Text200 | None = None
     villages: Annotated[list[Text200], Field(max_length=500)] | None = None
     signer_name: Text200 | None = None
@@ -189,8 +193,8 @@ class Unit(_Strict):
 
 
 class Document(_Strict):
-    number: _text(64) | None = None
-    date: _text(10) | None = None
+    number: Text64 | None = None
+    date: Text10 | None = None
     place: Text200 | None = None
     signer: Text200 | None = None
     signing_authority: Text200 | None = None
@@ -230,7 +234,7 @@ class Enrolment(_Strict):
     unit_name: Text200
     public_key: PublicKey
     fingerprint: Fingerprint
-    created_at: _text(40)
+    created_at: Text40
     signature: Signature
 
 

@@ -16,6 +16,7 @@ import io
 import json
 import uuid
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -84,7 +85,7 @@ def build_bundle(ws, report_ids: list[int] | None = None, template_files: list[P
 
 
 def pack_bundle(docs: list[dict[str, Any]], *, source_unit: str | None, source_name: str | None, origin: str,
-                templates: list[tuple[Any, str]] = (), key=None) -> tuple[bytes, dict[str, Any]]:
+                templates: Sequence[tuple[Any, str]] = (), key=None) -> tuple[bytes, dict[str, Any]]:
     """The bundle file for report documents (``report show --json`` form, with uid, revision, origin).
 
     With ``key`` (a :class:`desktop_app.signing.SigningKey`) a signed format-2 bundle; without,

@@ -46,7 +46,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)  # only lends its arguments to the others
     common.add_argument("--data-dir", default=argparse.SUPPRESS, metavar="THƯ_MỤC",
                         help="thư mục dữ liệu (mặc định: biến BAOCAOXA_DATA_DIR hoặc thư mục của người dùng)")
     parser = _Parser(prog="baocaoxa", description="BaoCaoXa — báo cáo CNTT và chuyển đổi số cấp xã, không cần mạng.",
@@ -83,9 +83,11 @@ def _build_parser() -> argparse.ArgumentParser:
     bexport = bnsub.add_parser("export", help="đóng gói báo cáo của đơn vị", parents=[common])
     bexport.add_argument("--out", required=True, metavar="TỆP")
     bexport.add_argument("--report", type=int, action="append", metavar="SỐ", help="chỉ các báo cáo này (lặp lại được)")
-    bexport.add_argument("--template", action="append", metavar="TỆP_MẪU", help="gửi kèm tệp mẫu báo cáo (lặp lại được)")
+    bexport.add_argument("--template", action="append", metavar="TỆP_MẪU",
+                         help="gửi kèm tệp mẫu báo cáo (lặp lại được)")
     bexport.add_argument("--with-templates", action="store_true", help="gửi kèm mẫu của các báo cáo trong gói")
-    bexport.add_argument("--split-size", metavar="CỠ", help="chia thành nhiều phần, mỗi phần tối đa CỠ (ví dụ 200KB, 1MB)")
+    bexport.add_argument("--split-size", metavar="CỠ",
+                         help="chia thành nhiều phần, mỗi phần tối đa CỠ (ví dụ 200KB, 1MB)")
     bimport = bnsub.add_parser("import", help="nhận một hay nhiều gói", parents=[common])
     bimport.add_argument("files", nargs="+", metavar="TỆP")
     bimport.add_argument("--allow-unsigned", action="store_true",
@@ -134,7 +136,8 @@ def _build_parser() -> argparse.ArgumentParser:
     rsub = report.add_subparsers(dest="action", metavar="VIỆC", required=True, parser_class=_Parser)
     rnew = rsub.add_parser("new", help="tạo báo cáo mới, in ra số hiệu", parents=[common])
     rnew.add_argument("--template", required=True, metavar="MẪU")
-    rnew.add_argument("--period", required=True, metavar="KỲ", help="2023, 2023-H1, 2023-9M, 2024-Q1, 2023-09, 2023-08-24..2023-09-24")
+    rnew.add_argument("--period", required=True, metavar="KỲ",
+                      help="2023, 2023-H1, 2023-9M, 2024-Q1, 2023-09, 2023-08-24..2023-09-24")
     rnew.add_argument("--template-version", metavar="PHIÊN_BẢN")
     rlist = rsub.add_parser("list", help="liệt kê báo cáo", parents=[common])
     rlist.add_argument("--json", action="store_true")
@@ -344,7 +347,8 @@ def _dispatch(ws, args: argparse.Namespace) -> int:
                 print(f"{b.made_at:%d/%m/%Y %H:%M:%S}\t{b.reason_label}\t{b.path}")
         else:
             safety = ws.restore_backup(args.file)
-            print("Đã khôi phục dữ liệu từ bản sao lưu." + (f" Dữ liệu trước đó được giữ ở {safety}." if safety else ""))
+            kept = f" Dữ liệu trước đó được giữ ở {safety}." if safety else ""
+            print("Đã khôi phục dữ liệu từ bản sao lưu." + kept)
         return EXIT_OK
 
     if args.command == "bundle":
@@ -412,7 +416,7 @@ def _dispatch(ws, args: argparse.Namespace) -> int:
             deleted = " (báo cáo trên máy này đã bị xóa)" if c.deleted else ""
             print(f"{c.id}\t{c.unit_name} — {c.title} — {c.period_label}{deleted}; nhận lúc "
                   f"{c.received_at:%d/%m/%Y %H:%M}")
-            for section, label, ours, theirs in ws.conflict_differences(c.id)[:25]:
+            for _section, label, ours, theirs in ws.conflict_differences(c.id)[:25]:
                 print(f"\t  {label}: trên máy này = {ours}; bản nhận được = {theirs}")
         return EXIT_OK
 

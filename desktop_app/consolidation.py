@@ -16,7 +16,8 @@ from typing import Any
 from desktop_app import units
 from desktop_app.errors import UserError
 from desktop_app.periods import Period, PeriodError, parse_period
-from desktop_app.templating.model import SUMMABLE_KINDS, Field, FieldKind, Template
+from desktop_app.fieldkinds import kind_spec
+from desktop_app.templating.model import Field, FieldKind, Template
 from desktop_app.text import vi_sort_key
 from desktop_app.validation import Validator
 from desktop_app.values import SOURCE_KEY, ValueProblem, coerce, format_value, is_empty
@@ -33,15 +34,8 @@ def name_order(name: str) -> tuple:
 
 
 def aggregate_mode(f: Field) -> str:
-    if f.aggregate:
-        return f.aggregate
-    if f.kind in SUMMABLE_KINDS:
-        return "sum"
-    if f.kind in (FieldKind.TEXT, FieldKind.LONG_TEXT):
-        return "gather"
-    if f.kind == FieldKind.PERCENTAGE:
-        return "none"  # a percentage without its numerator and denominator cannot be consolidated
-    return "same"  # yes/no, choice, date, document reference: kept when every unit agrees
+    """The field's ``aggregate``, else its kind's default (see ``fieldkinds.Consolidation``)."""
+    return f.aggregate or kind_spec(f.kind).consolidation
 
 
 @dataclass
@@ -87,7 +81,8 @@ class Consolidation:
         """The sentence that opens the consolidated document: who is in it and who is not."""
         count = len(self.submissions)
         if self.expected:
-            text = f"Báo cáo được tổng hợp từ báo cáo của {format_number(count)}/{format_number(len(self.expected))} đơn vị"
+            text = (f"Báo cáo được tổng hợp từ báo cáo của {format_number(count)}/"
+                    f"{format_number(len(self.expected))} đơn vị")
         else:
             text = f"Báo cáo được tổng hợp từ báo cáo của {format_number(count)} đơn vị"
         if self.drafts:
@@ -134,12 +129,7 @@ class Indicator:
 
     @property
     def numeric(self) -> bool:
-        kind = self.field.kind
-        if self.part is not None:
-            return True
-        if kind == FieldKind.COMPUTED:
-            return True  # computed values are numbers in every template we ship; text ones show as text
-        return kind in (FieldKind.INTEGER, FieldKind.DECIMAL, FieldKind.AMOUNT, FieldKind.PERCENTAGE)
+        return self.part is not None or kind_spec(self.field.kind).number_valued
 
     def value(self, row: Submission | Consolidation) -> Any:
         """The raw value for one unit, or for the whole consolidation (the totals row)."""
@@ -158,7 +148,7 @@ class Indicator:
             if part == "pct":
                 return num / den * 100 if num is not None and den else None
             return raw.get(part)
-        if isinstance(row, Consolidation) and f.kind in (FieldKind.YESNO, FieldKind.CHOICE):
+        if isinstance(row, Consolidation) and kind_spec(f.kind).consolidation == "tally":
             return tally(f, row.submissions) or None
         if is_empty(raw):
             return None
@@ -183,7 +173,8 @@ class Indicator:
 def tally(f: Field, submissions: list[Submission]) -> str:
     """``Có: 12; Không: 3`` — how the units answered a yes/no or choice field."""
     counts = Counter(format_value(f, s.values.get(f.id)) for s in submissions if not is_empty(s.values.get(f.id)))
-    order = ["Có", "Không"] if f.kind == FieldKind.YESNO else list(f.options or [])
+    choices = kind_spec(f.kind).choices
+    order = choices(f) if choices else []
     ranked = sorted(counts, key=lambda k: (order.index(k) if k in order else len(order), k))
     return "; ".join(f"{k}: {format_number(counts[k])}" for k in ranked)
 
@@ -202,7 +193,7 @@ def indicators(template: Template) -> list[Indicator]:
                                   c.display.value if c.display else None)
                         for c in f.columns or [] if c.total]
             else:
-                display = f.display.value if f.display else ("amount" if f.kind == FieldKind.AMOUNT else None)
+                display = f.display.value if f.display else kind_spec(f.kind).display
                 if display == "amount_words":
                     display = "amount"
                 out.append(Indicator(f.id, f.label, section.title, f, None, display))
@@ -223,18 +214,18 @@ def expected_units(receiver: dict[str, Any] | None) -> list[units.AdminUnit]:
 
 
 def _sum(f: Field, present: list[Any]) -> Any:
-    if f.kind == FieldKind.RATIO:
-        pairs = [(v.get("num"), v.get("den")) for v in present if isinstance(v, dict)]
-        pairs = [(n, d) for n, d in pairs if n is not None and d is not None]
-        if not pairs:
+    parts = [p.key for p in kind_spec(f.kind).parts]
+    if parts:  # a ratio: numerators and denominators, over the units that gave both
+        whole = [v for v in present if isinstance(v, dict) and all(v.get(p) is not None for p in parts)]
+        if not whole:
             return None
-        return {"num": sum(n for n, _ in pairs), "den": sum(d for _, d in pairs)}
+        return {p: sum(v[p] for v in whole) for p in parts}
     total = sum(present)
     return round(total, 6) if isinstance(total, float) else total
 
 
 def _gather(f: Field, subs: list[Submission]) -> str | None:
-    if f.kind == FieldKind.LONG_TEXT:
+    if kind_spec(f.kind).multiline:
         # Units that wrote the same text share one paragraph ("Xã A, Xã B: …"); a text every unit
         # wrote is written once, as it is.
         by_text: dict[str, list[str]] = {}

@@ -7,8 +7,9 @@ stale lock file never keeps anyone out.
 from __future__ import annotations
 
 import errno
-import os
+import sys
 from pathlib import Path
+from typing import BinaryIO
 
 from db.preflight import read_only_message
 from desktop_app.errors import UserError
@@ -19,7 +20,7 @@ LOCK_NAME = ".baocaoxa.lock"
 class InstanceLock:
     def __init__(self, folder: Path):
         self.path = Path(folder) / LOCK_NAME
-        self._handle = None
+        self._handle: BinaryIO | None = None
 
     def acquire(self) -> bool:
         """True when held; False when another process holds it; UserError when the folder
@@ -32,7 +33,7 @@ class InstanceLock:
                 raise UserError(read_only_message(self.path.parent)) from exc
             raise UserError(f"Không ghi được vào thư mục dữ liệu {self.path.parent}: {exc.strerror}") from exc
         try:
-            if os.name == "nt":
+            if sys.platform == "win32":
                 import msvcrt
 
                 handle.seek(0)

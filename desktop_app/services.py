@@ -380,7 +380,8 @@ class Workspace:
             out.append(ReportSummary(
                 id=record.id, template_id=record.template_id, template_title=title, period=record.period,
                 period_label=parse_period(record.period).label, status=record.status,
-                status_label=STATUS_LABELS.get(record.status, record.status) + (" (chưa ký)" if record.unsigned else ""),
+                status_label=(STATUS_LABELS.get(record.status, record.status)
+                              + (" (chưa ký)" if record.unsigned else "")),
                 completeness=completeness,
                 errors=errors, updated_at=local_time(record.updated_at), unit_name=record.unit.get("name", "")))
         return out

@@ -100,7 +100,8 @@ def provinces(scheme: str = CURRENT) -> list[AdminUnit]:
 
 
 def districts(province_code: str) -> list[AdminUnit]:
-    return sorted((d for d in _legacy()[1] if d.province_code == province_code), key=lambda u: vi_sort_key(u.short_name))
+    return sorted((d for d in _legacy()[1] if d.province_code == province_code),
+                  key=lambda u: vi_sort_key(u.short_name))
 
 
 def communes(province_code: str, scheme: str = CURRENT, district_code: str | None = None) -> list[AdminUnit]:

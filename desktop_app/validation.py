@@ -8,15 +8,15 @@ report well inside one screen frame per edit.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from graphlib import TopologicalSorter
 from typing import Any
 
+from desktop_app.fieldkinds import check as check_value, kind_spec
 from desktop_app.templating.expressions import Expression, check_expression
-from desktop_app.templating.model import Column, Field, FieldKind, Rule, Template
+from desktop_app.templating.model import Field, FieldKind, Rule, Template
 from desktop_app.values import is_empty
 from desktop_app.vnformat import format_number
 
@@ -245,10 +245,10 @@ class Validator:
         if f.kind == FieldKind.TABLE:
             self._check_table(f, value, add)
         else:
-            for message, code in _check_scalar(f, value):
+            for message, code in check_value(f, value):
                 add(message, code)
         previous = (context or {}).get("previous") or {}
-        if f.kind in (FieldKind.INTEGER, FieldKind.DECIMAL, FieldKind.AMOUNT) and f.id in previous:
+        if kind_spec(f.kind).outlier_warning and f.id in previous:
             message = _outlier(f, value, previous[f.id])
             if message:
                 add(message, "outlier", WARNING)
@@ -272,9 +272,10 @@ class Validator:
                 cell = row.get(col.id)
                 if is_empty(cell):
                     if col.required:
-                        add(f"«{f.label}», dòng {index}: chưa nhập «{col.label}».", "required", row=index, column=col.id)
+                        add(f"«{f.label}», dòng {index}: chưa nhập «{col.label}».", "required",
+                            row=index, column=col.id)
                     continue
-                for message, code in _check_scalar(col, cell):
+                for message, code in check_value(col, cell):
                     add(f"«{f.label}», dòng {index}: {message}", code, row=index, column=col.id)
 
     def table_rows_with_computed(self, field_id: str, rows: list[dict]) -> list[dict]:
@@ -305,73 +306,6 @@ class Validator:
                            and not isinstance(r.get(col.id), bool)]
                 totals[col.id] = sum(numbers) if numbers else 0
         return totals
-
-
-def _limit(n: float) -> str:
-    return format_number(int(n) if float(n).is_integer() else n)
-
-
-def _check_scalar(spec: Field | Column, value: Any) -> list[tuple[str, str]]:
-    """Type and range problems of one stored value (also used for table cells)."""
-    label, kind = spec.label, spec.kind
-    problems: list[tuple[str, str]] = []
-    numeric = kind in (FieldKind.INTEGER, FieldKind.DECIMAL, FieldKind.AMOUNT, FieldKind.PERCENTAGE)
-    if numeric:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return [(f"«{label}» phải là số.", "type")]
-        if kind in (FieldKind.INTEGER, FieldKind.AMOUNT) and not float(value).is_integer():
-            return [(f"«{label}» phải là số nguyên.", "type")]
-        low = spec.min if spec.min is not None else (0 if kind in (FieldKind.AMOUNT, FieldKind.PERCENTAGE) else None)
-        high = spec.max if spec.max is not None else (100 if kind == FieldKind.PERCENTAGE else None)
-        if low is not None and value < low:
-            problems.append((f"«{label}» không được nhỏ hơn {_limit(low)}.", "range"))
-        if high is not None and value > high:
-            problems.append((f"«{label}» không được lớn hơn {_limit(high)}.", "range"))
-    elif kind == FieldKind.RATIO:
-        if not isinstance(value, dict):
-            return [(f"«{label}» phải có tử số và mẫu số.", "type")]
-        num, den = value.get("num"), value.get("den")
-        if num is None or den is None:
-            problems.append((f"«{label}»: cần nhập cả tử số và mẫu số.", "required"))
-        elif not all(isinstance(x, int) and not isinstance(x, bool) for x in (num, den)):
-            problems.append((f"«{label}» phải là số nguyên.", "type"))
-        else:
-            if num < 0 or den < 0:
-                problems.append((f"«{label}» không được âm.", "range"))
-            if num > den:
-                problems.append((f"«{label}»: tử số ({_limit(num)}) không được lớn hơn mẫu số ({_limit(den)}).", "range"))
-            if den == 0 and num == 0:
-                pass
-    elif kind == FieldKind.YESNO:
-        if not isinstance(value, bool):
-            problems.append((f"«{label}» phải là Có hoặc Không.", "type"))
-    elif kind == FieldKind.CHOICE:
-        if value not in (spec.options or []):
-            problems.append((f"«{label}»: «{value}» không nằm trong các lựa chọn ({', '.join(spec.options or [])}).", "type"))
-    elif kind in (FieldKind.TEXT, FieldKind.LONG_TEXT):
-        if not isinstance(value, str):
-            problems.append((f"«{label}» phải là chữ.", "type"))
-    elif kind == FieldKind.DATE:
-        if not _is_iso_date(value):
-            problems.append((f"«{label}» không phải là ngày hợp lệ.", "type"))
-    elif kind == FieldKind.DOCREF:
-        if not isinstance(value, dict):
-            return [(f"«{label}» phải có số, ngày, cơ quan ban hành và trích yếu.", "type")]
-        if not value.get("number"):
-            problems.append((f"«{label}»: chưa nhập số, ký hiệu văn bản.", "required"))
-        elif "/" not in value["number"]:
-            problems.append((f"«{label}»: số, ký hiệu «{value['number']}» thường có dạng 66/KH-UBND.", "format"))
-        if value.get("date") and not _is_iso_date(value["date"]):
-            problems.append((f"«{label}»: ngày ban hành không hợp lệ.", "type"))
-    return problems
-
-
-def _is_iso_date(value: Any) -> bool:
-    try:
-        dt.date.fromisoformat(value)
-        return True
-    except (TypeError, ValueError):
-        return False
 
 
 OUTLIER_RATIO = 0.5

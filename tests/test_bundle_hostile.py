@@ -194,6 +194,7 @@ def _measured(work):
     return result, time.perf_counter() - start, peak
 
 
+@pytest.mark.slow  # builds a hostile part and measures memory
 def test_a_part_whose_chunk_unpacks_to_a_gibibyte_is_refused_without_unpacking(office, tmp_path):
     zeros = bytes(1024 * 1024)
 

@@ -128,6 +128,7 @@ def test_cli_export(cli, tmp_path):
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 
 
+@pytest.mark.slow  # renders through LibreOffice
 @pytest.mark.skipif(not SOFFICE and not os.environ.get("CI"), reason="LibreOffice not installed (CI installs it)")
 def test_libreoffice_renders_a4_with_every_figure(workspace, tmp_path):
     assert SOFFICE, "CI must have LibreOffice (libreoffice-writer-nogui)"

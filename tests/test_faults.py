@@ -22,6 +22,8 @@ from desktop_app.errors import UserError
 from desktop_app.services import Workspace
 from tests.conftest import EXAMPLES, ROOT
 
+pytestmark = pytest.mark.slow  # kills, a full disk, fuzzing: ./test.sh and CI run them, the quick lane does not
+
 KILLS = int(os.environ.get("BAOCAOXA_KILLS", "12"))
 
 # The path the window uses for every edit: the editing session, with text as typed (vi-VN).

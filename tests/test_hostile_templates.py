@@ -225,6 +225,7 @@ RENDER_PAYLOADS["many-full-sentences"] = (
     [SENTENCE_OF_160K] * 80, {"ten": "z" * 400, "so_lan": 1}, "10.000.000 ký tự mỗi văn bản")
 
 
+@pytest.mark.slow  # each payload renders in a child process against a time bound
 @pytest.mark.parametrize("name", sorted(RENDER_PAYLOADS))
 def test_rendering_refuses_hostile_values_quickly(name, tmp_path):
     import json

@@ -11,9 +11,9 @@ import pytest
 
 from tests.conftest import ROOT
 
-pytestmark = pytest.mark.skipif(
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(
     not os.environ.get("CI") and not os.environ.get("BAOCAOXA_BUILD_TEST"),
-    reason="builds the PyInstaller package (about a minute): runs in CI or with BAOCAOXA_BUILD_TEST=1")
+    reason="builds the PyInstaller package (about a minute): runs in CI or with BAOCAOXA_BUILD_TEST=1")]
 
 
 def test_build_and_run_the_package(tmp_path, capsys):

@@ -43,6 +43,7 @@ def make_store(folder: Path) -> Path:
     return folder / "baocaoxa.sqlite3"
 
 
+@pytest.mark.slow  # one database per awkward folder name
 def test_each_awkwardly_named_folder_gets_its_own_database(tmp_path):
     parent = tmp_path / "cha"
     parent.mkdir()

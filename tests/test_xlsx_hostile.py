@@ -102,6 +102,7 @@ def test_report_appendix_writes_formula_like_text_as_text_and_reads_it_back(work
     assert [workspace.report(fresh)[0].values.get(f) for f in fields] == PAYLOADS
 
 
+@pytest.mark.slow  # opens the file in LibreOffice Calc
 def test_report_appendix_shows_the_literal_text_in_libreoffice(workspace, report_with_payloads, tmp_path):
     rid, _ = report_with_payloads
     target = tmp_path / "phu-luc.xlsx"
@@ -124,6 +125,7 @@ def consolidation_with_payloads(tmp_path):
     ws.close()
 
 
+@pytest.mark.slow  # opens the file in LibreOffice Calc
 def test_consolidated_xlsx_writes_formula_like_text_as_text(consolidation_with_payloads, tmp_path):
     target = write_consolidated_xlsx(consolidation_with_payloads, tmp_path / "tong-hop.xlsx")
     assert_text_cells(target, [PAYLOADS[0], "+1+1"])
@@ -234,6 +236,7 @@ def _entity_bomb(stream) -> None:
                  b'<row r="2"><c r="C2" t="inlineStr"><is><t>&lol3;</t></is></c></row></sheetData></worksheet>')
 
 
+@pytest.mark.slow  # writes large hostile files and measures a child process's memory
 @pytest.mark.parametrize("writer,reason", [
     (_million_rows, "một trang có quá 10.000 dòng"),
     (_ten_megabyte_cell, "có ô dài quá 32.767 ký tự"),

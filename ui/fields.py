@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QComboBox, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QSizePolicy, QVBoxLayout, QWidget,
 )
 
+from desktop_app.fieldkinds import kind_spec
 from desktop_app.templating.model import Field, FieldKind
 from desktop_app.validation import ERROR, Issue
 from desktop_app.values import format_computed, format_value
@@ -412,25 +413,18 @@ class ComputedField(FieldWidget):
         self.value.setText(format_computed(display, value) or "—")
 
 
+# The widget of each kind, by the name its spec in desktop_app/fieldkinds.py gives.
+WIDGETS: dict[str, type[FieldWidget]] = {
+    "number": NumberField, "choice": ComboField, "ratio": RatioField, "date": DateField,
+    "text": TextField, "long_text": LongTextField, "docref": DocrefField, "computed": ComputedField,
+}
+
+
 def make_field_widget(field: Field, host: FieldHost, table_factory=None) -> FieldWidget:
-    kind = field.kind
-    if kind in (FieldKind.INTEGER, FieldKind.DECIMAL, FieldKind.AMOUNT, FieldKind.PERCENTAGE):
-        return NumberField(field, host)
-    if kind in (FieldKind.YESNO, FieldKind.CHOICE):
-        return ComboField(field, host)
-    if kind == FieldKind.RATIO:
-        return RatioField(field, host)
-    if kind == FieldKind.DATE:
-        return DateField(field, host)
-    if kind == FieldKind.LONG_TEXT:
-        return LongTextField(field, host)
-    if kind == FieldKind.DOCREF:
-        return DocrefField(field, host)
-    if kind == FieldKind.COMPUTED:
-        return ComputedField(field, host)
-    if kind == FieldKind.TABLE and table_factory is not None:
-        return table_factory(field)
-    return TextField(field, host)
+    name = kind_spec(field.kind).widget
+    if name == "table":  # the table editor is built by the editor (it needs the validator)
+        return table_factory(field) if table_factory is not None else TextField(field, host)
+    return WIDGETS[name](field, host)
 
 
 __all__ = ["FieldWidget", "make_field_widget", "QLabel"]

@@ -15,11 +15,12 @@ from typing import Any
 from jinja2 import nodes
 
 from desktop_app.errors import UserError
+from desktop_app.fieldkinds import document_text, kind_spec
 from desktop_app.templating.doctext import DocTextError, document_budget, environment, render_text
 from desktop_app.templating.expressions import check_expression
 from desktop_app.templating.model import Block, FieldKind, Template
 from desktop_app.validation import ValidationResult, Validator
-from desktop_app.values import SOURCE_KEY, format_computed, format_value, is_empty
+from desktop_app.values import SOURCE_KEY, is_empty
 from desktop_app.vnformat import format_place_date
 
 
@@ -131,9 +132,7 @@ def _lower_kind(name: str) -> str:
 
 def _cell_text(col, value: Any) -> str:
     """A column's ``display`` wins (e.g. amounts as ``6,1 tỷ đồng``), else the kind's format."""
-    if col.kind == FieldKind.COMPUTED or (col.display and value is not None):
-        return format_computed(col.display.value if col.display else None, value)
-    return format_value(col, value)
+    return document_text(col, value)
 
 
 def number_line(number: str | None) -> str:
@@ -273,8 +272,6 @@ class DocumentBuilder:
         by_unit = any(SOURCE_KEY in r for r in rows_raw)
         if self._summed_by_unit(block.table, rows_raw):
             columns = [c for c in columns if c.total]
-        numeric_kinds = {FieldKind.INTEGER, FieldKind.DECIMAL, FieldKind.AMOUNT, FieldKind.PERCENTAGE,
-                         FieldKind.COMPUTED}
         rows = []
         for index, row in enumerate(rows_raw, start=1):
             cells = [TableCell(str(index), True)]
@@ -283,7 +280,7 @@ class DocumentBuilder:
             for col in columns:
                 value = row.get(col.id)
                 text = _cell_text(col, value)
-                cells.append(TableCell(text, col.kind in numeric_kinds))
+                cells.append(TableCell(text, kind_spec(col.kind).number_valued))
             rows.append(cells)
         totals = None
         if any(c.total for c in columns):
@@ -317,7 +314,8 @@ class DocumentBuilder:
 
     def _build(self, report: dict[str, Any], result: ValidationResult | None,
                preface: list[Paragraph] | None) -> DocumentContent:
-        result = result or self.validator.validate(report.get("values") or {}, {"villages": (report.get("unit") or {}).get("villages")})
+        villages = (report.get("unit") or {}).get("villages")
+        result = result or self.validator.validate(report.get("values") or {}, {"villages": villages})
         ctx = self.context(report, result)
         unit = report.get("unit") or {}
         doc = report.get("document") or {}

@@ -25,19 +25,18 @@ from desktop_app.atomic import write_atomic
 from desktop_app.documents.xlsx_guard import check_xlsx_file
 from desktop_app.documents.xlsx_text import text_everywhere
 from desktop_app.errors import UserError
+from desktop_app.fieldkinds import kind_spec
 from desktop_app.periods import parse_period
 from desktop_app.reportdoc import coerce_values
 from desktop_app.services import STATUS_LABELS, Workspace
-from desktop_app.templating.model import Column, Field, FieldKind, Template
-from desktop_app.values import DOCREF_KEYS, ValueProblem, coerce, is_empty
+from desktop_app.templating.model import Column, Field, FieldKind
+from desktop_app.values import ValueProblem, coerce, is_empty
 
 FORMAT = "baocaoxa.xlsx/1"
 META_SHEET = "_baocaoxa"
 MAX_XLSX_BYTES = 20_000_000
 HEADER_FILL = PatternFill("solid", fgColor="DDE7F3")
 COMPUTED_FONT = Font(italic=True, color="1F5F99")
-_PARTS = {"num": "tử số", "den": "mẫu số", "number": "số, ký hiệu", "date": "ngày ban hành",
-          "issuer": "cơ quan ban hành", "summary": "trích yếu"}
 
 
 def _sheet_title(text: str, used: set[str]) -> str:
@@ -52,25 +51,11 @@ def _sheet_title(text: str, used: set[str]) -> str:
 
 
 def _number_format(spec: Field | Column) -> str | None:
-    if spec.kind in (FieldKind.INTEGER, FieldKind.AMOUNT):
-        return "#,##0"
-    if spec.kind == FieldKind.DECIMAL:
-        return "#,##0." + "0" * (spec.decimals or 2)
-    if spec.kind == FieldKind.PERCENTAGE:
-        return '0.00"%"'
-    if spec.kind == FieldKind.DATE:
-        return "DD/MM/YYYY"
-    return None
+    return kind_spec(spec.kind).spreadsheet_format(spec)
 
 
-def _cell_value(spec: Field | Column, value: Any) -> Any:
-    if value is None:
-        return None
-    if spec.kind == FieldKind.DATE:
-        return dt.date.fromisoformat(value)
-    if spec.kind == FieldKind.YESNO:
-        return "Có" if value else "Không"
-    return value
+def _cell_value(kind: FieldKind, value: Any) -> Any:
+    return None if value is None else kind_spec(kind).cell(value)
 
 
 # --- writing -------------------------------------------------------------------------
@@ -87,7 +72,8 @@ def build_workbook(ws: Workspace, report_id: int) -> Workbook:
     rows = [
         ("Báo cáo", template.title), ("Đơn vị", unit.get("name")), ("Mã đơn vị", unit.get("code")),
         ("Tỉnh, thành phố", unit.get("province_name")), ("Huyện (trước 01/7/2025)", unit.get("district_name")),
-        ("Kỳ báo cáo", parse_period(record.period).label), ("Mẫu báo cáo", f"{template.id} phiên bản {template.version}"),
+        ("Kỳ báo cáo", parse_period(record.period).label),
+        ("Mẫu báo cáo", f"{template.id} phiên bản {template.version}"),
         ("Trạng thái", STATUS_LABELS.get(record.status, record.status)),
         ("Số lỗi còn lại", len(result.errors)), ("Xuất lúc", dt.datetime.now().strftime("%d/%m/%Y %H:%M")),
     ]
@@ -137,31 +123,30 @@ def _write_field(sheet, f: Field, value: Any, computed: Any) -> None:
         cell.font = COMPUTED_FONT
         cell.number_format = "0.00%" if percent else "#,##0.##"
         return
-    if f.kind in (FieldKind.RATIO, FieldKind.DOCREF):
-        parts = ("num", "den") if f.kind == FieldKind.RATIO else DOCREF_KEYS
-        for part in parts:
-            part_value = (value or {}).get(part)
-            if part == "date" and part_value:
-                part_value = dt.date.fromisoformat(part_value)
-            sheet.append([f"{f.id}.{part}", f"{f.label} — {_PARTS[part]}", part_value,
-                          f.unit if f.kind == FieldKind.RATIO else None])
+    kind = kind_spec(f.kind)
+    if kind.parts:
+        for part in kind.parts:
+            part_kind = kind_spec(part.kind)
+            sheet.append([f"{f.id}.{part.key}", f"{f.label} — {part.label}",
+                          _cell_value(part.kind, (value or {}).get(part.key)), f.unit if part_kind.numeric else None])
             cell = sheet.cell(sheet.max_row, 3)
-            cell.number_format = "#,##0" if f.kind == FieldKind.RATIO else ("DD/MM/YYYY" if part == "date" else "General")
+            cell.number_format = part_kind.spreadsheet_format(f) or "General"
         if f.kind == FieldKind.RATIO:
             num, den = (value or {}).get("num"), (value or {}).get("den")
-            sheet.append([f"computed:{f.id}", f"{f.label} — tỷ lệ (tự tính)", num / den if num is not None and den else None, "%"])
+            share = num / den if num is not None and den else None
+            sheet.append([f"computed:{f.id}", f"{f.label} — tỷ lệ (tự tính)", share, "%"])
             sheet.cell(sheet.max_row, 3).number_format = "0.00%"
             sheet.cell(sheet.max_row, 3).font = COMPUTED_FONT
         return
-    sheet.append([f.id, f.label + (" *" if f.required else ""), _cell_value(f, value), f.unit])
+    sheet.append([f.id, f.label + (" *" if f.required else ""), _cell_value(f.kind, value), f.unit])
     cell = sheet.cell(sheet.max_row, 3)
     fmt = _number_format(f)
     if fmt:
         cell.number_format = fmt
-    if f.kind == FieldKind.LONG_TEXT:
+    if kind.multiline:
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-    if f.kind in (FieldKind.CHOICE, FieldKind.YESNO):
-        options = ["Có", "Không"] if f.kind == FieldKind.YESNO else list(f.options or [])
+    if kind.choices is not None:
+        options = kind.choices(f)
         listed = ",".join(o.replace(",", " ") for o in options)
         if len(listed) < 250:
             validation = DataValidation(type="list", formula1=f'"{listed}"', allow_blank=True)
@@ -176,9 +161,9 @@ def _write_table(book, used: set[str], f: Field, validator, rows: list[dict]) ->
     sheet.append(["TT"] + [c.label + (f" ({c.unit})" if c.unit else "") for c in columns])
     full = validator.table_rows_with_computed(f.id, rows)
     for index, row in enumerate(full, start=1):
-        sheet.append([index] + [_cell_value(c, row.get(c.id)) for c in columns])
+        sheet.append([index] + [_cell_value(c.kind, row.get(c.id)) for c in columns])
         for offset, c in enumerate(columns, start=2):
-            fmt = _number_format(c) if c.kind != FieldKind.COMPUTED else "#,##0.##"
+            fmt = _number_format(c)
             if fmt:
                 sheet.cell(sheet.max_row, offset).number_format = fmt
     last = sheet.max_row if full else 3
@@ -242,7 +227,8 @@ def read_xlsx(ws: Workspace, report_id: int, source: str | Path) -> int:
     if meta.get("format") != FORMAT:
         raise UserError(f"Tệp Excel có định dạng «{meta.get('format')}» chưa được hỗ trợ.")
     if meta.get("template") != template.id:
-        raise UserError(f"Tệp Excel là của mẫu «{meta.get('template')}», không phải mẫu «{template.id}» của báo cáo này.")
+        raise UserError(f"Tệp Excel là của mẫu «{meta.get('template')}», "
+                        f"không phải mẫu «{template.id}» của báo cáo này.")
 
     raw: dict[str, Any] = {}
     where: dict[str, str] = {}

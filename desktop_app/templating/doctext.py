@@ -53,8 +53,9 @@ def f_number(value: Any, decimals: int | None = None) -> str:
 
 
 def f_padded(value: Any, width: int = 2) -> str:
-    return vnformat.format_padded(value, clamp_digits(width)) if isinstance(value, int) and not isinstance(value, bool) \
-        else f_number(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return vnformat.format_padded(value, clamp_digits(width))
+    return f_number(value)
 
 
 def f_percent(value: Any, decimals: int = 2) -> str:

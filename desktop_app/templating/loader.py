@@ -6,6 +6,7 @@ problems, and the caller (registry, CLI ``templates check``) shows them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Set as AbstractSet
 from dataclasses import dataclass
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
@@ -15,12 +16,13 @@ import yaml
 from pydantic import ValidationError
 from yaml.constructor import SafeConstructor
 
+from desktop_app.fieldkinds import kind_spec
 from desktop_app.templating.doctext import BUILTIN_NAMES, DocTextError, referenced_names
+from desktop_app.templating.expressions import ExpressionError, check_expression
+from desktop_app.templating.model import Block, FieldKind, Template
+from desktop_app.text import nfc_deep
 
 RESERVED_NAMES = BUILTIN_NAMES | {"stt"}
-from desktop_app.templating.expressions import ExpressionError, check_expression
-from desktop_app.templating.model import COLUMN_KINDS, NUMERIC_KINDS, SUMMABLE_KINDS, Block, FieldKind, Template
-from desktop_app.text import nfc_deep
 
 # Limits that keep `templates check`, bundle verify and start-up within about two seconds for
 # any file; the largest bundled template (ntm-tieu-chi-8) has 56 KB, about 1,300 items and
@@ -122,7 +124,8 @@ def _where(data: Any, loc: tuple) -> str:
         key = loc[i]
         if isinstance(key, str) and key in _PART_NAMES and i + 1 < len(loc) and isinstance(loc[i + 1], int):
             index = loc[i + 1]
-            item = node.get(key, [])[index] if isinstance(node, dict) and isinstance(node.get(key), list) and index < len(node.get(key)) else None
+            listed = node.get(key) if isinstance(node, dict) else None
+            item = listed[index] if isinstance(listed, list) and index < len(listed) else None
             label = f"{_PART_NAMES[key]} {index + 1}"
             if isinstance(item, dict) and isinstance(item.get("id"), str):
                 label += f" «{item['id']}»"
@@ -162,7 +165,7 @@ _PYDANTIC_MESSAGES = {
 }
 
 
-def _pydantic_message(err: dict) -> str:
+def _pydantic_message(err: Mapping[str, Any]) -> str:
     kind = err.get("type", "")
     if kind == "string_pattern_mismatch":
         field = err["loc"][-1] if err.get("loc") else ""
@@ -222,13 +225,14 @@ class _Checker:
 
     def _check_field(self, f, loc: tuple) -> None:
         kind = f.kind
-        if kind == FieldKind.CHOICE and not f.options:
+        spec = kind_spec(kind)
+        if spec.needs_options and not f.options:
             self.add(loc, "trường lựa chọn phải có danh sách «options»")
-        if kind != FieldKind.CHOICE and f.options:
+        if not spec.needs_options and f.options:
             self.add(loc + ("options",), "chỉ trường lựa chọn (choice) mới có «options»")
-        if kind == FieldKind.COMPUTED and not f.expr:
+        if spec.needs_expr and not f.expr:
             self.add(loc, "trường tính tự động phải có biểu thức «expr»")
-        if kind != FieldKind.COMPUTED and f.expr:
+        if not spec.needs_expr and f.expr:
             self.add(loc + ("expr",), "chỉ trường tính tự động (computed) mới có «expr»")
         if kind == FieldKind.TABLE:
             if not f.columns:
@@ -240,15 +244,16 @@ class _Checker:
                     if col.id in seen:
                         self.add(cloc + ("id",), f"mã cột «{col.id}» bị trùng")
                     seen.add(col.id)
-                    if col.kind not in COLUMN_KINDS:
+                    col_spec = kind_spec(col.kind)
+                    if not col_spec.column:
                         self.add(cloc + ("kind",), f"cột không thể có kiểu «{col.kind.value}»")
-                    if col.kind == FieldKind.CHOICE and not col.options:
+                    if col_spec.needs_options and not col.options:
                         self.add(cloc, "cột lựa chọn phải có danh sách «options»")
-                    if col.total and col.kind not in NUMERIC_KINDS and col.kind != FieldKind.COMPUTED:
+                    if col.total and not col_spec.number_valued:
                         self.add(cloc + ("total",), "chỉ cột số mới có dòng tổng")
                     if col.min is not None and col.max is not None and col.min > col.max:
                         self.add(cloc, "min lớn hơn max")
-                    if col.kind == FieldKind.COMPUTED:
+                    if col_spec.needs_expr:
                         if not col.expr:
                             self.add(cloc, "cột tính tự động phải có biểu thức «expr»")
                         else:
@@ -267,10 +272,12 @@ class _Checker:
             self.add(loc, "chỉ bảng (table) mới có «columns», «prefill», «min_rows», «max_rows»")
         if f.min is not None and f.max is not None and f.min > f.max:
             self.add(loc, "min lớn hơn max")
-        if f.aggregate == "sum" and kind not in SUMMABLE_KINDS:
-            self.add(loc + ("aggregate",), "chỉ trường số, số tiền hoặc tỷ lệ (tử số/mẫu số) mới cộng được khi tổng hợp")
-        if f.aggregate and kind in (FieldKind.TABLE, FieldKind.COMPUTED):
-            self.add(loc + ("aggregate",), "bảng và trường tính tự động được tổng hợp theo cách riêng, không đặt «aggregate»")
+        if f.aggregate == "sum" and not spec.summable:
+            self.add(loc + ("aggregate",),
+                     "chỉ trường số, số tiền hoặc tỷ lệ (tử số/mẫu số) mới cộng được khi tổng hợp")
+        if f.aggregate and spec.consolidation in ("rows", "recompute"):
+            self.add(loc + ("aggregate",),
+                     "bảng và trường tính tự động được tổng hợp theo cách riêng, không đặt «aggregate»")
         if f.min_rows is not None and f.max_rows is not None and f.min_rows > f.max_rows:
             self.add(loc, "min_rows lớn hơn max_rows")
 
@@ -329,7 +336,7 @@ class _Checker:
         names = known | BUILTIN_NAMES
         fields = {f.id: f for f in self.t.all_fields()}
 
-        def check_text(source: str, loc: tuple, extra: set[str] = frozenset()) -> None:
+        def check_text(source: str, loc: tuple, extra: AbstractSet[str] = frozenset()) -> None:
             try:
                 unknown = referenced_names(source) - names - set(extra)
             except DocTextError as exc:
@@ -363,7 +370,7 @@ class _Checker:
                             self.add(loc + ("columns",), f"bảng «{target}» không có cột «{col}»")
                 elif kind == "paragraphs":
                     f = fields.get(block.paragraphs)
-                    if f is None or f.kind not in (FieldKind.LONG_TEXT, FieldKind.TEXT):
+                    if f is None or not kind_spec(f.kind).textual:
                         self.add(loc + ("paragraphs",), f"«{block.paragraphs}» không phải là trường văn bản")
 
         check_text(self.t.document.summary, ("document", "summary"))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import Enum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field as PydField, StringConstraints, model_validator
 
@@ -36,28 +36,7 @@ class FieldKind(str, Enum):
     COMPUTED = "computed"
 
 
-NUMERIC_KINDS = {FieldKind.INTEGER, FieldKind.DECIMAL, FieldKind.AMOUNT, FieldKind.PERCENTAGE}
-# Kinds whose values add up across units (a percentage does not: it is recomputed or left out).
-SUMMABLE_KINDS = {FieldKind.INTEGER, FieldKind.DECIMAL, FieldKind.AMOUNT, FieldKind.RATIO}
-COLUMN_KINDS = NUMERIC_KINDS | {
-    FieldKind.YESNO, FieldKind.CHOICE, FieldKind.TEXT, FieldKind.LONG_TEXT, FieldKind.DATE, FieldKind.COMPUTED,
-}
-
-FIELD_KIND_LABELS = {
-    FieldKind.INTEGER: "số nguyên",
-    FieldKind.DECIMAL: "số thập phân",
-    FieldKind.AMOUNT: "số tiền (đồng)",
-    FieldKind.RATIO: "tỷ lệ (tử số/mẫu số)",
-    FieldKind.PERCENTAGE: "phần trăm",
-    FieldKind.YESNO: "có/không",
-    FieldKind.CHOICE: "lựa chọn",
-    FieldKind.TEXT: "văn bản ngắn",
-    FieldKind.LONG_TEXT: "văn bản dài",
-    FieldKind.DATE: "ngày",
-    FieldKind.DOCREF: "văn bản tham chiếu (số, ngày, cơ quan, trích yếu)",
-    FieldKind.TABLE: "bảng nhiều dòng",
-    FieldKind.COMPUTED: "giá trị tính tự động",
-}
+# What each kind does (parse, check, format, consolidation…) is in desktop_app/fieldkinds.py.
 
 
 class Display(str, Enum):
@@ -226,6 +205,3 @@ class Template(_Strict):
     def key(self) -> tuple[str, str]:
         return (self.id, self.version)
 
-
-def dump_kinds() -> dict[str, Any]:
-    return {k.value: FIELD_KIND_LABELS[k] for k in FieldKind}

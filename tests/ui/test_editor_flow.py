@@ -9,6 +9,7 @@ import sys
 import textwrap
 import time
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QKeySequence
 
@@ -237,6 +238,7 @@ KILL_SCRIPT = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow  # kills the app after saved edits
 def test_killed_process_keeps_every_saved_edit(tmp_path):
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(tmp_path / "d")], cwd=ROOT, env=env,

@@ -69,6 +69,7 @@ SCRIPT = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow  # renders every page and dialog in a child process, at three scales
 @pytest.mark.parametrize("scale", ["1", "1.25", "1.5"])
 def test_every_page_fits_1366x768(scale):
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QT_SCALE_FACTOR=scale)

@@ -14,6 +14,7 @@ import sys
 import textwrap
 import time
 
+import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication, QLineEdit, QPlainTextEdit
@@ -337,6 +338,7 @@ KILL_WHILE_TYPING = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow  # kills the app while it types
 def test_a_kill_during_continuous_typing_loses_at_most_about_a_second(tmp_path):
     text = "Tổ công nghệ số cộng đồng đã hướng dẫn người dân cài đặt ứng dụng. " * 3
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
