@@ -37,7 +37,8 @@ def write_failure_message(exc: Exception) -> str:
     elif "locked" in lowered or "busy" in lowered:
         cause = "tệp đang bị một chương trình khác khóa. Hãy đóng chương trình đó rồi thử lại"
     elif "malformed" in lowered or "not a database" in lowered or "disk i/o" in lowered:
-        cause = "tệp cơ sở dữ liệu bị hỏng hoặc ổ đĩa bị lỗi. Hãy dùng «Kiểm tra cơ sở dữ liệu» hoặc khôi phục bản sao lưu"
+        cause = ("tệp cơ sở dữ liệu bị hỏng hoặc ổ đĩa bị lỗi. Hãy dùng «Kiểm tra cơ sở dữ liệu» "
+                 "hoặc khôi phục bản sao lưu")
     else:
         cause = "ổ đĩa đầy, tệp bị khóa hoặc hỏng. Hãy kiểm tra ổ đĩa rồi thử lại"
     return f"Không ghi được vào cơ sở dữ liệu: {cause}. Thay đổi vừa rồi chưa được lưu. Chi tiết: {detail}"

@@ -16,6 +16,7 @@ import shutil
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Set as AbstractSet
 from typing import Any, Callable
 
 from db.engine import StoreError
@@ -163,7 +164,7 @@ def units_above(ws) -> set[str]:
 
 
 def _sender_verdict(ws, bundle: Bundle, allow_unsigned: bool, profile: dict[str, Any],
-                    contested: set[str] = frozenset()) -> tuple[str, str]:
+                    contested: AbstractSet[str] = frozenset()) -> tuple[str, str]:
     """ok | new | held, with why a held bundle is held (shown to the person); raises BundleError."""
     name = terminal_safe(bundle.name)
     if bundle.unsigned:
@@ -286,7 +287,8 @@ def _hold(ws, bundle: Bundle, path: Path, why: str, summary: ImportSummary) -> N
                          public_key=bundle.signer.public_key, fingerprint=bundle.signer.fingerprint)
     held = next((h for h in ws.store.held_bundles() if h.digest == bundle.digest), None)
     if held is None:  # this very file was held before and has been decided on since
-        raise BundleError(f"Tệp «{terminal_safe(bundle.name)}» đã được giữ lại và quyết định trước đây; không nhập lại.")
+        raise BundleError(f"Tệp «{terminal_safe(bundle.name)}» đã được giữ lại và quyết định trước đây; "
+                          "không nhập lại.")
     summary.held.append(
         f"{terminal_safe(bundle.name)} — {bundle.source_label}: {why}. Gọi điện cho đơn vị để đối chiếu dấu khóa, rồi "
         f"chọn «baocaoxa senders accept {held.id}» (nhận khóa này) hoặc «baocaoxa senders reject {held.id}» (từ "
@@ -321,15 +323,17 @@ def import_bundles(ws, paths: list[str | Path], progress: Callable[[int, int], N
     whole: list[tuple[Path, str | None]] = []  # (file, key of the parts it was assembled from)
     touched: list[str] = []
     for path in _expand_folders(paths):
-        _guarded(ws, path.name, summary, lambda: _take_part(ws, parts, path, whole, touched, summary))
+        # each lambda runs at once, inside _guarded, so binding the loop variable late is safe
+        _guarded(ws, path.name, summary, lambda: _take_part(ws, parts, path, whole, touched, summary))  # noqa: B023
     for key in touched:
-        _guarded(ws, parts.name(key), summary, lambda: _assemble(parts, key, whole, summary))
+        _guarded(ws, parts.name(key), summary, lambda: _assemble(parts, key, whole, summary))  # noqa: B023
     batch.contested = contested_first_contacts(ws, [path for path, _key in whole])
     steps = 2 * len(whole)  # each bundle is verified, then applied
     for index, (path, part_key) in enumerate(whole):
         if progress:
             progress(2 * index + 1, steps)
-        _guarded(ws, path.name, summary, lambda: _import_one(batch, path, progress, 2 * index + 2, steps))
+        _guarded(ws, path.name, summary,
+                 lambda: _import_one(batch, path, progress, 2 * index + 2, steps))  # noqa: B023 - run at once
         if part_key is not None:
             parts.forget(part_key)  # whole, and taken in, held or refused: the kept parts are not needed again
     return summary
@@ -421,7 +425,8 @@ def _import_one(batch: _Batch, path: Path, progress, step: int, steps: int) -> s
             for doc in bundle.reports]
     new_key = None
     if verdict == "new":
-        new_key = {"unit_code": bundle.source_unit, "unit_name": one_line(bundle.manifest.get("source_name") or "")[:200],
+        new_key = {"unit_code": bundle.source_unit,
+                   "unit_name": one_line(bundle.manifest.get("source_name") or "")[:200],
                    "public_key": bundle.signer.public_key, "fingerprint": bundle.signer.fingerprint}
     if not batch.backed_up:  # one backup per import, however many bundles it brings
         ws._backup_before_import()

@@ -152,8 +152,8 @@ class PartStore:
     """Parts waiting in the data folder until the bundle is whole.
 
     One folder per bundle id, whole-bundle SHA-256 and part count (``parts/<id>-<sha>-<count>/``),
-    so a forged part claiming another's bundle id, digest or count waits in a folder of its own. Every different copy of a
-    part is kept (``NNN-<chunk sha>.bin``); assembling tries the newest copies first, so a bad
+    so a forged part claiming another's bundle id, digest or count waits in a folder of its own.
+    Every different copy of a part is kept (``NNN-<chunk sha>.bin``); assembling tries the newest copies first, so a bad
     copy that arrived first is replaced by the next copy that arrives."""
 
     def __init__(self, data_dir: Path):

@@ -623,7 +623,8 @@ def _main(argv: list[str] | None) -> int:
     parser = _build_parser()
     if not _COMMAND_WORDS:
         for action in parser._subparsers._group_actions if parser._subparsers else []:  # noqa: SLF001
-            for name, sub in action.choices.items():
+            choices: dict[str, Any] = action.choices  # type: ignore[assignment]  # a subparsers action
+            for name, sub in choices.items():
                 _COMMAND_WORDS.add(name)
                 for sub_action in sub._subparsers._group_actions if sub._subparsers else []:  # noqa: SLF001
                     _COMMAND_WORDS.update(sub_action.choices)

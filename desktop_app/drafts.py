@@ -16,15 +16,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from desktop_app.templating.model import Column, Field, FieldKind, Template
+from desktop_app.fieldkinds import kind_spec
+from desktop_app.templating.model import Column, Field, Template
 from desktop_app.validation import ERROR, Issue, ValidationResult
-from desktop_app.values import DOCREF_KEYS, ValueProblem, coerce
+from desktop_app.values import ValueProblem, coerce
 
 _KEY = re.compile(r"^(?P<field>[A-Za-z0-9_]+)(?:\.(?P<part>[a-z]+)|\[(?P<row>\d{1,5})\]\.(?P<column>[A-Za-z0-9_]+))?$")
 DOCUMENT = "_document"  # the document details page (số, ngày ký…), not a template field
 DOCUMENT_DATE_KEY = f"{DOCUMENT}.date"
-PART_LABELS = {"number": "số, ký hiệu", "date": "ngày ban hành", "issuer": "cơ quan ban hành",
-               "summary": "trích yếu", "num": "tử số", "den": "mẫu số"}
 
 
 @dataclass(frozen=True)
@@ -70,13 +69,10 @@ def _spec(template: Template, key: DraftKey) -> Field | Column | None:
     if key.column is not None:
         return next((c for c in f.columns or [] if c.id == key.column), None)
     if key.part is not None:
-        if f.kind == FieldKind.DOCREF and key.part in DOCREF_KEYS:
-            kind = FieldKind.DATE if key.part == "date" else FieldKind.TEXT
-        elif f.kind == FieldKind.RATIO and key.part in ("num", "den"):
-            kind = FieldKind.INTEGER
-        else:
+        part = next((p for p in kind_spec(f.kind).parts if p.key == key.part), None)
+        if part is None:
             return None
-        return f.model_copy(update={"kind": kind, "label": f"{f.label} ({PART_LABELS[key.part]})"})
+        return f.model_copy(update={"kind": part.kind, "label": f"{f.label} ({part.label})"})
     return f
 
 

@@ -17,7 +17,8 @@ from desktop_app.errors import UserError
 from desktop_app.services import Workspace
 from desktop_app.templating.model import Column, Field, FieldKind, Section
 from desktop_app.validation import ERROR, Issue, ValidationResult
-from desktop_app.values import DOCREF_KEYS, ValueProblem, coerce, is_empty
+from desktop_app.fieldkinds import kind_spec
+from desktop_app.values import ValueProblem, coerce, is_empty
 from desktop_app.vnformat import local_time
 
 # Section marks shown in the side list.
@@ -175,9 +176,9 @@ class EditSession:
         drafts and left empty in the value; the parts that read are stored (one bad date never
         loses the issuer and summary typed beside it)."""
         f = self.template.field(field_id)
-        old = {k: None for k in typed_drafts.for_field(self.drafts, field_id)}
-        if f.kind in (FieldKind.DOCREF, FieldKind.RATIO) and isinstance(raw, dict):
-            parts = DOCREF_KEYS if f.kind == FieldKind.DOCREF else ("num", "den")
+        old: dict[str, str | None] = {k: None for k in typed_drafts.for_field(self.drafts, field_id)}
+        parts = [p.key for p in kind_spec(f.kind).parts]
+        if parts and isinstance(raw, dict):
             good: dict[str, Any] = {}
             for part in parts:
                 text = raw.get(part)
@@ -297,7 +298,7 @@ class EditSession:
                     problems.append(f"Dòng {target + 1}: {exc}")
         if problems:
             raise UserError("Không dán được vì có ô không đọc được:", problems)
-        pasted = {cell_key(field_id, top + r, editable[left + c].id): None
+        pasted: dict[str, str | None] = {cell_key(field_id, top + r, editable[left + c].id): None
                   for r, line in enumerate(lines) for c in range(len(line.split("\t"))) if left + c < len(editable)}
         return self._store(field_id, rows or None, pasted)
 

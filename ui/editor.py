@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from desktop_app.drafts import DOCUMENT, DOCUMENT_DATE_KEY
 from desktop_app.editing import MARK_DONE, MARK_EMPTY, MARK_ERROR, MARK_PARTIAL, MARK_WARNING, EditSession
 from desktop_app.errors import UserError
+from desktop_app.fieldkinds import kind_spec
 from desktop_app.templating.model import FieldKind, Section
 from desktop_app.periods import parse_period
 from desktop_app.validation import ERROR, Issue
@@ -30,7 +31,6 @@ from ui.fields import FieldWidget, make_field_widget
 from ui.style import DONE_COLOUR, ERROR_COLOUR, MUTED_COLOUR, WARNING_COLOUR
 from ui.table_editor import TableField
 
-_COMPARED_KINDS = {FieldKind.INTEGER, FieldKind.DECIMAL, FieldKind.AMOUNT, FieldKind.PERCENTAGE, FieldKind.RATIO}
 
 _MARKS = {
     MARK_DONE: ("✓", DONE_COLOUR), MARK_PARTIAL: ("◐", MUTED_COLOUR), MARK_EMPTY: ("○", MUTED_COLOUR),
@@ -473,7 +473,7 @@ class ReportEditor(QWidget):
             widget.load(self.session.value(field_id))
             widget.show_issues(self.session.issues_for(field_id))
             old = self.session.previous_values.get(field_id)
-            if old is not None and widget.field.kind in _COMPARED_KINDS:
+            if old is not None and kind_spec(widget.field.kind).previous_shown:
                 widget.show_previous(format_value(widget.field, old), previous_label)
 
     def jump_to_field(self, field_id: str) -> None:

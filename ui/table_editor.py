@@ -13,10 +13,9 @@ from PySide6.QtWidgets import (
 
 from desktop_app.templating.model import Field, FieldKind
 from desktop_app.drafts import cell_key
+from desktop_app.fieldkinds import kind_spec
 from desktop_app.values import format_computed, format_value
 
-NUMERIC_COLUMN_KINDS = (FieldKind.INTEGER, FieldKind.DECIMAL, FieldKind.AMOUNT, FieldKind.PERCENTAGE,
-                        FieldKind.COMPUTED)
 from ui.common import label
 from ui.fields import FieldWidget
 
@@ -179,7 +178,7 @@ class TableField(FieldWidget):
                     item = self.grid.item(r, c)
                     if item is None:
                         item = QTableWidgetItem(text)
-                        if col.kind in NUMERIC_COLUMN_KINDS:
+                        if kind_spec(col.kind).number_valued:
                             item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                         if col.kind == FieldKind.COMPUTED:
                             item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
