@@ -460,7 +460,9 @@ class ReportEditor(QWidget):
             page.verticalScrollBar().setValue(0)  # the page opens at its top, title and help shown
             for widget in page.widgets.values():
                 if widget.focus_editor():
-                    page.ensureWidgetVisible(widget)
+                    top = widget.mapTo(page.widget(), widget.rect().topLeft()).y()
+                    if top + 60 > page.viewport().height():  # only when the field is not in view at the top
+                        page.ensureWidgetVisible(widget)
                     return
             page.setFocus(Qt.FocusReason.OtherFocusReason)
 

@@ -7,9 +7,11 @@ from typing import Any
 from PySide6.QtCore import QPersistentModelIndex, Qt
 from PySide6.QtGui import QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemDelegate, QAbstractItemView, QHBoxLayout, QHeaderView, QLineEdit, QPushButton, QStyledItemDelegate,
-    QTableWidget, QTableWidgetItem,
+    QAbstractItemDelegate, QAbstractItemView, QHBoxLayout, QHeaderView, QLineEdit, QPushButton, QScrollArea,
+    QStyledItemDelegate, QTableWidget, QTableWidgetItem,
 )
+
+MAX_VISIBLE_ROWS = 15
 
 from desktop_app.templating.model import Field, FieldKind
 from desktop_app.drafts import cell_key
@@ -108,7 +110,8 @@ class TableField(FieldWidget):
         header = self.grid.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap)
-        self.grid.setMinimumHeight(220)
+        self.grid.setMinimumHeight(160)
+        self.grid.currentCellChanged.connect(lambda row, column, *_: self._show_cell(row, column))
         self.grid.setSelectionMode(QAbstractItemView.SelectionMode.ContiguousSelection)
         header.setMinimumHeight(self.fontMetrics().height() * 2 + 12)  # room for wrapped headers
         self.grid.itemChanged.connect(self._cell_changed)
@@ -187,11 +190,34 @@ class TableField(FieldWidget):
                         item.setText(text)
         finally:
             self.grid.blockSignals(False)
+        self._fit_height()
         totals = self.ops.table_totals(self.field.id)
         parts = [f"{c.label}: {format_value(c, totals[c.id]) if c.kind != FieldKind.COMPUTED else format_computed(None, totals[c.id])}"
                  for c in self.columns if c.id in totals]
         self.totals.setText("Tổng cộng — " + "; ".join(parts) if parts else "")
         self.totals.setVisible(bool(parts))
+
+    def _fit_height(self) -> None:
+        """Tall enough for its rows (up to MAX_VISIBLE_ROWS): the page scrolls, not a small box
+        inside it, so the row being typed into is never half hidden."""
+        grid = self.grid
+        rows = min(grid.rowCount(), MAX_VISIBLE_ROWS)
+        height = grid.horizontalHeader().height() + sum(grid.rowHeight(r) for r in range(rows)) \
+            + 2 * grid.frameWidth() + grid.horizontalScrollBar().sizeHint().height()
+        grid.setFixedHeight(max(160, height))
+
+    def _show_cell(self, row: int, column: int) -> None:
+        """Scroll the page so the current cell is in view (Tab and Enter move through rows)."""
+        if row < 0 or column < 0:
+            return
+        area = self.parentWidget()
+        while area is not None and not isinstance(area, QScrollArea):
+            area = area.parentWidget()
+        if area is None or area.widget() is None:
+            return
+        rect = self.grid.visualRect(self.grid.model().index(row, column))
+        centre = self.grid.viewport().mapTo(area.widget(), rect.center())
+        area.ensureVisible(centre.x(), centre.y(), rect.width() // 2 + 8, rect.height() + 8)
 
     def _editing(self, row: int, column: int) -> bool:
         """The open cell keeps what is being typed in it (its own commit will store it)."""
