@@ -172,7 +172,9 @@ def bench_bundles(rows: list) -> None:
 
     with tempfile.TemporaryDirectory() as folder:
         sender = Workspace(Path(folder) / "xa")
-        rid, _ = sender.import_document(json.loads((ROOT / "resources/examples/ntm-tieu-chi-8.json").read_text("utf-8")))
+        example = json.loads((ROOT / "resources/examples/ntm-tieu-chi-8.json").read_text("utf-8"))
+        sender.set_unit(example["unit"]["code"], scheme=example["unit"]["scheme"])  # a bundle is signed as a unit
+        rid, _ = sender.import_document(example)
         doc = sender.document(rid).to_json()
         exports, imports, plain_w, plain_r = [], [], [], []
         for i in range(RUNS):
