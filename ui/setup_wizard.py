@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
 from desktop_app import units
 from desktop_app.services import Workspace
 from ui.common import label, show_error
+from ui.search_combo import SearchableComboBox
 
 
 def vietnamese_wizard_buttons(wizard: QWizard) -> None:
@@ -31,9 +32,9 @@ class UnitPage(QWizardPage):
         self.current = QRadioButton("Danh mục hiện hành (từ 01/7/2025, không còn cấp huyện)")
         self.legacy = QRadioButton("Danh mục trước 01/7/2025 (có cấp huyện, cho số liệu kỳ cũ)")
         self.district_level = QCheckBox("Đơn vị báo cáo là cấp huyện (huyện, thị xã, thành phố thuộc tỉnh)")
-        self.province = QComboBox()
+        self.province = SearchableComboBox()  # type «quang» to find Tỉnh Quảng Ngãi
         self.province.setObjectName("province")
-        self.district = QComboBox()
+        self.district = SearchableComboBox()
         self.district.setObjectName("district")
         self.search = QLineEdit()
         self.search.setObjectName("search")

@@ -135,3 +135,24 @@ def test_deleted_reports_show_local_time(qtbot, data_dir, monkeypatch):
     finally:
         monkeypatch.delenv("TZ")
         time.tzset()
+
+
+def test_the_province_is_found_by_typing_without_diacritics(qtbot, data_dir):
+    """Every province starts with «Tỉnh»/«Thành phố»: Qt's own type-to-find never reached one."""
+    from tests.ui.helpers import focused, keys
+
+    ws = Workspace(data_dir)
+    wizard = SetupWizard(ws)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    wizard.activateWindow()
+    qtbot.waitUntil(wizard.isActiveWindow, timeout=3000)
+    box = wizard.unit_page.province
+    box.setFocus()
+    assert focused() is box
+    keys("quang ng")
+    assert box.currentText() == "Tỉnh Quảng Ngãi"
+    qtbot.wait(1300)  # a pause starts a new search
+    keys("ha noi")
+    assert box.currentText() == "Thành phố Hà Nội"
+    ws.close()
