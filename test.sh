@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 EXTRA_SYSTEM_PACKAGES="openbox xdotool x11-utils libreoffice-writer-nogui libreoffice-calc-nogui poppler-utils fonts-liberation2 xvfb xauth" bash tools/setup.sh
 # Static checks first: any lint or type finding on the checked set fails the run (configured in
 # pyproject.toml: [tool.ruff], [tool.mypy]).
-.venv/bin/python -m ruff check --quiet desktop_app db
+.venv/bin/python -m ruff check --quiet desktop_app db ui
 .venv/bin/python -m mypy
 export QT_QPA_PLATFORM=offscreen
 exec .venv/bin/python -m pytest "$@"

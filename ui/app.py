@@ -25,7 +25,8 @@ SELFTEST_EXAMPLE = "ntm-tieu-chi-8.json"
 
 
 def _application() -> QApplication:
-    app = QApplication.instance() or QApplication(sys.argv)
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
     app.setApplicationName("BaoCaoXa")
     app.setApplicationDisplayName("BaoCaoXa")
     style.apply(app)

@@ -82,7 +82,7 @@ class ImportSummaryDialog(QDialog):
         self.open_senders = False
         if summary.held:
             senders = buttons.addButton("Xem các gói đang giữ lại…", QDialogButtonBox.ButtonRole.ActionRole)
-            senders.clicked.connect(lambda: (setattr(self, "open_senders", True), self.reject()))
+            senders.clicked.connect(self._to_senders)
         if summary.conflicts:
             self.conflicts_button = buttons.addButton("Xem và xử lý xung đột…", QDialogButtonBox.ButtonRole.AcceptRole)
         close = buttons.addButton("Đóng", QDialogButtonBox.ButtonRole.RejectRole)
@@ -90,6 +90,10 @@ class ImportSummaryDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+
+    def _to_senders(self) -> None:
+        self.open_senders = True
+        self.reject()
 
 
 def import_bundle_files(parent: QWidget, ws: Workspace, paths: list[str], on_done: Callable[[object], None],

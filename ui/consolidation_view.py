@@ -29,6 +29,8 @@ DRAFT_COLOUR = QColor("#8a5a00")
 SORTS = ["Theo tên đơn vị", "Từ cao xuống thấp", "Từ thấp lên cao"]
 
 
+ROOT_INDEX = QModelIndex()  # the invalid index: a flat table
+
 class _Table(QAbstractTableModel):
     """Rows of text with an optional bold last row (the totals)."""
 
@@ -39,10 +41,10 @@ class _Table(QAbstractTableModel):
         self.tooltips = tooltips or headers
         self.colours = colours or []
 
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 - Qt API
+    def rowCount(self, parent=ROOT_INDEX) -> int:  # noqa: N802 - Qt API
         return 0 if parent.isValid() else len(self.rows)
 
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802 - Qt API
+    def columnCount(self, parent=ROOT_INDEX) -> int:  # noqa: N802 - Qt API
         return 0 if parent.isValid() else len(self.headers)
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802 - Qt API
@@ -153,7 +155,7 @@ class ConsolidationDialog(QDialog):
                                "người ký của báo cáo tổng hợp lấy từ báo cáo cùng loại, cùng kỳ của chính đơn vị mình "
                                "(tạo báo cáo đó và điền «Thông tin văn bản» trước khi xuất).", "hint"))
         layout.addLayout(buttons)
-        self.received = []
+        self.received: list = []
         self._fill_choice()
         self.choice.currentIndexChanged.connect(lambda _i: self.load())
         self._enable(False)

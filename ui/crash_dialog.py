@@ -53,7 +53,7 @@ class _Bridge(QObject):
 
 
 class CrashReporter:
-    def __init__(self, support: Callable[[QWidget | None], None] | None):
+    def __init__(self, support: Callable[[QWidget | None], object] | None):
         self.support = support
         self.dialog: QMessageBox | None = None
         self.repeats = 0
@@ -156,7 +156,7 @@ class CrashReporter:
 _reporter: CrashReporter | None = None
 
 
-def install(support: Callable[[QWidget | None], None] | None = None) -> CrashReporter:
+def install(support: Callable[[QWidget | None], object] | None = None) -> CrashReporter:
     """Route uncaught exceptions and Qt's messages to the log, with the dialog. ``support(parent)``
     makes a support bundle (the dialog's «Tạo gói hỗ trợ…»)."""
     global _reporter

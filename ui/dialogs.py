@@ -155,10 +155,12 @@ class DuplicateDialog(QDialog):
         record, template = workspace.report(report_id)
         self.setWindowTitle("Tạo báo cáo kỳ khác từ báo cáo này")
         self.period = PeriodPicker(template.period_kinds)
-        self.only_inventory = QCheckBox("Chỉ chuyển số liệu ổn định (thôn, loa, điểm bưu chính, trạm BTS, tổ công nghệ số…)")
+        self.only_inventory = QCheckBox(
+            "Chỉ chuyển số liệu ổn định (thôn, loa, điểm bưu chính, trạm BTS, tổ công nghệ số…)")
         self.only_inventory.setChecked(True)
         form = QFormLayout()
-        form.addRow("Báo cáo gốc:", label(f"{template.short_title or template.title} — {parse_period(record.period).label}"))
+        source = f"{template.short_title or template.title} — {parse_period(record.period).label}"
+        form.addRow("Báo cáo gốc:", label(source))
         form.addRow("Kỳ báo cáo mới:", self.period)
         form.addRow("", self.period.preview)
         layout = QVBoxLayout(self)

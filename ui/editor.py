@@ -267,7 +267,8 @@ class ReviewPage(QWidget):
         elif session.read_only:
             text = "Báo cáo đã hoàn tất và đang ở chế độ chỉ xem."
         elif errors:
-            text = f"Còn {errors} lỗi phải sửa và {warnings} cảnh báo nên xem lại. Bấm đúp vào một dòng để đến ô cần sửa."
+            text = (f"Còn {errors} lỗi phải sửa và {warnings} cảnh báo nên xem lại. "
+                    "Bấm đúp vào một dòng để đến ô cần sửa.")
         elif warnings:
             text = f"Không còn lỗi. Có {warnings} cảnh báo nên xem lại trước khi hoàn tất."
         else:
@@ -346,7 +347,8 @@ class ReportEditor(QWidget):
         self.back.clicked.connect(lambda: self.show_page(self.stack.currentIndex() - 1))
         self.next.clicked.connect(lambda: self.show_page(self.stack.currentIndex() + 1))
         for keys, step in (("Ctrl+PgDown", 1), ("Alt+Right", 1), ("Ctrl+PgUp", -1), ("Alt+Left", -1)):
-            QShortcut(QKeySequence(keys), self, activated=lambda s=step: self.show_page(self.stack.currentIndex() + s))
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.activated.connect(lambda s=step: self.show_page(self.stack.currentIndex() + s))
         nav = QHBoxLayout()
         nav.addWidget(self.back)
         nav.addStretch(1)

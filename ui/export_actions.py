@@ -62,7 +62,8 @@ def import_excel(parent: QWidget, session: EditSession) -> None:
         return
     _remember(session, path)
     operations.run(
-        parent, "Đang nạp số liệu từ Excel…", lambda _p: actions.import_report_xlsx(session.ws, session.report_id, path),
+        parent, "Đang nạp số liệu từ Excel…",
+        lambda _p: actions.import_report_xlsx(session.ws, session.report_id, path),
         lambda result: info(parent, "Đã nạp", f"Đã nạp số liệu từ Excel ({result[0]} chỉ tiêu thay đổi)."),
         lambda exc: show_error(parent, exc, "Không nạp được tệp Excel"),
         changes=lambda result: result[1], name="import xlsx")

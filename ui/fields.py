@@ -312,8 +312,12 @@ class ComboField(FieldWidget):
         for option in options:
             self.box.addItem(option, option)
         self.box.setMinimumWidth(200)
-        self.box.activated.connect(lambda _i: (self.edited(), self.flush()))  # the person's choice only
+        self.box.activated.connect(self._chosen)  # the person's choice only (never a programmatic change)
         self.body.addWidget(self.box)
+
+    def _chosen(self, _index: int) -> None:
+        self.edited()
+        self.flush()
 
     def raw(self) -> Any:
         return self.box.currentData()

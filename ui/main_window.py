@@ -66,7 +66,8 @@ class MainWindow(QMainWindow):
         self.delete_button = QPushButton("Xóa…")
         self.delete_button.setObjectName("delete_report")
         for button, slot in ((self.new_button, self.new_report), (self.open_button, self.open_selected),
-                             (self.duplicate_button, self.duplicate_selected), (self.delete_button, self.delete_selected)):
+                             (self.duplicate_button, self.duplicate_selected),
+                             (self.delete_button, self.delete_selected)):
             button.clicked.connect(slot)
             enter_clicks(button)
             buttons.addWidget(button)

@@ -19,6 +19,7 @@ from desktop_app.changes import Changes
 from desktop_app.support.logs import operation
 
 Work = Callable[[Callable[[int, int], None]], Any]
+NOTHING = Changes()  # an operation that changes no view (an export, a check)
 ChangesOf = Changes | Callable[[Any], Changes]
 
 
@@ -45,6 +46,9 @@ def hub() -> OperationHub:
     if _HUB is None:
         _HUB = OperationHub()
     return _HUB
+
+
+_RUNNING: set[_Task] = set()
 
 
 class _Signals(QObject):
@@ -83,7 +87,7 @@ def _failed(parent: QWidget | None, on_failed: Callable[[Exception], None] | Non
 
 
 def run(parent: QWidget | None, title: str, work: Work, on_done: Callable[[Any], None] | None = None,
-        on_failed: Callable[[Exception], None] | None = None, *, changes: ChangesOf = Changes(),
+        on_failed: Callable[[Exception], None] | None = None, *, changes: ChangesOf = NOTHING,
         origin: object | None = None, name: str | None = None) -> QProgressDialog:
     """``work(report_progress)`` on the serial worker with a progress dialog; the callbacks and
     the announcement of ``changes`` (or ``changes(result)``) run on the GUI thread."""
@@ -99,24 +103,26 @@ def run(parent: QWidget | None, title: str, work: Work, on_done: Callable[[Any],
         dialog.setValue(done)
 
     def finished(result: Any) -> None:
+        _RUNNING.discard(task)
         dialog.close()
         hub().announce(_changes_of(changes, result), origin)
         if on_done is not None:
             on_done(result)
 
     def failed(error: Exception) -> None:
+        _RUNNING.discard(task)
         dialog.close()
         _failed(parent, on_failed, error)
 
     task.signals.progress.connect(progress)
     task.signals.done.connect(finished)
     task.signals.failed.connect(failed)
-    dialog._task = task  # keep the signals alive as long as the dialog
+    _RUNNING.add(task)  # kept (with its signals) until its result has been handed over
     hub().pool.start(task)
     return dialog
 
 
-def run_now(parent: QWidget | None, name: str, work: Callable[[], Any], *, changes: ChangesOf = Changes(),
+def run_now(parent: QWidget | None, name: str, work: Callable[[], Any], *, changes: ChangesOf = NOTHING,
             origin: object | None = None) -> tuple[bool, Any]:
     """A short operation on the GUI thread (after any running one): (succeeded, result)."""
     hub().pool.waitForDone()

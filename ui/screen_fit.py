@@ -64,4 +64,4 @@ class _Filter(QObject):
 def install(app: QApplication) -> None:
     flt = _Filter(app)
     app.installEventFilter(flt)
-    app._baocaoxa_screen_fit = flt  # keep it alive with the application
+    flt.setObjectName("baocaoxa_screen_fit")  # parented to the application: lives as long as it

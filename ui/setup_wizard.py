@@ -104,7 +104,8 @@ class UnitPage(QWizardPage):
         if self.district_level.isChecked():
             pool = units.districts(code)
         else:
-            pool = units.communes(code, self.scheme, self.district.currentData() if self.scheme == units.LEGACY else None)
+            district = self.district.currentData() if self.scheme == units.LEGACY else None
+            pool = units.communes(code, self.scheme, district)
         self._pool = units.search(self.search.text(), pool)
         self.results.clear()
         for unit in self._pool:
@@ -129,7 +130,8 @@ class UnitPage(QWizardPage):
 
     def _selected(self, *_):
         unit = self.selected_unit()
-        self.chosen.setText(f"Đã chọn: {unit.name} — mã {unit.code}, {unit.province_name}" if unit else "Chưa chọn đơn vị.")
+        self.chosen.setText(f"Đã chọn: {unit.name} — mã {unit.code}, {unit.province_name}" if unit
+                            else "Chưa chọn đơn vị.")
         self.completeChanged.emit()
 
     def selected_unit(self) -> units.AdminUnit | None:

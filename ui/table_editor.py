@@ -11,15 +11,14 @@ from PySide6.QtWidgets import (
     QStyledItemDelegate, QTableWidget, QTableWidgetItem,
 )
 
-MAX_VISIBLE_ROWS = 15
-
-from desktop_app.templating.model import Field, FieldKind
 from desktop_app.drafts import cell_key
 from desktop_app.fieldkinds import kind_spec
+from desktop_app.templating.model import Field, FieldKind
 from desktop_app.values import format_computed, format_value
-
 from ui.common import label
 from ui.fields import FieldWidget
+
+MAX_VISIBLE_ROWS = 15  # a table is as tall as this many rows, then scrolls inside itself
 
 
 class _Grid(QTableWidget):
@@ -80,6 +79,10 @@ class _Grid(QTableWidget):
         super().focusInEvent(event)
         if self.currentRow() < 0 and self.rowCount():
             self.setCurrentCell(0, next((c for r, c in self._editable_cells() if r == 0), 0))
+
+
+def _total_text(column, total: Any) -> str:
+    return format_computed(None, total) if column.kind == FieldKind.COMPUTED else format_value(column, total)
 
 
 class _CellDelegate(QStyledItemDelegate):
@@ -192,8 +195,7 @@ class TableField(FieldWidget):
             self.grid.blockSignals(False)
         self._fit_height()
         totals = self.ops.table_totals(self.field.id)
-        parts = [f"{c.label}: {format_value(c, totals[c.id]) if c.kind != FieldKind.COMPUTED else format_computed(None, totals[c.id])}"
-                 for c in self.columns if c.id in totals]
+        parts = [f"{c.label}: {_total_text(c, totals[c.id])}" for c in self.columns if c.id in totals]
         self.totals.setText("Tổng cộng — " + "; ".join(parts) if parts else "")
         self.totals.setVisible(bool(parts))
 
