@@ -58,3 +58,19 @@ def select_all_and_type(text: str) -> None:
     QTest.keyClick(focused(), Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     QTest.keyClick(focused(), Qt.Key.Key_Backspace)
     keys(text)
+
+
+# The start of a child process that shows a new NTM report in the real main window (kill tests).
+APP_WITH_A_REPORT = """
+import sys, time
+from PySide6.QtWidgets import QApplication
+from desktop_app.services import Workspace
+from ui.app import _application
+from ui.main_window import MainWindow
+app = _application()
+ws = Workspace(sys.argv[1])
+ws.set_unit("21448", scheme="truoc-2025")
+rid = ws.new_report("ntm-tieu-chi-8", "2023-9M")
+window = MainWindow(ws); window.show(); window.activateWindow(); window.open_report(rid)
+editor = window.editor
+"""

@@ -16,7 +16,7 @@ from PySide6.QtGui import QGuiApplication, QKeySequence
 from desktop_app.services import Workspace
 from tests.conftest import ROOT
 from tests.test_fields_and_validation import ALL_KINDS
-from tests.ui.helpers import clear_and_type, leave, type_text
+from tests.ui.helpers import APP_WITH_A_REPORT, clear_and_type, leave, type_text
 from ui.dialogs import NewReportDialog
 from ui.main_window import MainWindow
 
@@ -212,19 +212,8 @@ def test_keyboard_next_and_previous_section(qtbot, data_dir):
     ws.close()
 
 
-KILL_SCRIPT = textwrap.dedent("""
-    import sys, time
-    from PySide6.QtWidgets import QApplication
-    from desktop_app.services import Workspace
-    from ui.app import _application
-    from ui.main_window import MainWindow
+KILL_SCRIPT = APP_WITH_A_REPORT + textwrap.dedent("""
     from tests.ui.helpers import type_text
-    app = _application()
-    ws = Workspace(sys.argv[1])
-    ws.set_unit("21448", scheme="truoc-2025")
-    rid = ws.new_report("ntm-tieu-chi-8", "2023-9M")
-    window = MainWindow(ws); window.show(); window.open_report(rid)
-    editor = window.editor
     editor.show_page(4)
     widget = editor.pages[4].widgets["so_thon"]
     type_text(widget.edit, "7")

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QApplication, QLineEdit, QPlainTextEdit
 from desktop_app.editing import MARK_EMPTY, MARK_ERROR, EditSession
 from desktop_app.services import Workspace
 from tests.conftest import ROOT
-from tests.ui.helpers import focused, keys, press, select_all_and_type
+from tests.ui.helpers import APP_WITH_A_REPORT, focused, keys, press, select_all_and_type
 from ui.main_window import MainWindow
 
 NTM = "ntm-tieu-chi-8"
@@ -304,23 +304,12 @@ def test_word_export_with_an_empty_optional_table_cell(data_dir, tmp_path):
     ws.close()
 
 
-KILL_WHILE_TYPING = textwrap.dedent("""
-    import sys, time
+KILL_WHILE_TYPING = APP_WITH_A_REPORT + textwrap.dedent("""
     from PySide6.QtCore import QEvent, QTimer, Qt
     from PySide6.QtGui import QKeyEvent
-    from PySide6.QtWidgets import QApplication
-    from desktop_app.services import Workspace
-    from ui.app import _application
-    from ui.main_window import MainWindow
-    app = _application()
-    ws = Workspace(sys.argv[1])
-    ws.set_unit("21448", scheme="truoc-2025")
-    rid = ws.new_report("ntm-tieu-chi-8", "2023-9M")
-    window = MainWindow(ws); window.show(); window.activateWindow(); window.open_report(rid)
     deadline = time.time() + 10
     while not window.isActiveWindow() and time.time() < deadline:
         app.processEvents(); time.sleep(0.01)
-    editor = window.editor
     index = editor.session.section_index_of("ton_tai_han_che") + 1
     editor.show_page(index)
     editor.pages[index].widgets["ton_tai_han_che"].focus_editor()
