@@ -1,0 +1,120 @@
+"""What every part of the workspace shares: its state, the records it returns, and how a
+mutating operation is wrapped (logged; a store failure becomes a Vietnamese UserError)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import getpass
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from db.engine import StoreError
+from db.store import Store
+from desktop_app.support import logs
+from desktop_app.errors import UserError
+from desktop_app.templating.model import FieldKind
+from desktop_app.templating.registry import TemplateRegistry
+from desktop_app.validation import Validator
+
+STATUS_LABELS = {"draft": "Đang soạn", "final": "Đã hoàn tất"}
+SIGNING_SEED = "signing_seed"  # setting: this installation's Ed25519 private key (kept in the database)
+
+
+class DamagedDatabase(UserError):
+    """The database fails its check; ``backup`` is the latest good backup, if any."""
+
+    def __init__(self, message: str, backup: Path | None):
+        hint = f" Bản sao lưu tốt gần nhất: {backup}" if backup else " Không tìm thấy bản sao lưu nào còn tốt."
+        super().__init__(message + hint)
+        self.backup = backup
+
+
+@dataclass
+class ReportSummary:
+    id: int
+    template_id: str
+    template_title: str
+    period: str
+    period_label: str
+    status: str
+    status_label: str
+    completeness: float
+    errors: int
+    updated_at: dt.datetime
+    unit_name: str
+
+
+@dataclass(frozen=True)
+class ConflictSummary:
+    id: int
+    report_id: int
+    unit_name: str
+    title: str
+    period_label: str
+    received_at: dt.datetime
+    deleted: bool
+
+
+@dataclass(frozen=True)
+class ReceivedPeriod:
+    template_id: str
+    title: str
+    period: str
+    period_label: str
+    units: int
+    end: dt.date
+
+
+def _readable(f, value: Any) -> str:
+    """A value as a person compares it: tables row by row, empty shown as such."""
+    from desktop_app.values import format_value, is_empty
+
+    if is_empty(value):
+        return "(trống)"
+    if f.kind == FieldKind.TABLE:
+        lines = []
+        for row in value:
+            cells = [format_value(c, row.get(c.id)) for c in f.columns or [] if not is_empty(row.get(c.id))]
+            lines.append(" | ".join(cells))
+        return "\n".join(lines)
+    return format_value(f, value)
+
+
+def _operation(fn):
+    """A mutating operation: logged (name, report, duration, outcome; never values), and a store
+    failure reaches the person as a :class:`UserError` with the store's Vietnamese message."""
+    logged = logs.logged(fn)
+
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        try:
+            return logged(*args, **kwargs)
+        except StoreError as exc:
+            if isinstance(exc, UserError):
+                raise
+            raise UserError(str(exc)) from exc
+
+    return run
+
+
+def _who() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no user name on some Windows setups
+        return ""
+
+
+
+
+class WorkspaceState:
+    """The state every part of :class:`desktop_app.services.Workspace` works on."""
+
+    data_dir: Path
+    store: Store
+    templates: TemplateRegistry
+    who: str
+    origin: str
+    _validators: dict[tuple[str, str], Validator]
+    _signing_key: Any

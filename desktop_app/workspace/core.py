@@ -1,0 +1,123 @@
+"""Opening a data folder; settings, templates, the unit profile, and reading one report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from db.engine import StoreError
+from db.store import DatabaseDamaged, ReportRecord, Store
+from desktop_app import paths, units
+from desktop_app.errors import ReportLocked, UserError
+from desktop_app.reportdoc import ReportDocument
+from desktop_app.templating.model import Template
+from desktop_app.templating.registry import TemplateNotFound, TemplateRegistry
+from desktop_app.text import clean_deep, distinct_names, nfc
+from desktop_app.validation import Validator
+from desktop_app.workspace.base import DamagedDatabase, SIGNING_SEED, _operation, _who
+from desktop_app.workspace.safety import DataSafety
+
+
+class WorkspaceCore(DataSafety):
+    """Opening a data folder; settings, templates, the unit profile, and reading one report."""
+
+    def __init__(self, data_dir: str | Path | None = None, who: str | None = None):
+        self.data_dir = paths.data_dir(data_dir)
+        try:
+            self.store = Store(self.data_dir, clean=clean_deep)
+        except DatabaseDamaged as exc:
+            raise DamagedDatabase(str(exc), self.latest_good_backup()) from exc
+        except StoreError as exc:
+            raise UserError(str(exc)) from exc
+        self.templates = TemplateRegistry([paths.resource("templates"), self.data_dir / "templates"])
+        self.who = who if who is not None else _who()
+        self.origin = self.store.install_id()
+        self._validators: dict[tuple[str, str], Validator] = {}
+        self._signing_key = None
+        if not self.store.get_setting(SIGNING_SEED):
+            # First start: this installation's own signing key (32 random bytes; no crypto import).
+            from desktop_app.signing import new_seed
+
+            self.store.set_setting(SIGNING_SEED, new_seed())
+        self._daily_backup()
+
+    def close(self) -> None:
+        self.store.close()
+
+    def setting(self, key: str, default: Any = None) -> Any:
+        return self.store.get_setting(key, default)
+
+    @_operation
+    def set_setting(self, key: str, value: Any) -> None:
+        self.store.set_setting(key, value)
+
+    def template(self, template_id: str, version: str | None = None) -> Template:
+        try:
+            return self.templates.get(template_id, version)
+        except TemplateNotFound as exc:
+            raise UserError(str(exc)) from None
+
+    def validator(self, template: Template) -> Validator:
+        key = template.key
+        if key not in self._validators:
+            self._validators[key] = Validator(template)
+        return self._validators[key]
+
+    def profile(self) -> dict[str, Any] | None:
+        return self.store.get_profile()
+
+    @_operation
+    def set_unit(self, code: str, *, scheme: str = units.CURRENT, villages: list[str] | None = None,
+                 signer_name: str | None = None, signer_title: str | None = None) -> dict[str, Any]:
+        try:
+            unit = units.find(code, scheme)
+        except units.UnitNotFound as exc:
+            raise UserError(str(exc)) from None
+        old = self.profile() or {}
+        profile = unit.as_profile()
+        same_unit = old.get("code") == profile["code"] and old.get("scheme") == profile["scheme"]
+        profile["villages"] = distinct_names(villages) if villages is not None \
+            else (old.get("villages", []) if same_unit else [])
+        profile["signer_name"] = nfc(signer_name).strip() if signer_name is not None else old.get("signer_name", "")
+        profile["signer_title"] = nfc(signer_title).strip() if signer_title is not None else old.get("signer_title", "")
+        self.store.set_profile(profile, who=self.who)
+        return profile
+
+    @_operation
+    def update_profile(self, **changes: Any) -> dict[str, Any]:
+        profile = self.profile()
+        if profile is None:
+            raise UserError("Chưa khai báo đơn vị. Hãy chọn đơn vị trước.")
+        profile.update({k: v for k, v in changes.items() if k in ("villages", "signer_name", "signer_title")})
+        self.store.set_profile(profile, who=self.who)
+        return profile
+
+    def _record(self, report_id: int) -> ReportRecord:
+        record = self.store.get_report(report_id)
+        if record is None or record.deleted_at is not None:
+            raise UserError(f"Không có báo cáo số {report_id}.")
+        return record
+
+    def report(self, report_id: int) -> tuple[ReportRecord, Template]:
+        record = self._record(report_id)
+        return record, self.template(record.template_id, record.template_version)
+
+    def document(self, report_id: int) -> ReportDocument:
+        record = self._record(report_id)
+        return ReportDocument(
+            template_id=record.template_id, template_version=record.template_version, period=record.period,
+            unit=record.unit, document=record.document, values=record.values,
+            extra={"uid": record.uid, "revision": record.revision, "origin": record.origin,
+                   "status": record.status})
+
+    def is_received(self, record: ReportRecord, own_code: str | None = None) -> bool:
+        """Another unit's report that came in a bundle: the receiving office reads it, the sender edits it."""
+        own = own_code or (self.profile() or {}).get("code")
+        return bool(own and record.unit_code != own and record.origin and record.origin != self.origin)
+
+    def _editable(self, record: ReportRecord) -> None:
+        if self.is_received(record):
+            raise ReportLocked(f"Báo cáo này nhận từ {record.unit.get('name') or record.unit_code} qua gói dữ liệu "
+                               "nên chỉ để xem. Đơn vị gửi sửa trên máy của mình rồi gửi lại gói mới.")
+        if record.status == "final":
+            raise ReportLocked("Báo cáo đã hoàn tất nên không sửa được. Hãy mở lại báo cáo (ghi rõ lý do) để sửa.")
