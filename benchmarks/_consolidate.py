@@ -31,7 +31,8 @@ if mode == "bare":
                         totals[key] = totals.get(key, 0) + value
     timings["total"] = time.perf_counter() - start
 else:
-    from desktop_app import bundles, consolidation
+    from desktop_app.exchange import bundles
+    from desktop_app.office import consolidation
     from desktop_app.documents.consolidated import write_consolidated_docx, write_consolidated_xlsx
     from desktop_app.services import Workspace
 

@@ -167,7 +167,7 @@ def bench_docx(rows: list) -> None:
 
 
 def bench_bundles(rows: list) -> None:
-    from desktop_app import bundles
+    from desktop_app.exchange import bundles
     from desktop_app.services import Workspace
 
     with tempfile.TemporaryDirectory() as folder:
@@ -209,9 +209,9 @@ def commune_bundles(folder: Path, communes: list, seed: int = 0) -> list[Path]:
     tools/screenshots_province.py)."""
     import uuid
 
-    from desktop_app import bundles
-    from desktop_app.reportdoc import REPORT_FORMAT
-    from desktop_app.signing import SigningKey, new_seed
+    from desktop_app.exchange import bundles
+    from desktop_app.domain.reportdoc import REPORT_FORMAT
+    from desktop_app.exchange.signing import SigningKey, new_seed
 
     example = json.loads((ROOT / "resources/examples/ntm-tieu-chi-8.json").read_text("utf-8"))
     rng = random.Random(seed)
@@ -254,7 +254,7 @@ def bench_consolidation(rows: list, notes: list) -> None:
         with tempfile.TemporaryDirectory() as folder:
             bundles_dir = Path(folder) / "goi"
             bundles_dir.mkdir()
-            from desktop_app import units
+            from desktop_app.domain import units
 
             commune_bundles(bundles_dir, units.all_communes()[:count], seed=count)
             ours, ours_peak = _measured_child("ours", str(bundles_dir), str(Path(folder) / "tinh"))

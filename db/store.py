@@ -107,7 +107,7 @@ class DatabaseDamaged(StoreError):
 class Store(SenderRegistry):
     def __init__(self, data_dir: Path, clean: Callable[[Any], Any] | None = None):
         """``clean`` is applied to every text-bearing value written (the services pass
-        ``desktop_app.text.clean_deep``): one place, so every path into the store gets it."""
+        ``desktop_app.domain.text.clean_deep``): one place, so every path into the store gets it."""
         self._clean = clean or (lambda value: value)
         self.data_dir = Path(data_dir)
         self.path = self.data_dir / DB_FILENAME

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from desktop_app.changes import Changes
+from desktop_app.domain.changes import Changes
 from desktop_app.services import Workspace
 
 REPORT_FILE_KINDS = {"docx": (".docx", "Văn bản Word (*.docx)"), "xlsx": (".xlsx", "Bảng tính Excel (*.xlsx)")}

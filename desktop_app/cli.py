@@ -261,7 +261,7 @@ class _TerminalSafe:
         self._stream = stream
 
     def write(self, text: str) -> int:
-        from desktop_app.text import terminal_safe
+        from desktop_app.domain.text import terminal_safe
 
         return self._stream.write(terminal_safe(text))
 

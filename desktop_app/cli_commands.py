@@ -12,9 +12,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from desktop_app import units
+from desktop_app.domain import units
 from desktop_app.errors import UserError
-from desktop_app.validation import ValidationResult
+from desktop_app.domain.validation import ValidationResult
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2  # success, validation errors found, bad usage or input
 
@@ -57,7 +57,7 @@ def _print_issues(result: ValidationResult) -> None:
 
 
 def _aggregate(ws, args: argparse.Namespace) -> int:
-    from desktop_app import consolidation
+    from desktop_app.office import consolidation
     from desktop_app.documents.consolidated import write_consolidated_docx, write_consolidated_xlsx
 
     cons = consolidation.gather(ws, args.template, args.period)
@@ -86,7 +86,7 @@ def _aggregate(ws, args: argparse.Namespace) -> int:
 
 
 def _senders(ws, args: argparse.Namespace) -> int:
-    from desktop_app.bundle_import import ALLOW_UNSIGNED, KEY_CHANGED
+    from desktop_app.exchange.bundle_import import ALLOW_UNSIGNED, KEY_CHANGED
 
     if args.action == "register":
         key, outcome = ws.register_sender(args.file, replace=args.replace, alongside=args.also)
@@ -159,10 +159,10 @@ def _backup(ws, args: argparse.Namespace) -> int:
 
 
 def _bundle(ws, args: argparse.Namespace) -> int:
-    from desktop_app import bundles
+    from desktop_app.exchange import bundles
 
     if args.action == "export":
-        from desktop_app.bundle_parts import parse_size
+        from desktop_app.exchange.bundle_parts import parse_size
 
         size = parse_size(args.split_size) if args.split_size else None
         manifest = bundles.export_bundle(ws, args.out, args.report, split_size=size,
@@ -175,7 +175,7 @@ def _bundle(ws, args: argparse.Namespace) -> int:
         return EXIT_OK
     if args.action == "verify":
         bad = 0
-        from desktop_app.bundle_parts import read_part
+        from desktop_app.exchange.bundle_parts import read_part
 
         for file in args.files:
             try:

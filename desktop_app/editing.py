@@ -11,15 +11,15 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from desktop_app import drafts as typed_drafts
-from desktop_app.drafts import cell_key, field_key, part_key
+from desktop_app.domain import drafts as typed_drafts
+from desktop_app.domain.drafts import cell_key, field_key, part_key
 from desktop_app.errors import UserError
 from desktop_app.services import Workspace
 from desktop_app.templating.model import Column, Field, FieldKind, Section
-from desktop_app.validation import ERROR, Issue, ValidationResult
-from desktop_app.fieldkinds import kind_spec
-from desktop_app.values import ValueProblem, coerce, is_empty
-from desktop_app.vnformat import local_time
+from desktop_app.domain.validation import ERROR, Issue, ValidationResult
+from desktop_app.domain.fieldkinds import kind_spec
+from desktop_app.domain.values import ValueProblem, coerce, is_empty
+from desktop_app.domain.vnformat import local_time
 
 # Section marks shown in the side list.
 MARK_EMPTY, MARK_PARTIAL, MARK_DONE, MARK_WARNING, MARK_ERROR = "empty", "partial", "done", "warning", "error"
@@ -92,7 +92,7 @@ class EditSession:
 
     @property
     def title(self) -> str:
-        from desktop_app.periods import parse_period
+        from desktop_app.domain.periods import parse_period
 
         return f"{self.template.short_title or self.template.title} — {parse_period(self.period).label}"
 

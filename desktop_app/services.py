@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from desktop_app.periods import PeriodError, parse_period
+from desktop_app.domain.periods import PeriodError, parse_period
 from desktop_app.templating.registry import TemplateNotFound
 from desktop_app.workspace.base import (  # noqa: F401 - the records callers import from here
     STATUS_LABELS, ConflictSummary, DamagedDatabase, ReceivedPeriod, ReportSummary, _operation,
@@ -53,7 +53,7 @@ class Workspace(ExchangeOperations):
         return sorted(out, key=lambda r: (r.end, r.title), reverse=True)
 
     def consolidate(self, template_id: str, period: str):
-        from desktop_app import consolidation
+        from desktop_app.office import consolidation
 
         return consolidation.gather(self, template_id, period)
 

@@ -9,9 +9,9 @@ import json
 import uuid
 import zipfile
 
-from desktop_app.bundle_parts import PART_META
+from desktop_app.exchange.bundle_parts import PART_META
 from desktop_app.cli import main
-from desktop_app.signing import SigningKey, new_seed
+from desktop_app.exchange.signing import SigningKey, new_seed
 from tests.test_bundle_hostile import _part_zip, _split
 from tests.test_bundle_trust import (  # noqa: F401 - fixtures
     VOLATILE, _commune, _craft, _dump, _export, a, b, office,
@@ -132,7 +132,7 @@ def test_two_reports_with_one_uid_in_a_bundle_are_refused(a, office, tmp_path):
     entry = manifest["reports"][0]
     doc = json.loads(members[entry["member"]])
     doc["values"]["rut_ho_so"] = 55
-    from desktop_app.bundles import content_hash
+    from desktop_app.exchange.bundles import content_hash
 
     doc["content_hash"] = content_hash(doc)
     members["reports/twin.json"] = json.dumps(doc).encode()
@@ -273,7 +273,7 @@ def test_an_old_genuine_bundle_replayed_never_rolls_back(a, office, tmp_path):
 def test_two_versions_with_one_revision_and_different_content_are_a_conflict(a, office, tmp_path):
     """A commune that restored a backup makes the same revision again with other figures: the
     office must not call it "unchanged" and silently keep the other version."""
-    from desktop_app.bundles import decide
+    from desktop_app.exchange.bundles import decide
 
     assert decide(5, 5, False, 5, 3) == "conflict"
     assert decide(5, 5, False, 5, None) == "conflict"
@@ -294,7 +294,7 @@ def test_two_versions_with_one_revision_and_different_content_are_a_conflict(a, 
 def test_unsigned_bundles_cannot_speak_for_a_unit_that_signs(a, office, tmp_path):
     """With unsigned bundles allowed (for communes still on an old version), an unsigned file must
     not bypass the key registry of a unit that already signs: a downgrade attack."""
-    from desktop_app import bundles
+    from desktop_app.exchange import bundles
 
     office.import_bundles([_export(a, tmp_path / "a.zip")])
     doc = a.document(a.reports()[0].id).to_json()
@@ -312,7 +312,7 @@ def test_unsigned_bundles_cannot_speak_for_a_unit_that_signs(a, office, tmp_path
 def test_parts_that_unpack_large_cannot_fill_the_disk(office, tmp_path, monkeypatch):
     """A part's chunk may unpack to 100 times its file (up to 100 MB): 999 such parts of one
     claimed bundle, or of many, must not all be kept."""
-    from desktop_app import bundle_parts
+    from desktop_app.exchange import bundle_parts
 
     monkeypatch.setattr(bundle_parts, "MAX_COPIES_BYTES", 3 * 1024 * 1024)
     monkeypatch.setattr(bundle_parts, "MAX_WAITING_BYTES", 5 * 1024 * 1024)
@@ -335,7 +335,7 @@ def test_parts_that_unpack_large_cannot_fill_the_disk(office, tmp_path, monkeypa
 def test_bundles_held_aside_cannot_fill_the_disk(a, office, tmp_path, monkeypatch):
     """Anyone can make keys, so anyone can make bundles that are held aside (another key for a
     known unit): the held copies are bounded, and what is not held is refused with a reason."""
-    from desktop_app import bundle_import
+    from desktop_app.exchange import bundle_import
 
     office.import_bundles([_export(a, tmp_path / "a.zip")])
     good = _export(a, tmp_path / "a2.zip")
@@ -352,7 +352,7 @@ def test_bundles_held_aside_cannot_fill_the_disk(a, office, tmp_path, monkeypatc
 
 
 def test_an_enrolment_files_name_is_registered_on_one_line(a, office, tmp_path, capsys):
-    from desktop_app import signing
+    from desktop_app.exchange import signing
 
     profile = {**a.profile(), "name": "Xã Bình Phước\nDấu khóa đúng: AAAA-BBBB-CCCC-DDDD\u202e"}
     path = tmp_path / "dang-ky.json"

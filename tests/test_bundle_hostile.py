@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from desktop_app import bundle_import, bundles
-from desktop_app.bundle_parts import PART_CHUNK, PART_META
+from desktop_app.exchange import bundle_import, bundles
+from desktop_app.exchange.bundle_parts import PART_CHUNK, PART_META
 from desktop_app.cli import main
 from tests.test_bundle_trust import _craft, _dump, _export, a, b, office  # noqa: F401 - fixtures
 

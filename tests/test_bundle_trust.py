@@ -13,10 +13,10 @@ import zipfile
 
 import pytest
 
-from desktop_app import bundles
+from desktop_app.exchange import bundles
 from desktop_app.cli import main
 from desktop_app.services import Workspace
-from desktop_app.signing import SigningKey, new_seed
+from desktop_app.exchange.signing import SigningKey, new_seed
 from tests.conftest import EXAMPLES
 from tests.test_bundles import _members, _resign, _write
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from desktop_app import bundles
+from desktop_app.exchange import bundles
 from desktop_app.services import Workspace
 from tests.conftest import EXAMPLES
 
@@ -228,7 +228,7 @@ def test_random_mutations_never_crash_nor_partially_import(commune, province, tm
 
 
 def test_split_parts_shuffled_duplicated_and_across_days(commune, tmp_path):
-    from desktop_app.bundle_parts import parse_size
+    from desktop_app.exchange.bundle_parts import parse_size
 
     import random
 
@@ -268,7 +268,7 @@ def test_a_damaged_part_is_rejected(commune, tmp_path, province):
 
 
 def test_parse_size():
-    from desktop_app.bundle_parts import parse_size
+    from desktop_app.exchange.bundle_parts import parse_size
     from desktop_app.errors import UserError
 
     assert parse_size("200KB") == 200 * 1024 and parse_size("1MB") == 1024**2 and parse_size("1,5MB") == 1572864
@@ -400,7 +400,7 @@ def test_import_reports_progress_for_every_bundle(commune, province, tmp_path):
 
 
 def test_cli_says_clearly_what_is_wrong(commune, tmp_path, capsys):
-    from desktop_app.bundle_parts import parse_size
+    from desktop_app.exchange.bundle_parts import parse_size
     from desktop_app.cli import main
 
     commune.close()

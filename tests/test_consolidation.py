@@ -13,9 +13,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from openpyxl import load_workbook
 
-from desktop_app import bundles, units
+from desktop_app.exchange import bundles
+
+from desktop_app.domain import units
 from desktop_app.cli import main as cli
-from desktop_app.consolidation import consolidate, gather, indicators
+from desktop_app.office.consolidation import consolidate, gather, indicators
 from desktop_app.documents.consolidated import consolidated_content, write_consolidated_docx, write_consolidated_xlsx
 from desktop_app.errors import UserError
 from desktop_app.services import Workspace

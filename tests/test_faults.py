@@ -31,7 +31,7 @@ EDIT_STREAM = textwrap.dedent("""
     import sys
     from desktop_app.editing import EditSession
     from desktop_app.services import Workspace
-    from desktop_app.vnformat import format_number
+    from desktop_app.domain.vnformat import format_number
     ws = Workspace(sys.argv[1])
     session = EditSession(ws, int(sys.argv[2]))
     i = int(sys.argv[3])
@@ -175,7 +175,7 @@ def test_fuzz_template_loader(data):
                     max_leaves=20),
        st.sampled_from(["values", "period", "document", "unit", "template", "template_version", "format"]))
 def test_fuzz_report_documents(junk, key):
-    from desktop_app.reportdoc import ReportDocumentError, parse_document
+    from desktop_app.domain.reportdoc import ReportDocumentError, parse_document
     from desktop_app.templating.registry import TemplateRegistry
 
     registry = _REGISTRY
@@ -200,7 +200,7 @@ _REGISTRY = _registry()
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet="0123456789.,- %đ\u00a0abc", max_size=15))
 def test_fuzz_vi_number_parsing(text):
-    from desktop_app.vnformat import FormatError, parse_number
+    from desktop_app.domain.vnformat import FormatError, parse_number
 
     try:
         parse_number(text)
@@ -210,7 +210,7 @@ def test_fuzz_vi_number_parsing(text):
 
 BUNDLE_IMPORT = textwrap.dedent("""
     import sys
-    from desktop_app import bundles
+    from desktop_app.exchange import bundles
     from desktop_app.services import Workspace
     ws = Workspace(sys.argv[1])
     print("READY", flush=True)
@@ -220,7 +220,7 @@ BUNDLE_IMPORT = textwrap.dedent("""
 
 
 def test_sigkill_during_bundle_import_leaves_all_or_none(tmp_path):
-    from desktop_app import bundles
+    from desktop_app.exchange import bundles
 
     sender = Workspace(tmp_path / "xa")
     sender.set_unit("21073", scheme="truoc-2025")

@@ -9,7 +9,7 @@ from typing import get_args
 
 import pytest
 
-from desktop_app.fieldkinds import KINDS, Consolidation, KindSpec, kind_labels, kind_spec, kinds_where
+from desktop_app.domain.fieldkinds import KINDS, Consolidation, KindSpec, kind_labels, kind_spec, kinds_where
 from desktop_app.templating.model import Column, Field, FieldKind
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,8 +74,8 @@ def test_no_kind_chains_left_in_the_refactored_modules() -> None:
     """Per-kind decisions go through the registry; only structural checks (a table has rows, a
     computed value is derived, a ratio also has its percentage) name a kind there."""
     allowed = re.compile(r"FieldKind\.(TABLE|COMPUTED|RATIO|TEXT|INTEGER)\b")
-    for path in ["desktop_app/values.py", "desktop_app/validation.py", "desktop_app/documents/content.py",
-                 "desktop_app/documents/xlsx.py", "desktop_app/templating/loader.py", "desktop_app/consolidation.py"]:
+    for path in ["desktop_app/domain/values.py", "desktop_app/domain/validation.py", "desktop_app/documents/content.py",
+                 "desktop_app/documents/xlsx.py", "desktop_app/templating/loader.py", "desktop_app/office/consolidation.py"]:
         text = (ROOT / path).read_text(encoding="utf-8")
         names = re.findall(r"FieldKind\.[A-Z_]+", text)
         stray = [n for n in names if not allowed.fullmatch(n)]

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from desktop_app.templating.loader import parse_template_text
-from desktop_app.validation import ERROR, WARNING, Validator
-from desktop_app.values import ValueProblem, coerce, format_value, parse_input
+from desktop_app.domain.validation import ERROR, WARNING, Validator
+from desktop_app.domain.values import ValueProblem, coerce, format_value, parse_input
 
 ALL_KINDS = textwrap.dedent("""\
     format: 1

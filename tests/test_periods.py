@@ -1,6 +1,6 @@
 import pytest
 
-from desktop_app.periods import PeriodError, PeriodKind, parse_period
+from desktop_app.domain.periods import PeriodError, PeriodKind, parse_period
 
 
 @pytest.mark.parametrize("spec,kind,label", [

@@ -1,7 +1,7 @@
 import unicodedata
 
-from desktop_app import units
-from desktop_app.text import fold, nfc, nfc_deep, vi_sort_key
+from desktop_app.domain import units
+from desktop_app.domain.text import fold, nfc, nfc_deep, vi_sort_key
 
 
 def test_vietnamese_alphabet_order():

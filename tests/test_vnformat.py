@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from desktop_app import vnformat
-from desktop_app.vnformat import FormatError
+from desktop_app.domain import vnformat
+from desktop_app.domain.vnformat import FormatError
 
 
 @pytest.mark.parametrize("text,expected", [

@@ -18,8 +18,10 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from desktop_app import bundles, units
-from desktop_app.consolidation import gather
+from desktop_app.exchange import bundles
+
+from desktop_app.domain import units
+from desktop_app.office.consolidation import gather
 from desktop_app.documents.consolidated import write_consolidated_xlsx
 from desktop_app.documents.export import export_xlsx, import_xlsx
 from desktop_app.errors import UserError

@@ -10,9 +10,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from desktop_app.documents.content import DocumentBuilder  # noqa: E402
-from desktop_app.reportdoc import ReportDocumentError, parse_document  # noqa: E402
+from desktop_app.domain.reportdoc import ReportDocumentError, parse_document  # noqa: E402
 from desktop_app.templating.registry import TemplateRegistry  # noqa: E402
-from desktop_app.validation import Validator  # noqa: E402
+from desktop_app.domain.validation import Validator  # noqa: E402
 
 
 def main(path: str) -> int:

@@ -23,7 +23,7 @@ def main() -> int:
     args = parser.parse_args()
 
     from benchmarks.run import commune_bundles
-    from desktop_app import units
+    from desktop_app.domain import units
     from desktop_app.services import Workspace
     from ui.app import _application
     from ui.bundle_actions import ImportSummaryDialog

@@ -15,7 +15,7 @@ from desktop_app.instance import InstanceLock
 from desktop_app.paths import resource
 from desktop_app.actions import recover_damaged_database
 from desktop_app.services import DamagedDatabase, Workspace
-from desktop_app.values import is_empty
+from desktop_app.domain.values import is_empty
 from ui import style
 from ui.common import confirm, info, show_error
 from ui.main_window import MainWindow

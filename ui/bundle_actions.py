@@ -11,11 +11,11 @@ from PySide6.QtWidgets import (
     QRadioButton, QVBoxLayout, QWidget,
 )
 
-from desktop_app.bundle_parts import parse_size
+from desktop_app.exchange.bundle_parts import parse_size
 from desktop_app.services import Workspace
-from desktop_app.text import fold
+from desktop_app.domain.text import fold
 from ui.common import ask_save_path, info, label, resize_within_screen, show_error
-from desktop_app.changes import Changes
+from desktop_app.domain.changes import Changes
 from ui import operations
 
 LAST_FOLDER = "last_folder"
@@ -39,7 +39,7 @@ class ImportSummaryDialog(QDialog):
     """What an import did, in the person's words, with a way on to the conflicts."""
 
     def __init__(self, summary, parent: QWidget | None = None):
-        from desktop_app.bundle_import import KEY_CHANGED, UNSIGNED_MARK
+        from desktop_app.exchange.bundle_import import KEY_CHANGED, UNSIGNED_MARK
 
         super().__init__(parent)
         self.setWindowTitle("Kết quả nhận gói dữ liệu")

@@ -15,10 +15,12 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app import actions
-from desktop_app.changes import Changes
-from desktop_app.consolidation import MISSING_TEXT, OUTSIDE_TEXT, Consolidation, Indicator, indicators, name_order
+from desktop_app.domain.changes import Changes
+from desktop_app.office.consolidation import (
+    MISSING_TEXT, OUTSIDE_TEXT, Consolidation, Indicator, indicators, name_order,
+)
 from desktop_app.services import Workspace
-from desktop_app.text import fold
+from desktop_app.domain.text import fold
 from ui.bar_chart import BarChart
 from ui import operations
 from ui.common import ask_save_path, info, label, resize_within_screen, show_error

@@ -10,10 +10,10 @@ from PySide6.QtWidgets import (
     QListWidgetItem, QSpinBox, QVBoxLayout, QWidget,
 )
 
-from desktop_app.periods import PERIOD_KIND_LABELS, PeriodError, PeriodKind, parse_period
+from desktop_app.domain.periods import PERIOD_KIND_LABELS, PeriodError, PeriodKind, parse_period
 from desktop_app.services import Workspace
 from desktop_app.templating.model import Template
-from desktop_app.vnformat import local_time
+from desktop_app.domain.vnformat import local_time
 from ui.common import label, show_error
 
 _ROMAN = ["I", "II", "III", "IV"]

@@ -17,15 +17,15 @@ from PySide6.QtWidgets import (
     QScrollArea, QSplitter, QStackedWidget, QVBoxLayout, QWidget,
 )
 
-from desktop_app.drafts import DOCUMENT, DOCUMENT_DATE_KEY
+from desktop_app.domain.drafts import DOCUMENT, DOCUMENT_DATE_KEY
 from desktop_app.editing import MARK_DONE, MARK_EMPTY, MARK_ERROR, MARK_PARTIAL, MARK_WARNING, EditSession
 from desktop_app.errors import UserError
-from desktop_app.fieldkinds import kind_spec
+from desktop_app.domain.fieldkinds import kind_spec
 from desktop_app.templating.model import FieldKind, Section
-from desktop_app.periods import parse_period
-from desktop_app.validation import ERROR, Issue
-from desktop_app.values import format_value
-from desktop_app.vnformat import FormatError, format_date, parse_date
+from desktop_app.domain.periods import parse_period
+from desktop_app.domain.validation import ERROR, Issue
+from desktop_app.domain.values import format_value
+from desktop_app.domain.vnformat import FormatError, format_date, parse_date
 from ui.common import ask_text, enter_clicks, label, show_error
 from ui.fields import FieldWidget, make_field_widget
 from ui.style import DONE_COLOUR, ERROR_COLOUR, MUTED_COLOUR, WARNING_COLOUR

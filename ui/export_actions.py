@@ -10,8 +10,8 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 
 from desktop_app import actions
 from desktop_app.editing import EditSession
-from desktop_app.periods import parse_period
-from desktop_app.text import fold
+from desktop_app.domain.periods import parse_period
+from desktop_app.domain.text import fold
 from ui.common import ask_save_path, confirm, info, show_error
 from ui import operations
 

@@ -17,11 +17,11 @@ from PySide6.QtWidgets import (
     QComboBox, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QSizePolicy, QVBoxLayout, QWidget,
 )
 
-from desktop_app.fieldkinds import kind_spec
+from desktop_app.domain.fieldkinds import kind_spec
 from desktop_app.templating.model import Field, FieldKind
-from desktop_app.validation import ERROR, Issue
-from desktop_app.values import format_computed, format_value
-from desktop_app.drafts import field_key, part_key
+from desktop_app.domain.validation import ERROR, Issue
+from desktop_app.domain.values import format_computed, format_value
+from desktop_app.domain.drafts import field_key, part_key
 from ui.common import label, set_role
 
 SAVE_PAUSE_MS = 300  # a pause this long in typing saves
@@ -417,7 +417,7 @@ class ComputedField(FieldWidget):
         self.value.setText(format_computed(display, value) or "—")
 
 
-# The widget of each kind, by the name its spec in desktop_app/fieldkinds.py gives.
+# The widget of each kind, by the name its spec in desktop_app/domain/fieldkinds.py gives.
 WIDGETS: dict[str, type[FieldWidget]] = {
     "number": NumberField, "choice": ComboField, "ratio": RatioField, "date": DateField,
     "text": TextField, "long_text": LongTextField, "docref": DocrefField, "computed": ComputedField,

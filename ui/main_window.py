@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app import __version__
-from desktop_app.changes import Changes
+from desktop_app.domain.changes import Changes
 from desktop_app.editing import EditSession
 from desktop_app.errors import UserError
 from desktop_app.services import Workspace

@@ -15,7 +15,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
-from desktop_app.changes import Changes
+from desktop_app.domain.changes import Changes
 from desktop_app.support.logs import operation
 
 Work = Callable[[Callable[[int, int], None]], Any]

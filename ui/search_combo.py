@@ -13,7 +13,7 @@ import time
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox
 
-from desktop_app.text import fold
+from desktop_app.domain.text import fold
 
 _KIND = re.compile(r"^(tinh|thanh pho|huyen|thi xa|quan)\s+")
 RESET_SECONDS = 1.2  # a pause this long starts a new search, as in a file manager

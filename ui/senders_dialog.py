@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (
     QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from desktop_app.bundle_import import ALLOW_UNSIGNED, KEY_CHANGED
+from desktop_app.exchange.bundle_import import ALLOW_UNSIGNED, KEY_CHANGED
 from desktop_app.errors import UserError
 from desktop_app.services import Workspace
 from ui.common import confirm, label, resize_within_screen, show_error

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWizard, QWizardPage,
 )
 
-from desktop_app import units
+from desktop_app.domain import units
 from desktop_app.services import Workspace
 from ui.common import label, show_error
 from ui.search_combo import SearchableComboBox

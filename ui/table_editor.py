@@ -11,10 +11,10 @@ from PySide6.QtWidgets import (
     QStyledItemDelegate, QTableWidget, QTableWidgetItem,
 )
 
-from desktop_app.drafts import cell_key
-from desktop_app.fieldkinds import kind_spec
+from desktop_app.domain.drafts import cell_key
+from desktop_app.domain.fieldkinds import kind_spec
 from desktop_app.templating.model import Field, FieldKind
-from desktop_app.values import format_computed, format_value
+from desktop_app.domain.values import format_computed, format_value
 from ui.common import label
 from ui.fields import FieldWidget
 

@@ -17,7 +17,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from desktop_app.atomic import write_bytes_atomic
-from desktop_app.consolidation import Consolidation, Indicator, indicators
+from desktop_app.office.consolidation import Consolidation, Indicator, indicators
 from desktop_app.documents.content import DocumentBuilder, DocumentContent, Paragraph
 from desktop_app.documents.docx_writer import write_docx
 from desktop_app.documents.xlsx_text import as_text, text_row

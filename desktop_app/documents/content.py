@@ -15,13 +15,13 @@ from typing import Any
 from jinja2 import nodes
 
 from desktop_app.errors import UserError
-from desktop_app.fieldkinds import document_text, kind_spec
+from desktop_app.domain.fieldkinds import document_text, kind_spec
 from desktop_app.templating.doctext import DocTextError, document_budget, environment, render_text
 from desktop_app.templating.expressions import check_expression
 from desktop_app.templating.model import Block, FieldKind, Template
-from desktop_app.validation import ValidationResult, Validator
-from desktop_app.values import SOURCE_KEY, is_empty
-from desktop_app.vnformat import format_place_date
+from desktop_app.domain.validation import ValidationResult, Validator
+from desktop_app.domain.values import SOURCE_KEY, is_empty
+from desktop_app.domain.vnformat import format_place_date
 
 
 @dataclass
@@ -124,7 +124,7 @@ def unit_context(unit: dict[str, Any]) -> dict[str, Any]:
 
 def _lower_kind(name: str) -> str:
     """``Tỉnh Quảng Ngãi`` → ``tỉnh Quảng Ngãi`` (mid-sentence form)."""
-    from desktop_app.units import split_kind
+    from desktop_app.domain.units import split_kind
 
     kind, short = split_kind(name)
     return f"{kind.lower()} {short}" if kind else name
@@ -153,7 +153,7 @@ class DocumentBuilder:
         self.fields = {f.id: f for f in template.all_fields()}
 
     def context(self, report: dict[str, Any], result: ValidationResult) -> dict[str, Any]:
-        from desktop_app.periods import parse_period
+        from desktop_app.domain.periods import parse_period
 
         values = dict(report.get("values") or {})
         for fid, f in self.fields.items():

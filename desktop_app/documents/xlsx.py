@@ -25,12 +25,12 @@ from desktop_app.atomic import write_atomic
 from desktop_app.documents.xlsx_guard import check_xlsx_file
 from desktop_app.documents.xlsx_text import text_everywhere
 from desktop_app.errors import UserError
-from desktop_app.fieldkinds import kind_spec
-from desktop_app.periods import parse_period
-from desktop_app.reportdoc import coerce_values
+from desktop_app.domain.fieldkinds import kind_spec
+from desktop_app.domain.periods import parse_period
+from desktop_app.domain.reportdoc import coerce_values
 from desktop_app.services import STATUS_LABELS, Workspace
 from desktop_app.templating.model import Column, Field, FieldKind
-from desktop_app.values import ValueProblem, coerce, is_empty
+from desktop_app.domain.values import ValueProblem, coerce, is_empty
 
 FORMAT = "baocaoxa.xlsx/1"
 META_SHEET = "_baocaoxa"

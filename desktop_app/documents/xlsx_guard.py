@@ -17,7 +17,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
 from desktop_app.errors import UserError
-from desktop_app.vnformat import format_number
+from desktop_app.domain.vnformat import format_number
 
 MAX_UNCOMPRESSED_BYTES = 100_000_000
 MAX_RATIO = 100                # uncompressed / compressed, for members over 1 MB

@@ -14,7 +14,7 @@ from typing import Any
 
 from jinja2 import StrictUndefined, meta, nodes
 
-from desktop_app import vnformat
+from desktop_app.domain import vnformat
 from desktop_app.templating.expressions import fn_pct
 from desktop_app.templating.doccheck import instrument, vet
 from desktop_app.templating.sandbox import (

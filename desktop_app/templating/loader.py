@@ -16,11 +16,11 @@ import yaml
 from pydantic import ValidationError
 from yaml.constructor import SafeConstructor
 
-from desktop_app.fieldkinds import kind_spec
+from desktop_app.domain.fieldkinds import kind_spec
 from desktop_app.templating.doctext import BUILTIN_NAMES, DocTextError, referenced_names
 from desktop_app.templating.expressions import ExpressionError, check_expression
 from desktop_app.templating.model import Block, FieldKind, Template
-from desktop_app.text import nfc_deep
+from desktop_app.domain.text import nfc_deep
 
 RESERVED_NAMES = BUILTIN_NAMES | {"stt"}
 

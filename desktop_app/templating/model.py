@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field as PydField, StringConstraints, model_validator
 
-from desktop_app.periods import PeriodKind
+from desktop_app.domain.periods import PeriodKind
 
 TEMPLATE_FORMAT = 1
 
@@ -36,7 +36,7 @@ class FieldKind(str, Enum):
     COMPUTED = "computed"
 
 
-# What each kind does (parse, check, format, consolidation…) is in desktop_app/fieldkinds.py.
+# What each kind does (parse, check, format, consolidation…) is in desktop_app/domain/fieldkinds.py.
 
 
 class Display(str, Enum):

@@ -16,7 +16,7 @@ from desktop_app.support import logs
 from desktop_app.errors import UserError
 from desktop_app.templating.model import FieldKind
 from desktop_app.templating.registry import TemplateRegistry
-from desktop_app.validation import Validator
+from desktop_app.domain.validation import Validator
 
 STATUS_LABELS = {"draft": "Đang soạn", "final": "Đã hoàn tất"}
 SIGNING_SEED = "signing_seed"  # setting: this installation's Ed25519 private key (kept in the database)
@@ -69,7 +69,7 @@ class ReceivedPeriod:
 
 def _readable(f, value: Any) -> str:
     """A value as a person compares it: tables row by row, empty shown as such."""
-    from desktop_app.values import format_value, is_empty
+    from desktop_app.domain.values import format_value, is_empty
 
     if is_empty(value):
         return "(trống)"

@@ -7,13 +7,14 @@ from typing import Any
 
 from db.engine import StoreError
 from db.store import DatabaseDamaged, ReportRecord, Store
-from desktop_app import paths, units
+from desktop_app import paths
+from desktop_app.domain import units
 from desktop_app.errors import ReportLocked, UserError
-from desktop_app.reportdoc import ReportDocument
+from desktop_app.domain.reportdoc import ReportDocument
 from desktop_app.templating.model import Template
 from desktop_app.templating.registry import TemplateNotFound, TemplateRegistry
-from desktop_app.text import clean_deep, distinct_names, nfc
-from desktop_app.validation import Validator
+from desktop_app.domain.text import clean_deep, distinct_names, nfc
+from desktop_app.domain.validation import Validator
 from desktop_app.workspace.base import DamagedDatabase, SIGNING_SEED, _operation, _who
 from desktop_app.workspace.safety import DataSafety
 
@@ -36,7 +37,7 @@ class WorkspaceCore(DataSafety):
         self._signing_key = None
         if not self.store.get_setting(SIGNING_SEED):
             # First start: this installation's own signing key (32 random bytes; no crypto import).
-            from desktop_app.signing import new_seed
+            from desktop_app.exchange.signing import new_seed
 
             self.store.set_setting(SIGNING_SEED, new_seed())
         self._daily_backup()

@@ -7,10 +7,10 @@ from typing import Any
 
 from db.engine import StoreError
 from desktop_app.errors import UserError
-from desktop_app.periods import parse_period
+from desktop_app.domain.periods import parse_period
 from desktop_app.templating.model import FieldKind
 from desktop_app.templating.registry import TemplateNotFound
-from desktop_app.vnformat import local_time
+from desktop_app.domain.vnformat import local_time
 from desktop_app.workspace.base import ConflictSummary, SIGNING_SEED, STATUS_LABELS, _operation, _readable
 from desktop_app.workspace.reports import ReportOperations
 
@@ -33,20 +33,20 @@ class ExchangeOperations(ReportOperations):
     @_operation
     def export_bundle(self, target: str | Path, report_ids: list[int] | None = None,
                       split_size: int | None = None) -> dict[str, Any]:
-        from desktop_app import bundles
+        from desktop_app.exchange import bundles
 
         return bundles.export_bundle(self, target, report_ids, split_size=split_size)
 
     @_operation
     def import_bundles(self, paths: list[str | Path], progress=None, allow_unsigned: bool | None = None):
-        from desktop_app import bundle_import
+        from desktop_app.exchange import bundle_import
 
         return bundle_import.import_bundles(self, paths, progress, allow_unsigned=allow_unsigned)
 
     def signing_key(self):
-        """This installation's key pair (:class:`desktop_app.signing.SigningKey`)."""
+        """This installation's key pair (:class:`desktop_app.exchange.signing.SigningKey`)."""
         if self._signing_key is None:
-            from desktop_app.signing import SigningKey, new_seed
+            from desktop_app.exchange.signing import SigningKey, new_seed
 
             seed = self.store.get_setting(SIGNING_SEED)
             if not seed:  # a backup restored from before keys existed: a new key, as on a new machine
@@ -58,7 +58,7 @@ class ExchangeOperations(ReportOperations):
     @_operation
     def export_enrolment(self, target: str | Path) -> dict[str, Any]:
         """A file for the office above: registers this installation's key before the first bundle."""
-        from desktop_app.signing import write_enrolment
+        from desktop_app.exchange.signing import write_enrolment
 
         profile = self.profile()
         if profile is None:
@@ -71,7 +71,7 @@ class ExchangeOperations(ReportOperations):
     @_operation
     def register_sender(self, enrolment_file: str | Path, replace: bool = False,
                         alongside: bool = False) -> tuple[dict[str, str], str]:
-        from desktop_app.signing import read_enrolment
+        from desktop_app.exchange.signing import read_enrolment
 
         key = read_enrolment(Path(enrolment_file))
         try:
@@ -90,7 +90,7 @@ class ExchangeOperations(ReportOperations):
     def accept_held(self, held_id: int, keep_old: bool = False):
         """Trust the new key of a held bundle's unit, then import the bundle. The old key is
         retired (a new computer), or with ``keep_old`` stays trusted too (a second computer)."""
-        from desktop_app.bundle_import import import_bundles
+        from desktop_app.exchange.bundle_import import import_bundles
 
         held = self._held(held_id)
         key = {"unit_code": held.unit_code, "unit_name": held.unit_name, "public_key": held.public_key,

@@ -7,15 +7,15 @@ from typing import Any
 
 from db.engine import StoreError
 from db.store import ReportRecord
-from desktop_app import drafts
+from desktop_app.domain import drafts
 from desktop_app.errors import UserError
-from desktop_app.periods import PERIOD_KIND_LABELS, PeriodError, parse_period
-from desktop_app.reportdoc import ReportDocumentError, coerce_values, parse_document
+from desktop_app.domain.periods import PERIOD_KIND_LABELS, PeriodError, parse_period
+from desktop_app.domain.reportdoc import ReportDocumentError, coerce_values, parse_document
 from desktop_app.templating.model import FieldKind, Template
 from desktop_app.templating.registry import TemplateNotFound
-from desktop_app.text import nfc
-from desktop_app.validation import ValidationResult
-from desktop_app.vnformat import local_time
+from desktop_app.domain.text import nfc
+from desktop_app.domain.validation import ValidationResult
+from desktop_app.domain.vnformat import local_time
 from desktop_app.workspace.base import ReportSummary, STATUS_LABELS, _operation
 from desktop_app.workspace.core import WorkspaceCore
 

@@ -10,8 +10,8 @@ from db.engine import StoreError
 from db.store import Store
 from desktop_app.errors import UserError
 from desktop_app.templating.registry import TemplateNotFound
-from desktop_app.text import clean_deep
-from desktop_app.values import ValueProblem, coerce
+from desktop_app.domain.text import clean_deep
+from desktop_app.domain.values import ValueProblem, coerce
 from desktop_app.workspace.base import WorkspaceState, _operation
 
 

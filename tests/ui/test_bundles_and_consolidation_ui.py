@@ -10,7 +10,7 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QFileDialog, QPlainTextEdit
 
-from desktop_app import units
+from desktop_app.domain import units
 from desktop_app.services import Workspace
 from tests.conftest import EXAMPLES
 from ui.bundle_actions import ImportSummaryDialog

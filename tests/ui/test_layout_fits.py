@@ -52,7 +52,7 @@ SCRIPT = textwrap.dedent("""
                     problems.append(f"{path.name} page {index}: content {page.widget().minimumSizeHint().width()} "
                                     f"> viewport {page.viewport().width()}")
             window.close_editor()
-        from desktop_app.bundles import ImportSummary
+        from desktop_app.exchange.bundles import ImportSummary
         from ui.bundle_actions import ExportBundleDialog, ImportSummaryDialog
         from ui.conflicts_dialog import ConflictsDialog
         from ui.consolidation_view import ConsolidationDialog

@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QMessageBox
 
-from desktop_app import units
+from desktop_app.domain import units
 from desktop_app.services import Workspace
 from tests.conftest import EXAMPLES
 from ui import senders_dialog

@@ -16,10 +16,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from desktop_app.fieldkinds import kind_spec
+from desktop_app.domain.fieldkinds import kind_spec
 from desktop_app.templating.model import Column, Field, Template
-from desktop_app.validation import ERROR, Issue, ValidationResult
-from desktop_app.values import ValueProblem, coerce
+from desktop_app.domain.validation import ERROR, Issue, ValidationResult
+from desktop_app.domain.values import ValueProblem, coerce
 
 _KEY = re.compile(r"^(?P<field>[A-Za-z0-9_]+)(?:\.(?P<part>[a-z]+)|\[(?P<row>\d{1,5})\]\.(?P<column>[A-Za-z0-9_]+))?$")
 DOCUMENT = "_document"  # the document details page (số, ngày ký…), not a template field

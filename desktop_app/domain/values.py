@@ -1,6 +1,6 @@
 """Values of report fields: reading them from JSON or typed vi-VN text, and writing them.
 
-What each kind does lives in :mod:`desktop_app.fieldkinds` (the registry); this module is the
+What each kind does lives in :mod:`desktop_app.domain.fieldkinds` (the registry); this module is the
 entry point the rest of the app uses. The stored form of each kind is described there.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from desktop_app.fieldkinds import (
+from desktop_app.domain.fieldkinds import (
     DOCREF_KEYS, MAX_LONG_TEXT, MAX_TEXT, Spec, ValueProblem, format_computed, format_text, kind_spec, parse,
 )
 

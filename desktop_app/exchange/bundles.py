@@ -22,7 +22,7 @@ from typing import Any
 
 from desktop_app import __version__
 from desktop_app.atomic import write_bytes_atomic
-from desktop_app.bundle_reader import (  # noqa: F401 - the bundle API in one place
+from desktop_app.exchange.bundle_reader import (  # noqa: F401 - the bundle API in one place
     FORMAT, FORMAT_VERSION, MANIFEST, MAX_BUNDLE_BYTES, MAX_MEMBER_BYTES, MAX_MEMBERS, MAX_RATIO, MAX_TOTAL_BYTES,
     SIGNATURE, Bundle, BundleError, content_hash, open_bundle, read_bundle,
 )
@@ -88,7 +88,7 @@ def pack_bundle(docs: list[dict[str, Any]], *, source_unit: str | None, source_n
                 templates: Sequence[tuple[Any, str]] = (), key=None) -> tuple[bytes, dict[str, Any]]:
     """The bundle file for report documents (``report show --json`` form, with uid, revision, origin).
 
-    With ``key`` (a :class:`desktop_app.signing.SigningKey`) a signed format-2 bundle; without,
+    With ``key`` (a :class:`desktop_app.exchange.signing.SigningKey`) a signed format-2 bundle; without,
     an unsigned format-1 bundle (what older installations wrote; kept for tests of that)."""
     members: dict[str, bytes] = {}
     entries, used = [], set()
@@ -132,7 +132,7 @@ def export_bundle(ws, target: str | Path, report_ids: list[int] | None = None,
     """Write the bundle; with ``split_size`` (bytes) write numbered self-checking parts instead."""
     data, manifest = build_bundle(ws, report_ids, template_files, with_templates)
     if split_size:
-        from desktop_app.bundle_parts import split, write_parts
+        from desktop_app.exchange.bundle_parts import split, write_parts
 
         label = f"{Path(target).stem}" + (f", {manifest['source_name']}" if manifest.get("source_name") else "")
         parts = split(data, manifest["bundle_id"], split_size, label)
@@ -145,19 +145,19 @@ def export_bundle(ws, target: str | Path, report_ids: list[int] | None = None,
 def __getattr__(name: str):
     # ImportSummary lives with the import (bundle_import); kept reachable here for callers.
     if name == "ImportSummary":
-        from desktop_app.bundle_import import ImportSummary
+        from desktop_app.exchange.bundle_import import ImportSummary
 
         return ImportSummary
     raise AttributeError(name)
 
 
 def import_bundles(ws, paths, progress=None, *, allow_unsigned: bool | None = None):
-    from desktop_app.bundle_import import import_bundles as run
+    from desktop_app.exchange.bundle_import import import_bundles as run
 
     return run(ws, paths, progress, allow_unsigned=allow_unsigned)
 
 
 def decide(*args, **kwargs):
-    from desktop_app.bundle_import import decide as run
+    from desktop_app.exchange.bundle_import import decide as run
 
     return run(*args, **kwargs)

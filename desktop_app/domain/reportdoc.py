@@ -10,10 +10,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from desktop_app.periods import PeriodError, parse_period
+from desktop_app.domain.periods import PeriodError, parse_period
 from desktop_app.templating.model import FieldKind, Template
-from desktop_app.text import clean_deep
-from desktop_app.values import ValueProblem, coerce
+from desktop_app.domain.text import clean_deep
+from desktop_app.domain.values import ValueProblem, coerce
 
 REPORT_FORMAT = "baocaoxa.report/1"
 DOCUMENT_KEYS = ("number", "date", "place", "signer", "signing_authority", "signer_title", "recipients")

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from graphlib import TopologicalSorter
 from typing import Any
 
-from desktop_app.fieldkinds import check as check_value, kind_spec
+from desktop_app.domain.fieldkinds import check as check_value, kind_spec
 from desktop_app.templating.expressions import Expression, check_expression
 from desktop_app.templating.model import Field, FieldKind, Rule, Template
-from desktop_app.values import is_empty
-from desktop_app.vnformat import format_number
+from desktop_app.domain.values import is_empty
+from desktop_app.domain.vnformat import format_number
 
 ERROR = "error"
 WARNING = "warning"

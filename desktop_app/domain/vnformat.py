@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from babel.numbers import NumberFormatError, parse_decimal
 
-from desktop_app.text import nfc
+from desktop_app.domain.text import nfc
 
 LOCALE = "vi_VN"
 

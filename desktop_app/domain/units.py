@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 
 from desktop_app.paths import resource
-from desktop_app.text import fold, vi_sort_key
+from desktop_app.domain.text import fold, vi_sort_key
 
 CURRENT = "2025"
 LEGACY = "truoc-2025"

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
-from desktop_app.vnformat import format_date_short
+from desktop_app.domain.vnformat import format_date_short
 
 
 class PeriodKind(str, Enum):

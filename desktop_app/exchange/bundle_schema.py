@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
-from desktop_app.text import has_lone_surrogate
+from desktop_app.domain.text import has_lone_surrogate
 
 MAX_INT_DIGITS = 18
 MAX_TEXT = 60_000  # above the longest value a field takes (values.MAX_LONG_TEXT), with room for CRLF

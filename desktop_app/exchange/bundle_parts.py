@@ -94,9 +94,9 @@ def read_part(path: Path) -> Part | None:
     The size is taken from the filesystem before anything is read (a huge or sparse file is
     never read whole), and the chunk's declared size and compression ratio are bounded before
     it is unpacked (a chunk that would unpack to 1 GiB is refused at once)."""
-    from desktop_app.bundle_reader import MAX_BUNDLE_BYTES, MAX_RATIO
-    from desktop_app.bundle_schema import PartMeta, SchemaError, check
-    from desktop_app.text import terminal_safe
+    from desktop_app.exchange.bundle_reader import MAX_BUNDLE_BYTES, MAX_RATIO
+    from desktop_app.exchange.bundle_schema import PartMeta, SchemaError, check
+    from desktop_app.domain.text import terminal_safe
 
     shown = terminal_safe(path.name)
     try:
@@ -181,7 +181,7 @@ class PartStore:
         """Keep a checked part; refuses one that would make the waiting parts take more disk than a
         bundle could need (chunks unpack up to 100 times their size: 999 small files could
         otherwise fill the office's disk)."""
-        from desktop_app.bundle_reader import MAX_BUNDLE_BYTES
+        from desktop_app.exchange.bundle_reader import MAX_BUNDLE_BYTES
 
         key = self.key(part)
         folder = self.root / key
@@ -217,7 +217,7 @@ class PartStore:
     def assemble(self, key: str) -> Path:
         import itertools
 
-        from desktop_app.bundle_reader import MAX_BUNDLE_BYTES
+        from desktop_app.exchange.bundle_reader import MAX_BUNDLE_BYTES
 
         folder = self.root / key
         count_text, expected = (folder / "count").read_text(encoding="ascii").split()

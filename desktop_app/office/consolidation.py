@@ -13,15 +13,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from desktop_app import units
+from desktop_app.domain import units
 from desktop_app.errors import UserError
-from desktop_app.periods import Period, PeriodError, parse_period
-from desktop_app.fieldkinds import kind_spec
+from desktop_app.domain.periods import Period, PeriodError, parse_period
+from desktop_app.domain.fieldkinds import kind_spec
 from desktop_app.templating.model import Field, FieldKind, Template
-from desktop_app.text import vi_sort_key
-from desktop_app.validation import Validator
-from desktop_app.values import SOURCE_KEY, ValueProblem, coerce, format_value, is_empty
-from desktop_app.vnformat import format_amount, format_number, format_percent, local_time
+from desktop_app.domain.text import vi_sort_key
+from desktop_app.domain.validation import Validator
+from desktop_app.domain.values import SOURCE_KEY, ValueProblem, coerce, format_value, is_empty
+from desktop_app.domain.vnformat import format_amount, format_number, format_percent, local_time
 
 STATUS_TEXT = {"final": "Đã gửi, đã hoàn tất", "draft": "Đã gửi, chưa hoàn tất"}
 MISSING_TEXT = "Chưa gửi"

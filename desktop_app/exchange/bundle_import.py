@@ -21,9 +21,9 @@ from typing import Any, Callable
 
 from db.engine import StoreError
 from desktop_app.atomic import write_bytes_atomic
-from desktop_app.bundle_reader import Bundle, BundleError, WithExtra, check_reports, content_hash, open_bundle
+from desktop_app.exchange.bundle_reader import Bundle, BundleError, WithExtra, check_reports, content_hash, open_bundle
 from desktop_app.errors import UserError
-from desktop_app.text import one_line, terminal_safe
+from desktop_app.domain.text import one_line, terminal_safe
 
 ERROR_LOG = "loi-nhap-goi.log"  # in the data folder: what an unexpected error in one file was
 
@@ -72,7 +72,7 @@ class ImportSummary:
 
 
 def _label(ws, doc: dict[str, Any]) -> str:
-    from desktop_app.periods import parse_period
+    from desktop_app.domain.periods import parse_period
 
     unit = one_line((doc.get("unit") or {}).get("name") or "") or (doc.get("unit") or {}).get("code")
     try:
@@ -136,7 +136,7 @@ def official_unit(unit: dict[str, Any], cache: dict) -> dict[str, Any]:
     """The sender's unit with its names from the official list when its code is there: a signed
     sender speaks for its own figures, not for what its unit is called (a commune naming itself
     after another would otherwise appear under that name in the consolidation)."""
-    from desktop_app import units
+    from desktop_app.domain import units
 
     scheme = unit.get("scheme")
     key = (unit["code"], scheme)
@@ -219,7 +219,7 @@ def _sender_verdict(ws, bundle: Bundle, allow_unsigned: bool, profile: dict[str,
 
 def contested_first_contacts(ws, paths: list[Path]) -> set[str]:
     """Units with no registered key that two different keys claim within one batch."""
-    from desktop_app.bundle_reader import signed_sender
+    from desktop_app.exchange.bundle_reader import signed_sender
 
     claims: dict[str, set[str]] = {}
     for path in paths:
@@ -313,7 +313,7 @@ def import_bundles(ws, paths: list[str | Path], progress: Callable[[int, int], N
     """Verify and apply each file on its own; ``progress(done, total)`` moves the UI's bar.
 
     ``allow_unsigned`` (default: the ``allow_unsigned_bundles`` setting) lets format-1 bundles in."""
-    from desktop_app.bundle_parts import PartStore
+    from desktop_app.exchange.bundle_parts import PartStore
 
     summary = ImportSummary()
     if allow_unsigned is None:
@@ -366,7 +366,7 @@ def _guarded(ws, name: str, summary: ImportSummary, work: Callable[[], Any]) -> 
 
 
 def _take_part(ws, parts, path: Path, whole: list, touched: list, summary: ImportSummary) -> None:
-    from desktop_app.bundle_parts import read_part
+    from desktop_app.exchange.bundle_parts import read_part
 
     part = read_part(path)
     if part is None:

@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from desktop_app import signing
-from desktop_app.bundle_schema import Manifest, ReportDoc, SchemaError, check, load_json
+from desktop_app.exchange import signing
+from desktop_app.exchange.bundle_schema import Manifest, ReportDoc, SchemaError, check, load_json
 from desktop_app.errors import UserError
-from desktop_app.reportdoc import ReportDocumentError, parse_document
+from desktop_app.domain.reportdoc import ReportDocumentError, parse_document
 from desktop_app.templating.loader import parse_template_text
-from desktop_app.text import one_line, terminal_safe
+from desktop_app.domain.text import one_line, terminal_safe
 
 FORMAT = "baocaoxa.bundle"
 FORMAT_VERSION = 2

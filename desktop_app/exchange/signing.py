@@ -109,7 +109,7 @@ def write_enrolment(path: Path, key: SigningKey, profile: dict[str, Any]) -> dic
 
 def read_enrolment(path: Path) -> dict[str, str]:
     """unit_code, unit_name, public_key, fingerprint of a checked enrolment file."""
-    from desktop_app.bundle_schema import Enrolment, SchemaError, check
+    from desktop_app.exchange.bundle_schema import Enrolment, SchemaError, check
 
     label = f"Tệp đăng ký «{path.name}»"
     try:
@@ -125,7 +125,7 @@ def read_enrolment(path: Path) -> dict[str, str]:
     if fingerprint(doc.public_key) != doc.fingerprint or not verify(
             doc.public_key, doc.signature, _enrolment_payload(doc.model_dump())):
         raise UserError(f"{label} không khớp chữ ký (bị sửa hoặc không phải tệp do BaoCaoXa tạo).")
-    from desktop_app.text import one_line
+    from desktop_app.domain.text import one_line
 
     # shown on one line beside the fingerprint (registry, held list): no line breaks, no bidi
     return {"unit_code": doc.unit_code, "unit_name": one_line(doc.unit_name), "public_key": doc.public_key,

@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
-from desktop_app import vnformat
+from desktop_app.domain import vnformat
 from desktop_app.templating.model import Column, Field, FieldKind
-from desktop_app.text import nfc
-from desktop_app.vnformat import FormatError
+from desktop_app.domain.text import nfc
+from desktop_app.domain.vnformat import FormatError
 
 MAX_TEXT = 500
 MAX_LONG_TEXT = 50_000

@@ -1,0 +1,1 @@
+"""Exchange with other units: sync bundles (format, reading, importing, parts) and signing keys."""

@@ -1,0 +1,1 @@
+"""The receiving office: consolidating the reports many units sent."""
