@@ -16,7 +16,7 @@ from desktop_app.domain.drafts import cell_key, field_key, part_key
 from desktop_app.errors import UserError
 from desktop_app.services import Workspace
 from desktop_app.templating.model import Column, Field, FieldKind, Section
-from desktop_app.domain.validation import ERROR, Issue, ValidationResult
+from desktop_app.domain.validation import ERROR, Issue, ValidationResult, evaluation_context
 from desktop_app.domain.fieldkinds import kind_spec
 from desktop_app.domain.values import ValueProblem, coerce, is_empty
 from desktop_app.domain.vnformat import local_time
@@ -50,7 +50,7 @@ class EditSession:
         previous = workspace.previous_report(record)
         self.previous_period = previous.period if previous else None
         self.previous_values = dict(previous.values) if previous else {}
-        self.context = {"villages": record.unit.get("villages"), "previous": self.previous_values}
+        self.context = evaluation_context(record.unit, self.previous_values)
         self.drafts: dict[str, str] = workspace.drafts(report_id)  # unreadable text, kept as typed
         self.result: ValidationResult = self._with_drafts(self.validator.validate(self.values, self.context))
         self.sections: list[Section] = list(self.template.sections)

@@ -19,7 +19,7 @@ from desktop_app.domain.fieldkinds import document_text, kind_spec
 from desktop_app.templating.doctext import DocTextError, document_budget, environment, render_text
 from desktop_app.templating.expressions import check_expression
 from desktop_app.templating.model import Block, FieldKind, Template
-from desktop_app.domain.validation import ValidationResult, Validator
+from desktop_app.domain.validation import ValidationResult, Validator, evaluation_context
 from desktop_app.domain.values import SOURCE_KEY, is_empty
 from desktop_app.domain.vnformat import format_place_date
 
@@ -314,8 +314,7 @@ class DocumentBuilder:
 
     def _build(self, report: dict[str, Any], result: ValidationResult | None,
                preface: list[Paragraph] | None) -> DocumentContent:
-        villages = (report.get("unit") or {}).get("villages")
-        result = result or self.validator.validate(report.get("values") or {}, {"villages": villages})
+        result = result or self.validator.validate(report.get("values") or {}, evaluation_context(report.get("unit")))
         ctx = self.context(report, result)
         unit = report.get("unit") or {}
         doc = report.get("document") or {}

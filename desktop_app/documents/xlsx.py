@@ -26,6 +26,7 @@ from desktop_app.documents.xlsx_guard import check_xlsx_file
 from desktop_app.documents.xlsx_text import text_everywhere
 from desktop_app.errors import UserError
 from desktop_app.domain.fieldkinds import kind_spec
+from desktop_app.domain.validation import evaluation_context
 from desktop_app.domain.periods import parse_period
 from desktop_app.domain.reportdoc import coerce_values
 from desktop_app.services import STATUS_LABELS, Workspace
@@ -63,7 +64,7 @@ def _cell_value(kind: FieldKind, value: Any) -> Any:
 def build_workbook(ws: Workspace, report_id: int) -> Workbook:
     record, template = ws.report(report_id)
     validator = ws.validator(template)
-    result = validator.validate(record.values, {"villages": record.unit.get("villages")})
+    result = validator.validate(record.values, evaluation_context(record.unit))
     book = Workbook()
     cover = book.active
     cover.title = "Thông tin chung"

@@ -26,6 +26,16 @@ WARNING = "warning"
 IssueKey = tuple  # ("field", field_id) | ("rule", index)
 
 
+def evaluation_context(unit: Mapping[str, Any] | None, previous: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """What validation and computed values know beyond the report's own values: the unit's
+    villages (``so_thon_don_vi``) and, when given, last period's values (outlier warnings).
+    The one place that builds it."""
+    context: dict[str, Any] = {"villages": (unit or {}).get("villages")}
+    if previous is not None:
+        context["previous"] = previous
+    return context
+
+
 @dataclass(frozen=True)
 class Issue:
     severity: str

@@ -19,7 +19,7 @@ from desktop_app.domain.periods import Period, PeriodError, parse_period
 from desktop_app.domain.fieldkinds import kind_spec
 from desktop_app.templating.model import Field, FieldKind, Template
 from desktop_app.domain.text import vi_sort_key
-from desktop_app.domain.validation import Validator
+from desktop_app.domain.validation import Validator, evaluation_context
 from desktop_app.domain.values import SOURCE_KEY, ValueProblem, coerce, format_value, is_empty
 from desktop_app.domain.vnformat import format_amount, format_number, format_percent, local_time
 
@@ -373,7 +373,7 @@ def consolidate(template: Template, period_spec: str, reports: list[Any], receiv
     outside: list[Submission] = []
     for record in latest.values():
         values = _readable_values(template, record, notes)
-        context = {"villages": (record.unit or {}).get("villages")}
+        context = evaluation_context(record.unit)
         sub = Submission(
             report_id=record.id, unit_code=record.unit_code,
             unit_name=(record.unit or {}).get("name") or record.unit_code, status=record.status,

@@ -14,7 +14,7 @@ from desktop_app.domain.reportdoc import ReportDocumentError, coerce_values, par
 from desktop_app.templating.model import FieldKind, Template
 from desktop_app.templating.registry import TemplateNotFound
 from desktop_app.domain.text import nfc
-from desktop_app.domain.validation import ValidationResult
+from desktop_app.domain.validation import ValidationResult, evaluation_context
 from desktop_app.domain.vnformat import local_time
 from desktop_app.workspace.base import ReportSummary, STATUS_LABELS, _operation
 from desktop_app.workspace.core import WorkspaceCore
@@ -81,7 +81,7 @@ class ReportOperations(WorkspaceCore):
             try:
                 template = self.templates.get(record.template_id, record.template_version)
                 validator = self.validator(template)
-                result = validator.validate(record.values, {"villages": record.unit.get("villages")})
+                result = validator.validate(record.values, evaluation_context(record.unit))
                 title, completeness, errors = template.short_title or template.title, \
                     validator.completeness(record.values), len(result.errors)
             except TemplateNotFound:
@@ -106,7 +106,7 @@ class ReportOperations(WorkspaceCore):
         return self.store.drafts(report_id)
 
     def _context(self, record: ReportRecord) -> dict[str, Any]:
-        return {"villages": record.unit.get("villages"), "previous": self.previous_values(record)}
+        return evaluation_context(record.unit, self.previous_values(record))
 
     def previous_report(self, record: ReportRecord) -> ReportRecord | None:
         """Last period's report of the same unit and template: the period just before, or else the
