@@ -74,3 +74,29 @@ rid = ws.new_report("ntm-tieu-chi-8", "2023-9M")
 window = MainWindow(ws); window.show(); window.activateWindow(); window.open_report(rid)
 editor = window.editor
 """
+
+
+def kill_when_ready(script: str, args: list[str], marker: str, delay: float) -> int:
+    """Run ``script`` in a child with ``args``; when it prints ``marker <report id>``, wait
+    ``delay`` seconds and SIGKILL it (a power cut, as far as the app can tell). The report id."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import ROOT
+
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    proc = subprocess.Popen([sys.executable, "-c", script, *args], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        assert line.startswith(marker), proc.stderr.read()
+        time.sleep(delay)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+        return int(line.split()[1])
+    finally:
+        if proc.poll() is None:
+            proc.kill()

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import textwrap
-import time
 
 import pytest
 from PySide6.QtCore import Qt
@@ -16,7 +14,7 @@ from PySide6.QtGui import QGuiApplication, QKeySequence
 from desktop_app.services import Workspace
 from tests.conftest import ROOT
 from tests.test_fields_and_validation import ALL_KINDS
-from tests.ui.helpers import APP_WITH_A_REPORT, clear_and_type, leave, type_text
+from tests.ui.helpers import APP_WITH_A_REPORT, clear_and_type, kill_when_ready, leave, type_text
 from ui.dialogs import NewReportDialog
 from ui.main_window import MainWindow
 
@@ -229,19 +227,7 @@ KILL_SCRIPT = APP_WITH_A_REPORT + textwrap.dedent("""
 
 @pytest.mark.slow  # kills the app after saved edits
 def test_killed_process_keeps_every_saved_edit(tmp_path):
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(tmp_path / "d")], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        line = proc.stdout.readline()
-        assert line.startswith("SAVED"), proc.stderr.read()
-        rid = int(line.split()[1])
-        time.sleep(0.1)
-        os.kill(proc.pid, signal.SIGKILL)  # a power cut, as far as the app can tell
-        proc.wait(10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    rid = kill_when_ready(KILL_SCRIPT, [str(tmp_path / "d")], "SAVED", 0.1)
     ws = Workspace(tmp_path / "d")
     try:
         assert ws.report(rid)[0].values["so_thon"] in (7, 70)  # what was shown as saved is there

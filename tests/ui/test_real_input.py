@@ -7,12 +7,7 @@ answer, a misleading side list.
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import textwrap
-import time
 
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
@@ -21,8 +16,7 @@ from PySide6.QtWidgets import QApplication, QLineEdit, QPlainTextEdit
 
 from desktop_app.editing import MARK_EMPTY, MARK_ERROR, EditSession
 from desktop_app.services import Workspace
-from tests.conftest import ROOT
-from tests.ui.helpers import APP_WITH_A_REPORT, focused, keys, press, select_all_and_type
+from tests.ui.helpers import APP_WITH_A_REPORT, focused, keys, kill_when_ready, press, select_all_and_type
 from ui.main_window import MainWindow
 
 NTM = "ntm-tieu-chi-8"
@@ -330,19 +324,7 @@ KILL_WHILE_TYPING = APP_WITH_A_REPORT + textwrap.dedent("""
 @pytest.mark.slow  # kills the app while it types
 def test_a_kill_during_continuous_typing_loses_at_most_about_a_second(tmp_path):
     text = "Tổ công nghệ số cộng đồng đã hướng dẫn người dân cài đặt ứng dụng. " * 3
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    proc = subprocess.Popen([sys.executable, "-c", KILL_WHILE_TYPING, str(tmp_path / "d"), text], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        line = proc.stdout.readline()
-        assert line.startswith("TYPING"), proc.stderr.read()
-        rid = int(line.split()[1])
-        time.sleep(1.5)
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    rid = kill_when_ready(KILL_WHILE_TYPING, [str(tmp_path / "d"), text], "TYPING", 1.5)  # 1.5 s into typing
     ws = Workspace(tmp_path / "d")
     try:
         saved = ws.report(rid)[0].values.get("ton_tai_han_che") or ""
