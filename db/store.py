@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -18,36 +18,14 @@ from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from db.engine import StoreError, current_revision, make_engine, maps_write_errors, migrate, write_failure_message
-from db.models import (
-    AuditEntry, Conflict, DraftInput, ImportedBundle, Report, ReportValue, Setting, UnitProfile, utcnow,
-)
+from db.models import AuditEntry, Conflict, DraftInput, ImportedBundle, ReportValue, Setting, utcnow
+from db.models import Report as ReportRow, UnitProfile as ProfileRow
+from desktop_app.domain.entities import DocumentHeader, IncomingReport, Report, UnitProfile
+from desktop_app.domain.periods import Period, parse_period
 from db.preflight import check_before_open
 from db.senders import HeldRecord, SenderKeyRecord, SenderRegistry  # noqa: F401 - records are part of the API
 
 DB_FILENAME = "baocaoxa.sqlite3"
-
-
-@dataclass
-class ReportRecord:
-    id: int
-    uid: str
-    unit_code: str
-    unit: dict[str, Any]
-    template_id: str
-    template_version: str
-    period: str
-    status: str
-    document: dict[str, Any]
-    revision: int
-    origin: str
-    last_section: str | None
-    created_at: dt.datetime
-    updated_at: dt.datetime
-    deleted_at: dt.datetime | None
-    values: dict[str, Any] = field(default_factory=dict)
-    sync_base: int | None = None
-    signed_by: str | None = None
-    unsigned: bool = False
 
 
 class ForeignReport(StoreError):
@@ -67,11 +45,13 @@ class AuditRecord:
     note: str | None
 
 
-def _record(report: Report, with_values: bool) -> ReportRecord:
-    return ReportRecord(
-        id=report.id, uid=report.uid, unit_code=report.unit_code, unit=dict(report.unit or {}),
-        template_id=report.template_id, template_version=report.template_version, period=report.period,
-        status=report.status, document=dict(report.document or {}), revision=report.revision,
+def _record(report: ReportRow, with_values: bool) -> Report:
+    """The entity of a row: the JSON columns (unit, document) and the period spec become typed."""
+    return Report(
+        id=report.id, uid=report.uid, unit_code=report.unit_code, unit=UnitProfile.from_json(report.unit),
+        template_id=report.template_id, template_version=report.template_version,
+        period=parse_period(report.period), status=report.status,
+        document=DocumentHeader.from_json(report.document), revision=report.revision,
         origin=report.origin, last_section=report.last_section, created_at=report.created_at,
         updated_at=report.updated_at, deleted_at=report.deleted_at,
         values={v.field_id: v.value for v in report.values} if with_values else {},
@@ -83,7 +63,7 @@ def _record(report: Report, with_values: bool) -> ReportRecord:
 class ConflictRecord:
     id: int
     report_id: int
-    incoming: dict[str, Any]
+    incoming: IncomingReport
     bundle_id: str
     received_at: dt.datetime
 
@@ -161,75 +141,77 @@ class Store(SenderRegistry):
         return new
 
     # --- unit profile ----------------------------------------------------------------
-    def get_profile(self) -> dict[str, Any] | None:
+    def get_profile(self) -> UnitProfile | None:
         with self._session() as s:
-            row = s.get(UnitProfile, 1)
-            return None if row is None else dict(row.data)
+            row = s.get(ProfileRow, 1)
+            return None if row is None else UnitProfile.from_json(row.data)
 
     @maps_write_errors
-    def set_profile(self, data: dict[str, Any], who: str = "") -> None:
-        data = self._clean(data)
+    def set_profile(self, profile: UnitProfile, who: str = "") -> None:
+        data = self._clean(profile.to_json())
         with self._session() as s, s.begin():
-            row = s.get(UnitProfile, 1)
+            row = s.get(ProfileRow, 1)
             old = None if row is None else dict(row.data)
             if row is None:
-                s.add(UnitProfile(id=1, code=data["code"], scheme=data.get("scheme", ""), data=data))
+                s.add(ProfileRow(id=1, code=profile.code, scheme=profile.scheme, data=data))
             else:
-                row.code, row.scheme, row.data, row.updated_at = data["code"], data.get("scheme", ""), data, utcnow()
+                row.code, row.scheme, row.data, row.updated_at = profile.code, profile.scheme, data, utcnow()
             s.add(AuditEntry(who=who, action="profile", old=old, new=data))
 
     # --- reports -------------------------------------------------------------------
     @maps_write_errors
-    def create_report(self, *, unit: dict[str, Any], template_id: str, template_version: str, period: str,
-                      document: dict[str, Any], values: dict[str, Any] | None = None, origin: str = "",
+    def create_report(self, *, unit: UnitProfile, template_id: str, template_version: str, period: Period,
+                      document: DocumentHeader, values: dict[str, Any] | None = None, origin: str = "",
                       uid: str | None = None, revision: int = 0, status: str = "draft",
                       who: str = "", action: str = "create", note: str | None = None) -> int:
-        unit, document, values, note = self._clean(unit), self._clean(document), self._clean(values), self._clean(note)
+        unit_data, document_data = self._clean(unit.to_json()), self._clean(document.to_json())
+        values, note = self._clean(values), self._clean(note)
         with self._session() as s, s.begin():
-            report = Report(
-                uid=uid or uuid.uuid4().hex, unit_code=unit.get("code") or "", unit=unit,
-                template_id=template_id, template_version=template_version, period=period,
-                document=document, origin=origin, revision=revision, status=status,
+            report = ReportRow(
+                uid=uid or uuid.uuid4().hex, unit_code=unit.code, unit=unit_data,
+                template_id=template_id, template_version=template_version, period=period.spec,
+                document=document_data, origin=origin, revision=revision, status=status,
             )
             s.add(report)
             s.flush()
             _insert_values(s, report.id, values or {})
             s.add(AuditEntry(who=who, report_id=report.id, action=action, note=note,
-                             new={"template": template_id, "period": period}))
+                             new={"template": template_id, "period": period.spec}))
             return report.id
 
     def list_reports(self, include_deleted: bool = False, with_values: bool = False, *,
-                     unit_code: str | None = None, template_id: str | None = None) -> list[ReportRecord]:
+                     unit_code: str | None = None, template_id: str | None = None) -> list[Report]:
         with self._session() as s:
-            query = select(Report).order_by(Report.updated_at.desc())
+            query = select(ReportRow).order_by(ReportRow.updated_at.desc())
             if not include_deleted:
-                query = query.where(Report.deleted_at.is_(None))
+                query = query.where(ReportRow.deleted_at.is_(None))
             if unit_code is not None:
-                query = query.where(Report.unit_code == unit_code)
+                query = query.where(ReportRow.unit_code == unit_code)
             if template_id is not None:
-                query = query.where(Report.template_id == template_id)
+                query = query.where(ReportRow.template_id == template_id)
             if with_values:  # every report's values in one more query, not one query per report
-                query = query.options(selectinload(Report.values))
+                query = query.options(selectinload(ReportRow.values))
             return [_record(r, with_values) for r in s.scalars(query)]
 
-    def template_periods(self, template_id: str) -> list[str]:
-        """Every period spec that reports of this template use."""
+    def template_periods(self, template_id: str) -> list[Period]:
+        """Every period that reports of this template use."""
         with self._session() as s:
-            query = select(Report.period).where(Report.template_id == template_id,
-                                                Report.deleted_at.is_(None)).distinct()
-            return list(s.scalars(query))
+            query = select(ReportRow.period).where(ReportRow.template_id == template_id,
+                                                   ReportRow.deleted_at.is_(None)).distinct()
+            return [parse_period(spec) for spec in s.scalars(query)]
 
-    def reports_of_period(self, template_id: str, periods: list[str]) -> list[ReportRecord]:
+    def reports_of_period(self, template_id: str, periods: list[Period]) -> list[Report]:
         """Every report of one template and period, values included: what a consolidation reads.
 
         The values come back as one JSON object per report (SQLite builds it), which keeps
         thousands of reports quick to load."""
         with self._session() as s:
-            wanted = (Report.template_id == template_id, Report.period.in_(periods), Report.deleted_at.is_(None))
-            records = [_record(r, False) for r in s.scalars(select(Report).where(*wanted))]
+            wanted = (ReportRow.template_id == template_id, ReportRow.period.in_([p.spec for p in periods]),
+                      ReportRow.deleted_at.is_(None))
+            records = [_record(r, False) for r in s.scalars(select(ReportRow).where(*wanted))]
         return self.with_values(records)
 
-    def with_values(self, records: list[ReportRecord]) -> list[ReportRecord]:
+    def with_values(self, records: list[Report]) -> list[Report]:
         """Fill in the records' values in one query (a lazy load per report costs far more)."""
         by_id = {r.id: r for r in records}
         with self._session() as s:
@@ -242,28 +224,28 @@ class Store(SenderRegistry):
                     by_id[report_id].values = {k: v for k, v in json.loads(text).items() if v is not None}
         return records
 
-    def units_by_period(self) -> list[tuple[str, str, str]]:
+    def units_by_period(self) -> list[tuple[str, Period, str]]:
         """(template id, period, unit code) for every report there is, each once."""
         with self._session() as s:
-            query = (select(Report.template_id, Report.period, Report.unit_code)
-                     .where(Report.deleted_at.is_(None)).distinct())
-            return [(t, p, u) for t, p, u in s.execute(query)]
+            query = (select(ReportRow.template_id, ReportRow.period, ReportRow.unit_code)
+                     .where(ReportRow.deleted_at.is_(None)).distinct())
+            return [(t, parse_period(p), u) for t, p, u in s.execute(query)]
 
-    def get_report(self, report_id: int) -> ReportRecord | None:
+    def get_report(self, report_id: int) -> Report | None:
         with self._session() as s:
-            report = s.get(Report, report_id)
+            report = s.get(ReportRow, report_id)
             return None if report is None else _record(report, True)
 
     def find_report(self, *, uid: str | None = None, unit_code: str | None = None, template_id: str | None = None,
-                    period: str | None = None, include_deleted: bool = False) -> ReportRecord | None:
+                    period: Period | None = None, include_deleted: bool = False) -> Report | None:
         with self._session() as s:
-            query = select(Report) if include_deleted else select(Report).where(Report.deleted_at.is_(None))
+            query = select(ReportRow) if include_deleted else select(ReportRow).where(ReportRow.deleted_at.is_(None))
             if uid:
-                query = query.where(Report.uid == uid)
+                query = query.where(ReportRow.uid == uid)
             else:
-                query = query.where(Report.unit_code == unit_code, Report.template_id == template_id,
-                                    Report.period == period)
-            report = s.scalars(query.order_by(Report.id.desc())).first()
+                query = query.where(ReportRow.unit_code == unit_code, ReportRow.template_id == template_id,
+                                    ReportRow.period == (period.spec if period else None))
+            report = s.scalars(query.order_by(ReportRow.id.desc())).first()
             return None if report is None else _record(report, True)
 
     def set_values(self, report_id: int, changes: dict[str, Any], who: str = "", action: str = "set",
@@ -284,7 +266,7 @@ class Store(SenderRegistry):
         changes, note = self._clean(changes), self._clean(note)
         drafts = {key: self._clean(text) for key, text in drafts.items()}
         with self._session() as s, s.begin():
-            report = s.get(Report, report_id)
+            report = s.get(ReportRow, report_id)
             if report is None:
                 raise StoreError(f"Không có báo cáo số {report_id}.")
             self._set_drafts(s, report_id, drafts, who)
@@ -344,10 +326,10 @@ class Store(SenderRegistry):
         unknown = set(columns) - allowed
         if unknown:
             raise ValueError(f"unknown report columns: {unknown}")
-        columns = {k: (self._clean(v) if k in ("document", "unit", "period") else v) for k, v in columns.items()}
+        columns = {k: _column(v, self._clean) for k, v in columns.items()}
         note = self._clean(note)
         with self._session() as s, s.begin():
-            report = s.get(Report, report_id)
+            report = s.get(ReportRow, report_id)
             if report is None:
                 raise StoreError(f"Không có báo cáo số {report_id}.")
             old = {k: _jsonable(getattr(report, k)) for k in columns}
@@ -370,7 +352,7 @@ class Store(SenderRegistry):
     @maps_write_errors
     def purge_report(self, report_id: int) -> None:
         with self._session() as s, s.begin():
-            s.execute(delete(Report).where(Report.id == report_id))
+            s.execute(delete(ReportRow).where(ReportRow.id == report_id))
 
     def audit(self, report_id: int | None = None, limit: int = 1000) -> list[AuditRecord]:
         with self._session() as s:
@@ -393,19 +375,19 @@ class Store(SenderRegistry):
                              .where(ImportedBundle.bundle_id == bundle_id))
             return [(u, d) for u, d in rows]
 
-    def apply_bundle(self, bundle_id: str, digest: str, source_unit: str, docs: list[dict[str, Any]],
-                     decide: Callable[[ReportRecord | None, dict[str, Any]], str], *, who: str = "",
-                     signed_by: str | None = None, new_key: dict[str, str] | None = None) -> list | None:
+    def apply_bundle(self, bundle_id: str, digest: str, source_unit: str, incoming: list[IncomingReport],
+                     decide: Callable[[Report | None, IncomingReport], str], *, who: str = "",
+                     signed_by: str | None = None, new_key: dict[str, str] | None = None
+                     ) -> list[tuple[str, Report]] | None:
         """Decide and apply every report of one bundle in a single write transaction.
 
-        The decision (``decide(local record or None, document)`` → new | update | same |
+        The decision (``decide(local report or None, incoming)`` → new | update | same |
         conflict) is taken inside the transaction that applies it, so an edit committed in
         between cannot be overwritten. A report stored for another unit than ``source_unit``
         refuses the whole bundle (ForeignReport). ``new_key`` (unit_code, unit_name,
         public_key, fingerprint) registers a first-contact sender in the same transaction.
-        Returns [(kind, document)], or None when this file was applied meanwhile."""
-        docs = self._clean(docs)
-        plan: list[tuple[str, dict[str, Any]]] = []
+        Returns [(kind, incoming report)], or None when this file was applied meanwhile."""
+        plan: list[tuple[str, Report]] = []
         try:
             with self._session() as s, s.begin():
                 if s.scalars(select(ImportedBundle.id).where(ImportedBundle.digest == digest)).first() is not None:
@@ -413,18 +395,19 @@ class Store(SenderRegistry):
                 if new_key is not None:
                     self._register_first_contact(s, new_key)
                 counts: dict[str, int] = {}
-                for doc in docs:
-                    report = s.scalars(select(Report).where(Report.uid == doc["uid"])).first()
+                for item in incoming:
+                    uid = item.report.uid
+                    report = s.scalars(select(ReportRow).where(ReportRow.uid == uid)).first()
                     if report is not None and report.unit_code != source_unit:
                         raise ForeignReport(
-                            f"báo cáo «{doc['uid']}» đã có ở đây là của đơn vị {report.unit_code}, không phải của "
+                            f"báo cáo «{uid}» đã có ở đây là của đơn vị {report.unit_code}, không phải của "
                             f"đơn vị gửi ({source_unit}): một đơn vị chỉ được gửi báo cáo của chính mình.")
                     local = None if report is None else _record(report, True)
-                    kind = decide(local, doc)
+                    kind = decide(local, item)
                     counts[kind] = counts.get(kind, 0) + 1
-                    self._apply_one(s, bundle_id, kind, doc, report, who, source_unit)
+                    self._apply_one(s, bundle_id, kind, item, report, who, source_unit)
                     # the unit as stored here (an update never takes the sender's name for it)
-                    plan.append((kind, doc if report is None else {**doc, "unit": dict(report.unit or {})}))
+                    plan.append((kind, item.report if local is None else replace(item.report, unit=local.unit)))
                 s.add(ImportedBundle(bundle_id=bundle_id, digest=digest, source_unit=source_unit,
                                      signed_by=signed_by, summary=counts))
         except IntegrityError as exc:
@@ -433,51 +416,51 @@ class Store(SenderRegistry):
             raise StoreError(write_failure_message(exc)) from exc
         return plan
 
-    def _apply_one(self, s: Session, bundle_id: str, kind: str, doc: dict[str, Any], report: Report | None,
+    def _apply_one(self, s: Session, bundle_id: str, kind: str, item: IncomingReport, report: ReportRow | None,
                    who: str, source_unit: str) -> None:
+        new = item.report
         if kind == "new":
-            report = Report(uid=doc["uid"], unit_code=source_unit, unit=doc.get("unit") or {},
-                            template_id=doc["template"], template_version=doc["template_version"],
-                            period=doc["period"], document=doc.get("document") or {}, revision=doc["revision"],
-                            origin=doc.get("origin") or "", status=doc.get("status") or "draft",
-                            sync_base=doc["revision"], signed_by=doc.get("signed_by"),
-                            unsigned=bool(doc.get("unsigned")))
+            report = ReportRow(uid=new.uid, unit_code=source_unit, unit=self._clean(new.unit.to_json()),
+                               template_id=new.template_id, template_version=new.template_version,
+                               period=new.period.spec, document=self._clean(new.document.to_json()),
+                               revision=new.revision, origin=new.origin, status=new.status or "draft",
+                               sync_base=new.revision, signed_by=new.signed_by, unsigned=new.unsigned)
             s.add(report)
             s.flush()
-            _insert_values(s, report.id, doc.get("values") or {})
+            _insert_values(s, report.id, self._clean(new.values))
             s.add(AuditEntry(who=who, report_id=report.id, action="bundle-new", note=bundle_id))
         elif kind == "update":
             old_revision = report.revision
-            self._replace_from(s, report, doc)
+            self._replace_from(s, report, new)
             s.add(AuditEntry(who=who, report_id=report.id, action="bundle-update", note=bundle_id,
-                             old={"revision": old_revision}, new={"revision": doc["revision"]}))
+                             old={"revision": old_revision}, new={"revision": new.revision}))
         elif kind == "conflict":
-            s.add(Conflict(report_id=report.id, incoming=doc, bundle_id=bundle_id))
+            s.add(Conflict(report_id=report.id, incoming=self._clean(item.to_json()), bundle_id=bundle_id))
             s.add(AuditEntry(who=who, report_id=report.id, action="bundle-conflict", note=bundle_id))
 
-    @staticmethod
-    def _replace_from(s: Session, report: Report, doc: dict[str, Any]) -> None:
+    def _replace_from(self, s: Session, report: ReportRow, new: Report) -> None:
         """The incoming version replaces ours. Its unit stays ours (code, name, province): only
         the sender's own facts (villages, signer) follow the sender."""
         s.execute(delete(ReportValue).where(ReportValue.report_id == report.id))
-        _insert_values(s, report.id, doc.get("values") or {})
-        incoming_unit = doc.get("unit") or {}
-        report.unit = {**(report.unit or {}),
-                       **{k: incoming_unit[k] for k in ("villages", "signer_name", "signer_title")
-                          if k in incoming_unit}}
-        report.document = doc.get("document") or report.document
-        report.template_version = doc["template_version"]
-        report.revision = report.sync_base = doc["revision"]
-        report.origin = doc.get("origin") or report.origin
-        report.status = doc.get("status") or report.status
-        report.signed_by, report.unsigned = doc.get("signed_by"), bool(doc.get("unsigned"))
+        _insert_values(s, report.id, self._clean(new.values))
+        ours = UnitProfile.from_json(report.unit)
+        report.unit = self._clean(ours.with_changes(villages=new.unit.villages, signer_name=new.unit.signer_name,
+                                                    signer_title=new.unit.signer_title).to_json())
+        if not new.document.blank:
+            report.document = self._clean(new.document.to_json())
+        report.template_version = new.template_version
+        report.revision = report.sync_base = new.revision
+        report.origin = new.origin or report.origin
+        report.status = new.status or report.status
+        report.signed_by, report.unsigned = new.signed_by, new.unsigned
         report.deleted_at = None  # a conflict with a deleted report resolved for the incoming one restores it
         report.updated_at = utcnow()
 
     def open_conflicts(self) -> list[ConflictRecord]:
         with self._session() as s:
             rows = s.scalars(select(Conflict).where(Conflict.resolved_at.is_(None)).order_by(Conflict.id))
-            return [ConflictRecord(c.id, c.report_id, c.incoming, c.bundle_id, c.received_at) for c in rows]
+            return [ConflictRecord(c.id, c.report_id, IncomingReport.from_json(c.incoming), c.bundle_id,
+                                   c.received_at) for c in rows]
 
     @maps_write_errors
     def resolve_conflict(self, conflict_id: int, keep: str, who: str = "") -> None:
@@ -486,10 +469,11 @@ class Store(SenderRegistry):
             conflict = s.get(Conflict, conflict_id)
             if conflict is None or conflict.resolved_at is not None:
                 raise StoreError(f"Không có xung đột số {conflict_id} đang chờ xử lý.")
-            report = s.get(Report, conflict.report_id)
-            incoming_revision = conflict.incoming["revision"]
+            report = s.get(ReportRow, conflict.report_id)
+            incoming = IncomingReport.from_json(conflict.incoming).report
+            incoming_revision = incoming.revision
             if keep == "incoming":
-                self._replace_from(s, report, conflict.incoming)
+                self._replace_from(s, report, incoming)
             else:
                 # Ours now follows theirs: past both revisions, grown from theirs, so the next
                 # bundle we send replaces their version instead of being taken for an echo.
@@ -515,6 +499,15 @@ class Store(SenderRegistry):
         with self.engine.begin() as conn:
             return conn.exec_driver_sql(
                 "DELETE FROM report_values WHERE report_id NOT IN (SELECT id FROM reports)").rowcount
+
+
+def _column(value: Any, clean: Callable[[Any], Any]) -> Any:
+    """An entity given to :meth:`Store.update_report` as its column's stored form."""
+    if isinstance(value, (UnitProfile, DocumentHeader)):
+        return clean(value.to_json())
+    if isinstance(value, Period):
+        return value.spec
+    return value
 
 
 def _jsonable(value: Any) -> Any:

@@ -245,12 +245,12 @@ def _unit(ws, args: argparse.Namespace) -> int:
         if profile is None:
             print("Chưa khai báo đơn vị. Dùng: baocaoxa unit set --code MÃ")
             return EXIT_OK
-        _print_json(profile)
+        _print_json(profile.to_json())
         return EXIT_OK
     villages = [v for v in args.villages.split(";")] if args.villages is not None else None
     profile = ws.set_unit(args.code, scheme=units.LEGACY if args.legacy else units.CURRENT,
                           villages=villages, signer_name=args.signer, signer_title=args.signer_title)
-    print(f"Đã lưu đơn vị: {profile['name']} ({profile['code']}), {profile['province_name']}")
+    print(f"Đã lưu đơn vị: {profile.name} ({profile.code}), {profile.province_name}")
     return EXIT_OK
 
 
@@ -263,7 +263,7 @@ def _report_list(ws, args: argparse.Namespace) -> int:
     summaries = ws.reports()
     if args.json:
         _print_json([{
-            "id": s.id, "template": s.template_id, "title": s.template_title, "period": s.period,
+            "id": s.id, "template": s.template_id, "title": s.template_title, "period": s.period.spec,
             "period_label": s.period_label, "status": s.status, "completeness": round(s.completeness, 4),
             "errors": s.errors, "updated_at": s.updated_at.isoformat(), "unit": s.unit_name,
         } for s in summaries])
@@ -285,12 +285,12 @@ def _report_set(ws, args: argparse.Namespace) -> int:
 
 def _report_show(ws, args: argparse.Namespace) -> int:
     if args.json:
-        _print_json(ws.document(args.id).to_json())
+        _print_json(ws.report(args.id)[0].to_json())
     else:
         from desktop_app.documents.content import DocumentBuilder
 
         record, template = ws.report(args.id)
-        print(DocumentBuilder(template, ws.validator(template)).build(ws.document(args.id).to_json()).plain_text())
+        print(DocumentBuilder(template, ws.validator(template)).build(record).plain_text())
     return EXIT_OK
 
 

@@ -13,6 +13,8 @@ from typing import Any
 
 from desktop_app.domain import drafts as typed_drafts
 from desktop_app.domain.drafts import cell_key, field_key, part_key
+from desktop_app.domain.entities import DocumentHeader, UnitProfile
+from desktop_app.domain.periods import Period
 from desktop_app.errors import UserError
 from desktop_app.services import Workspace
 from desktop_app.templating.model import Column, Field, FieldKind, Section
@@ -39,13 +41,12 @@ class EditSession:
         self.ws = workspace
         self.report_id = report_id
         record, self.template = workspace.report(report_id)
+        self.report = record  # the entity as read; values, header and status below follow the edits
         self.validator = workspace.validator(self.template)
         self.values: dict[str, Any] = dict(record.values)
-        self.unit = record.unit
-        self.document = dict(record.document)
+        self.document: DocumentHeader = record.document
         self.status = record.status
         self.received = workspace.is_received(record)  # another unit's report: shown, never edited here
-        self.period = record.period
         self.updated_at = local_time(record.updated_at)
         previous = workspace.previous_report(record)
         self.previous_period = previous.period if previous else None
@@ -91,10 +92,16 @@ class EditSession:
         return self.status == "final" or self.received
 
     @property
-    def title(self) -> str:
-        from desktop_app.domain.periods import parse_period
+    def unit(self) -> UnitProfile:
+        return self.report.unit
 
-        return f"{self.template.short_title or self.template.title} — {parse_period(self.period).label}"
+    @property
+    def period(self) -> Period:
+        return self.report.period
+
+    @property
+    def title(self) -> str:
+        return f"{self.template.short_title or self.template.title} — {self.period.label}"
 
     def value(self, field_id: str) -> Any:
         f = self.template.field(field_id)
@@ -318,7 +325,7 @@ class EditSession:
     def set_document(self, **changes: Any) -> None:
         self._check_editable()
         self.ws.set_document(self.report_id, **changes)
-        self.document.update(changes)
+        self.document = self.document.with_changes(**changes)
         self.saved_at = dt.datetime.now()
 
     # --- finalising ------------------------------------------------------------------

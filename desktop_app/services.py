@@ -10,7 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from desktop_app.domain.periods import PeriodError, parse_period
+from desktop_app.domain.entities import UnitProfile
+from desktop_app.domain.periods import Period
 from desktop_app.templating.registry import TemplateNotFound
 from desktop_app.workspace.base import (  # noqa: F401 - the records callers import from here
     STATUS_LABELS, ConflictSummary, DamagedDatabase, ReceivedPeriod, ReportSummary, _operation,
@@ -29,13 +30,9 @@ class Workspace(ExchangeOperations):
         """Each template and period with reports from other units: what can be consolidated.
 
         One period written two ways (``2025-09``, ``2025-09-01..2025-09-30``) is one entry."""
-        own = (self.profile() or {}).get("code")
+        own = (self.profile() or UnitProfile()).code
         groups: dict[tuple, tuple[Any, set[str]]] = {}
-        for template_id, spec, unit_code in self.store.units_by_period():
-            try:
-                period = parse_period(spec)
-            except PeriodError:
-                continue
+        for template_id, period, unit_code in self.store.units_by_period():
             key = (template_id, period.start, period.end)
             _first, unit_codes = groups.setdefault(key, (period, set()))
             if unit_code != own:
@@ -48,11 +45,11 @@ class Workspace(ExchangeOperations):
                 template = self.templates.get(template_id)
             except TemplateNotFound:
                 continue
-            out.append(ReceivedPeriod(template_id, template.short_title or template.title, period.spec,
+            out.append(ReceivedPeriod(template_id, template.short_title or template.title, period,
                                       period.label, len(unit_codes), period.end))
         return sorted(out, key=lambda r: (r.end, r.title), reverse=True)
 
-    def consolidate(self, template_id: str, period: str):
+    def consolidate(self, template_id: str, period: Period | str):
         from desktop_app.office import consolidation
 
         return consolidation.gather(self, template_id, period)

@@ -165,8 +165,8 @@ def export_bundle(parent: QWidget, ws: Workspace, selected_id: int | None, selec
     if not dialog.exec():
         return
     report_ids = [selected_id] if dialog.selected_only.isChecked() and selected_id is not None else None
-    profile = ws.profile() or {}
-    unit = fold(profile.get("short_name") or "don-vi").replace(" ", "-")
+    profile = ws.profile()
+    unit = fold((profile.short_name if profile else "") or "don-vi").replace(" ", "-")
     start = str(Path(_folder(ws)) / f"goi-du-lieu-{unit}.zip")
     path = ask_save_path(parent, "Lưu gói dữ liệu", start, BUNDLE_FILTER, ".zip")
     if not path:

@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
 from desktop_app.domain.periods import PERIOD_KIND_LABELS, PeriodError, PeriodKind, parse_period
 from desktop_app.services import Workspace
 from desktop_app.templating.model import Template
-from desktop_app.domain.vnformat import local_time
 from ui.common import label, show_error
 
 _ROMAN = ["I", "II", "III", "IV"]
@@ -159,7 +158,7 @@ class DuplicateDialog(QDialog):
             "Chỉ chuyển số liệu ổn định (thôn, loa, điểm bưu chính, trạm BTS, tổ công nghệ số…)")
         self.only_inventory.setChecked(True)
         form = QFormLayout()
-        source = f"{template.short_title or template.title} — {parse_period(record.period).label}"
+        source = f"{template.short_title or template.title} — {record.period.label}"
         form.addRow("Báo cáo gốc:", label(source))
         form.addRow("Kỳ báo cáo mới:", self.period)
         form.addRow("", self.period.preview)
@@ -218,11 +217,9 @@ class DeletedReportsDialog(QDialog):
         self.setWindowTitle("Báo cáo đã xóa")
         self.setMinimumSize(640, 360)
         self.list = QListWidget()
-        titles = {t.id: t.short_title or t.title for t in workspace.templates.all()}
-        for record in workspace.deleted_reports():
-            title = titles.get(record.template_id, record.template_id)
-            item = QListWidgetItem(f"Số {record.id}: {title} — {parse_period(record.period).label} "
-                                   f"(xóa lúc {local_time(record.deleted_at):%d/%m/%Y %H:%M})")  # stored in UTC
+        for record in workspace.deleted_reports():  # deleted_at is local time already
+            item = QListWidgetItem(f"Số {record.id}: {record.title} — {record.period_label} "
+                                   f"(xóa lúc {record.deleted_at:%d/%m/%Y %H:%M})")
             item.setData(256, record.id)
             self.list.addItem(item)
         layout = QVBoxLayout(self)

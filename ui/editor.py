@@ -22,7 +22,6 @@ from desktop_app.editing import MARK_DONE, MARK_EMPTY, MARK_ERROR, MARK_PARTIAL,
 from desktop_app.errors import UserError
 from desktop_app.domain.fieldkinds import kind_spec
 from desktop_app.templating.model import FieldKind, Section
-from desktop_app.domain.periods import parse_period
 from desktop_app.domain.validation import ERROR, Issue
 from desktop_app.domain.values import format_value
 from desktop_app.domain.vnformat import FormatError, format_date, parse_date
@@ -137,13 +136,11 @@ class DocumentPage(_Page):
         doc = self.editor.session.document
         typed_date = self.editor.session.drafts.get(DOCUMENT_DATE_KEY)
         for key, edit in self.edits.items():
-            value = doc.get(key) or ""
-            if key == "date" and value:
-                value = format_date(dt.date.fromisoformat(value))
+            value = format_date(doc.date) if key == "date" else getattr(doc, key)
             if key == "date" and typed_date is not None:
                 value = typed_date
             edit.setText(value)
-        self.recipients.setPlainText("\n".join(doc.get("recipients") or []))
+        self.recipients.setPlainText("\n".join(doc.recipients))
         self._errors: dict[str, str] = {}
         if typed_date is not None:
             self._errors["date"] = f"Ngày ký «{typed_date}» không đọc được (ghi ngày/tháng/năm)."
@@ -168,7 +165,7 @@ class DocumentPage(_Page):
                 if draft is None:
                     self._errors.pop(key, None)
             value = value or (None if key == "date" else "")
-        if self.editor.session.document.get(key) != value:
+        if self.editor.session.document.to_json()[key] != value:  # value as typed: date ISO, recipients a list
             try:
                 self.editor.session.set_document(**{key: value})
             except UserError as exc:
@@ -262,7 +259,7 @@ class ReviewPage(QWidget):
         errors = sum(1 for i in issues if i.severity == ERROR) + len(unsaved)
         warnings = len(issues) - errors
         if session.received:
-            text = (f"Báo cáo nhận từ {session.unit.get('name') or 'đơn vị khác'} qua gói dữ liệu, chỉ để xem; "
+            text = (f"Báo cáo nhận từ {session.unit.name or 'đơn vị khác'} qua gói dữ liệu, chỉ để xem; "
                     "đơn vị gửi sửa rồi gửi lại gói mới.")
         elif session.read_only:
             text = "Báo cáo đã hoàn tất và đang ở chế độ chỉ xem."
@@ -472,7 +469,7 @@ class ReportEditor(QWidget):
         return self.stack.currentWidget()
 
     def _load_page(self, page: SectionPage) -> None:
-        previous_label = parse_period(self.session.previous_period).label if self.session.previous_period else ""
+        previous_label = self.session.previous_period.label if self.session.previous_period else ""
         for field_id, widget in page.widgets.items():
             widget.load(self.session.value(field_id))
             widget.show_issues(self.session.issues_for(field_id))
@@ -598,7 +595,7 @@ class ReportEditor(QWidget):
     def _apply_read_only(self) -> None:
         read_only = self.session.read_only
         if self.session.received:
-            self.banner.setText(f"Báo cáo nhận từ {self.session.unit.get('name') or 'đơn vị khác'} qua gói dữ liệu, "
+            self.banner.setText(f"Báo cáo nhận từ {self.session.unit.name or 'đơn vị khác'} qua gói dữ liệu, "
                                 "chỉ để xem. Đơn vị gửi sửa trên máy của mình rồi gửi lại gói mới.")
         else:
             self.banner.setText("Báo cáo đã hoàn tất nên chỉ xem được. Muốn sửa, vào «Kiểm tra và hoàn tất» "

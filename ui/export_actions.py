@@ -10,7 +10,6 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 
 from desktop_app import actions
 from desktop_app.editing import EditSession
-from desktop_app.domain.periods import parse_period
 from desktop_app.domain.text import fold
 from ui.common import ask_save_path, confirm, info, show_error
 from ui import operations
@@ -19,8 +18,8 @@ LAST_FOLDER = "last_folder"
 
 
 def _suggested_name(session: EditSession, suffix: str) -> str:
-    period = parse_period(session.period).spec.replace("..", "_")
-    unit = fold(session.unit.get("short_name") or session.unit.get("name") or "")
+    period = session.period.spec.replace("..", "_")
+    unit = fold(session.unit.short_name or session.unit.name)
     base = re.sub(r"[^a-z0-9]+", "-", f"bao-cao-{session.template.id}-{unit}-{period}".lower()).strip("-")
     return f"{base}{suffix}"
 

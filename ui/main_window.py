@@ -147,10 +147,10 @@ class MainWindow(QMainWindow):
         profile = self.workspace.profile()
         if profile is None:
             unit = "Chưa khai báo đơn vị"
-        elif profile.get("province_name") and profile["province_name"] != profile["name"]:
-            unit = f"{profile['name']} — {profile['province_name']}"
+        elif profile.province_name and profile.province_name != profile.name:
+            unit = f"{profile.name} — {profile.province_name}"
         else:
-            unit = profile["name"]  # a province
+            unit = profile.name  # a province
         self.unit_label.setText(unit)
         self.setWindowTitle(f"Báo cáo CNTT và chuyển đổi số — {unit}")  # Qt appends «BaoCaoXa»
         # Our own reports; those received from other units live in the consolidation view.
@@ -158,7 +158,7 @@ class MainWindow(QMainWindow):
         self.table.setRowCount(len(summaries))
         for row, s in enumerate(summaries):
             title = s.template_title
-            if profile and s.unit_name and s.unit_name != profile["name"]:
+            if profile and s.unit_name and s.unit_name != profile.name:
                 title += f" — {s.unit_name}"  # e.g. imported from another unit's JSON file
             cells = [str(s.id), title, s.period_label,
                      s.status_label + (f" ({s.errors} lỗi)" if s.errors and s.status != "final" else ""),

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.domain import units
+from desktop_app.domain.entities import UnitProfile
 from desktop_app.services import Workspace
 from ui.common import label, show_error
 from ui.search_combo import SearchableComboBox
@@ -25,7 +26,7 @@ def vietnamese_wizard_buttons(wizard: QWizard) -> None:
 
 
 class UnitPage(QWizardPage):
-    def __init__(self, profile: dict | None):
+    def __init__(self, profile: UnitProfile | None):
         super().__init__()
         self.setTitle("Chọn đơn vị báo cáo")
         self.setSubTitle("Chọn tỉnh, rồi gõ vài chữ của tên xã, phường để tìm (gõ không dấu cũng được).")
@@ -64,7 +65,7 @@ class UnitPage(QWizardPage):
         self.results.currentItemChanged.connect(self._selected)
         self._pool: list[units.AdminUnit] = []
 
-        scheme = (profile or {}).get("scheme", units.CURRENT)
+        scheme = profile.scheme if profile else units.CURRENT
         (self.legacy if scheme == units.LEGACY else self.current).setChecked(True)
         self._scheme_changed()
         if profile:
@@ -117,14 +118,14 @@ class UnitPage(QWizardPage):
             self.results.setCurrentRow(0)
         self.completeChanged.emit()
 
-    def _preselect(self, profile: dict) -> None:
-        index = self.province.findData(profile.get("province_code"))
+    def _preselect(self, profile: UnitProfile) -> None:
+        index = self.province.findData(profile.province_code)
         if index >= 0:
             self.province.setCurrentIndex(index)
-        if profile.get("level") == "huyen":
+        if profile.level == "huyen":
             self.district_level.setChecked(True)
         for row in range(self.results.count()):
-            if self.results.item(row).data(Qt.ItemDataRole.UserRole).code == profile.get("code"):
+            if self.results.item(row).data(Qt.ItemDataRole.UserRole).code == profile.code:
                 self.results.setCurrentRow(row)
                 break
 
@@ -143,7 +144,7 @@ class UnitPage(QWizardPage):
 
 
 class PeoplePage(QWizardPage):
-    def __init__(self, profile: dict | None):
+    def __init__(self, profile: UnitProfile | None):
         super().__init__()
         self.setTitle("Thôn, tổ dân phố và người ký báo cáo")
         self.setSubTitle("Dán danh sách thôn, tổ dân phố (mỗi dòng một tên). Có thể sửa sau trong menu Đơn vị.")
@@ -157,11 +158,11 @@ class PeoplePage(QWizardPage):
         self.signer_title.setObjectName("signer_title")
         self.signer_title.setEditable(True)
         self.signer_title.addItems(["CHỦ TỊCH", "PHÓ CHỦ TỊCH"])
-        profile = profile or {}
-        self.villages.setPlainText("\n".join(profile.get("villages") or []))
-        self.signer.setText(profile.get("signer_name", ""))
-        if profile.get("signer_title"):
-            self.signer_title.setCurrentText(profile["signer_title"])
+        profile = profile or UnitProfile()
+        self.villages.setPlainText("\n".join(profile.villages))
+        self.signer.setText(profile.signer_name)
+        if profile.signer_title:
+            self.signer_title.setCurrentText(profile.signer_title)
         layout = QVBoxLayout(self)
         layout.addWidget(label("Các thôn, tổ dân phố:"))
         layout.addWidget(self.villages, 1)

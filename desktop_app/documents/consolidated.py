@@ -28,10 +28,8 @@ XLSX_TEXT_LIMIT = 32_000  # Excel keeps at most 32,767 characters in a cell
 
 
 def consolidated_content(cons: Consolidation) -> DocumentContent:
-    report = {"period": cons.period.spec, "unit": cons.receiver, "document": cons.receiver_document,
-              "values": cons.totals}
     notes = [Paragraph(cons.coverage_sentence())]
-    return DocumentBuilder(cons.template).build(report, preface=notes)
+    return DocumentBuilder(cons.template).build(cons.as_report(), preface=notes)
 
 
 def write_consolidated_docx(cons: Consolidation, target: str | Path) -> Path:

@@ -7,13 +7,13 @@ values are empty is left out entirely, so no dangling words reach the document.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 from jinja2 import nodes
 
+from desktop_app.domain.entities import Report, UnitProfile
 from desktop_app.errors import UserError
 from desktop_app.domain.fieldkinds import document_text, kind_spec
 from desktop_app.templating.doctext import DocTextError, document_budget, environment, render_text
@@ -106,17 +106,17 @@ def _needed_cached(source: str) -> frozenset[str]:
     return frozenset(needed)
 
 
-def unit_context(unit: dict[str, Any]) -> dict[str, Any]:
+def unit_context(unit: UnitProfile) -> dict[str, Any]:
     """Names for the unit: ``don_vi.ten`` (Xã Bình Phước), ``ten_thuong``, ``ten_hoa``, ``ten_ngan``."""
-    name = unit.get("name") or ""
-    kind = unit.get("kind") or ""
-    short = unit.get("short_name") or name
+    name = unit.name
+    kind = unit.kind
+    short = unit.short_name or name
     lower = f"{kind.lower()} {short}".strip() if kind else name
-    province = unit.get("province_name") or ""
-    district = unit.get("district_name") or ""
+    province = unit.province_name
+    district = unit.district_name or ""
     return {
         "ten": name, "ten_ngan": short, "ten_thuong": lower, "ten_hoa": lower.upper(),
-        "loai": kind, "loai_thuong": kind.lower(), "ma": unit.get("code"),
+        "loai": kind, "loai_thuong": kind.lower(), "ma": unit.code,
         "tinh": province, "tinh_thuong": _lower_kind(province),
         "huyen": district, "huyen_thuong": _lower_kind(district),
     }
@@ -152,18 +152,14 @@ class DocumentBuilder:
         self.validator = validator or Validator(template)
         self.fields = {f.id: f for f in template.all_fields()}
 
-    def context(self, report: dict[str, Any], result: ValidationResult) -> dict[str, Any]:
-        from desktop_app.domain.periods import parse_period
-
-        values = dict(report.get("values") or {})
+    def context(self, report: Report, result: ValidationResult) -> dict[str, Any]:
+        values = dict(report.values)
         for fid, f in self.fields.items():
             values.setdefault(fid, None)
             if f.kind == FieldKind.TABLE and values[fid]:
                 values[fid] = self.validator.table_rows_with_computed(fid, values[fid])
         values.update(result.computed)
-        period = parse_period(report["period"])
-        unit = report.get("unit") or {}
-        doc = report.get("document") or {}
+        period, unit, doc = report.period, report.unit, report.document
         values.update({
             "don_vi": unit_context(unit),
             "ky_bao_cao": period.label,
@@ -171,8 +167,8 @@ class DocumentBuilder:
             "nam": period.year,
             "tu_ngay": period.start.isoformat(),
             "den_ngay": period.end.isoformat(),
-            "so_thon_don_vi": len(unit.get("villages") or []) or None,
-            "van_ban": {"so": doc.get("number"), "ngay": doc.get("date")},
+            "so_thon_don_vi": len(unit.villages) or None,
+            "van_ban": {"so": doc.number, "ngay": doc.date.isoformat() if doc.date else None},
         })
         return values
 
@@ -299,42 +295,45 @@ class DocumentBuilder:
         widths = [6.0] + ([30.0] if by_unit else []) + [c.width or 0 for c in columns]
         return Table(f.label, headers, rows, totals, widths if any(c.width for c in columns) else None)
 
-    def build(self, report: dict[str, Any], result: ValidationResult | None = None,
+    def build(self, report: Report, result: ValidationResult | None = None,
               preface: list[Paragraph] | None = None) -> DocumentContent:
-        """``preface``: paragraphs written after the opening (a consolidation's coverage).
+        """The document of one report (a stored one, or a consolidation's synthetic one).
+        ``preface``: paragraphs written after the opening (a consolidation's coverage).
 
         Every sentence of the document shares one budget of characters and loop turns; a
         template that asks for more is refused with a Vietnamese message (UserError).
         """
+        if not isinstance(report, Report):
+            raise TypeError(f"DocumentBuilder.build takes a Report, not {type(report).__name__}")
+        if report.template_id != self.template.id:
+            raise ValueError(f"report of template {report.template_id!r} given to the builder of {self.template.id!r}")
         try:
             with document_budget():
                 return self._build(report, result, preface)
         except DocTextError as exc:  # a limit reached, or text the loader could not judge
             raise UserError(f"Không tạo được văn bản theo mẫu «{self.template.id}»: {exc}.") from exc
 
-    def _build(self, report: dict[str, Any], result: ValidationResult | None,
+    def _build(self, report: Report, result: ValidationResult | None,
                preface: list[Paragraph] | None) -> DocumentContent:
-        result = result or self.validator.validate(report.get("values") or {}, evaluation_context(report.get("unit")))
+        result = result or self.validator.validate(report.values, evaluation_context(report.unit))
         ctx = self.context(report, result)
-        unit = report.get("unit") or {}
-        doc = report.get("document") or {}
+        unit, doc = report.unit, report.document
         spec = self.template.document
         body: list[Heading | Paragraph | Table] = self._part("phần mở đầu", spec.opening, ctx) + list(preface or [])
         for section in self.template.sections:
             body += self._part(f"phần «{section.title}»", section.body, ctx)
         body += self._part("phần kết", spec.closing, ctx)
-        doc_date = dt.date.fromisoformat(doc["date"]) if doc.get("date") else None
         uctx = ctx["don_vi"]
         return DocumentContent(
             issuer_upper="ỦY BAN NHÂN DÂN",
             issuer_name=uctx["ten_hoa"],
-            number_line=number_line(doc.get("number")),
-            place_date=format_place_date(doc.get("place") or uctx["ten_ngan"], doc_date, ctx["nam"]),
+            number_line=number_line(doc.number),
+            place_date=format_place_date(doc.place or uctx["ten_ngan"], doc.date, ctx["nam"]),
             title="BÁO CÁO",
             summary=render_text(spec.summary, ctx),
             body=body,
-            recipients=list(doc.get("recipients") or spec.recipients),
-            signing_authority=doc.get("signing_authority") or spec.signing.authority,
-            signer_title=doc.get("signer_title") or unit.get("signer_title") or spec.signing.title,
-            signer_name=doc.get("signer") or unit.get("signer_name") or "",
+            recipients=list(doc.recipients or spec.recipients),
+            signing_authority=doc.signing_authority or spec.signing.authority,
+            signer_title=doc.signer_title or unit.signer_title or spec.signing.title,
+            signer_name=doc.signer or unit.signer_name,
         )

@@ -10,8 +10,8 @@ from desktop_app.services import Workspace
 
 
 def document_content(ws: Workspace, report_id: int) -> DocumentContent:
-    _record, template = ws.report(report_id)
-    return DocumentBuilder(template, ws.validator(template)).build(ws.document(report_id).to_json())
+    report, template = ws.report(report_id)
+    return DocumentBuilder(template, ws.validator(template)).build(report)
 
 
 def export_docx(ws: Workspace, report_id: int, target: str | Path) -> Path:

@@ -27,7 +27,6 @@ from desktop_app.documents.xlsx_text import text_everywhere
 from desktop_app.errors import UserError
 from desktop_app.domain.fieldkinds import kind_spec
 from desktop_app.domain.validation import evaluation_context
-from desktop_app.domain.periods import parse_period
 from desktop_app.domain.reportdoc import coerce_values
 from desktop_app.services import STATUS_LABELS, Workspace
 from desktop_app.templating.model import Column, Field, FieldKind
@@ -71,9 +70,9 @@ def build_workbook(ws: Workspace, report_id: int) -> Workbook:
     used = {cover.title, META_SHEET}
     unit = record.unit
     rows = [
-        ("Báo cáo", template.title), ("Đơn vị", unit.get("name")), ("Mã đơn vị", unit.get("code")),
-        ("Tỉnh, thành phố", unit.get("province_name")), ("Huyện (trước 01/7/2025)", unit.get("district_name")),
-        ("Kỳ báo cáo", parse_period(record.period).label),
+        ("Báo cáo", template.title), ("Đơn vị", unit.name or None), ("Mã đơn vị", unit.code or None),
+        ("Tỉnh, thành phố", unit.province_name or None), ("Huyện (trước 01/7/2025)", unit.district_name or None),
+        ("Kỳ báo cáo", record.period.label),
         ("Mẫu báo cáo", f"{template.id} phiên bản {template.version}"),
         ("Trạng thái", STATUS_LABELS.get(record.status, record.status)),
         ("Số lỗi còn lại", len(result.errors)), ("Xuất lúc", dt.datetime.now().strftime("%d/%m/%Y %H:%M")),
@@ -89,8 +88,8 @@ def build_workbook(ws: Workspace, report_id: int) -> Workbook:
     meta.append(["format", FORMAT])
     meta.append(["template", template.id])
     meta.append(["template_version", template.version])
-    meta.append(["period", record.period])
-    meta.append(["unit_code", unit.get("code")])
+    meta.append(["period", record.period.spec])
+    meta.append(["unit_code", unit.code or None])
     meta.sheet_state = "hidden"
 
     for number, section in enumerate(template.sections, start=1):

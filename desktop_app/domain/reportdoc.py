@@ -1,4 +1,5 @@
-"""The report JSON document: what ``report show --json`` prints and ``import-json`` reads.
+"""Reading the report JSON document (what ``report show --json`` prints and ``import-json`` reads)
+into a checked :class:`desktop_app.domain.entities.Report`.
 
     {"format": "baocaoxa.report/1", "template": ID, "template_version": V, "period": SPEC,
      "unit": {...profile...}, "document": {number, date, place, signer, ...}, "values": {...}}
@@ -7,18 +8,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+import re
+from dataclasses import fields
 from typing import Any
 
+from desktop_app.domain.entities import REPORT_FORMAT, DocumentHeader, Report, UnitProfile
 from desktop_app.domain.periods import PeriodError, parse_period
 from desktop_app.templating.model import FieldKind, Template
 from desktop_app.domain.text import clean_deep
 from desktop_app.domain.values import ValueProblem, coerce
 
-REPORT_FORMAT = "baocaoxa.report/1"
-DOCUMENT_KEYS = ("number", "date", "place", "signer", "signing_authority", "signer_title", "recipients")
-UNIT_KEYS = ("code", "scheme", "name", "short_name", "kind", "level", "province_code", "province_name",
-             "district_code", "district_name", "villages", "signer_name", "signer_title")
+DOCUMENT_KEYS = tuple(f.name for f in fields(DocumentHeader))
+UNIT_KEYS = tuple(f.name for f in fields(UnitProfile))
+_UID = re.compile(r"[0-9a-f][0-9a-f-]{7,35}")
 
 
 class ReportDocumentError(ValueError):
@@ -27,30 +29,6 @@ class ReportDocumentError(ValueError):
     def __init__(self, problems: list[str]):
         super().__init__("\n".join(problems))
         self.problems = problems
-
-
-@dataclass
-class ReportDocument:
-    template_id: str
-    template_version: str
-    period: str
-    unit: dict[str, Any]
-    document: dict[str, Any]
-    values: dict[str, Any]
-    extra: dict[str, Any] = field(default_factory=dict)  # uid, revision… (sync bundles)
-
-    def to_json(self) -> dict[str, Any]:
-        data = {
-            "format": REPORT_FORMAT,
-            "template": self.template_id,
-            "template_version": self.template_version,
-            "period": self.period,
-            "unit": self.unit,
-            "document": self.document,
-            "values": self.values,
-        }
-        data.update(self.extra)
-        return data
 
 
 def coerce_values(template: Template, raw: Any, *, partial: bool = False) -> tuple[dict[str, Any], list[str]]:
@@ -74,7 +52,7 @@ def coerce_values(template: Template, raw: Any, *, partial: bool = False) -> tup
     return out, problems
 
 
-def parse_document(data: Any, templates) -> tuple[ReportDocument, Template]:
+def parse_document(data: Any, templates) -> tuple[Report, Template]:
     """Validate the shape of a report document; raise ReportDocumentError listing all problems."""
     if not isinstance(data, dict):
         raise ReportDocumentError(["Tệp báo cáo phải là một đối tượng JSON."])
@@ -117,16 +95,21 @@ def parse_document(data: Any, templates) -> tuple[ReportDocument, Template]:
     if "recipients" in document and not (isinstance(document["recipients"], list)
                                          and all(isinstance(r, str) for r in document["recipients"])):
         problems.append("«recipients» phải là danh sách nơi nhận.")
+    uid = data.get("uid")
+    if uid is not None and not (isinstance(uid, str) and _UID.fullmatch(uid)):
+        problems.append("Mã «uid» không hợp lệ (cần 8–36 chữ số thập lục phân).")
     values, value_problems = coerce_values(template, data.get("values") or {})
     problems += value_problems
     if problems:
         raise ReportDocumentError(problems)
-    extra = {k: data[k] for k in ("uid", "revision", "origin", "status") if k in data}
-    return ReportDocument(
-        template_id=template.id, template_version=template.version,
-        period=period_obj.spec if period_obj else str(period),
-        unit={k: unit.get(k) for k in UNIT_KEYS if k in unit},
-        document={k: document.get(k) for k in DOCUMENT_KEYS if k in document},
+    status = data.get("status")
+    revision = data.get("revision")
+    return Report(
+        template_id=template.id, template_version=template.version, period=period_obj,
+        unit=UnitProfile.from_json({k: unit.get(k) for k in UNIT_KEYS if k in unit}),
+        document=DocumentHeader.from_json({k: document.get(k) for k in DOCUMENT_KEYS if k in document}),
         values={k: v for k, v in values.items() if v is not None},
-        extra=extra,
+        uid=uid or "", status=status if status in ("draft", "final") else "draft",
+        revision=revision if isinstance(revision, int) and not isinstance(revision, bool) else 0,
+        origin=data["origin"] if isinstance(data.get("origin"), str) else "",
     ), template

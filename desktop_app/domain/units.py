@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 
 from desktop_app.paths import resource
+from desktop_app.domain.entities import UnitProfile
 from desktop_app.domain.text import fold, vi_sort_key
 
 CURRENT = "2025"
@@ -36,10 +37,8 @@ class AdminUnit:
     def short_name(self) -> str:
         return split_kind(self.name)[1]
 
-    def as_profile(self) -> dict:
-        data = asdict(self)
-        data["short_name"] = self.short_name
-        return data
+    def as_profile(self) -> UnitProfile:
+        return UnitProfile.from_json({**asdict(self), "short_name": self.short_name})
 
 
 def split_kind(name: str) -> tuple[str, str]:

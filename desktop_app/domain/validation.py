@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from graphlib import TopologicalSorter
 from typing import Any
 
+from desktop_app.domain.entities import UnitProfile
 from desktop_app.domain.fieldkinds import check as check_value, kind_spec
 from desktop_app.templating.expressions import Expression, check_expression
 from desktop_app.templating.model import Field, FieldKind, Rule, Template
@@ -26,11 +27,11 @@ WARNING = "warning"
 IssueKey = tuple  # ("field", field_id) | ("rule", index)
 
 
-def evaluation_context(unit: Mapping[str, Any] | None, previous: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def evaluation_context(unit: UnitProfile | None, previous: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """What validation and computed values know beyond the report's own values: the unit's
     villages (``so_thon_don_vi``) and, when given, last period's values (outlier warnings).
     The one place that builds it."""
-    context: dict[str, Any] = {"villages": (unit or {}).get("villages")}
+    context: dict[str, Any] = {"villages": list(unit.villages) if unit is not None else None}
     if previous is not None:
         context["previous"] = previous
     return context

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from collections.abc import Set as AbstractSet
 from typing import Any, Callable
@@ -22,6 +22,7 @@ from typing import Any, Callable
 from db.engine import StoreError
 from desktop_app.atomic import write_bytes_atomic
 from desktop_app.exchange.bundle_reader import Bundle, BundleError, WithExtra, check_reports, content_hash, open_bundle
+from desktop_app.domain.entities import IncomingReport, Report, UnitProfile
 from desktop_app.errors import UserError
 from desktop_app.domain.text import one_line, terminal_safe
 
@@ -71,16 +72,14 @@ class ImportSummary:
         return bool(self.rejected or self.held)
 
 
-def _label(ws, doc: dict[str, Any]) -> str:
-    from desktop_app.domain.periods import parse_period
-
-    unit = one_line((doc.get("unit") or {}).get("name") or "") or (doc.get("unit") or {}).get("code")
+def _label(ws, report: Report) -> str:
+    unit = one_line(report.unit.name) or report.unit.code
     try:
-        template = ws.templates.get(doc["template"], doc.get("template_version"))
+        template = ws.templates.get(report.template_id, report.template_version)
         title = template.short_title or template.title
     except LookupError:
-        title = doc.get("template")
-    return terminal_safe(f"{unit} — {title} — {parse_period(doc['period']).label}")
+        title = report.template_id
+    return terminal_safe(f"{unit} — {title} — {report.period.label}")
 
 
 def decide(local_revision: int, local_sync_base: int | None, same_content: bool, incoming_revision: int,
@@ -113,13 +112,11 @@ def decide(local_revision: int, local_sync_base: int | None, same_content: bool,
 
 def _decider(ws) -> Callable:
     """The decision for one report, called by the store inside the write transaction."""
-    def decide_one(local, doc: dict[str, Any]) -> str:
+    def decide_one(local: Report | None, incoming: IncomingReport) -> str:
         if local is None:
             return "new"
-        ours = {"template": local.template_id, "template_version": local.template_version, "period": local.period,
-                "document": local.document, "values": local.values, "unit": {"code": local.unit_code}}
-        same = content_hash(ours) == doc["content_hash"]
-        kind = decide(local.revision, local.sync_base, same, doc["revision"], doc.get("base_revision"))
+        same = content_hash({**local.to_json(), "unit": {"code": local.unit_code}}) == incoming.content_hash
+        kind = decide(local.revision, local.sync_base, same, incoming.report.revision, incoming.base_revision)
         if local.deleted_at is not None and kind == "update":
             return "conflict"  # deleted here, sent again: the person chooses (restore it, or keep it deleted)
         return kind
@@ -132,27 +129,27 @@ _OFFICIAL = ("name", "short_name", "kind", "level", "province_code", "province_n
              "district_name")
 
 
-def official_unit(unit: dict[str, Any], cache: dict) -> dict[str, Any]:
+def official_unit(unit: UnitProfile, cache: dict) -> UnitProfile:
     """The sender's unit with its names from the official list when its code is there: a signed
     sender speaks for its own figures, not for what its unit is called (a commune naming itself
     after another would otherwise appear under that name in the consolidation)."""
     from desktop_app.domain import units
 
-    scheme = unit.get("scheme")
-    key = (unit["code"], scheme)
+    scheme = unit.scheme or None
+    key = (unit.code, scheme)
     if key not in cache:
         cache[key] = None
         tries = [scheme] if scheme in (units.CURRENT, units.LEGACY) else [units.CURRENT, units.LEGACY]
         for name in tries:
             try:
-                cache[key] = units.find(unit["code"], name).as_profile()
+                cache[key] = units.find(unit.code, name).as_profile()
                 break
             except units.UnitNotFound:
                 continue
     found = cache[key]
     if found is None:
         return unit
-    return {**unit, **{k: found.get(k) for k in _OFFICIAL}, "scheme": found["scheme"]}
+    return unit.with_changes(**{k: getattr(found, k) for k in _OFFICIAL}, scheme=found.scheme)
 
 
 # --- whom to trust -------------------------------------------------------------------------
@@ -421,8 +418,9 @@ def _import_one(batch: _Batch, path: Path, progress, step: int, steps: int) -> s
     check_reports(bundle, WithExtra(ws.templates, [t for t, _text in templates]))
     signed_by = None if bundle.unsigned else bundle.signer.fingerprint
     names: dict = {}
-    docs = [{**doc, "unit": official_unit(doc["unit"], names), "signed_by": signed_by, "unsigned": bundle.unsigned}
-            for doc in bundle.reports]
+    docs = [replace(item, report=replace(item.report, unit=official_unit(item.report.unit, names),
+                                         signed_by=signed_by, unsigned=bundle.unsigned))
+            for item in bundle.reports]
     new_key = None
     if verdict == "new":
         new_key = {"unit_code": bundle.source_unit,
@@ -441,8 +439,8 @@ def _import_one(batch: _Batch, path: Path, progress, step: int, steps: int) -> s
     if new_key is not None:
         summary.new_senders.append(f"{bundle.source_label}, dấu khóa {bundle.signer.fingerprint} — hãy gọi điện "
                                    "cho đơn vị để đối chiếu dấu khóa này.")
-    for kind, doc in plan:
-        label = _label(ws, doc)
+    for kind, report in plan:
+        label = _label(ws, report)
         getattr(summary, {"new": "new", "update": "updated", "same": "unchanged", "conflict": "conflicts"}[kind]) \
             .append(f"{label} ({UNSIGNED_MARK})" if bundle.unsigned else label)
         if bundle.unsigned and kind in ("new", "update"):

@@ -21,6 +21,7 @@ from typing import Any
 from desktop_app.exchange import signing
 from desktop_app.exchange.bundle_schema import Manifest, ReportDoc, SchemaError, check, load_json
 from desktop_app.errors import UserError
+from desktop_app.domain.entities import IncomingReport
 from desktop_app.domain.reportdoc import ReportDocumentError, parse_document
 from desktop_app.templating.loader import parse_template_text
 from desktop_app.domain.text import one_line, terminal_safe
@@ -83,7 +84,7 @@ class Bundle:
     digest: str = ""  # SHA-256 of the whole file: what "already imported" means
     signer: Any = None  # bundle_schema.Signer, None for an unsigned (format 1) bundle
     raw_reports: list[dict[str, Any]] = field(default_factory=list)  # schema-checked documents
-    reports: list[dict[str, Any]] = field(default_factory=list)  # checked against templates, normalised
+    reports: list[IncomingReport] = field(default_factory=list)  # checked against templates, typed
     templates: list[tuple[Any, str]] = field(default_factory=list)  # (Template, source text)
 
     @property
@@ -303,7 +304,8 @@ def check_reports(bundle: Bundle, templates) -> Bundle:
         except UserError as exc:  # text that cannot be stored
             raise BundleError(f"{label}: báo cáo «{doc['uid']}»: {exc.message}") from None
         # Kept checked and normalised (clean text, stored value forms): import applies exactly this.
-        bundle.reports.append({**doc, **parsed.to_json(), "revision": doc["revision"], "uid": doc["uid"]})
+        parsed.uid, parsed.revision = doc["uid"], doc["revision"]
+        bundle.reports.append(IncomingReport(parsed, doc["content_hash"], doc.get("base_revision")))
     return bundle
 
 

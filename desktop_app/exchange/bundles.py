@@ -46,19 +46,20 @@ def build_bundle(ws, report_ids: list[int] | None = None, template_files: list[P
         report_ids = []
     elif report_ids is None:
         # The unit's own reports: a bundle speaks only for the unit that signs it.
-        report_ids = [r.id for r in ws.store.list_reports() if r.unit_code == profile["code"]]
+        report_ids = [r.id for r in ws.store.list_reports() if r.unit_code == profile.code]
     if not report_ids and not template_files:
         raise UserError("Không có báo cáo nào để gửi.")
     docs = []
     for report_id in report_ids:
         record = ws.store.get_report(report_id)
-        if record is not None and record.unit_code != profile["code"]:
-            raise UserError(f"Báo cáo số {report_id} là của {record.unit.get('name') or record.unit_code}, không phải "
+        if record is not None and record.unit_code != profile.code:
+            raise UserError(f"Báo cáo số {report_id} là của {record.unit.name or record.unit_code}, không phải "
                             "của đơn vị này: mỗi gói chỉ mang báo cáo của chính đơn vị gửi.")
-        doc = ws.document(report_id).to_json()
+        report = ws._record(report_id)  # refuses a deleted or missing one
+        doc = report.to_json()  # the wire form starts here
         # The revision this version grew from (set when it came in a bundle): lets the receiver
         # tell "edited there only" from "edited on both sides".
-        doc["base_revision"] = ws.store.get_report(report_id).sync_base
+        doc["base_revision"] = report.sync_base
         docs.append(doc)
     templates = {(doc["template"], doc["template_version"]) for doc in docs}
     files = list(template_files or [])
@@ -80,7 +81,7 @@ def build_bundle(ws, report_ids: list[int] | None = None, template_files: list[P
         if template is None:
             raise UserError(f"Mẫu «{Path(file).name}» có lỗi, không đóng gói được:", [str(p) for p in problems])
         template_texts.append((template, text))
-    return pack_bundle(docs, source_unit=profile["code"], source_name=profile.get("name"), origin=ws.origin,
+    return pack_bundle(docs, source_unit=profile.code, source_name=profile.name or None, origin=ws.origin,
                        templates=template_texts, key=ws.signing_key())
 
 

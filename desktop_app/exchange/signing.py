@@ -19,6 +19,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from desktop_app.domain.entities import UnitProfile
 from desktop_app.errors import UserError
 
 ENROLMENT_FORMAT = "baocaoxa.enrolment"
@@ -91,15 +92,15 @@ def _enrolment_payload(doc: dict[str, Any]) -> bytes:
     return json.dumps(body, ensure_ascii=False, sort_keys=True).encode("utf-8")
 
 
-def enrolment_document(key: SigningKey, profile: dict[str, Any]) -> dict[str, Any]:
-    doc = {"format": ENROLMENT_FORMAT, "unit_code": profile["code"], "unit_name": profile.get("name") or "",
+def enrolment_document(key: SigningKey, profile: UnitProfile) -> dict[str, Any]:
+    doc = {"format": ENROLMENT_FORMAT, "unit_code": profile.code, "unit_name": profile.name,
            "public_key": key.public_key, "fingerprint": key.fingerprint,
            "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
     doc["signature"] = key.sign(_enrolment_payload(doc))  # proves the file was made with the private key
     return doc
 
 
-def write_enrolment(path: Path, key: SigningKey, profile: dict[str, Any]) -> dict[str, Any]:
+def write_enrolment(path: Path, key: SigningKey, profile: UnitProfile) -> dict[str, Any]:
     from desktop_app.atomic import write_bytes_atomic
 
     doc = enrolment_document(key, profile)

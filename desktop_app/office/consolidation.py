@@ -15,6 +15,7 @@ from typing import Any
 
 from desktop_app.domain import units
 from desktop_app.errors import UserError
+from desktop_app.domain.entities import DocumentHeader, Report, UnitProfile
 from desktop_app.domain.periods import Period, PeriodError, parse_period
 from desktop_app.domain.fieldkinds import kind_spec
 from desktop_app.templating.model import Field, FieldKind, Template
@@ -62,7 +63,7 @@ class Submission:
 class Consolidation:
     template: Template
     period: Period
-    receiver: dict[str, Any]
+    receiver: UnitProfile
     expected: list[units.AdminUnit]  # the units that should report ([] when the receiver has none)
     submissions: list[Submission]  # counted, one per unit, in Vietnamese name order
     missing: list[units.AdminUnit]
@@ -71,7 +72,13 @@ class Consolidation:
     totals: dict[str, Any]  # consolidated values in stored form (what the document is written from)
     computed: dict[str, Any]
     tables: dict[str, dict[str, Any]]
-    receiver_document: dict[str, Any] = field(default_factory=dict)
+    receiver_document: DocumentHeader = field(default_factory=DocumentHeader)
+
+    def as_report(self) -> Report:
+        """The consolidated report the office's document is written from: its totals, in the
+        name of the receiving unit, with the header of the receiver's own report if it has one."""
+        return Report(template_id=self.template.id, template_version=self.template.version, period=self.period,
+                      unit=self.receiver, document=self.receiver_document, values=dict(self.totals))
 
     @property
     def drafts(self) -> list[Submission]:
@@ -201,15 +208,15 @@ def indicators(template: Template) -> list[Indicator]:
 
 
 # --- consolidating ----------------------------------------------------------------------
-def expected_units(receiver: dict[str, Any] | None) -> list[units.AdminUnit]:
+def expected_units(receiver: UnitProfile | None) -> list[units.AdminUnit]:
     """The communes a province (current list) or a district (list before 2025) compiles."""
-    if not receiver:
+    if receiver is None or not receiver.code:
         return []
-    level, scheme = receiver.get("level"), receiver.get("scheme") or units.CURRENT
+    level, scheme = receiver.level, receiver.scheme or units.CURRENT
     if level == "tinh":
-        return units.communes(receiver["code"], scheme)
-    if level == "huyen" and receiver.get("province_code"):
-        return units.communes(receiver["province_code"], units.LEGACY, district_code=receiver["code"])
+        return units.communes(receiver.code, scheme)
+    if level == "huyen" and receiver.province_code:
+        return units.communes(receiver.province_code, units.LEGACY, district_code=receiver.code)
     return []
 
 
@@ -296,9 +303,9 @@ def _preferred(a: Any, b: Any) -> Any:
     return max(a, b, key=lambda r: (r.status == "final", r.revision, r.updated_at))
 
 
-def _readable_values(template: Template, record: Any, notes: list[str]) -> dict[str, Any]:
+def _readable_values(template: Template, record: Report, notes: list[str]) -> dict[str, Any]:
     """A report made with another version of the template: keep only values that still read as their field."""
-    if getattr(record, "template_version", template.version) == template.version:
+    if record.template_version == template.version:
         return dict(record.values)
     fields = {f.id: f for f in template.all_fields()}
     kept, dropped = {}, []
@@ -310,7 +317,7 @@ def _readable_values(template: Template, record: Any, notes: list[str]) -> dict[
             kept[field_id] = coerce(f, value)
         except ValueProblem:
             dropped.append(f.label)
-    name = (record.unit or {}).get("name") or record.unit_code
+    name = record.unit.name or record.unit_code
     note = f"{name} dùng mẫu phiên bản {record.template_version} (tổng hợp theo phiên bản {template.version})"
     notes.append(note + (f"; bỏ qua: {', '.join(dropped)}." if dropped else "."))
     return {k: v for k, v in kept.items() if v is not None}
@@ -349,24 +356,23 @@ def _consolidated_computed(validator: Validator, template: Template, totals: dic
     return computed
 
 
-def consolidate(template: Template, period_spec: str, reports: list[Any], receiver: dict[str, Any] | None,
-                receiver_document: dict[str, Any] | None = None) -> Consolidation:
-    """``reports``: records with unit_code, unit, status, revision, updated_at, values (``Store.reports_of_period``)."""
-    period = parse_period(period_spec)
-    receiver = receiver or {}
+def consolidate(template: Template, period: Period, reports: list[Report], receiver: UnitProfile | None,
+                receiver_document: DocumentHeader | None = None) -> Consolidation:
+    """``reports``: the reports of one template and period, values included (``Store.reports_of_period``)."""
+    receiver = receiver or UnitProfile()
     validator = Validator(template)
     expected = expected_units(receiver)
     expected_codes = {u.code for u in expected}
     notes: list[str] = []
-    latest: dict[str, Any] = {}
+    latest: dict[str, Report] = {}
     for record in reports:
-        if record.unit_code == receiver.get("code"):
+        if record.unit_code == receiver.code:
             continue  # the receiver's own report is not one of its units
         other = latest.get(record.unit_code)
         if other is not None:
             record = _preferred(other, record)
             state = "đã hoàn tất" if record.status == "final" else "chưa hoàn tất"
-            notes.append(f"{record.unit.get('name') or record.unit_code} gửi nhiều báo cáo cho kỳ này; dùng bản "
+            notes.append(f"{record.unit.name or record.unit_code} gửi nhiều báo cáo cho kỳ này; dùng bản "
                          f"{state}, lần sửa {record.revision}.")
         latest[record.unit_code] = record
     counted: list[Submission] = []
@@ -376,11 +382,11 @@ def consolidate(template: Template, period_spec: str, reports: list[Any], receiv
         context = evaluation_context(record.unit)
         sub = Submission(
             report_id=record.id, unit_code=record.unit_code,
-            unit_name=(record.unit or {}).get("name") or record.unit_code, status=record.status,
+            unit_name=record.unit.name or record.unit_code, status=record.status,
             updated_at=local_time(record.updated_at), values=values, computed=validator.compute(values, context),
-            tables=_table_stats(validator, template, values), unsigned=bool(getattr(record, "unsigned", False)))
+            tables=_table_stats(validator, template, values), unsigned=record.unsigned)
         in_area = (not expected_codes or record.unit_code in expected_codes
-                   or _same_province(receiver, record.unit or {}))
+                   or _same_province(receiver, record.unit))
         (counted if in_area else outside).append(sub)
     counted.sort(key=lambda s: name_order(s.unit_name))
     outside.sort(key=lambda s: name_order(s.unit_name))
@@ -402,46 +408,40 @@ def consolidate(template: Template, period_spec: str, reports: list[Any], receiv
         template=template, period=period, receiver=receiver, expected=expected, submissions=counted,
         missing=missing, outside=outside, notes=notes, totals=totals,
         computed=_consolidated_computed(validator, template, totals, counted), tables=tables,
-        receiver_document=receiver_document or {})
+        receiver_document=receiver_document or DocumentHeader())
 
 
-def _same_province(receiver: dict[str, Any], unit: dict[str, Any]) -> bool:
+def _same_province(receiver: UnitProfile, unit: UnitProfile) -> bool:
     """A commune of the receiving province on the list before July 2025 (an older code) still counts."""
-    return receiver.get("level") == "tinh" and bool(unit.get("province_code")) \
-        and unit.get("province_code") == receiver.get("code")
+    return receiver.level == "tinh" and bool(unit.province_code) and unit.province_code == receiver.code
 
 
 def _same_period(a, b) -> bool:
     return a.start == b.start and a.end == b.end
 
 
-def gather(ws, template_id: str, period_spec: str) -> Consolidation:
-    """Consolidate what the workspace has received for one template and period.
+def gather(ws, template_id: str, period: Period | str) -> Consolidation:
+    """Consolidate what the workspace has received for one template and period (a spec as typed
+    on the command line is read here).
 
     A period written another way (``2025-09`` and ``2025-09-01..2025-09-30``) is the same period."""
-    try:
-        period = parse_period(period_spec)
-    except PeriodError as exc:
-        raise UserError(str(exc)) from None
+    if isinstance(period, str):
+        try:
+            period = parse_period(period)
+        except PeriodError as exc:
+            raise UserError(str(exc)) from None
     receiver = ws.profile()
     if receiver is None:
         raise UserError("Chưa khai báo đơn vị: báo cáo tổng hợp mang tên đơn vị nhận. Hãy khai báo đơn vị "
                         "(Đơn vị → Thông tin đơn vị, hoặc lệnh «baocaoxa unit set») rồi tổng hợp.")
-    specs = [spec for spec in ws.store.template_periods(template_id) if _same_period(_parsed(spec), period)]
-    reports = ws.store.reports_of_period(template_id, specs or [period.spec])
+    same = [p for p in ws.store.template_periods(template_id) if _same_period(p, period)]
+    reports = ws.store.reports_of_period(template_id, same or [period])
     versions = sorted({r.template_version for r in reports}, key=_version_key)
     template = ws.template(template_id, versions[-1] if versions else None)
     if period.kind not in template.period_kinds:
         raise UserError(f"Mẫu «{template.short_title or template.title}» không dùng kỳ báo cáo kiểu «{period.label}».")
-    own = next((r for r in reports if r.unit_code == receiver.get("code")), None)
-    return consolidate(template, period.spec, reports, receiver, own.document if own else None)
-
-
-def _parsed(spec: str):
-    try:
-        return parse_period(spec)
-    except PeriodError:
-        return None
+    own = next((r for r in reports if r.unit_code == receiver.code), None)
+    return consolidate(template, period, reports, receiver, own.document if own else None)
 
 
 def _version_key(version: str) -> tuple:

@@ -86,8 +86,9 @@ def _details(ws: Workspace | None, data_dir: Path, problem: str | None) -> dict[
     if problem:
         details["open_problem"] = problem
     if ws is not None:
-        profile = ws.profile() or {}
-        details["unit"] = {k: profile.get(k) for k in ("code", "name", "scheme", "level") if k in profile}
+        profile = ws.profile()
+        details["unit"] = {} if profile is None else {
+            "code": profile.code, "name": profile.name, "scheme": profile.scheme, "level": profile.level}
         reports = ws.store.list_reports(include_deleted=True)
         details["reports"] = len(reports)
         details["reports_deleted"] = sum(1 for r in reports if r.deleted_at is not None)

@@ -14,6 +14,7 @@ from db.engine import StoreError
 from db.store import Store
 from desktop_app.support import logs
 from desktop_app.errors import UserError
+from desktop_app.domain.periods import Period
 from desktop_app.templating.model import FieldKind
 from desktop_app.templating.registry import TemplateRegistry
 from desktop_app.domain.validation import Validator
@@ -33,10 +34,12 @@ class DamagedDatabase(UserError):
 
 @dataclass
 class ReportSummary:
+    """A report as the list shows it; ``updated_at`` is local time."""
+
     id: int
     template_id: str
     template_title: str
-    period: str
+    period: Period
     period_label: str
     status: str
     status_label: str
@@ -47,7 +50,20 @@ class ReportSummary:
 
 
 @dataclass(frozen=True)
+class DeletedReport:
+    """A deleted report as the «Báo cáo đã xóa» dialog lists it; ``deleted_at`` is local time."""
+
+    id: int
+    template_id: str
+    title: str
+    period_label: str
+    deleted_at: dt.datetime
+
+
+@dataclass(frozen=True)
 class ConflictSummary:
+    """An open conflict as a person reads it; ``received_at`` is local time."""
+
     id: int
     report_id: int
     unit_name: str
@@ -61,7 +77,7 @@ class ConflictSummary:
 class ReceivedPeriod:
     template_id: str
     title: str
-    period: str
+    period: Period
     period_label: str
     units: int
     end: dt.date

@@ -6,11 +6,11 @@ from pathlib import Path
 from typing import Any
 
 from db.engine import StoreError
-from db.store import DatabaseDamaged, ReportRecord, Store
+from db.store import DatabaseDamaged, Store
 from desktop_app import paths
 from desktop_app.domain import units
 from desktop_app.errors import ReportLocked, UserError
-from desktop_app.domain.reportdoc import ReportDocument
+from desktop_app.domain.entities import Report, UnitProfile
 from desktop_app.templating.model import Template
 from desktop_app.templating.registry import TemplateNotFound, TemplateRegistry
 from desktop_app.domain.text import clean_deep, distinct_names, nfc
@@ -64,61 +64,54 @@ class WorkspaceCore(DataSafety):
             self._validators[key] = Validator(template)
         return self._validators[key]
 
-    def profile(self) -> dict[str, Any] | None:
+    def profile(self) -> UnitProfile | None:
         return self.store.get_profile()
 
     @_operation
     def set_unit(self, code: str, *, scheme: str = units.CURRENT, villages: list[str] | None = None,
-                 signer_name: str | None = None, signer_title: str | None = None) -> dict[str, Any]:
+                 signer_name: str | None = None, signer_title: str | None = None) -> UnitProfile:
         try:
             unit = units.find(code, scheme)
         except units.UnitNotFound as exc:
             raise UserError(str(exc)) from None
-        old = self.profile() or {}
-        profile = unit.as_profile()
-        same_unit = old.get("code") == profile["code"] and old.get("scheme") == profile["scheme"]
-        profile["villages"] = distinct_names(villages) if villages is not None \
-            else (old.get("villages", []) if same_unit else [])
-        profile["signer_name"] = nfc(signer_name).strip() if signer_name is not None else old.get("signer_name", "")
-        profile["signer_title"] = nfc(signer_title).strip() if signer_title is not None else old.get("signer_title", "")
+        old = self.profile() or UnitProfile()
+        official = unit.as_profile()
+        same_unit = old.code == official.code and old.scheme == official.scheme
+        profile = official.with_changes(
+            villages=distinct_names(villages) if villages is not None else (old.villages if same_unit else ()),
+            signer_name=nfc(signer_name).strip() if signer_name is not None else old.signer_name,
+            signer_title=nfc(signer_title).strip() if signer_title is not None else old.signer_title)
         self.store.set_profile(profile, who=self.who)
         return profile
 
     @_operation
-    def update_profile(self, **changes: Any) -> dict[str, Any]:
+    def update_profile(self, **changes: Any) -> UnitProfile:
         profile = self.profile()
         if profile is None:
             raise UserError("Chưa khai báo đơn vị. Hãy chọn đơn vị trước.")
-        profile.update({k: v for k, v in changes.items() if k in ("villages", "signer_name", "signer_title")})
+        profile = profile.with_changes(**{k: v for k, v in changes.items()
+                                          if k in ("villages", "signer_name", "signer_title")})
         self.store.set_profile(profile, who=self.who)
         return profile
 
-    def _record(self, report_id: int) -> ReportRecord:
+    def _record(self, report_id: int) -> Report:
         record = self.store.get_report(report_id)
         if record is None or record.deleted_at is not None:
             raise UserError(f"Không có báo cáo số {report_id}.")
         return record
 
-    def report(self, report_id: int) -> tuple[ReportRecord, Template]:
+    def report(self, report_id: int) -> tuple[Report, Template]:
         record = self._record(report_id)
         return record, self.template(record.template_id, record.template_version)
 
-    def document(self, report_id: int) -> ReportDocument:
-        record = self._record(report_id)
-        return ReportDocument(
-            template_id=record.template_id, template_version=record.template_version, period=record.period,
-            unit=record.unit, document=record.document, values=record.values,
-            extra={"uid": record.uid, "revision": record.revision, "origin": record.origin,
-                   "status": record.status})
-
-    def is_received(self, record: ReportRecord, own_code: str | None = None) -> bool:
+    def is_received(self, record: Report, own_code: str | None = None) -> bool:
         """Another unit's report that came in a bundle: the receiving office reads it, the sender edits it."""
-        own = own_code or (self.profile() or {}).get("code")
+        own = own_code or (self.profile() or UnitProfile()).code
         return bool(own and record.unit_code != own and record.origin and record.origin != self.origin)
 
-    def _editable(self, record: ReportRecord) -> None:
+    def _editable(self, record: Report) -> None:
         if self.is_received(record):
-            raise ReportLocked(f"Báo cáo này nhận từ {record.unit.get('name') or record.unit_code} qua gói dữ liệu "
+            raise ReportLocked(f"Báo cáo này nhận từ {record.unit.name or record.unit_code} qua gói dữ liệu "
                                "nên chỉ để xem. Đơn vị gửi sửa trên máy của mình rồi gửi lại gói mới.")
         if record.status == "final":
             raise ReportLocked("Báo cáo đã hoàn tất nên không sửa được. Hãy mở lại báo cáo (ghi rõ lý do) để sửa.")

@@ -7,7 +7,6 @@ from typing import Any
 
 from db.engine import StoreError
 from desktop_app.errors import UserError
-from desktop_app.domain.periods import parse_period
 from desktop_app.templating.model import FieldKind
 from desktop_app.templating.registry import TemplateNotFound
 from desktop_app.domain.vnformat import local_time
@@ -131,8 +130,8 @@ class ExchangeOperations(ReportOperations):
             except TemplateNotFound:
                 title = record.template_id
             out.append(ConflictSummary(
-                id=conflict.id, report_id=record.id, unit_name=record.unit.get("name") or record.unit_code,
-                title=title, period_label=parse_period(record.period).label,
+                id=conflict.id, report_id=record.id, unit_name=record.unit.name or record.unit_code,
+                title=title, period_label=record.period.label,
                 received_at=local_time(conflict.received_at), deleted=record.deleted_at is not None))
         return out
 
@@ -143,9 +142,10 @@ class ExchangeOperations(ReportOperations):
             raise UserError(f"Không có xung đột số {conflict_id} đang chờ xử lý.")
         record = self.store.get_report(conflict.report_id)
         template = self.template(record.template_id, record.template_version)
-        incoming = conflict.incoming.get("values") or {}
+        theirs_report = conflict.incoming.report
+        incoming = theirs_report.values
         rows = [("", "Trạng thái", STATUS_LABELS.get(record.status, record.status),
-                 STATUS_LABELS.get(conflict.incoming.get("status"), conflict.incoming.get("status") or ""))]
+                 STATUS_LABELS.get(theirs_report.status, theirs_report.status))]
         for section in template.sections:
             for f in section.fields:
                 ours, theirs = record.values.get(f.id), incoming.get(f.id)

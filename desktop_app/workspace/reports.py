@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from db.engine import StoreError
-from db.store import ReportRecord
 from desktop_app.domain import drafts
+from desktop_app.domain.entities import DocumentHeader, Report, UnitProfile
 from desktop_app.errors import UserError
 from desktop_app.domain.periods import PERIOD_KIND_LABELS, PeriodError, parse_period
 from desktop_app.domain.reportdoc import ReportDocumentError, coerce_values, parse_document
@@ -16,7 +15,7 @@ from desktop_app.templating.registry import TemplateNotFound
 from desktop_app.domain.text import nfc
 from desktop_app.domain.validation import ValidationResult, evaluation_context
 from desktop_app.domain.vnformat import local_time
-from desktop_app.workspace.base import ReportSummary, STATUS_LABELS, _operation
+from desktop_app.workspace.base import DeletedReport, ReportSummary, STATUS_LABELS, _operation
 from desktop_app.workspace.core import WorkspaceCore
 
 
@@ -36,31 +35,29 @@ class ReportOperations(WorkspaceCore):
         profile = self.profile()
         if profile is None:
             raise UserError("Chưa khai báo đơn vị. Dùng «baocaoxa unit set --code MÃ» trước.")
-        self._refuse_duplicate(profile.get("code"), template, period)
-        document = {
-            "number": "", "date": None, "place": profile.get("short_name"),
-            "signer": profile.get("signer_name", ""),
-            "signing_authority": template.document.signing.authority,
-            "signer_title": profile.get("signer_title") or template.document.signing.title,
-            "recipients": list(template.document.recipients),
-        }
+        self._refuse_duplicate(profile.code, template, period)
+        document = DocumentHeader(
+            place=profile.short_name, signer=profile.signer_name,
+            signing_authority=template.document.signing.authority,
+            signer_title=profile.signer_title or template.document.signing.title,
+            recipients=tuple(template.document.recipients))
         values = self._prefill(template, profile)
         return self.store.create_report(
-            unit=profile, template_id=template.id, template_version=template.version, period=period.spec,
+            unit=profile, template_id=template.id, template_version=template.version, period=period,
             document=document, values=values, origin=self.origin, who=self.who)
 
     def _refuse_duplicate(self, unit_code: str | None, template: Template, period) -> None:
-        existing = self.store.find_report(unit_code=unit_code, template_id=template.id, period=period.spec)
+        existing = self.store.find_report(unit_code=unit_code, template_id=template.id, period=period)
         if existing is not None:
             raise UserError(f"Đã có báo cáo «{template.short_title or template.title}» {period.label} "
                             f"(số {existing.id}). Hãy mở báo cáo đó thay vì tạo mới.")
 
     @staticmethod
-    def _prefill(template: Template, profile: dict[str, Any]) -> dict[str, Any]:
+    def _prefill(template: Template, profile: UnitProfile) -> dict[str, Any]:
         """Per-village tables start with one row per village of the profile; a village count
         (e.g. «Tổng số thôn») starts as the number of villages entered at setup."""
         values: dict[str, Any] = {}
-        villages = profile.get("villages") or []
+        villages = list(profile.villages)
         for f in template.all_fields():
             if f.kind == FieldKind.TABLE and f.prefill == "villages" and villages and f.columns:
                 first = next(c for c in f.columns if c.kind == FieldKind.TEXT)
@@ -74,7 +71,7 @@ class ReportOperations(WorkspaceCore):
         in bundles (the consolidation view shows those); a report imported from a JSON file
         stays, whatever its unit."""
         out = []
-        own = (self.profile() or {}).get("code")
+        own = (self.profile() or UnitProfile()).code
         records = [r for r in self.store.list_reports()
                    if include_received or not self.is_received(r, own)]  # values only for what is shown
         for record in self.store.with_values(records):
@@ -88,11 +85,11 @@ class ReportOperations(WorkspaceCore):
                 title, completeness, errors = f"{record.template_id} (chưa có mẫu)", 0.0, 0
             out.append(ReportSummary(
                 id=record.id, template_id=record.template_id, template_title=title, period=record.period,
-                period_label=parse_period(record.period).label, status=record.status,
+                period_label=record.period.label, status=record.status,
                 status_label=(STATUS_LABELS.get(record.status, record.status)
                               + (" (chưa ký)" if record.unsigned else "")),
                 completeness=completeness,
-                errors=errors, updated_at=local_time(record.updated_at), unit_name=record.unit.get("name", "")))
+                errors=errors, updated_at=local_time(record.updated_at), unit_name=record.unit.name))
         return out
 
     def validate(self, report_id: int) -> ValidationResult:
@@ -105,21 +102,18 @@ class ReportOperations(WorkspaceCore):
     def drafts(self, report_id: int) -> dict[str, str]:
         return self.store.drafts(report_id)
 
-    def _context(self, record: ReportRecord) -> dict[str, Any]:
+    def _context(self, record: Report) -> dict[str, Any]:
         return evaluation_context(record.unit, self.previous_values(record))
 
-    def previous_report(self, record: ReportRecord) -> ReportRecord | None:
+    def previous_report(self, record: Report) -> Report | None:
         """Last period's report of the same unit and template: the period just before, or else the
         latest earlier one of the same kind."""
-        period = parse_period(record.period)
+        period = record.period
         candidates = []
         for other in self.store.list_reports(unit_code=record.unit_code, template_id=record.template_id):
             if other.id == record.id:
                 continue
-            try:
-                other_period = parse_period(other.period)
-            except PeriodError:
-                continue
+            other_period = other.period
             if other_period.kind == period.kind and other_period.end < period.start:
                 candidates.append((other_period.spec == period.previous().spec, other_period.end, other))
         if not candidates:
@@ -127,7 +121,7 @@ class ReportOperations(WorkspaceCore):
         chosen = max(candidates, key=lambda c: (c[0], c[1]))[2]
         return self.store.get_report(chosen.id)  # only the chosen one's values are read
 
-    def previous_values(self, record: ReportRecord) -> dict[str, Any]:
+    def previous_values(self, record: Report) -> dict[str, Any]:
         previous = self.previous_report(record)
         return dict(previous.values) if previous else {}
 
@@ -176,8 +170,11 @@ class ReportOperations(WorkspaceCore):
     def set_document(self, report_id: int, **changes: Any) -> None:
         record = self._record(report_id)
         self._editable(record)
-        document = dict(record.document)
-        document.update({k: (nfc(v) if isinstance(v, str) else v) for k, v in changes.items()})
+        try:
+            document = record.document.with_changes(
+                **{k: (nfc(v) if isinstance(v, str) else v) for k, v in changes.items()})
+        except (TypeError, ValueError) as exc:
+            raise UserError(f"Chi tiết văn bản không hợp lệ: {exc}") from None
         self.store.update_report(report_id, who=self.who, action="document", document=document)
 
     @_operation
@@ -195,23 +192,21 @@ class ReportOperations(WorkspaceCore):
         except ReportDocumentError as exc:
             raise UserError("Tệp báo cáo không hợp lệ, không nhập gì:", exc.problems) from None
         self._backup_before_import()
-        unit = doc.unit or self.profile() or {}
-        if not unit.get("code"):
+        unit = doc.unit if doc.unit != UnitProfile() else (self.profile() or UnitProfile())
+        if not unit.code:
             raise UserError("Tệp báo cáo không ghi đơn vị («unit.code») và máy này chưa khai báo đơn vị.")
-        uid = doc.extra.get("uid")
-        if uid is not None and not (isinstance(uid, str) and re.fullmatch(r"[0-9a-f][0-9a-f-]{7,35}", uid)):
-            raise UserError("Tệp báo cáo có mã «uid» không hợp lệ (cần 8–36 chữ số thập lục phân), không nhập gì.")
+        uid = doc.uid or None
         existing = self.store.find_report(uid=uid, include_deleted=True) if uid else None
         if existing is not None and existing.deleted_at is not None:
             raise UserError(f"Báo cáo trong tệp là báo cáo số {existing.id} đã bị xóa trên máy này. Hãy khôi phục nó "
                             f"(«baocaoxa report restore {existing.id}» hoặc Báo cáo → Báo cáo đã xóa…) rồi nhập lại.")
         if existing is None:
-            existing = self.store.find_report(unit_code=unit["code"], template_id=template.id, period=doc.period)
+            existing = self.store.find_report(unit_code=unit.code, template_id=template.id, period=doc.period)
         if existing is not None:
             self._editable(existing)
             self.store.set_values(existing.id, doc.values, who=self.who, action="import", replace_all=True)
             self.store.update_report(existing.id, who=self.who, action="import", unit=unit,
-                                     document=doc.document or existing.document)
+                                     document=existing.document if doc.document.blank else doc.document)
             return existing.id, False
         report_id = self.store.create_report(
             unit=unit, template_id=template.id, template_version=template.version, period=doc.period,
@@ -233,16 +228,16 @@ class ReportOperations(WorkspaceCore):
             raise UserError(str(exc)) from None
         if period.kind not in template.period_kinds:
             raise UserError(f"Mẫu này không dùng kỳ «{period.label}».")
-        if period.spec == record.period:
+        if period == record.period:
             raise UserError("Hãy chọn một kỳ báo cáo khác với kỳ của báo cáo gốc.")
-        self._refuse_duplicate((self.profile() or record.unit).get("code"), template, period)
+        self._refuse_duplicate((self.profile() or record.unit).code, template, period)
         keep = {f.id for f in template.all_fields() if f.carry_forward} if carry_forward_only else set(record.values)
         values = {k: v for k, v in record.values.items() if k in keep}
-        document = dict(record.document, number="", date=None)
+        document = record.document.with_changes(number="", date=None)
         return self.store.create_report(
             unit=self.profile() or record.unit, template_id=template.id, template_version=template.version,
-            period=period.spec, document=document, values=values, origin=self.origin, who=self.who,
-            action="duplicate", note=f"từ báo cáo số {report_id} ({record.period})")
+            period=period, document=document, values=values, origin=self.origin, who=self.who,
+            action="duplicate", note=f"từ báo cáo số {report_id} ({record.period.spec})")
 
     @_operation
     def finalise(self, report_id: int) -> ValidationResult:
@@ -273,5 +268,17 @@ class ReportOperations(WorkspaceCore):
     def restore_report(self, report_id: int) -> None:
         self.store.restore_report(report_id, who=self.who)
 
-    def deleted_reports(self) -> list[ReportRecord]:
-        return [r for r in self.store.list_reports(include_deleted=True) if r.deleted_at is not None]
+    def deleted_reports(self) -> list[DeletedReport]:
+        """Deleted reports as the person reads them: title, period and when (local time)."""
+        out = []
+        for record in self.store.list_reports(include_deleted=True):
+            if record.deleted_at is None:
+                continue
+            try:
+                template = self.templates.get(record.template_id, record.template_version)
+                title = template.short_title or template.title
+            except TemplateNotFound:
+                title = record.template_id
+            out.append(DeletedReport(record.id, record.template_id, title, record.period.label,
+                                     local_time(record.deleted_at)))
+        return out
