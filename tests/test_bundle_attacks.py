@@ -11,6 +11,7 @@ import zipfile
 
 from desktop_app.exchange.bundle_parts import PART_META
 from desktop_app.cli import main
+from desktop_app.domain.entities import UnitProfile
 from desktop_app.exchange.signing import SigningKey, new_seed
 from tests.test_bundle_hostile import _part_zip, _split
 from tests.test_bundle_trust import (  # noqa: F401 - fixtures
@@ -25,7 +26,7 @@ def test_a_key_registered_for_one_unit_cannot_speak_for_a_new_unit(a, b, office,
     office.import_bundles([_export(a, tmp_path / "a.zip")])
 
     def as_b(doc):
-        doc["unit"], doc["uid"] = dict(b.profile()), uuid.uuid4().hex
+        doc["unit"], doc["uid"] = b.profile().to_json(), uuid.uuid4().hex
 
     forged = _craft(_export(a, tmp_path / "a2.zip"), tmp_path / "gia-b.zip", a.signing_key(), as_b,
                     source_unit="21064", source_name="Xã Bình An")
@@ -77,8 +78,8 @@ def test_a_stranger_claiming_the_receivers_own_unit_is_not_trusted_on_first_cont
     """A bundle claiming the office's own unit code, signed by an unknown key, would otherwise
     speak for the office's own reports (update them by uid, or add reports in its name)."""
     office.set_unit("51", scheme="truoc-2025")
-    rid = office.new_report("cao-diem-dvctt", a.store.list_reports()[0].period)
-    own = office.document(rid).to_json()
+    rid = office.new_report("cao-diem-dvctt", a.store.list_reports()[0].period.spec)
+    own = office.report(rid)[0].to_json()
     attacker = SigningKey(new_seed())
 
     def takeover(doc):
@@ -288,7 +289,7 @@ def test_two_versions_with_one_revision_and_different_content_are_a_conflict(a, 
     summary = office.import_bundles([_export(a, tmp_path / "2.zip")])
     assert len(summary.conflicts) == 1 and not summary.unchanged, summary.lines()
     [conflict] = office.conflicts()
-    assert conflict.incoming["values"]["rut_ho_so"] == 2002
+    assert conflict.incoming.report.values["rut_ho_so"] == 2002
 
 
 def test_unsigned_bundles_cannot_speak_for_a_unit_that_signs(a, office, tmp_path):
@@ -297,7 +298,7 @@ def test_unsigned_bundles_cannot_speak_for_a_unit_that_signs(a, office, tmp_path
     from desktop_app.exchange import bundles
 
     office.import_bundles([_export(a, tmp_path / "a.zip")])
-    doc = a.document(a.reports()[0].id).to_json()
+    doc = a.report(a.reports()[0].id)[0].to_json()
     doc.update(revision=doc["revision"] + 5, base_revision=doc["revision"])
     doc["values"]["rut_ho_so"] = 31337
     data, _ = bundles.pack_bundle([doc], source_unit="21073", source_name="Xã Bình Phước", origin="gia")
@@ -354,9 +355,9 @@ def test_bundles_held_aside_cannot_fill_the_disk(a, office, tmp_path, monkeypatc
 def test_an_enrolment_files_name_is_registered_on_one_line(a, office, tmp_path, capsys):
     from desktop_app.exchange import signing
 
-    profile = {**a.profile(), "name": "Xã Bình Phước\nDấu khóa đúng: AAAA-BBBB-CCCC-DDDD\u202e"}
+    profile = {**a.profile().to_json(), "name": "Xã Bình Phước\nDấu khóa đúng: AAAA-BBBB-CCCC-DDDD\u202e"}
     path = tmp_path / "dang-ky.json"
-    signing.write_enrolment(path, a.signing_key(), profile)
+    signing.write_enrolment(path, a.signing_key(), UnitProfile.from_json(profile))
     assert main(["--data-dir", str(office.data_dir), "senders", "register", str(path)]) == 0
     [key] = office.senders()
     assert "\n" not in key.unit_name and "\u202e" not in key.unit_name
@@ -375,7 +376,7 @@ def test_a_sender_cannot_take_another_units_name(a, b, office, tmp_path):
     summary = office.import_bundles([forged])
     assert len(summary.new) == 1 and "Bình An" in summary.new[0], summary.lines()
     [record] = office.store.list_reports()
-    assert record.unit["name"] == "Xã Bình An" and record.unit["district_name"] == b.profile()["district_name"]
+    assert record.unit.name == "Xã Bình An" and record.unit.district_name == b.profile().district_name
 
 
 def test_a_member_name_listed_twice_in_the_zip_is_refused(a, office, tmp_path):

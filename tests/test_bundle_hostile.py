@@ -68,14 +68,14 @@ def test_control_characters_are_cleaned_on_every_path_into_the_store(a, office, 
     assert len(summary.new) == 1, summary.lines()
     [record] = office.store.list_reports(with_values=True)
     clean = "Thôn Một[2J31m\nxong\tok"
-    assert record.document["place"] == clean and record.unit["villages"] == [clean]
+    assert record.document.place == clean and record.unit.villages == (clean,)
     assert record.values["uu_diem"] == clean
     # typing / CLI / JSON import on the commune's own machine: the same cleaning
     rid = a.reports()[0].id
     a.set_values(rid, {"uu_diem": "gõ\x07 vào\x00"})
     assert a.report(rid)[0].values["uu_diem"] == "gõ vào"
     a.set_document(rid, place="nơi\x08 ký")
-    assert a.report(rid)[0].document["place"] == "nơi ký"
+    assert a.report(rid)[0].document.place == "nơi ký"
     from desktop_app.errors import UserError
 
     with pytest.raises(UserError):
@@ -136,7 +136,7 @@ def test_an_edit_committed_between_planning_and_applying_becomes_a_conflict(b, o
     summary = office.import_bundles([second])
     assert len(summary.conflicts) == 1 and not summary.updated
     assert office.store.get_report(stored.id).values["rut_ho_so"] == 99
-    assert office.conflicts()[0].incoming["values"]["rut_ho_so"] == 21
+    assert office.conflicts()[0].incoming.report.values["rut_ho_so"] == 21
 
 
 def test_no_base_revision_and_local_edits_is_a_conflict():
@@ -271,7 +271,7 @@ def test_a_forged_part_claiming_another_whole_bundle_never_poisons_the_genuine_o
 def test_a_json_report_file_with_a_bad_uid_is_refused(a):
     from desktop_app.errors import UserError
 
-    doc = a.document(a.reports()[0].id).to_json()
+    doc = a.report(a.reports()[0].id)[0].to_json()
     for bad in (["x"], "../../x", "A" * 40):
         with pytest.raises(UserError):
             a.import_document({**doc, "uid": bad})
@@ -281,7 +281,7 @@ def test_a_json_report_of_a_deleted_report_says_so_instead_of_failing(a):
     from desktop_app.errors import UserError
 
     rid = a.reports()[0].id
-    doc = a.document(rid).to_json()
+    doc = a.report(rid)[0].to_json()
     a.delete_report(rid)
     with pytest.raises(UserError, match="đã bị xóa"):
         a.import_document(doc)

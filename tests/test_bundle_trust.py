@@ -36,7 +36,7 @@ def _commune(tmp_path, name: str, code: str) -> Workspace:
     ws = Workspace(tmp_path / name, who=name)
     ws.set_unit(code, scheme="truoc-2025")
     doc = copy.deepcopy(EXAMPLE)
-    doc["unit"] = ws.profile()
+    doc["unit"] = ws.profile().to_json()
     ws.import_document(doc)
     return ws
 
@@ -154,7 +154,7 @@ def test_forged_sender_a_report_in_another_communes_name_is_refused(a, b, office
     good = _export(a, tmp_path / "a.zip")
 
     def in_b_name(doc):
-        doc["unit"] = dict(b.profile())
+        doc["unit"] = b.profile().to_json()
         doc["status"], doc["revision"] = "final", 10**12
         doc["values"]["rut_ho_so"] = 999
 
@@ -195,12 +195,12 @@ def test_an_update_never_changes_the_stored_reports_unit(b, office, tmp_path):
     office.import_bundles([_export(b, tmp_path / "1.zip")])
     [stored] = office.store.list_reports()
     rid = b.reports()[0].id
-    b.store.update_report(rid, unit={**b.profile(), "name": "Ủy ban Tỉnh (giả)", "villages": ["Thôn Mới"]})
+    b.store.update_report(rid, unit=b.profile().with_changes(name="Ủy ban Tỉnh (giả)", villages=["Thôn Mới"]))
     b.set_values(rid, {"rut_ho_so": 17})
     summary = office.import_bundles([_export(b, tmp_path / "2.zip")])
     assert len(summary.updated) == 1 and "giả" not in summary.updated[0]
     after = office.store.find_report(uid=stored.uid)
-    assert after.unit["name"] == stored.unit["name"] == "Xã Bình An" and after.unit["villages"] == ["Thôn Mới"]
+    assert after.unit.name == stored.unit.name == "Xã Bình An" and after.unit.villages == ("Thôn Mới",)
 
 
 def test_bundle_id_pre_emption_does_not_block_the_genuine_bundle(a, b, office, tmp_path):
@@ -368,7 +368,7 @@ def test_a_commune_takes_templates_only_from_the_office_above(a, b, office, tmp_
 
 
 def test_unsigned_bundles_are_refused_unless_allowed_then_marked(a, office, tmp_path, capsys):
-    doc = a.document(a.reports()[0].id).to_json()
+    doc = a.report(a.reports()[0].id)[0].to_json()
     data, _ = bundles.pack_bundle([doc], source_unit="21073", source_name="Xã Bình Phước", origin=a.origin)
     old = tmp_path / "cu.zip"
     old.write_bytes(data)
@@ -391,7 +391,7 @@ def test_unsigned_bundles_are_refused_unless_allowed_then_marked(a, office, tmp_
 
 
 def test_the_setting_lets_unsigned_bundles_in(a, office, tmp_path, capsys):
-    doc = a.document(a.reports()[0].id).to_json()
+    doc = a.report(a.reports()[0].id)[0].to_json()
     data, _ = bundles.pack_bundle([doc], source_unit="21073", source_name="Xã Bình Phước", origin=a.origin)
     (tmp_path / "cu.zip").write_bytes(data)
     assert main(["--data-dir", str(office.data_dir), "senders", "allow-unsigned", "yes"]) == 0
@@ -411,7 +411,7 @@ def test_bundles_imported_before_the_upgrade_are_still_known(a, tmp_path):
     from db.store import DB_FILENAME
     from tests.conftest import ROOT
 
-    doc = a.document(a.reports()[0].id).to_json()
+    doc = a.report(a.reports()[0].id)[0].to_json()
     doc["unit"] = {**doc["unit"], "code": "21064"}
     data, manifest = bundles.pack_bundle([doc], source_unit="21064", source_name="Xã Bình An", origin="cu")
     (tmp_path / "cu.zip").write_bytes(data)

@@ -79,7 +79,7 @@ def test_newer_revision_replaces_and_conflicts_keep_both(commune, province, tmp_
     summary = bundles.import_bundles(province, [tmp_path / "3.zip"])
     assert len(summary.conflicts) == 1
     [conflict] = province.conflicts()
-    assert conflict.incoming["values"]["rut_ho_so"] == 5 and province.report(local.id)[0].values["rut_ho_so"] == 6
+    assert conflict.incoming.report.values["rut_ho_so"] == 5 and province.report(local.id)[0].values["rut_ho_so"] == 6
     province.resolve_conflict(conflict.id, "incoming")
     assert province.report(local.id)[0].values["rut_ho_so"] == 5 and province.conflicts() == []
     # and the other way: keep local

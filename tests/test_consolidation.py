@@ -16,6 +16,8 @@ from openpyxl import load_workbook
 from desktop_app.exchange import bundles
 
 from desktop_app.domain import units
+from desktop_app.domain.entities import DocumentHeader, Report, UnitProfile
+from desktop_app.domain.periods import parse_period
 from desktop_app.cli import main as cli
 from desktop_app.office.consolidation import consolidate, gather, indicators
 from desktop_app.documents.consolidated import consolidated_content, write_consolidated_docx, write_consolidated_xlsx
@@ -45,7 +47,7 @@ COMMUNES = [
 def _commune_report(spec: dict) -> dict:
     doc = copy.deepcopy(EXAMPLE)
     unit = spec["unit"]
-    doc["unit"] = {**unit.as_profile(), "villages": []}
+    doc["unit"] = {**unit.as_profile().to_json(), "villages": []}
     values = doc["values"]
     values.update({
         "so_thon": spec["so_thon"], "so_thon_co_loa": spec["so_thon_co_loa"],
@@ -192,24 +194,20 @@ def test_nothing_received_yet_lists_every_unit_as_missing(tmp_path):
         ws.close()
 
 
-class _Rec:
-    def __init__(self, id, values, *, status="final", revision=1, hour=8, code="21073", version=None):
-        import datetime as dt
+def _Rec(id, values, *, status="final", revision=1, hour=8, code="21073", version="2023.1") -> Report:  # noqa: N802
+    import datetime as dt
 
-        self.id, self.unit_code, self.status, self.revision = id, code, status, revision
-        self.unit = {"name": f"Xã {code}", "code": code}
-        self.updated_at = dt.datetime(2023, 10, 1, hour)
-        self.values = values
-        if version:
-            self.template_version = version
+    return Report(template_id="ntm-tieu-chi-8", template_version=version, period=parse_period("2023-9M"),
+                  unit=UnitProfile(code=code, name=f"Xã {code}"), values=values, id=id, status=status,
+                  revision=revision, updated_at=dt.datetime(2023, 10, 1, hour))
 
 
 def test_same_unit_twice_keeps_the_final_then_the_later_revision(ntm_template):
     # A draft imported later (a later updated_at) does not beat the finalised report.
-    cons = consolidate(ntm_template, "2023-9M", [_Rec(1, {"so_thon": 4}, revision=9, hour=8),
+    cons = consolidate(ntm_template, parse_period("2023-9M"), [_Rec(1, {"so_thon": 4}, revision=9, hour=8),
                                                  _Rec(2, {"so_thon": 6}, status="draft", revision=1, hour=9)], None)
     assert cons.totals["so_thon"] == 4 and "lần sửa 9" in cons.notes[0]
-    cons = consolidate(ntm_template, "2023-9M", [_Rec(1, {"so_thon": 4}, revision=3),
+    cons = consolidate(ntm_template, parse_period("2023-9M"), [_Rec(1, {"so_thon": 4}, revision=3),
                                                  _Rec(2, {"so_thon": 6}, revision=5)], None)
     assert cons.totals["so_thon"] == 6
 
@@ -217,7 +215,7 @@ def test_same_unit_twice_keeps_the_final_then_the_later_revision(ntm_template):
 def test_a_ratio_counts_only_units_that_gave_both_parts(ntm_template):
     both = _Rec(1, {"so_thon": 10, "so_thon_co_loa": 10}, code="21073")
     villages_only = _Rec(2, {"so_thon": 10}, code="21076")
-    cons = consolidate(ntm_template, "2023-9M", [both, villages_only], None)
+    cons = consolidate(ntm_template, parse_period("2023-9M"), [both, villages_only], None)
     assert cons.totals["so_thon"] == 20  # the count itself covers every unit
     assert cons.computed["ty_le_thon_co_loa"] == pytest.approx(100.0)  # 10/10, not 10/20
 
@@ -226,7 +224,7 @@ def test_an_older_template_version_is_read_field_by_field(ntm_template):
     old = _Rec(1, {"so_thon": 5, "gio_mo_cua": 7, "truong_bo_di": 3, "so_thon_co_loa": "nhiều"},
                code="21073", version="2020.1")
     new = _Rec(2, {"so_thon": 6, "gio_mo_cua": "Sáng 7 giờ"}, code="21076")
-    cons = consolidate(ntm_template, "2023-9M", [old, new], None)
+    cons = consolidate(ntm_template, parse_period("2023-9M"), [old, new], None)
     assert cons.totals["so_thon"] == 11
     assert cons.totals["gio_mo_cua"] == "7; Sáng 7 giờ"  # a number read as text: still readable
     assert any("phiên bản 2020.1" in n and "bỏ qua" in n for n in cons.notes)
@@ -239,7 +237,7 @@ def test_one_period_written_two_ways_is_one_consolidation(tmp_path):
         template = ws.template("cao-diem-dvctt")
         for code, spec, count in ((QUANG_NGAI[0], "2025-09", 5), (QUANG_NGAI[1], "2025-09-01..2025-09-30", 7)):
             ws.store.create_report(unit=code.as_profile(), template_id=template.id,
-                                   template_version=template.version, period=spec, document={},
+                                   template_version=template.version, period=parse_period(spec), document=DocumentHeader(),
                                    values={"tiep_nhan_truc_tiep": count}, origin="xa")
         [entry] = ws.received()
         assert entry.units == 2
@@ -270,14 +268,12 @@ def ntm_template(tmp_path_factory):
         ws.close()
 
 
-class _Record:
-    def __init__(self, index: int, unit, values: dict):
-        import datetime as dt
+def _Record(index: int, unit, values: dict) -> Report:  # noqa: N802
+    import datetime as dt
 
-        self.id, self.unit_code, self.status = index, unit.code, "final"
-        self.unit = unit.as_profile()
-        self.updated_at = dt.datetime(2025, 12, 1)
-        self.values = values
+    return Report(template_id="ntm-tieu-chi-8", template_version="2023.1", period=parse_period("2025"),
+                  unit=unit.as_profile(), values=values, id=index, status="final",
+                  updated_at=dt.datetime(2025, 12, 1))
 
 
 _unit_values = st.fixed_dictionaries({
@@ -292,10 +288,10 @@ _unit_values = st.fixed_dictionaries({
 def test_property_totals_are_sums_and_order_does_not_matter(ntm_template, per_unit, rng):
     records = [_Record(i, DUC_PHO[i], {k: v for k, v in values.items() if v is not None})
                for i, values in enumerate(per_unit)]
-    cons = consolidate(ntm_template, "2025", records, None)
+    cons = consolidate(ntm_template, parse_period("2025"), records, None)
     shuffled = list(records)
     rng.shuffle(shuffled)
-    assert consolidate(ntm_template, "2025", shuffled, None).totals == cons.totals
+    assert consolidate(ntm_template, parse_period("2025"), shuffled, None).totals == cons.totals
     assert cons.totals["so_thon"] == sum(v["so_thon"] for v in per_unit)
     ratios = [v["may_tinh_cbcc"] for v in per_unit if v["may_tinh_cbcc"]]
     if ratios:
@@ -312,7 +308,7 @@ def test_property_totals_are_sums_and_order_does_not_matter(ntm_template, per_un
 def test_texts_shared_by_some_units_name_them(ntm_template):
     records = [_Rec(i, {"ton_tai_han_che": "Thiếu máy tính." if i < 12 else "Mạng yếu."}, code=f"{21000 + i}")
                for i in range(14)]
-    cons = consolidate(ntm_template, "2023-9M", records, None)
+    cons = consolidate(ntm_template, parse_period("2023-9M"), records, None)
     first, second = cons.totals["ton_tai_han_che"].split("\n")
     assert first.endswith("và 9 đơn vị khác: Thiếu máy tính.") and first.startswith("Xã 21000, Xã 21001, Xã 21002")
     assert second == "Xã 21012, Xã 21013: Mạng yếu."

@@ -114,7 +114,7 @@ def test_duplicate_for_another_period(workspace):
     record, template = workspace.report(copy)
     carried = {f.id for f in template.all_fields() if f.carry_forward}
     assert set(record.values) <= carried and record.values
-    assert record.period == "2024-9M" and record.document["number"] == ""
+    assert record.period.spec == "2024-9M" and record.document.number == ""
     full = workspace.duplicate_report(rid, "2023")
     assert workspace.report(full)[0].values == workspace.report(rid)[0].values
     with pytest.raises(UserError):

@@ -83,7 +83,7 @@ def test_example_validates_clean_and_round_trips(cli, path, tmp_path):
 def test_document_text_carries_every_seed_figure(workspace, name):
     rid, _ = workspace.import_document(json.loads((EXAMPLES / name).read_text(encoding="utf-8")))
     record, template = workspace.report(rid)
-    text = DocumentBuilder(template, workspace.validator(template)).build(workspace.document(rid).to_json()).plain_text()
+    text = DocumentBuilder(template, workspace.validator(template)).build(workspace.report(rid)[0]).plain_text()
     missing = [figure for figure in SEED_FIGURES[name] if figure not in text]
     assert not missing, missing
     assert "None" not in text and "{{" not in text

@@ -19,7 +19,7 @@ def _two_periods(workspace):
 def test_previous_report_is_found_and_drives_outlier_warnings(workspace):
     old, new = _two_periods(workspace)
     session = EditSession(workspace, new)
-    assert session.previous_period == "2023-9M" and session.previous_values["so_thon"] == 7
+    assert session.previous_period.spec == "2023-9M" and session.previous_values["so_thon"] == 7
     session.set_field("so_tram_bts", "40")  # last period: 4 stations
     warnings = [i for i in session.issues_for("so_tram_bts") if i.code == "outlier"]
     assert warnings and "kỳ trước" in warnings[0].message and warnings[0].severity == "warning"

@@ -11,6 +11,8 @@ from sqlalchemy import text
 
 from db.engine import backup_copy, current_revision, head_revision, make_engine, scripts_head_revision
 from db.store import DB_FILENAME, Store
+from desktop_app.domain.entities import DocumentHeader, UnitProfile
+from desktop_app.domain.periods import parse_period
 from tests.conftest import EXAMPLES, ROOT
 
 FIXTURES = sorted((ROOT / "tests" / "fixtures" / "db").glob("schema-*.sqlite3"))
@@ -46,7 +48,7 @@ def test_existing_database_files_open_with_every_value(tmp_path, fixture):
         assert len(reports) == 1
         expected = json.loads((EXAMPLES / "cao-diem-dvctt.json").read_text(encoding="utf-8"))["values"]
         assert reports[0].values == expected
-        assert store.get_profile()["code"] == "21073"
+        assert store.get_profile().code == "21073"
         assert store.integrity_check() == ["ok"]
     finally:
         store.close()
@@ -72,8 +74,8 @@ def test_ddl_is_transactional(tmp_path):
 def test_backup_copy_of_live_database_includes_uncheckpointed_writes(tmp_path):
     store = Store(tmp_path / "song")
     try:
-        rid = store.create_report(unit={"code": "21073"}, template_id="t", template_version="1",
-                                  period="2023", document={})
+        rid = store.create_report(unit=UnitProfile(code="21073"), template_id="t", template_version="1",
+                                  period=parse_period("2023"), document=DocumentHeader())
         store.set_values(rid, {"a": 42})
         copy = backup_copy(store.path, tmp_path / "sao-luu.sqlite3")  # while the store is open
         con = sqlite3.connect(copy)
@@ -87,8 +89,8 @@ def test_backup_copy_of_live_database_includes_uncheckpointed_writes(tmp_path):
 def test_audit_log_records_old_and_new(tmp_path):
     store = Store(tmp_path / "nhatky")
     try:
-        rid = store.create_report(unit={"code": "1"}, template_id="t", template_version="1", period="2023",
-                                  document={}, who="cán bộ")
+        rid = store.create_report(unit=UnitProfile(code="1"), template_id="t", template_version="1",
+                                  period=parse_period("2023"), document=DocumentHeader(), who="cán bộ")
         store.set_values(rid, {"a": 1}, who="cán bộ")
         store.set_values(rid, {"a": 2}, who="cán bộ")
         store.set_values(rid, {"a": 2}, who="cán bộ")  # unchanged: no entry, no new revision
@@ -105,7 +107,8 @@ def test_audit_log_records_old_and_new(tmp_path):
 
 def test_values_survive_reopen(tmp_path):
     store = Store(tmp_path / "mo-lai")
-    rid = store.create_report(unit={"code": "1"}, template_id="t", template_version="1", period="2023", document={})
+    rid = store.create_report(unit=UnitProfile(code="1"), template_id="t", template_version="1",
+                              period=parse_period("2023"), document=DocumentHeader())
     store.set_values(rid, {"ghi_chu": "Phổ Thuận", "bang": [{"thon": "Thôn 1", "loa": 2}]})
     store.close()
     again = Store(tmp_path / "mo-lai")

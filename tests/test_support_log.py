@@ -15,6 +15,8 @@ import pytest
 
 from db.engine import StoreError, make_engine
 from desktop_app.errors import UserError
+from desktop_app.domain.entities import DocumentHeader, UnitProfile
+from desktop_app.domain.periods import parse_period
 from desktop_app.support import logs
 from tests.conftest import EXAMPLES, load_example
 
@@ -196,10 +198,10 @@ def _store_with_failing_writes(workspace, real_read_only: bool):
 
 WRITES = {
     "set_setting": lambda s, rid: s.set_setting("x", 1),
-    "set_profile": lambda s, rid: s.set_profile({"code": "21073", "name": "X"}),
-    "create_report": lambda s, rid: s.create_report(unit={"code": "1"}, template_id="t", template_version="1",
-                                                    period="2024", document={}),
-    "update_report": lambda s, rid: s.update_report(rid, document={"number": "1"}),
+    "set_profile": lambda s, rid: s.set_profile(UnitProfile(code="21073", name="X")),
+    "create_report": lambda s, rid: s.create_report(unit=UnitProfile(code="1"), template_id="t", template_version="1",
+                                                    period=parse_period("2024"), document=DocumentHeader()),
+    "update_report": lambda s, rid: s.update_report(rid, document=DocumentHeader(number="1")),
     "delete_report": lambda s, rid: s.delete_report(rid),
     "restore_report": lambda s, rid: s.restore_report(rid),
     "set_values": lambda s, rid: s.set_values(rid, {"tiep_nhan_truc_tuyen": 5}),

@@ -54,4 +54,4 @@ def test_unknown_code_message():
 def test_villages_entered_twice_in_another_case_count_once(workspace):
     profile = workspace.set_unit("21448", scheme="truoc-2025",
                                  villages=["Thôn An Thạch", "thôn an thạch", "  Thôn  Hiệp An ", "Thôn Hiệp An"])
-    assert profile["villages"] == ["Thôn An Thạch", "Thôn Hiệp An"]
+    assert profile.villages == ("Thôn An Thạch", "Thôn Hiệp An")

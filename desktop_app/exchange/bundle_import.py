@@ -156,11 +156,11 @@ def official_unit(unit: UnitProfile, cache: dict) -> UnitProfile:
 
 def units_above(ws) -> set[str]:
     """The offices this installation reports to (the province; the district before July 2025)."""
-    profile = ws.profile() or {}
-    return {c for c in (profile.get("province_code"), profile.get("district_code")) if c} - {profile.get("code")}
+    profile = ws.profile() or UnitProfile()
+    return {c for c in (profile.province_code, profile.district_code) if c} - {profile.code}
 
 
-def _sender_verdict(ws, bundle: Bundle, allow_unsigned: bool, profile: dict[str, Any],
+def _sender_verdict(ws, bundle: Bundle, allow_unsigned: bool, profile: UnitProfile,
                     contested: AbstractSet[str] = frozenset()) -> tuple[str, str]:
     """ok | new | held, with why a held bundle is held (shown to the person); raises BundleError."""
     name = terminal_safe(bundle.name)
@@ -172,7 +172,7 @@ def _sender_verdict(ws, bundle: Bundle, allow_unsigned: bool, profile: dict[str,
                 "«nhận gói chưa ký» (lệnh «baocaoxa senders allow-unsigned yes» hoặc «bundle import "
                 "--allow-unsigned»).")
         signs = any(k.status == "trusted" for k in ws.store.sender_keys(bundle.source_unit))
-        if signs or bundle.source_unit == profile.get("code"):
+        if signs or bundle.source_unit == profile.code:
             # allowing old versions must not let an unsigned file bypass a unit's registered key
             raise BundleError(
                 f"Tệp «{name}» là gói chưa ký nhưng nhận là của đơn vị {bundle.source_label}, "
@@ -180,7 +180,7 @@ def _sender_verdict(ws, bundle: Bundle, allow_unsigned: bool, profile: dict[str,
                 "vị này phải có chữ ký của khóa đã đăng ký.")
         return "ok", ""
     public_key, fp = bundle.signer.public_key, bundle.signer.fingerprint
-    own_code = profile.get("code")
+    own_code = profile.code or None
     if public_key == ws.signing_key().public_key:
         if bundle.source_unit == own_code:
             return "ok", ""  # our own bundle coming back
@@ -301,7 +301,7 @@ class _Batch:
     allow_unsigned: bool
     backed_up: bool = False
     applied_now: set = field(default_factory=set)
-    profile: dict = field(default_factory=dict)
+    profile: UnitProfile = field(default_factory=UnitProfile)
     contested: set = field(default_factory=set)  # new units claimed by two keys in this batch
 
 
@@ -315,7 +315,7 @@ def import_bundles(ws, paths: list[str | Path], progress: Callable[[int, int], N
     summary = ImportSummary()
     if allow_unsigned is None:
         allow_unsigned = bool(ws.setting(ALLOW_UNSIGNED, False))
-    batch = _Batch(ws, summary, allow_unsigned, profile=ws.profile() or {})
+    batch = _Batch(ws, summary, allow_unsigned, profile=ws.profile() or UnitProfile())
     parts = PartStore(ws.data_dir)
     whole: list[tuple[Path, str | None]] = []  # (file, key of the parts it was assembled from)
     touched: list[str] = []

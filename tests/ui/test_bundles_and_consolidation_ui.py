@@ -39,7 +39,7 @@ def _commune_bundle(tmp_path, unit, so_thon: int, name: str):
     try:
         ws.set_unit(unit.code)
         doc = json.loads((EXAMPLES / "ntm-tieu-chi-8.json").read_text(encoding="utf-8"))
-        doc["unit"] = unit.as_profile()
+        doc["unit"] = unit.as_profile().to_json()
         doc["period"] = "2025"
         doc["values"]["so_thon"] = so_thon
         doc["values"]["so_thon_co_loa"] = so_thon - 1

@@ -62,7 +62,7 @@ def test_document_details_are_saved_on_close(qtbot, data_dir):
     page.recipients.setPlainText("Sở Khoa học và Công nghệ\nLưu: VT")
     window.close()
     document = ws.report(rid)[0].document
-    assert document["number"] == "255" and document["recipients"] == ["Sở Khoa học và Công nghệ", "Lưu: VT"]
+    assert document.number == "255" and document.recipients == ("Sở Khoa học và Công nghệ", "Lưu: VT")
     ws.close()
 
 

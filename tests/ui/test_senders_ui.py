@@ -24,7 +24,7 @@ def _bundle(tmp_path, folder: str, name: str):
     try:
         ws.set_unit(QUANG_NGAI[0].code)
         doc = json.loads((EXAMPLES / "ntm-tieu-chi-8.json").read_text(encoding="utf-8"))
-        doc["unit"], doc["period"] = QUANG_NGAI[0].as_profile(), "2025"
+        doc["unit"], doc["period"] = QUANG_NGAI[0].as_profile().to_json(), "2025"
         ws.import_document(doc)
         ws.export_bundle(tmp_path / name)
         return tmp_path / name, ws.signing_key().fingerprint

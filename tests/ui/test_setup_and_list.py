@@ -32,9 +32,9 @@ def test_first_run_setup_wizard(qtbot, data_dir):
     people.signer_title.setCurrentText("CHỦ TỊCH")
     wizard.accept()
     profile = ws.profile()
-    assert profile["name"] == "Xã Bình Phước" and profile["district_name"] == "Huyện Bình Sơn"
-    assert profile["villages"] == ["Thôn An Điềm", "Thôn Phước Hòa", "Thôn Mỹ Long"]
-    assert profile["signer_name"] == "Ngô Văn Vương" and profile["signer_title"] == "CHỦ TỊCH"
+    assert profile.name == "Xã Bình Phước" and profile.district_name == "Huyện Bình Sơn"
+    assert profile.villages == ("Thôn An Điềm", "Thôn Phước Hòa", "Thôn Mỹ Long")
+    assert profile.signer_name == "Ngô Văn Vương" and profile.signer_title == "CHỦ TỊCH"
     # editable later: the wizard opens pre-filled
     again = SetupWizard(ws)
     qtbot.addWidget(again)
@@ -126,10 +126,11 @@ def test_deleted_reports_show_local_time(qtbot, data_dir, monkeypatch):
         ws.set_unit("21073", scheme="truoc-2025")
         rid = ws.new_report("ntm-tieu-chi-8", "2023-9M")
         ws.delete_report(rid)
-        deleted_utc = ws.deleted_reports()[0].deleted_at
+        deleted_utc = ws.store.list_reports(include_deleted=True)[0].deleted_at  # stored in UTC
         dialog = DeletedReportsDialog(ws)
         qtbot.addWidget(dialog)
         local = deleted_utc + dt.timedelta(hours=7)
+        assert ws.deleted_reports()[0].deleted_at == local  # the display record carries local time
         assert f"xóa lúc {local:%d/%m/%Y %H:%M}" in dialog.list.item(0).text()
         ws.close()
     finally:
