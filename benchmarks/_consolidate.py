@@ -44,9 +44,13 @@ else:
     start = time.perf_counter()
     # Every commune of the country at once: no real unit receives that many, so the receiver
     # is a stand-in with no commune list (everything received is counted).
-    reports = ws.store.reports_of_period("ntm-tieu-chi-8", ["2025"])
-    receiver = {"code": "00", "name": "Cả nước", "kind": "", "level": "tw"}
-    cons = consolidation.consolidate(ws.template("ntm-tieu-chi-8"), "2025", reports, receiver)
+    from desktop_app.domain.entities import UnitProfile
+    from desktop_app.domain.periods import parse_period
+
+    year = parse_period("2025")
+    reports = ws.store.reports_of_period("ntm-tieu-chi-8", [year])
+    receiver = UnitProfile(code="00", name="Cả nước", level="tw")
+    cons = consolidation.consolidate(ws.template("ntm-tieu-chi-8"), year, reports, receiver)
     timings["aggregate"] = time.perf_counter() - start
     assert len(cons.submissions) == len(files)
     start = time.perf_counter()

@@ -152,11 +152,11 @@ def bench_docx(rows: list) -> None:
             rid, _ = ws.import_document(json.loads(path.read_text("utf-8")))
             record, template = ws.report(rid)
             builder = DocumentBuilder(template, ws.validator(template))
-            content = builder.build(ws.document(rid).to_json())
+            content = builder.build(ws.report(rid)[0])
             ours, bare = [], []
             for _ in range(RUNS):
                 start = time.perf_counter()
-                docx_bytes(builder.build(ws.document(rid).to_json()))
+                docx_bytes(builder.build(ws.report(rid)[0]))
                 ours.append(time.perf_counter() - start)
                 start = time.perf_counter()
                 _bare_docx(content)
@@ -175,7 +175,7 @@ def bench_bundles(rows: list) -> None:
         example = json.loads((ROOT / "resources/examples/ntm-tieu-chi-8.json").read_text("utf-8"))
         sender.set_unit(example["unit"]["code"], scheme=example["unit"]["scheme"])  # a bundle is signed as a unit
         rid, _ = sender.import_document(example)
-        doc = sender.document(rid).to_json()
+        doc = sender.report(rid)[0].to_json()
         exports, imports, plain_w, plain_r = [], [], [], []
         for i in range(RUNS):
             target = Path(folder) / f"goi{i}.zip"
@@ -227,7 +227,7 @@ def commune_bundles(folder: Path, communes: list, seed: int = 0) -> list[Path]:
                                     "hoat_dong": True} for i in range(1, 6)]
         doc = {"format": REPORT_FORMAT, "template": example["template"],
                "template_version": example["template_version"], "period": "2025",
-               "unit": {**unit.as_profile(), "villages": [f"Thôn {i}" for i in range(1, 6)]}, "document": {},
+               "unit": {**unit.as_profile().to_json(), "villages": [f"Thôn {i}" for i in range(1, 6)]}, "document": {},
                "values": values, "uid": str(uuid.uuid4()), "revision": 1, "origin": "benchmark",
                "status": "draft" if rng.random() < 0.1 else "final"}
         # Each commune is its own installation with its own key: signed bundles, as real ones are.

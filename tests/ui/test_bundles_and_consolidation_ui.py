@@ -231,7 +231,7 @@ def test_consolidation_window_stays_open_while_a_unit_report_is_read(qtbot, tmp_
     assert view.isVisible() and not view.isModal()
     view._open_row(view.table_model.index(1, 0))
     assert window.editor is not None and window.editor.session.read_only
-    assert window.editor.session.unit["code"] == view.cons.submissions[1].unit_code
+    assert window.editor.session.unit.code == view.cons.submissions[1].unit_code
     assert view.isVisible()  # still there for the next unit
     window.show_consolidation()  # a second request brings the same window forward
     assert window._consolidation is view
