@@ -38,7 +38,7 @@ def test_layout_numbers_tables_and_computed(workspace, tmp_path):
     target = tmp_path / "ntm.xlsx"
     export_xlsx(workspace, rid, target)
     book = load_workbook(target)
-    assert book.sheetnames[0] == "Thông tin chung"
+    assert book.sheetnames[:3] == ["Thông tin chung", "Mục lục", "Chỉ tiêu"]
     cover = {row[0]: row[1] for row in book["Thông tin chung"].iter_rows(values_only=True)}
     assert cover["Kỳ báo cáo"] == "9 tháng đầu năm 2023" and cover["Đơn vị"] == "Thị xã Đức Phổ"
     numbers = [c for ws in book.worksheets for row in ws.iter_rows() for c in row
@@ -47,8 +47,9 @@ def test_layout_numbers_tables_and_computed(workspace, tmp_path):
     computed = [c for ws in book.worksheets for row in ws.iter_rows() for c in row
                 if c.column == 3 and c.number_format == "0.00%" and isinstance(c.value, float)]
     assert computed  # computed percentages are shown
-    tables = [t for ws in book.worksheets for t in ws.tables.values()]
-    assert tables and all(t.ref.startswith("A2:") for t in tables)
+    tables = [(ws, t) for ws in book.worksheets for t in ws.tables.values()]
+    # Each table starts at its header row, below the hidden ids and the title block.
+    assert tables and all(ws.cell(int(t.ref.split(":")[0][1:]), 1).value == "TT" for ws, t in tables)
     team_sheet = next(ws for ws in book.worksheets if ws.cell(1, 1).value == "table:to_cong_nghe_so")
     values = list(team_sheet.iter_rows(values_only=True))
     assert values[-1][0] == "Tổng cộng" and 99 in values[-1] and 615 in values[-1]

@@ -3,7 +3,10 @@
 The .docx is the template's own document written from the consolidated values, in the
 name of the receiving unit, so its sentences carry the totals ("99 Tổ … gồm 615 thành
 viên"); a coverage sentence after the opening says which units it covers. The .xlsx
-has one row per unit and a totals row, plus a sheet of who has and has not reported.
+has one row per unit and a totals row, plus a sheet of who has and has not reported; both
+sheets carry the title block and the print setup of the appendix (xlsx_print): A4
+landscape, as many pages across as keep it legible with the units' columns repeated on
+each, the header row on every page, page numbers.
 """
 
 from __future__ import annotations
@@ -14,16 +17,21 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 
 from desktop_app.atomic import write_bytes_atomic
 from desktop_app.office.consolidation import Consolidation, Indicator, indicators
 from desktop_app.documents.content import DocumentBuilder, DocumentContent, Paragraph
 from desktop_app.documents.docx_writer import write_docx
-from desktop_app.documents.xlsx_text import as_text, text_row
+from desktop_app.documents import xlsx_print as pr
+from desktop_app.documents.xlsx_formats import is_year, percent_format
+from desktop_app.documents.xlsx_text import as_text
+from desktop_app.domain.fieldkinds import kind_spec
 
-HEADER_FILL = PatternFill("solid", fgColor="DDE7F3")
-TOTAL_FONT = Font(bold=True)
+TABLE_BODY = Font(name=pr.FONT_NAME, size=11)  # the unit table is dense: a point smaller than the appendix
+TABLE_BOLD = Font(name=pr.FONT_NAME, size=11, bold=True)
+TOTALS_LABEL = "Tổng cộng"
 XLSX_TEXT_LIMIT = 32_000  # Excel keeps at most 32,767 characters in a cell
 
 
@@ -37,22 +45,49 @@ def write_consolidated_docx(cons: Consolidation, target: str | Path) -> Path:
 
 
 def _number_format(ind: Indicator, value: int | float) -> str:
-    """Excel formats: whole numbers without a dangling decimal point, percentages with two decimals."""
-    if ind.display == "percent" or ind.field.kind.value == "percentage":
-        return '0.00"%"'
+    """Excel formats: whole numbers without a dangling decimal point, percentages as percentages, years plain."""
+    if ind.part is None and is_year(ind.field):
+        return "0"
+    if _is_percent(ind):
+        return percent_format(value / 100)
     if isinstance(value, float) and not value.is_integer():
         return "#,##0.00"
     return "#,##0"
 
 
+def _is_percent(ind: Indicator) -> bool:
+    return ind.display == "percent" or (ind.part is None and ind.field.kind.value == "percentage")
+
+
+def _column_width(ind: Indicator) -> float:
+    if ind.numeric:
+        return max(12, min(18, max((len(w) for w in ind.label.split()), default=8) + 2))
+    return 55 if kind_spec(ind.field.kind).multiline else 28  # long texts wide, so their rows stay low
+
+
 def _cell(sheet, value: Any, ind: Indicator | None = None, bold: bool = False) -> WriteOnlyCell:
     if isinstance(value, str) and len(value) > XLSX_TEXT_LIMIT:
         value = value[:XLSX_TEXT_LIMIT] + "…"
-    cell = as_text(WriteOnlyCell(sheet, value=value))
-    if ind is not None and isinstance(value, (int, float)) and not isinstance(value, bool):
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if ind is not None and number and _is_percent(ind):
+        cell = WriteOnlyCell(sheet, value=value / 100)  # a fraction shown "80%": Excel computes with it
         cell.number_format = _number_format(ind, value)
-    if bold:
-        cell.font = TOTAL_FONT
+    else:
+        cell = as_text(WriteOnlyCell(sheet, value=value))
+        if ind is not None and number:
+            cell.number_format = _number_format(ind, value)
+    cell.font = TABLE_BOLD if bold else TABLE_BODY
+    cell.border = pr.GRID
+    cell.alignment = pr.WRAP_TOP
+    return cell
+
+
+def _plain(sheet, value: Any, font=None, alignment=None) -> WriteOnlyCell:
+    """A cell of the title block or a note: text stays text."""
+    cell = as_text(WriteOnlyCell(sheet, value=value))
+    cell.font = font or TABLE_BODY
+    if alignment is not None:
+        cell.alignment = alignment
     return cell
 
 
@@ -60,40 +95,85 @@ def _header(sheet, labels: list[str]) -> list[WriteOnlyCell]:
     cells = []
     for label in labels:
         cell = as_text(WriteOnlyCell(sheet, value=label))
-        cell.font = TOTAL_FONT
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        cell.font = TABLE_BOLD
+        cell.fill = pr.HEADER_FILL
+        cell.alignment = pr.HEADER_ALIGN
+        cell.border = pr.GRID
         cells.append(cell)
     return cells
+
+
+def _append(sheet, row: int, widths: list[float], cells: list[WriteOnlyCell]) -> None:
+    """A body row, as tall as its longest wrapped text (neither Excel nor a height set later can fix it)."""
+    lines = max((pr.lines_needed(c.value, w) for c, w in zip(cells, widths) if isinstance(c.value, str)), default=1)
+    if lines > 1:
+        sheet.row_dimensions[row].height = pr.row_height(lines)
+    sheet.append(cells)
+
+
+def _title_block(sheet, block: pr.TitleBlock) -> int:
+    """The title block in the first rows of a write-only sheet (no merged cells there); returns its last row."""
+    lines = block.lines()
+    for text, font, _alignment in lines:
+        sheet.append([_plain(sheet, text, font, Alignment(vertical="top"))])
+    return len(lines)
+
+
+def _prepare(sheet, widths: list[float], header_row: int, header_lines: int, *, pages_wide: int = 1,
+             title_columns: str | None = None) -> None:
+    """What a write-only sheet must know before its first row: widths, the header row's height, print setup."""
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.row_dimensions[header_row].height = pr.row_height(header_lines)
+    pr.set_up_printing(sheet, total_width=sum(widths), header_rows=(header_row, header_row),
+                       pages_wide=pages_wide, title_columns=title_columns)
 
 
 def build_consolidated_workbook(cons: Consolidation) -> Workbook:
     book = Workbook(write_only=True)  # thousands of rows: streamed, not held cell by cell
     columns = indicators(cons.template)
+    receiver = (cons.receiver or {}).get("name") or ""
+    name = cons.template.short_title or cons.template.title
+    title = f"Tổng hợp: {name}"
     sheet = book.create_sheet("Tổng hợp")
-    sheet.freeze_panes = "D4"
-    sheet.column_dimensions["C"].width = 28
-    title = f"{cons.template.short_title or cons.template.title} — {cons.period.label}"
-    # Every row goes through text_row: a unit's name or text such as "=HYPERLINK(…)" stays text.
-    sheet.append(text_row(sheet, [title]))
-    sheet.append(text_row(sheet, [cons.coverage_sentence()]))
-    sheet.append(_header(sheet, ["TT", "Mã đơn vị", "Đơn vị", "Tình trạng"] + [c.label for c in columns]))
+    block = pr.TitleBlock(unit=receiver, report=title, period=cons.period.label, note=cons.coverage_short())
+    header_row = len(block.lines()) + 1
+    labels = ["TT", "Mã đơn vị", "Đơn vị", "Tình trạng"] + [c.label for c in columns]
+    widths: list[float] = [6, 10, 28, 16] + [_column_width(c) for c in columns]
+    header_lines = max(pr.lines_needed(text, width) for text, width in zip(labels, widths))
+    # Wide: as many landscape pages across as keep the print legible, the units' names on each.
+    _prepare(sheet, widths, header_row, header_lines, pages_wide=pr.pages_across(sum(widths)),
+             title_columns="A:C")
+    sheet.freeze_panes = f"E{header_row + 1}"
+    _title_block(sheet, block)
+    # Every row is built of text-safe cells: a unit's name or text such as "=HYPERLINK(…)" stays text.
+    sheet.append(_header(sheet, labels))
+    row = header_row
     for index, sub in enumerate(cons.submissions, start=1):
-        sheet.append(text_row(sheet, [index, sub.unit_code, sub.unit_name, sub.status_text]
-                              + [_cell(sheet, c.value(sub), c) for c in columns]))
-    sheet.append(text_row(sheet, [None, None, _cell(sheet, "Tổng cộng", bold=True), None]
-                          + [_cell(sheet, c.value(cons), c, bold=True) for c in columns]))
+        row += 1
+        _append(sheet, row, widths, [_cell(sheet, index), _cell(sheet, sub.unit_code), _cell(sheet, sub.unit_name),
+                                     _cell(sheet, sub.status_text)] + [_cell(sheet, c.value(sub), c) for c in columns])
+    _append(sheet, row + 1, widths, [_cell(sheet, None), _cell(sheet, None), _cell(sheet, TOTALS_LABEL, bold=True),
+                                     _cell(sheet, None)] + [_cell(sheet, c.value(cons), c, bold=True) for c in columns])
 
     status = book.create_sheet("Tình hình gửi báo cáo")
-    status.column_dimensions["C"].width = 32
-    status.column_dimensions["D"].width = 30
+    block = pr.TitleBlock(unit=receiver, report=f"Tình hình gửi báo cáo: {name}", period=cons.period.label,
+                          note=cons.coverage_sentence())
+    header_row = len(block.lines()) + 1
+    status_widths: list[float] = [6, 10, 34, 30, 17]
+    _prepare(status, status_widths, header_row, 1)
+    status.row_dimensions[header_row - 1].height = pr.row_height(pr.lines_needed(block.note, sum(status_widths)))
+    status.freeze_panes = f"A{header_row + 1}"
+    _title_block(status, block)
     status.append(_header(status, ["TT", "Mã đơn vị", "Đơn vị", "Tình trạng", "Cập nhật lúc"]))
     for index, (code, name, text, updated) in enumerate(cons.status_rows(), start=1):
-        status.append(text_row(status, [index, code, name, text, f"{updated:%d/%m/%Y %H:%M}" if updated else None]))
+        _append(status, header_row + index, status_widths,
+                [_cell(status, index), _cell(status, code), _cell(status, name), _cell(status, text),
+                 _cell(status, f"{updated:%d/%m/%Y %H:%M}" if updated else None)])
     if cons.notes:
         status.append([])
         for note in cons.notes:
-            status.append(text_row(status, [None, None, note]))
+            status.append([None, None, _plain(status, note)])
     return book
 
 

@@ -1,10 +1,17 @@
 """The .xlsx appendix and reading it back (round trip).
 
-Layout: a cover sheet ("Thông tin chung"); one sheet per section with a row per value
-(column A, hidden, holds the field key so the file reads back); each repeating table on a
-sheet of its own as a real Excel table, with a hidden row of column ids above the header;
-a hidden "_baocaoxa" sheet names the template. Numbers are stored as numbers with display
-formats; computed values are shown but never read back.
+Layout, for printing as an appendix and for reading back:
+- "Thông tin chung": the title block (unit, report, period) and the report's details;
+- "Mục lục": every section and table with its full name and a link to where it is;
+- "Chỉ tiêu": every section's values, a section heading row each, label beside value;
+  column A (hidden) holds each row's key (``field``, ``field.part``, ``computed:field``,
+  ``+field`` for the next paragraph of a long text) so the file reads back;
+- one sheet per repeating table ("Bảng 1. …"), a real Excel table, with a hidden row of
+  column ids at the top and the column totals below it (only when it has rows);
+- "_baocaoxa" (very hidden) names the template.
+Every sheet prints on A4, fitted to the page width, header rows repeated, page numbers in
+the footer (see xlsx_print). Numbers are stored as numbers with display formats
+(xlsx_formats); computed values are shown but never read back.
 """
 
 from __future__ import annotations
@@ -16,17 +23,22 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from desktop_app.atomic import write_atomic
+from desktop_app.documents import xlsx_print as pr
+from desktop_app.documents.xlsx_formats import from_percent_cell, number_format, percent_format, shown_as_percent, \
+    to_cell, total_format
 from desktop_app.documents.xlsx_guard import check_xlsx_file
 from desktop_app.documents.xlsx_text import text_everywhere
 from desktop_app.errors import UserError
 from desktop_app.domain.fieldkinds import kind_spec
 from desktop_app.domain.validation import evaluation_context
+from desktop_app.domain.periods import parse_period
 from desktop_app.domain.reportdoc import coerce_values
 from desktop_app.services import STATUS_LABELS, Workspace
 from desktop_app.templating.model import Column, Field, FieldKind
@@ -34,12 +46,26 @@ from desktop_app.domain.values import ValueProblem, coerce, is_empty
 
 FORMAT = "baocaoxa.xlsx/1"
 META_SHEET = "_baocaoxa"
+COVER_SHEET = "Thông tin chung"
+CONTENTS_SHEET = "Mục lục"
+DATA_SHEET = "Chỉ tiêu"
+KEY_HEADER = "Mã"  # column A of the values sheet (hidden): what reads back
+NUMBER_HEADER = "TT"  # column A of a table sheet
+TOTALS_LABEL = "Tổng cộng"
+CONTINUED = "+"  # key prefix: the next paragraph of the long text above
 MAX_XLSX_BYTES = 20_000_000
-HEADER_FILL = PatternFill("solid", fgColor="DDE7F3")
-COMPUTED_FONT = Font(italic=True, color="1F5F99")
+HEADER_SCAN_ROWS = 15  # the header row is looked for this far down (title block above it)
+COMPUTED_FONT = Font(name=pr.FONT_NAME, size=12, italic=True, color="1F5F99")
+LINK_FONT = Font(name=pr.FONT_NAME, size=12, color="1F5F99", underline="single")
+EMPTY_TABLE_NOTE = "(Chưa có dòng nào.)"
+
+# The values sheet: key (hidden), label, value, unit; printed width fits A4 portrait.
+LABEL_WIDTH, VALUE_WIDTH, UNIT_WIDTH = 50, 36, 12
+TABLE_NUMBER_WIDTH = 10
 
 
 def _sheet_title(text: str, used: set[str]) -> str:
+    """Excel's sheet names: at most 31 characters, none of []:*?/\\ (the full name is in «Mục lục»)."""
     title = re.sub(r"[\[\]:*?/\\]", "-", text)[:31].strip() or "Phan"
     base, n = title, 2
     while title in used:
@@ -50,140 +76,278 @@ def _sheet_title(text: str, used: set[str]) -> str:
     return title
 
 
-def _number_format(spec: Field | Column) -> str | None:
-    return kind_spec(spec.kind).spreadsheet_format(spec)
+def _unit_shown(spec: Field | Column, unit: str | None) -> str | None:
+    """The unit column stays empty where the cell's own format already says "%"."""
+    return None if unit and unit.strip() == "%" and shown_as_percent(spec) else unit
 
 
-def _cell_value(kind: FieldKind, value: Any) -> Any:
-    return None if value is None else kind_spec(kind).cell(value)
+def _link(cell, sheet: str, coordinate: str = "A1") -> None:
+    cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{sheet}'!{coordinate}")
+    cell.font = LINK_FONT
 
 
-# --- writing -------------------------------------------------------------------------
+class _ValuesSheet:
+    """Writes the "Chỉ tiêu" sheet row by row: label beside value, heights that show the text."""
+
+    def __init__(self, sheet, block: pr.TitleBlock) -> None:
+        self.sheet = sheet
+        printed = LABEL_WIDTH + VALUE_WIDTH + UNIT_WIDTH
+        last = pr.write_title_block(sheet, block, 2, 4, printed)
+        self.header_row = last + 2
+        for column, text in enumerate((KEY_HEADER, "Chỉ tiêu", "Giá trị", "Đơn vị tính"), start=1):
+            sheet.cell(self.header_row, column, text)
+        pr.style_header_row(sheet, self.header_row, 1, 4)
+        self.row = self.header_row
+        for letter, width in zip("ABCD", (14, LABEL_WIDTH, VALUE_WIDTH, UNIT_WIDTH)):
+            sheet.column_dimensions[letter].width = width
+        sheet.column_dimensions["A"].hidden = True
+        sheet.freeze_panes = sheet.cell(self.header_row + 1, 2).coordinate
+        pr.set_up_printing(sheet, total_width=printed, header_rows=(self.header_row, self.header_row))
+
+    def heading(self, text: str) -> int:
+        self.row += 1
+        cell = self.sheet.cell(self.row, 2, text)
+        cell.font, cell.fill, cell.alignment = pr.BOLD, pr.SECTION_FILL, pr.WRAP_TOP
+        self.sheet.merge_cells(start_row=self.row, start_column=2, end_row=self.row, end_column=4)
+        self.sheet.row_dimensions[self.row].height = pr.row_height(
+            pr.lines_needed(text, LABEL_WIDTH + VALUE_WIDTH + UNIT_WIDTH))
+        return self.row
+
+    def line(self, key: str | None, label: str | None, value: Any, unit: str | None = None,
+             fmt: str | None = None, font: Font = pr.BODY, wide_value: bool = False):
+        """One row; ``wide_value`` spans the value over the unit column (long text). Returns the value cell."""
+        self.row += 1
+        sheet, row = self.sheet, self.row
+        sheet.cell(row, 1, key).font = pr.BODY
+        label_cell = sheet.cell(row, 2, label)
+        label_cell.font, label_cell.alignment = pr.BODY, pr.WRAP_TOP
+        cell = sheet.cell(row, 3, value)
+        cell.font = font
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        cell.alignment = Alignment(wrap_text=True, vertical="top",
+                                   horizontal="justify" if wide_value else None if number else "left")
+        if fmt:
+            cell.number_format = fmt
+        sheet.cell(row, 4, unit).font = pr.BODY
+        sheet.cell(row, 4).alignment = pr.WRAP_TOP
+        if wide_value:
+            sheet.merge_cells(start_row=row, start_column=3, end_row=row, end_column=4)
+        shown = value if isinstance(value, str) else None
+        lines = max(pr.lines_needed(label, LABEL_WIDTH),
+                    pr.lines_needed(shown, VALUE_WIDTH + (UNIT_WIDTH if wide_value else 0)))
+        if lines > 1:
+            sheet.row_dimensions[row].height = pr.row_height(lines)
+        return cell
+
+
+def _cover_rows(record, template, errors: int) -> list[tuple[str, Any]]:
+    unit = record.unit
+    return [
+        ("Báo cáo", template.title), ("Đơn vị", unit.get("name")), ("Mã đơn vị", unit.get("code")),
+        ("Tỉnh, thành phố", unit.get("province_name")), ("Huyện (trước 01/7/2025)", unit.get("district_name")),
+        ("Kỳ báo cáo", parse_period(record.period).label),
+        ("Mẫu báo cáo", f"{template.id} phiên bản {template.version}"),
+        ("Trạng thái", STATUS_LABELS.get(record.status, record.status)),
+        ("Số lỗi còn lại", errors), ("Xuất lúc", dt.datetime.now().strftime("%d/%m/%Y %H:%M")),
+    ]
+
+
+def _write_cover(sheet, block: pr.TitleBlock, rows: list[tuple[str, Any]]) -> None:
+    widths = (30, 66)
+    last = pr.write_title_block(sheet, block, 1, 2, sum(widths))
+    header = last + 2
+    sheet.cell(header, 1, "Thông tin")
+    sheet.cell(header, 2, "Nội dung")
+    pr.style_header_row(sheet, header, 1, 2)
+    for offset, (label, value) in enumerate(rows, start=1):
+        label_cell, value_cell = sheet.cell(header + offset, 1, label), sheet.cell(header + offset, 2, value)
+        label_cell.font, value_cell.font = pr.BOLD, pr.BODY
+        label_cell.alignment = value_cell.alignment = Alignment(wrap_text=True, vertical="top", horizontal="left")
+        lines = pr.lines_needed(value if isinstance(value, str) else None, widths[1])
+        if lines > 1:
+            sheet.row_dimensions[header + offset].height = pr.row_height(lines)
+    sheet.column_dimensions["A"].width, sheet.column_dimensions["B"].width = widths
+    pr.set_up_printing(sheet, total_width=sum(widths), header_rows=(header, header))
+
+
+def _write_contents(sheet, block: pr.TitleBlock, entries: list[tuple[str, str, str, str, str]]) -> None:
+    """``entries``: (number, full name, sheet, cell, where it reads) — a link each."""
+    widths = (9, 62, 27)
+    last = pr.write_title_block(sheet, block, 1, 3, sum(widths))
+    header = last + 2
+    for column, text in enumerate(("TT", "Nội dung", "Xem tại"), start=1):
+        sheet.cell(header, column, text)
+    pr.style_header_row(sheet, header, 1, 3)
+    for offset, (number, name, target, coordinate, where) in enumerate(entries, start=1):
+        row = header + offset
+        sheet.cell(row, 1, number).font = pr.BODY
+        name_cell = sheet.cell(row, 2, name)
+        name_cell.font = pr.BOLD if number[:1].isdigit() else pr.BODY
+        name_cell.alignment = pr.WRAP_TOP
+        link = sheet.cell(row, 3, where)
+        _link(link, target, coordinate)
+        link.alignment = pr.WRAP_TOP
+        sheet.cell(row, 1).alignment = pr.WRAP_TOP
+        lines = max(pr.lines_needed(name, widths[1]), pr.lines_needed(where, widths[2]))
+        if lines > 1:
+            sheet.row_dimensions[row].height = pr.row_height(lines)
+    for letter, width in zip("ABC", widths):
+        sheet.column_dimensions[letter].width = width
+    pr.set_up_printing(sheet, total_width=sum(widths), header_rows=(header, header))
+
 
 def build_workbook(ws: Workspace, report_id: int) -> Workbook:
     record, template = ws.report(report_id)
     validator = ws.validator(template)
     result = validator.validate(record.values, evaluation_context(record.unit))
+    period_label = parse_period(record.period).label
+    block = pr.TitleBlock(unit=record.unit.get("name") or "", report=template.title, period=period_label)
     book = Workbook()
     cover = book.active
-    cover.title = "Thông tin chung"
-    used = {cover.title, META_SHEET}
-    unit = record.unit
-    rows = [
-        ("Báo cáo", template.title), ("Đơn vị", unit.name or None), ("Mã đơn vị", unit.code or None),
-        ("Tỉnh, thành phố", unit.province_name or None), ("Huyện (trước 01/7/2025)", unit.district_name or None),
-        ("Kỳ báo cáo", record.period.label),
-        ("Mẫu báo cáo", f"{template.id} phiên bản {template.version}"),
-        ("Trạng thái", STATUS_LABELS.get(record.status, record.status)),
-        ("Số lỗi còn lại", len(result.errors)), ("Xuất lúc", dt.datetime.now().strftime("%d/%m/%Y %H:%M")),
-    ]
-    for row in rows:
-        cover.append(row)
-    for cell in cover["A"]:
-        cell.font = Font(bold=True)
-    cover.column_dimensions["A"].width = 26
-    cover.column_dimensions["B"].width = 90
-
-    meta = book.create_sheet(META_SHEET)
-    meta.append(["format", FORMAT])
-    meta.append(["template", template.id])
-    meta.append(["template_version", template.version])
-    meta.append(["period", record.period.spec])
-    meta.append(["unit_code", unit.code or None])
-    meta.sheet_state = "hidden"
-
+    cover.title = COVER_SHEET
+    contents = book.create_sheet(CONTENTS_SHEET)
+    values = _ValuesSheet(book.create_sheet(DATA_SHEET), block)
+    used = {COVER_SHEET, CONTENTS_SHEET, DATA_SHEET, META_SHEET}
+    entries: list[tuple[str, str, str, str, str]] = []
+    tables = 0
     for number, section in enumerate(template.sections, start=1):
-        sheet = book.create_sheet(_sheet_title(f"{number}. {section.title}", used))
-        sheet.append(["Mã", "Chỉ tiêu", "Giá trị", "Đơn vị"])
-        for cell in sheet[1]:
-            cell.font, cell.fill = Font(bold=True), HEADER_FILL
+        row = values.heading(f"{number}. {section.title}")
+        entries.append((str(number), section.title, DATA_SHEET, f"B{row}", f"«{DATA_SHEET}», dòng {row}"))
         for f in section.fields:
             if f.kind == FieldKind.TABLE:
-                table_sheet = _write_table(book, used, f, validator, record.values.get(f.id) or [])
-                sheet.append([f"table:{f.id}", f.label, f"→ xem trang «{table_sheet}»", None])
+                tables += 1
+                name = f"Bảng {tables}. {f.label}"
+                table_sheet = _write_table(book, used, name, block, f, validator, record.values.get(f.id) or [])
+                link = values.line(None, f.label, f"→ Bảng {tables} (trang «{table_sheet}»)")
+                _link(link, table_sheet)
+                entries.append((f"Bảng {tables}", f.label, table_sheet, "A1", f"«{table_sheet}»"))
                 continue
-            _write_field(sheet, f, record.values.get(f.id), result.computed.get(f.id))
-        sheet.column_dimensions["A"].hidden = True
-        sheet.column_dimensions["B"].width = 70
-        sheet.column_dimensions["C"].width = 28
-        sheet.column_dimensions["D"].width = 14
-        for row in sheet.iter_rows(min_row=2, min_col=2, max_col=2):
-            row[0].alignment = Alignment(wrap_text=True, vertical="top")
-        sheet.freeze_panes = "B2"
+            _write_field(values, f, record.values.get(f.id), result.computed.get(f.id))
+    _write_cover(cover, block, _cover_rows(record, template, len(result.errors)))
+    _write_contents(contents, block, entries)
+
+    meta = book.create_sheet(META_SHEET)
+    for meta_row in (["format", FORMAT], ["template", template.id], ["template_version", template.version],
+                     ["period", record.period], ["unit_code", record.unit.get("code")]):
+        meta.append(meta_row)
+    meta.sheet_state = "veryHidden"  # not even listed under "Unhide…"
+    pr.set_up_printing(meta, total_width=20, header_rows=None)
     text_everywhere(book)  # a value such as "=HYPERLINK(…)" stays text
     return book
 
 
-def _write_field(sheet, f: Field, value: Any, computed: Any) -> None:
+def _write_field(values: _ValuesSheet, f: Field, value: Any, computed: Any) -> None:
     if f.kind == FieldKind.COMPUTED:
-        percent = f.display and f.display.value == "percent"
-        shown = None if computed is None else (computed / 100 if percent else computed)
-        sheet.append([f"computed:{f.id}", f"{f.label} (tự tính)", shown, f.unit])
-        cell = sheet.cell(sheet.max_row, 3)
-        cell.font = COMPUTED_FONT
-        cell.number_format = "0.00%" if percent else "#,##0.##"
+        values.line(f"computed:{f.id}", f"{f.label} (tự tính)", to_cell(f, computed), _unit_shown(f, f.unit),
+                    number_format(f, computed), font=COMPUTED_FONT)
         return
     kind = kind_spec(f.kind)
     if kind.parts:
         for part in kind.parts:
             part_kind = kind_spec(part.kind)
-            sheet.append([f"{f.id}.{part.key}", f"{f.label} — {part.label}",
-                          _cell_value(part.kind, (value or {}).get(part.key)), f.unit if part_kind.numeric else None])
-            cell = sheet.cell(sheet.max_row, 3)
-            cell.number_format = part_kind.spreadsheet_format(f) or "General"
+            part_value = (value or {}).get(part.key)
+            shown = None if part_value is None else part_kind.cell(part_value)
+            fmt = part_kind.spreadsheet_format(f) if part_value is not None else None
+            values.line(f"{f.id}.{part.key}", f"{f.label} — {part.label}", shown,
+                        f.unit if part_kind.numeric else None, fmt)
         if f.kind == FieldKind.RATIO:
             num, den = (value or {}).get("num"), (value or {}).get("den")
             share = num / den if num is not None and den else None
-            sheet.append([f"computed:{f.id}", f"{f.label} — tỷ lệ (tự tính)", share, "%"])
-            sheet.cell(sheet.max_row, 3).number_format = "0.00%"
-            sheet.cell(sheet.max_row, 3).font = COMPUTED_FONT
+            values.line(f"computed:{f.id}", f"{f.label} — tỷ lệ (tự tính)", share, None,
+                        percent_format(share), font=COMPUTED_FONT)
         return
-    sheet.append([f.id, f.label + (" *" if f.required else ""), _cell_value(f.kind, value), f.unit])
-    cell = sheet.cell(sheet.max_row, 3)
-    fmt = _number_format(f)
-    if fmt:
-        cell.number_format = fmt
-    if kind.multiline:
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    if kind.multiline and isinstance(value, str):
+        paragraphs = value.split("\n")
+        values.line(f.id, f.label, paragraphs[0] or None, wide_value=True)
+        for paragraph in paragraphs[1:]:
+            values.line(f"{CONTINUED}{f.id}", None, paragraph or None, wide_value=True)
+        return
+    cell = values.line(f.id, f.label, to_cell(f, value), _unit_shown(f, f.unit), number_format(f, value),
+                       wide_value=kind.multiline)
     if kind.choices is not None:
         options = kind.choices(f)
         listed = ",".join(o.replace(",", " ") for o in options)
         if len(listed) < 250:
             validation = DataValidation(type="list", formula1=f'"{listed}"', allow_blank=True)
-            sheet.add_data_validation(validation)
+            values.sheet.add_data_validation(validation)
             validation.add(cell)
 
 
-def _write_table(book, used: set[str], f: Field, validator, rows: list[dict]) -> str:
-    sheet = book.create_sheet(_sheet_title(f.label, used))
+def _column_width(c: Column) -> float:
+    """From the template's width hint, and never narrower than the header's longest word."""
+    label = c.label + (f" ({c.unit})" if c.unit else "")
+    longest_word = max((len(w) for w in label.split()), default=4)
+    return max(longest_word + 2, 10, min(60, (c.width or 15) * 1.2))
+
+
+def _write_table(book, used: set[str], name: str, block: pr.TitleBlock, f: Field, validator,
+                 rows: list[dict]) -> str:
+    sheet = book.create_sheet(_sheet_title(name, used))
     columns = list(f.columns or [])
-    sheet.append([f"table:{f.id}"] + [c.id for c in columns])  # hidden key row
-    sheet.append(["TT"] + [c.label + (f" ({c.unit})" if c.unit else "") for c in columns])
-    full = validator.table_rows_with_computed(f.id, rows)
-    for index, row in enumerate(full, start=1):
-        sheet.append([index] + [_cell_value(c.kind, row.get(c.id)) for c in columns])
-        for offset, c in enumerate(columns, start=2):
-            fmt = _number_format(c)
-            if fmt:
-                sheet.cell(sheet.max_row, offset).number_format = fmt
-    last = sheet.max_row if full else 3
-    if not full:
-        sheet.append([None] * (len(columns) + 1))
-    ref = f"A2:{get_column_letter(len(columns) + 1)}{last}"
-    table = Table(displayName=f"Bang_{f.id}"[:250], ref=ref)
-    table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
-    sheet.add_table(table)
-    totals = validator.column_totals(f.id, rows)
-    if totals:
-        sheet.append(["Tổng cộng"] + [totals.get(c.id) for c in columns])
-        for cell in sheet[sheet.max_row]:
-            cell.font = Font(bold=True)
-            cell.number_format = "#,##0.##"
+    widths = [TABLE_NUMBER_WIDTH] + [_column_width(c) for c in columns]
+    last_column = len(columns) + 1
+    total_width = sum(widths)
+    for offset, c in enumerate([None, *columns], start=1):  # hidden key row: what reads back
+        sheet.cell(1, offset, f"table:{f.id}" if c is None else c.id)
     sheet.row_dimensions[1].hidden = True
-    sheet.column_dimensions["A"].width = 10
-    for offset, c in enumerate(columns, start=2):
-        sheet.column_dimensions[get_column_letter(offset)].width = max(12, min(60, (c.width or 15) * 1.2))
-    sheet.freeze_panes = "B3"
+    title_end = pr.write_title_block(sheet, block, 1, last_column, total_width, first_row=2)
+    heading_row = title_end + 1
+    heading = sheet.cell(heading_row, 1, name)
+    heading.font, heading.alignment = pr.BOLD, pr.WRAP_TOP
+    sheet.merge_cells(start_row=heading_row, start_column=1, end_row=heading_row, end_column=last_column)
+    header = heading_row + 1
+    for offset, text in enumerate([NUMBER_HEADER] + [c.label + (f" ({c.unit})" if c.unit else "")
+                                                     for c in columns], start=1):
+        sheet.cell(header, offset, text)
+    pr.style_header_row(sheet, header, 1, last_column)
+    sheet.row_dimensions[header].height = pr.row_height(max(
+        pr.lines_needed(sheet.cell(header, i + 1).value, w) for i, w in enumerate(widths)))
+
+    full = validator.table_rows_with_computed(f.id, rows)
+    row = header
+    for index, entry in enumerate(full, start=1):
+        row += 1
+        sheet.cell(row, 1, index)
+        lines = 1
+        for offset, c in enumerate(columns, start=2):
+            value = entry.get(c.id)
+            cell = sheet.cell(row, offset, to_cell(c, value))
+            fmt = number_format(c, value)
+            if fmt:
+                cell.number_format = fmt
+            if isinstance(cell.value, str):
+                lines = max(lines, pr.lines_needed(cell.value, widths[offset - 1]))
+        if lines > 1:
+            sheet.row_dimensions[row].height = pr.row_height(lines)
+    for r in range(header + 1, row + 1):
+        for column in range(1, last_column + 1):
+            cell = sheet.cell(r, column)
+            cell.border = pr.GRID
+            if cell.font is None or cell.font.name != pr.FONT_NAME:
+                cell.font = pr.BODY
+            cell.alignment = Alignment(wrap_text=r > header and column > 1 or None, vertical="top")
+    if full:
+        table = Table(displayName=f"Bang_{f.id}"[:250], ref=f"A{header}:{get_column_letter(last_column)}{row}")
+        table.tableStyleInfo = TableStyleInfo(name="TableStyleLight1", showRowStripes=False)
+        sheet.add_table(table)
+    else:  # no rows, no totals: one line says so (an Excel table needs a row and allows no merged cells)
+        row += 1
+        note = sheet.cell(row, 1, EMPTY_TABLE_NOTE)
+        note.font, note.alignment, note.border = pr.ITALIC, Alignment(horizontal="center"), pr.GRID
+        sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last_column)
+    totals = validator.column_totals(f.id, rows) if full else {}
+    if totals:
+        row += 1
+        sheet.cell(row, 1, TOTALS_LABEL).font = pr.BOLD
+        for offset, c in enumerate(columns, start=2):
+            if c.id in totals:
+                cell = sheet.cell(row, offset, to_cell(c, totals[c.id]))
+                cell.font, cell.number_format, cell.border = pr.BOLD, total_format(c, totals[c.id]), pr.GRID
+        sheet.cell(row, 1).border = pr.GRID
+    for offset, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(offset)].width = width
+    sheet.freeze_panes = sheet.cell(header + 1, 2).coordinate
+    pr.set_up_printing(sheet, total_width=total_width, header_rows=(header, header))
     return sheet.title
 
 
@@ -241,27 +405,10 @@ def read_xlsx(ws: Workspace, report_id: int, source: str | Path) -> int:
         if isinstance(first, str) and first.startswith("table:"):
             _read_table(sheet, first.removeprefix("table:"), fields, raw, where, problems)
             continue
-        for row in sheet.iter_rows(min_row=2):
-            key = row[0].value
-            if not isinstance(key, str) or key.startswith(("computed:", "table:")) or len(row) < 3:
-                continue
-            cell = row[2]
-            field_id, _, part = key.partition(".")
-            f = fields.get(field_id)
-            if f is None:
-                problems.append(f"Trang «{sheet.title}», ô {cell.coordinate}: mẫu không có chỉ tiêu «{field_id}».")
-                continue
-            value = _from_cell(cell.value)
-            place = f"Trang «{sheet.title}», ô {cell.coordinate}"
-            if part:
-                try:  # a ratio or document part is checked on its own, so the right cell is named
-                    coerce(f, {part: value})
-                except ValueProblem as exc:
-                    problems.append(f"{place}: {exc}")
-                raw.setdefault(field_id, {})[part] = value
-            else:
-                raw[field_id] = value
-                where[field_id] = place
+        header = _header_row(sheet, KEY_HEADER)
+        if header is None:
+            continue  # the cover, the contents: nothing to read
+        _read_values(sheet, header, fields, raw, where, problems)
     # Check each value on its own so every bad cell is reported with its place.
     for field_id, value in raw.items():
         if isinstance(value, (list, dict)):
@@ -276,6 +423,54 @@ def read_xlsx(ws: Workspace, report_id: int, source: str | Path) -> int:
     return ws.replace_values(report_id, {k: v for k, v in values.items() if v is not None}, action="import-xlsx")
 
 
+def _header_row(sheet, first_cell: str, start: int = 1) -> int | None:
+    """The row whose column A reads ``first_cell``, near the top (below the title block)."""
+    for row in range(start, HEADER_SCAN_ROWS + 1):
+        if sheet.cell(row, 1).value == first_cell:
+            return row
+    return None
+
+
+def _cell_value(f: Field | Column, cell) -> Any:
+    """What a cell holds as the app reads it: a percent cell (0.9881 shown "98,81%") as 98.81."""
+    value = cell.value
+    if shown_as_percent(f):
+        value = from_percent_cell(value, cell.number_format)
+    return _from_cell(value)
+
+
+def _read_values(sheet, header: int, fields: dict[str, Field], raw: dict, where: dict, problems: list[str]) -> None:
+    """The rows below ``header`` keyed in column A: ``field``, ``field.part``, ``+field`` (a long text goes on)."""
+    for row in sheet.iter_rows(min_row=header + 1, max_col=3):
+        key = row[0].value
+        if not isinstance(key, str) or key.startswith(("computed:", "table:")) or len(row) < 3:
+            continue
+        cell = row[2]
+        continued = key.startswith(CONTINUED)
+        field_id, _, part = key.removeprefix(CONTINUED).partition(".")
+        f = fields.get(field_id)
+        if f is None:
+            problems.append(f"Trang «{sheet.title}», ô {cell.coordinate}: mẫu không có chỉ tiêu «{field_id}».")
+            continue
+        value = _cell_value(f, cell)
+        place = f"Trang «{sheet.title}», ô {cell.coordinate}"
+        if continued:
+            earlier = raw.get(field_id)
+            if not isinstance(earlier, (str, type(None))) or field_id not in raw:
+                problems.append(f"{place}: dòng tiếp theo của «{f.label}» không đứng ngay dưới chỉ tiêu đó.")
+                continue
+            raw[field_id] = f"{earlier or ''}\n{value or ''}"
+        elif part:
+            try:  # a ratio or document part is checked on its own, so the right cell is named
+                coerce(f, {part: value})
+            except ValueProblem as exc:
+                problems.append(f"{place}: {exc}")
+            raw.setdefault(field_id, {})[part] = value
+        else:
+            raw[field_id] = value
+            where[field_id] = place
+
+
 def _read_table(sheet, field_id: str, fields: dict[str, Field], raw: dict, where: dict, problems: list[str]) -> None:
     f = fields.get(field_id)
     if f is None or f.kind != FieldKind.TABLE:
@@ -284,8 +479,9 @@ def _read_table(sheet, field_id: str, fields: dict[str, Field], raw: dict, where
     ids = [c.value for c in sheet[1]][1:]
     columns = {c.id: c for c in f.columns or []}
     rows: list[dict] = []
-    for row in sheet.iter_rows(min_row=3):
-        if row[0].value == "Tổng cộng":
+    header = _header_row(sheet, NUMBER_HEADER, start=2) or 2
+    for row in sheet.iter_rows(min_row=header + 1):
+        if row[0].value == TOTALS_LABEL:
             break
         entry: dict[str, Any] = {}
         for cell, column_id in zip(row[1:], ids):
@@ -293,7 +489,7 @@ def _read_table(sheet, field_id: str, fields: dict[str, Field], raw: dict, where
             if col is None or col.kind == FieldKind.COMPUTED:
                 continue
             try:
-                entry[column_id] = coerce(col, _from_cell(cell.value))
+                entry[column_id] = coerce(col, _cell_value(col, cell))
             except ValueProblem as exc:
                 problems.append(f"Trang «{sheet.title}», ô {cell.coordinate}: {exc}")
         if not is_empty(entry):
