@@ -270,3 +270,15 @@ def test_each_appendix_prints_on_a_few_a4_pages(workspace, tmp_path, path):
     assert 4 <= len(pages) <= 16, len(pages)
     for width, height in pages:  # A4, either way round: 595 × 842 pt
         assert sorted((round(width), round(height))) == [595, 842]
+
+
+@pytest.mark.parametrize("stem", ["chuyen-doi-so-quy", "quan-ly-tttt-6-thang"])
+def test_an_appendix_in_the_earlier_layout_still_reads_back(workspace, tmp_path, stem):
+    """Written by the layout before this one (a sheet per section, keys in row 1 of each
+    table sheet, percentages as 0-100 with a quoted "%"), from the same example."""
+    rid, data, _target = _export(workspace, tmp_path, stem)
+    old = Path(__file__).parent / "fixtures" / "xlsx" / f"appendix-2025-11-{stem}.xlsx"
+    assert "Chỉ tiêu" not in load_workbook(old).sheetnames
+    fresh = workspace.new_report(data["template"], NEXT_PERIOD[stem])
+    import_xlsx(workspace, fresh, old)
+    assert workspace.report(fresh)[0].values == workspace.report(rid)[0].values

@@ -218,7 +218,7 @@ def build_workbook(ws: Workspace, report_id: int) -> Workbook:
                 tables += 1
                 name = f"Bảng {tables}. {f.label}"
                 table_sheet = _write_table(book, used, name, block, f, validator, record.values.get(f.id) or [])
-                link = values.line(None, f.label, f"→ Bảng {tables} (trang «{table_sheet}»)")
+                link = values.line(None, f.label, f"→ Bảng {tables}")  # a link cell does not wrap: short
                 _link(link, table_sheet)
                 entries.append((f"Bảng {tables}", f.label, table_sheet, "A1", f"«{table_sheet}»"))
                 continue
@@ -273,18 +273,33 @@ def _write_field(values: _ValuesSheet, f: Field, value: Any, computed: Any) -> N
             validation.add(cell)
 
 
-def _column_width(c: Column) -> float:
-    """From the template's width hint, and never narrower than the header's longest word."""
-    label = c.label + (f" ({c.unit})" if c.unit else "")
-    longest_word = max((len(w) for w in label.split()), default=4)
-    return max(longest_word + 2, 10, min(60, (c.width or 15) * 1.2))
+# A column's width when the template gives none, by kind (in width units: about one "0").
+DEFAULT_WIDTHS = {FieldKind.LONG_TEXT: 32, FieldKind.TEXT: 20, FieldKind.CHOICE: 16, FieldKind.DATE: 12,
+                  FieldKind.YESNO: 10}
+
+
+def _column_widths(columns: list[Column]) -> list[float]:
+    """The template's ``width`` is a share of the table's width in the .docx (percent): the same share
+    of a portrait page (a landscape one for more than five columns); never narrower than the header's
+    longest word, so a header does not break inside a word."""
+    page = pr.LANDSCAPE_WIDTH - 20 if len(columns) > 5 else pr.PORTRAIT_WIDTH - 15
+    wanted = [page * c.width / 100 if c.width else DEFAULT_WIDTHS.get(c.kind, 12) for c in columns]
+    # Many columns: narrower, down to the header's words, so the print is not shrunk as much.
+    shrink = min(1.0, (pr.LANDSCAPE_WIDTH - 10) / sum(wanted)) if wanted else 1.0
+    widths = []
+    for c, width in zip(columns, wanted):
+        label = c.label + (f" ({c.unit})" if c.unit else "")
+        longest_word = max((len(w) for w in label.split()), default=4)
+        widths.append(round(max(width * shrink, longest_word + 2, 8), 1))
+    return widths
 
 
 def _write_table(book, used: set[str], name: str, block: pr.TitleBlock, f: Field, validator,
                  rows: list[dict]) -> str:
     sheet = book.create_sheet(_sheet_title(name, used))
     columns = list(f.columns or [])
-    widths = [TABLE_NUMBER_WIDTH] + [_column_width(c) for c in columns]
+    totalled_first = bool(columns) and columns[0].total  # "Tổng cộng" then needs the whole first column
+    widths = [TABLE_NUMBER_WIDTH if totalled_first else 6] + _column_widths(columns)
     last_column = len(columns) + 1
     total_width = sum(widths)
     for offset, c in enumerate([None, *columns], start=1):  # hidden key row: what reads back
