@@ -12,6 +12,7 @@ each, the header row on every page, page numbers.
 from __future__ import annotations
 
 import io
+from copy import copy
 from pathlib import Path
 from typing import Any
 
@@ -65,20 +66,33 @@ def _column_width(ind: Indicator) -> float:
     return 55 if kind_spec(ind.field.kind).multiline else 28  # long texts wide, so their rows stay low
 
 
+def _styled(sheet, bold: bool, number_format: str | None):
+    """The style of a body cell, made once per workbook and kind: openpyxl hashes a font, a
+    border and an alignment every time one is assigned, which for thousands of rows × a
+    hundred indicators costs more than writing the file. A cell takes a copy of the made
+    style (what openpyxl's own sheet copy does)."""
+    cache = sheet.parent.__dict__.setdefault("_baocaoxa_styles", {})
+    key = (bold, number_format)
+    if key not in cache:
+        proto = WriteOnlyCell(sheet)
+        proto.font = TABLE_BOLD if bold else TABLE_BODY
+        proto.border = pr.GRID
+        proto.alignment = pr.WRAP_TOP
+        if number_format:
+            proto.number_format = number_format
+        cache[key] = proto._style
+    return copy(cache[key])
+
+
 def _cell(sheet, value: Any, ind: Indicator | None = None, bold: bool = False) -> WriteOnlyCell:
     if isinstance(value, str) and len(value) > XLSX_TEXT_LIMIT:
         value = value[:XLSX_TEXT_LIMIT] + "…"
     number = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if ind is not None and number and _is_percent(ind):
-        cell = WriteOnlyCell(sheet, value=value / 100)  # a fraction shown "80%": Excel computes with it
-        cell.number_format = _number_format(ind, value)
-    else:
-        cell = as_text(WriteOnlyCell(sheet, value=value))
-        if ind is not None and number:
-            cell.number_format = _number_format(ind, value)
-    cell.font = TABLE_BOLD if bold else TABLE_BODY
-    cell.border = pr.GRID
-    cell.alignment = pr.WRAP_TOP
+    fmt = _number_format(ind, value) if ind is not None and number else None
+    if fmt is not None and ind is not None and _is_percent(ind):
+        value = value / 100  # a fraction shown "80%": Excel computes with it
+    cell = as_text(WriteOnlyCell(sheet, value=value))
+    cell._style = _styled(sheet, bold, fmt)
     return cell
 
 
