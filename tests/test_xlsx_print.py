@@ -194,6 +194,24 @@ def test_a_long_text_is_one_row_per_paragraph_and_reads_back_whole(workspace, tm
     assert all(sheet.row_dimensions[r[0].row].height <= xlsx_print.MAX_ROW_HEIGHT for r in rows)
 
 
+def test_a_very_long_paragraph_is_cut_into_rows_that_fit_and_joins_back_exactly(workspace, tmp_path):
+    rid, data, target = _export(workspace, tmp_path, "cao-diem-dvctt")
+    sentence = "Tổ công nghệ số cộng đồng hướng dẫn người dân cài đặt  VNeID, nộp hồ sơ trực tuyến. "
+    text = "Đoạn đầu có dấu cách cuối \n" + sentence * 60 + "\n\n" + "x" * 3000 + "\nĐoạn cuối."
+    workspace.set_values(rid, {"chi_dao_dieu_hanh": text})
+    assert workspace.report(rid)[0].values["chi_dao_dieu_hanh"] == text
+    export_xlsx(workspace, rid, target)
+    sheet = load_workbook(target)[DATA_SHEET]
+    keys = [r[0].value for r in sheet.iter_rows() if isinstance(r[0].value, str)
+            and r[0].value.lstrip("+>") == "chi_dao_dieu_hanh"]
+    assert keys.count("chi_dao_dieu_hanh") == 1 and ">chi_dao_dieu_hanh" in keys
+    pieces = [r[2].value for r in sheet.iter_rows() if r[0].value in keys]
+    assert all(len(p or "") <= 1200 for p in pieces)
+    fresh = workspace.new_report(data["template"], "2023-10")
+    import_xlsx(workspace, fresh, target)
+    assert workspace.report(fresh)[0].values["chi_dao_dieu_hanh"] == text
+
+
 def test_a_stray_continuation_row_is_refused_with_its_place(workspace, tmp_path):
     rid, data, target = _export(workspace, tmp_path, "cao-diem-dvctt")
     book = load_workbook(target)

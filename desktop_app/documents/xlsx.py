@@ -5,7 +5,8 @@ Layout, for printing as an appendix and for reading back:
 - "Mục lục": every section and table with its full name and a link to where it is;
 - "Chỉ tiêu": every section's values, a section heading row each, label beside value;
   column A (hidden) holds each row's key (``field``, ``field.part``, ``computed:field``,
-  ``+field`` for the next paragraph of a long text) so the file reads back;
+  ``+field`` / ``>field`` for a long text's next paragraph / the rest of a long paragraph)
+  so the file reads back;
 - one sheet per repeating table ("Bảng 1. …"), a real Excel table, with a hidden row of
   column ids at the top and the column totals below it (only when it has rows);
 - "_baocaoxa" (very hidden) names the template.
@@ -52,7 +53,9 @@ DATA_SHEET = "Chỉ tiêu"
 KEY_HEADER = "Mã"  # column A of the values sheet (hidden): what reads back
 NUMBER_HEADER = "TT"  # column A of a table sheet
 TOTALS_LABEL = "Tổng cộng"
-CONTINUED = "+"  # key prefix: the next paragraph of the long text above
+NEXT_PARAGRAPH = "+"  # key prefix: the next paragraph of the long text above
+SAME_PARAGRAPH = ">"  # key prefix: the paragraph above goes on (it was too long for one row)
+CHUNK_CHARS = 1200  # a row of wrapped text at most about 25 lines: Excel's rows stop at 409 pt
 MAX_XLSX_BYTES = 20_000_000
 HEADER_SCAN_ROWS = 15  # the header row is looked for this far down (title block above it)
 COMPUTED_FONT = Font(name=pr.FONT_NAME, size=12, italic=True, color="1F5F99")
@@ -257,10 +260,11 @@ def _write_field(values: _ValuesSheet, f: Field, value: Any, computed: Any) -> N
                         percent_format(share), font=COMPUTED_FONT)
         return
     if kind.multiline and isinstance(value, str):
-        paragraphs = value.split("\n")
-        values.line(f.id, f.label, paragraphs[0] or None, wide_value=True)
-        for paragraph in paragraphs[1:]:
-            values.line(f"{CONTINUED}{f.id}", None, paragraph or None, wide_value=True)
+        for index, paragraph in enumerate(value.split("\n")):
+            for part_index, chunk in enumerate(_chunks(paragraph)):
+                key = f.id if index == part_index == 0 else \
+                    f"{SAME_PARAGRAPH if part_index else NEXT_PARAGRAPH}{f.id}"
+                values.line(key, f.label if key == f.id else None, chunk or None, wide_value=True)
         return
     cell = values.line(f.id, f.label, to_cell(f, value), _unit_shown(f, f.unit), number_format(f, value),
                        wide_value=kind.multiline)
@@ -276,6 +280,20 @@ def _write_field(values: _ValuesSheet, f: Field, value: Any, computed: Any) -> N
 # A column's width when the template gives none, by kind (in width units: about one "0").
 DEFAULT_WIDTHS = {FieldKind.LONG_TEXT: 32, FieldKind.TEXT: 20, FieldKind.CHOICE: 16, FieldKind.DATE: 12,
                   FieldKind.YESNO: 10}
+
+
+def _chunks(paragraph: str) -> list[str]:
+    """``paragraph`` in pieces of at most CHUNK_CHARS, cut before a space (which starts the next piece)."""
+    pieces = []
+    while len(paragraph) > CHUNK_CHARS:
+        cut = paragraph.rfind(" ", CHUNK_CHARS // 2, CHUNK_CHARS)
+        while cut > 0 and paragraph[cut - 1].isspace():  # the piece must not end in a space (cells are trimmed)
+            cut -= 1
+        if cut <= 0:
+            cut = CHUNK_CHARS
+        pieces.append(paragraph[:cut])
+        paragraph = paragraph[cut:]
+    return pieces + [paragraph]
 
 
 def _column_widths(columns: list[Column]) -> list[float]:
@@ -455,27 +473,33 @@ def _cell_value(f: Field | Column, cell) -> Any:
 
 
 def _read_values(sheet, header: int, fields: dict[str, Field], raw: dict, where: dict, problems: list[str]) -> None:
-    """The rows below ``header`` keyed in column A: ``field``, ``field.part``, ``+field`` (a long text goes on)."""
+    """The rows below ``header`` keyed in column A: ``field``, ``field.part``, and for a long
+    text ``+field`` (its next paragraph) and ``>field`` (its paragraph goes on)."""
+    previous = None  # the field of the row above: a long text's next rows must follow it
     for row in sheet.iter_rows(min_row=header + 1, max_col=3):
         key = row[0].value
         if not isinstance(key, str) or key.startswith(("computed:", "table:")) or len(row) < 3:
             continue
         cell = row[2]
-        continued = key.startswith(CONTINUED)
-        field_id, _, part = key.removeprefix(CONTINUED).partition(".")
+        joiner = {NEXT_PARAGRAPH: "\n", SAME_PARAGRAPH: ""}.get(key[:1])
+        field_id, _, part = (key[1:] if joiner is not None else key).partition(".")
         f = fields.get(field_id)
-        if f is None:
-            problems.append(f"Trang «{sheet.title}», ô {cell.coordinate}: mẫu không có chỉ tiêu «{field_id}».")
-            continue
-        value = _cell_value(f, cell)
         place = f"Trang «{sheet.title}», ô {cell.coordinate}"
-        if continued:
+        if f is None:
+            problems.append(f"{place}: mẫu không có chỉ tiêu «{field_id}».")
+            continue
+        if joiner is not None:
             earlier = raw.get(field_id)
-            if not isinstance(earlier, (str, type(None))) or field_id not in raw:
+            if previous != field_id or not isinstance(earlier, (str, type(None))):
                 problems.append(f"{place}: dòng tiếp theo của «{f.label}» không đứng ngay dưới chỉ tiêu đó.")
                 continue
-            raw[field_id] = f"{earlier or ''}\n{value or ''}"
-        elif part:
+            piece = cell.value if isinstance(cell.value, str) else _from_cell(cell.value)  # as written: not trimmed
+            raw[field_id] = f"{earlier or ''}{joiner}{'' if piece is None else piece}"
+            continue
+        previous = field_id
+        multiline = kind_spec(f.kind).multiline and isinstance(cell.value, str)
+        value = cell.value if multiline else _cell_value(f, cell)  # a long text is trimmed whole, not row by row
+        if part:
             try:  # a ratio or document part is checked on its own, so the right cell is named
                 coerce(f, {part: value})
             except ValueProblem as exc:
