@@ -34,7 +34,7 @@ FOOTER = "Trang &P/&N"
 PORTRAIT_WIDTH = 100
 LANDSCAPE_WIDTH = 150
 MARGINS = PageMargins(left=0.6, right=0.4, top=0.6, bottom=0.7, header=0.3, footer=0.3)  # inches
-LINE_HEIGHT = 15.75  # points, one line of 12 pt text
+LINE_HEIGHT = 14.4  # points, one more line of wrapped 12 pt text (Excel and LibreOffice: 13.8–14.3)
 MAX_ROW_HEIGHT = 409  # Excel's limit for one row
 
 
