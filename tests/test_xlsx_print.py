@@ -300,3 +300,14 @@ def test_an_appendix_in_the_earlier_layout_still_reads_back(workspace, tmp_path,
     fresh = workspace.new_report(data["template"], NEXT_PERIOD[stem])
     import_xlsx(workspace, fresh, old)
     assert workspace.report(fresh)[0].values == workspace.report(rid)[0].values
+
+
+def test_a_link_to_a_sheet_with_an_apostrophe_in_its_name_is_quoted():
+    from openpyxl import Workbook
+
+    from desktop_app.documents.xlsx import _link
+
+    book = Workbook()
+    cell = book.active["C3"]
+    _link(cell, "Bảng 1. Thôn 'Mới'")
+    assert cell.hyperlink.location == "'Bảng 1. Thôn ''Mới'''!A1" and cell.hyperlink.ref == "C3"

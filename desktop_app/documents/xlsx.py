@@ -85,7 +85,8 @@ def _unit_shown(spec: Field | Column, unit: str | None) -> str | None:
 
 
 def _link(cell, sheet: str, coordinate: str = "A1") -> None:
-    cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{sheet}'!{coordinate}")
+    quoted = sheet.replace("'", "''")  # Excel doubles an apostrophe inside a quoted sheet name
+    cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{quoted}'!{coordinate}")
     cell.font = LINK_FONT
 
 
