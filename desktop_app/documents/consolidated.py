@@ -62,8 +62,8 @@ def _is_percent(ind: Indicator) -> bool:
 
 def _column_width(ind: Indicator) -> float:
     if ind.numeric:
-        return max(12, min(18, max((len(w) for w in ind.label.split()), default=8) + 2))
-    return 55 if kind_spec(ind.field.kind).multiline else 28  # long texts wide, so their rows stay low
+        return max(10, min(16, max((len(w) for w in ind.label.split()), default=8) + 2))
+    return 48 if kind_spec(ind.field.kind).multiline else 24  # long texts wide, so their rows stay low
 
 
 def _styled(sheet, bold: bool, number_format: str | None):
@@ -145,6 +145,7 @@ def _prepare(sheet, widths: list[float], header_row: int, header_lines: int, *, 
 
 def build_consolidated_workbook(cons: Consolidation) -> Workbook:
     book = Workbook(write_only=True)  # thousands of rows: streamed, not held cell by cell
+    pr.use_default_font(book)
     columns = indicators(cons.template)
     receiver = (cons.receiver or {}).get("name") or ""
     name = cons.template.short_title or cons.template.title
@@ -153,7 +154,7 @@ def build_consolidated_workbook(cons: Consolidation) -> Workbook:
     block = pr.TitleBlock(unit=receiver, report=title, period=cons.period.label, note=cons.coverage_short())
     header_row = len(block.lines()) + 1
     labels = ["TT", "Mã đơn vị", "Đơn vị", "Tình trạng"] + [c.label for c in columns]
-    widths: list[float] = [6, 10, 28, 16] + [_column_width(c) for c in columns]
+    widths: list[float] = [5, 9, 24, 14] + [_column_width(c) for c in columns]
     header_lines = max(pr.lines_needed(text, width) for text, width in zip(labels, widths))
     # Wide: as many landscape pages across as keep the print legible, the units' names on each.
     _prepare(sheet, widths, header_row, header_lines, pages_wide=pr.pages_across(sum(widths)),
@@ -174,7 +175,7 @@ def build_consolidated_workbook(cons: Consolidation) -> Workbook:
     block = pr.TitleBlock(unit=receiver, report=f"Tình hình gửi báo cáo: {name}", period=cons.period.label,
                           note=cons.coverage_sentence())
     header_row = len(block.lines()) + 1
-    status_widths: list[float] = [6, 10, 34, 30, 17]
+    status_widths: list[float] = [5, 9, 30, 24, 14]
     _prepare(status, status_widths, header_row, 1)
     status.row_dimensions[header_row - 1].height = pr.row_height(pr.lines_needed(block.note, sum(status_widths)))
     status.freeze_panes = f"A{header_row + 1}"

@@ -3,7 +3,8 @@
 Layout, for printing as an appendix and for reading back:
 - "Thông tin chung": the title block (unit, report, period) and the report's details;
 - "Mục lục": every section and table with its full name and a link to where it is;
-- "Chỉ tiêu": every section's values, a section heading row each, label beside value;
+- "Chỉ tiêu": every section's values, a section heading row each, label beside value (a
+  long text under its label, across the sheet);
   column A (hidden) holds each row's key (``field``, ``field.part``, ``computed:field``,
   ``+field`` / ``>field`` for a long text's next paragraph / the rest of a long paragraph)
   so the file reads back;
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import MergedCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -63,8 +65,8 @@ LINK_FONT = Font(name=pr.FONT_NAME, size=12, color="1F5F99", underline="single")
 EMPTY_TABLE_NOTE = "(Chưa có dòng nào.)"
 
 # The values sheet: key (hidden), label, value, unit; printed width fits A4 portrait.
-LABEL_WIDTH, VALUE_WIDTH, UNIT_WIDTH = 50, 36, 12
-TABLE_NUMBER_WIDTH = 10
+LABEL_WIDTH, VALUE_WIDTH, UNIT_WIDTH = 42, 31, 11
+TABLE_NUMBER_WIDTH = 9
 
 
 def _sheet_title(text: str, used: set[str]) -> str:
@@ -102,6 +104,7 @@ class _ValuesSheet:
             sheet.cell(self.header_row, column, text)
         pr.style_header_row(sheet, self.header_row, 1, 4)
         self.row = self.header_row
+        self.headings: set[int] = set()
         for letter, width in zip("ABCD", (14, LABEL_WIDTH, VALUE_WIDTH, UNIT_WIDTH)):
             sheet.column_dimensions[letter].width = width
         sheet.column_dimensions["A"].hidden = True
@@ -110,12 +113,25 @@ class _ValuesSheet:
 
     def heading(self, text: str) -> int:
         self.row += 1
+        self.headings.add(self.row)
         cell = self.sheet.cell(self.row, 2, text)
         cell.font, cell.fill, cell.alignment = pr.BOLD, pr.SECTION_FILL, pr.WRAP_TOP
         self.sheet.merge_cells(start_row=self.row, start_column=2, end_row=self.row, end_column=4)
         self.sheet.row_dimensions[self.row].height = pr.row_height(
             pr.lines_needed(text, LABEL_WIDTH + VALUE_WIDTH + UNIT_WIDTH))
         return self.row
+
+    def text(self, key: str, text: str | None) -> None:
+        """A piece of a long text under its label, across label, value and unit columns."""
+        self.row += 1
+        sheet, row = self.sheet, self.row
+        sheet.cell(row, 1, key)
+        cell = sheet.cell(row, 2, text)
+        cell.alignment = Alignment(wrap_text=True, vertical="top", horizontal="justify")
+        sheet.merge_cells(start_row=row, start_column=2, end_row=row, end_column=4)
+        lines = pr.lines_needed(text, LABEL_WIDTH + VALUE_WIDTH + UNIT_WIDTH)
+        if lines > 1:
+            sheet.row_dimensions[row].height = pr.row_height(lines)
 
     def line(self, key: str | None, label: str | None, value: Any, unit: str | None = None,
              fmt: str | None = None, font: Font = pr.BODY, wide_value: bool = False):
@@ -157,7 +173,7 @@ def _cover_rows(record, template, errors: int) -> list[tuple[str, Any]]:
 
 
 def _write_cover(sheet, block: pr.TitleBlock, rows: list[tuple[str, Any]]) -> None:
-    widths = (30, 66)
+    widths = (26, 57)
     last = pr.write_title_block(sheet, block, 1, 2, sum(widths))
     header = last + 2
     sheet.cell(header, 1, "Thông tin")
@@ -176,7 +192,7 @@ def _write_cover(sheet, block: pr.TitleBlock, rows: list[tuple[str, Any]]) -> No
 
 def _write_contents(sheet, block: pr.TitleBlock, entries: list[tuple[str, str, str, str, str]]) -> None:
     """``entries``: (number, full name, sheet, cell, where it reads) — a link each."""
-    widths = (9, 62, 27)
+    widths = (8, 53, 23)
     last = pr.write_title_block(sheet, block, 1, 3, sum(widths))
     header = last + 2
     for column, text in enumerate(("TT", "Nội dung", "Xem tại"), start=1):
@@ -207,6 +223,7 @@ def build_workbook(ws: Workspace, report_id: int) -> Workbook:
     period_label = parse_period(record.period).label
     block = pr.TitleBlock(unit=record.unit.get("name") or "", report=template.title, period=period_label)
     book = Workbook()
+    pr.use_default_font(book)
     cover = book.active
     cover.title = COVER_SHEET
     contents = book.create_sheet(CONTENTS_SHEET)
@@ -227,6 +244,7 @@ def build_workbook(ws: Workspace, report_id: int) -> Workbook:
                 entries.append((f"Bảng {tables}", f.label, table_sheet, "A1", f"«{table_sheet}»"))
                 continue
             _write_field(values, f, record.values.get(f.id), result.computed.get(f.id))
+    pr.heading_page_breaks(values.sheet, values.header_row + 1, values.row, values.headings, pr.SINGLE_LINE)
     _write_cover(cover, block, _cover_rows(record, template, len(result.errors)))
     _write_contents(contents, block, entries)
 
@@ -261,11 +279,13 @@ def _write_field(values: _ValuesSheet, f: Field, value: Any, computed: Any) -> N
                         percent_format(share), font=COMPUTED_FONT)
         return
     if kind.multiline and isinstance(value, str):
+        # The label on its own row, kept on the page with the text below it at full width.
+        values.headings.add(values.line(None, f.label, None).row)
         for index, paragraph in enumerate(value.split("\n")):
             for part_index, chunk in enumerate(_chunks(paragraph)):
                 key = f.id if index == part_index == 0 else \
                     f"{SAME_PARAGRAPH if part_index else NEXT_PARAGRAPH}{f.id}"
-                values.line(key, f.label if key == f.id else None, chunk or None, wide_value=True)
+                values.text(key, chunk or None)
         return
     cell = values.line(f.id, f.label, to_cell(f, value), _unit_shown(f, f.unit), number_format(f, value),
                        wide_value=kind.multiline)
@@ -279,8 +299,8 @@ def _write_field(values: _ValuesSheet, f: Field, value: Any, computed: Any) -> N
 
 
 # A column's width when the template gives none, by kind (in width units: about one "0").
-DEFAULT_WIDTHS = {FieldKind.LONG_TEXT: 32, FieldKind.TEXT: 20, FieldKind.CHOICE: 16, FieldKind.DATE: 12,
-                  FieldKind.YESNO: 10}
+DEFAULT_WIDTHS = {FieldKind.LONG_TEXT: 28, FieldKind.TEXT: 17, FieldKind.CHOICE: 14, FieldKind.DATE: 11,
+                  FieldKind.YESNO: 9}
 
 
 def _chunks(paragraph: str) -> list[str]:
@@ -301,10 +321,10 @@ def _column_widths(columns: list[Column]) -> list[float]:
     """The template's ``width`` is a share of the table's width in the .docx (percent): the same share
     of a portrait page (a landscape one for more than five columns); never narrower than the header's
     longest word, so a header does not break inside a word."""
-    page = pr.LANDSCAPE_WIDTH - 20 if len(columns) > 5 else pr.PORTRAIT_WIDTH - 15
+    page = pr.LANDSCAPE_WIDTH - 15 if len(columns) > 5 else pr.PORTRAIT_WIDTH - 10
     wanted = [page * c.width / 100 if c.width else DEFAULT_WIDTHS.get(c.kind, 12) for c in columns]
     # Many columns: narrower, down to the header's words, so the print is not shrunk as much.
-    shrink = min(1.0, (pr.LANDSCAPE_WIDTH - 10) / sum(wanted)) if wanted else 1.0
+    shrink = min(1.0, (pr.LANDSCAPE_WIDTH - 8) / sum(wanted)) if wanted else 1.0
     widths = []
     for c, width in zip(columns, wanted):
         label = c.label + (f" ({c.unit})" if c.unit else "")
@@ -318,7 +338,7 @@ def _write_table(book, used: set[str], name: str, block: pr.TitleBlock, f: Field
     sheet = book.create_sheet(_sheet_title(name, used))
     columns = list(f.columns or [])
     totalled_first = bool(columns) and columns[0].total  # "Tổng cộng" then needs the whole first column
-    widths = [TABLE_NUMBER_WIDTH if totalled_first else 6] + _column_widths(columns)
+    widths = [TABLE_NUMBER_WIDTH if totalled_first else 5] + _column_widths(columns)
     last_column = len(columns) + 1
     total_width = sum(widths)
     for offset, c in enumerate([None, *columns], start=1):  # hidden key row: what reads back
@@ -481,7 +501,7 @@ def _read_values(sheet, header: int, fields: dict[str, Field], raw: dict, where:
         key = row[0].value
         if not isinstance(key, str) or key.startswith(("computed:", "table:")) or len(row) < 3:
             continue
-        cell = row[2]
+        cell = row[1] if isinstance(row[2], MergedCell) else row[2]  # a long text spans B:D
         joiner = {NEXT_PARAGRAPH: "\n", SAME_PARAGRAPH: ""}.get(key[:1])
         field_id, _, part = (key[1:] if joiner is not None else key).partition(".")
         f = fields.get(field_id)

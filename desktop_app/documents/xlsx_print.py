@@ -13,7 +13,9 @@ import math
 from dataclasses import dataclass
 
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 FONT_NAME = "Times New Roman"  # as the .docx; Liberation Serif has the same widths
@@ -29,12 +31,12 @@ WRAP_TOP = Alignment(wrap_text=True, vertical="top")
 HEADER_ALIGN = Alignment(wrap_text=True, vertical="center", horizontal="center")
 
 FOOTER = "Trang &P/&N"
-# Column-width units (one "0" of the default font) across A4 between the margins below,
-# at 100 %: a sheet wider than PORTRAIT_WIDTH is printed landscape.
-PORTRAIT_WIDTH = 100
-LANDSCAPE_WIDTH = 150
+# Column-width units (one "0" of the workbook's default font, Times New Roman 12: 8 px) across
+# A4 between the margins below, at 100 %: a sheet wider than PORTRAIT_WIDTH prints landscape.
+PORTRAIT_WIDTH = 85
+LANDSCAPE_WIDTH = 125
 MARGINS = PageMargins(left=0.6, right=0.4, top=0.6, bottom=0.7, header=0.3, footer=0.3)  # inches
-LINE_HEIGHT = 14.4  # points, one more line of wrapped 12 pt text (Excel and LibreOffice: 13.8–14.3)
+LINE_HEIGHT = 15.4  # points, one more line of wrapped 12 pt Times (Excel about 15, LibreOffice 15.4)
 MAX_ROW_HEIGHT = 409  # Excel's limit for one row
 
 
@@ -54,6 +56,14 @@ class TitleBlock:
         if self.note:
             lines.append((self.note, ITALIC, Alignment(horizontal="left", vertical="top", wrap_text=True)))
         return lines
+
+
+def use_default_font(book) -> None:
+    """Times New Roman 12 as the workbook's default font, before any cell is written: column
+    widths are counted in its "0", so Excel and LibreOffice (Liberation Serif has the same
+    widths) lay the page out alike, and a cell with no font of its own looks like the rest."""
+    book._fonts = IndexedList([BODY])  # the default font is font 0 (openpyxl has no public setter)
+    book._named_styles["Normal"].font = BODY
 
 
 def orientation_for(total_width: float) -> str:
@@ -88,7 +98,7 @@ def lines_needed(text: object, width: float) -> int:
     """How many lines ``text`` wraps to in a column ``width`` wide (an estimate on the safe side)."""
     if text is None:
         return 1
-    per_line = max(1, int(width * 1.3))  # 12 pt Times: 1.3–1.4 characters per width unit
+    per_line = max(1, int(width * 1.12))  # 12 pt Times: 1.1–1.2 characters of Vietnamese text per width unit
     return max(1, sum(max(1, math.ceil(len(part) / per_line)) for part in str(text).split("\n")))
 
 
@@ -114,3 +124,37 @@ def style_header_row(sheet, row: int, first_column: int, last_column: int) -> No
     for column in range(first_column, last_column + 1):
         cell = sheet.cell(row, column)
         cell.font, cell.fill, cell.alignment, cell.border = BOLD, HEADER_FILL, HEADER_ALIGN, GRID
+
+
+# --- page breaks: a heading never ends a page -------------------------------------------------
+A4_HEIGHT = {"portrait": 841.9, "landscape": 595.3}  # points
+SINGLE_LINE = 16.5  # a row of 12 pt text without a set height (Excel 15.75, LibreOffice a little more)
+PAGE_SAFETY = 0.92  # break a little early: a page this model overfills would get a break of its own
+
+
+def heading_page_breaks(sheet, first_row: int, last_row: int, headings: set[int], header_height: float) -> list[int]:
+    """Manual page breaks so that no heading row is the last on its page: the rows of every page
+    are laid out here (the model breaks at most as late as Excel or LibreOffice would) and a page
+    that would end with a heading ends just above it. Returns the rows after which a page ends."""
+    orientation = sheet.page_setup.orientation or "portrait"
+    body = (A4_HEIGHT[orientation] - 72 * (MARGINS.top + MARGINS.bottom) - header_height) * PAGE_SAFETY
+    breaks: list[int] = []
+    # The first page also holds what stands above the header row (the title block).
+    used = sum(sheet.row_dimensions[r].height or SINGLE_LINE for r in range(1, first_row - 1))
+    row = first_row
+    while row <= last_row:
+        height = sheet.row_dimensions[row].height or SINGLE_LINE
+        if sheet.row_dimensions[row].hidden:
+            height = 0
+        if used + height > body and used > 0:
+            end = row - 1
+            while end in headings and end - 1 > (breaks[-1] if breaks else first_row - 1):
+                end -= 1  # the heading goes over to the next page with what it heads
+            breaks.append(end)
+            row, used = end + 1, 0.0
+            continue
+        used += height
+        row += 1
+    for end in breaks:
+        sheet.row_breaks.append(Break(id=end))
+    return breaks
