@@ -157,7 +157,7 @@ def build_consolidated_workbook(cons: Consolidation) -> Workbook:
     widths: list[float] = [5, 9, 24, 14] + [_column_width(c) for c in columns]
     header_lines = max(pr.lines_needed(text, width) for text, width in zip(labels, widths))
     # Wide: as many landscape pages across as keep the print legible, the units' names on each.
-    _prepare(sheet, widths, header_row, header_lines, pages_wide=pr.pages_across(sum(widths)),
+    _prepare(sheet, widths, header_row, header_lines, pages_wide=pr.pages_across(sum(widths), sum(widths[:3])),
              title_columns="A:C")
     sheet.freeze_panes = f"E{header_row + 1}"
     _title_block(sheet, block)

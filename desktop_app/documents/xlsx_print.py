@@ -89,9 +89,11 @@ def set_up_printing(sheet, *, total_width: float, header_rows: tuple[int, int] |
         sheet.print_title_cols = title_columns
 
 
-def pages_across(total_width: float, least_scale: float = 0.6) -> int:
-    """Landscape pages across so the print is not shrunk below ``least_scale``."""
-    return max(1, math.ceil(total_width * least_scale / LANDSCAPE_WIDTH))
+def pages_across(total_width: float, repeated_width: float = 0, least_scale: float = 0.6) -> int:
+    """Landscape pages across so the print is not shrunk below ``least_scale``; each page also
+    carries the ``repeated_width`` of the title columns."""
+    per_page = LANDSCAPE_WIDTH / least_scale - repeated_width
+    return max(1, math.ceil((total_width - repeated_width) / per_page))
 
 
 def lines_needed(text: object, width: float) -> int:
