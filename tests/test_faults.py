@@ -124,7 +124,7 @@ def test_export_to_a_nearly_full_disk(tmp_path):
     if not _small_filesystem(stick):
         pytest.skip("cannot mount a small tmpfs here (needs root): the full-disk case is not exercised")
     try:
-        (stick / "filler").write_bytes(b"x" * 20_000)
+        (stick / "filler").write_bytes(b"x" * 32_000)  # 16 KB left: less than either file needs
         ws = Workspace(tmp_path / "d")
         rid, _ = ws.import_document(json.loads((EXAMPLES / "ntm-tieu-chi-8.json").read_text(encoding="utf-8")))
         from desktop_app.documents.export import export_docx, export_xlsx

@@ -298,9 +298,14 @@ def _write_field(values: _ValuesSheet, f: Field, value: Any, computed: Any) -> N
             validation.add(cell)
 
 
-# A column's width when the template gives none, by kind (in width units: about one "0").
-DEFAULT_WIDTHS = {FieldKind.LONG_TEXT: 28, FieldKind.TEXT: 17, FieldKind.CHOICE: 14, FieldKind.DATE: 11,
-                  FieldKind.YESNO: 9}
+def _default_width(c: Column) -> float:
+    """A column's width when the template gives none (in width units: one "0")."""
+    spec = kind_spec(c.kind)
+    if spec.multiline:
+        return 28
+    if spec.textual:
+        return 17
+    return 12 if spec.choices is not None else 11
 
 
 def _chunks(paragraph: str) -> list[str]:
@@ -322,7 +327,7 @@ def _column_widths(columns: list[Column]) -> list[float]:
     of a portrait page (a landscape one for more than five columns); never narrower than the header's
     longest word, so a header does not break inside a word."""
     page = pr.LANDSCAPE_WIDTH - 15 if len(columns) > 5 else pr.PORTRAIT_WIDTH - 10
-    wanted = [page * c.width / 100 if c.width else DEFAULT_WIDTHS.get(c.kind, 12) for c in columns]
+    wanted = [page * c.width / 100 if c.width else _default_width(c) for c in columns]
     # Many columns: narrower, down to the header's words, so the print is not shrunk as much.
     shrink = min(1.0, (pr.LANDSCAPE_WIDTH - 8) / sum(wanted)) if wanted else 1.0
     widths = []
