@@ -255,7 +255,7 @@ def test_consolidated_xlsx_prints_like_the_appendix(consolidated):
     assert_print_setup(status)
     for sheet in (table, status):
         top = [c.value for row in sheet.iter_rows(max_row=4) for c in row if isinstance(c.value, str)]
-        assert cons.receiver["name"] in top and f"Kỳ báo cáo: {cons.period.label}" in top
+        assert cons.receiver.name in top and f"Kỳ báo cáo: {cons.period.label}" in top
     header_row = int(table.print_title_rows.split(":")[0].strip("$"))
     header = [c.value for c in table[header_row]]
     pct = header.index("Cán bộ, công chức được trang bị máy tính / tổng số cán bộ, công chức xã (%)")

@@ -147,7 +147,7 @@ def build_consolidated_workbook(cons: Consolidation) -> Workbook:
     book = Workbook(write_only=True)  # thousands of rows: streamed, not held cell by cell
     pr.use_default_font(book)
     columns = indicators(cons.template)
-    receiver = (cons.receiver or {}).get("name") or ""
+    receiver = cons.receiver.name
     name = cons.template.short_title or cons.template.title
     title = f"Tổng hợp: {name}"
     sheet = book.create_sheet("Tổng hợp")

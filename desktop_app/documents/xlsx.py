@@ -41,7 +41,6 @@ from desktop_app.documents.xlsx_text import text_everywhere
 from desktop_app.errors import UserError
 from desktop_app.domain.fieldkinds import kind_spec
 from desktop_app.domain.validation import evaluation_context
-from desktop_app.domain.periods import parse_period
 from desktop_app.domain.reportdoc import coerce_values
 from desktop_app.services import STATUS_LABELS, Workspace
 from desktop_app.templating.model import Column, Field, FieldKind
@@ -163,9 +162,9 @@ class _ValuesSheet:
 def _cover_rows(record, template, errors: int) -> list[tuple[str, Any]]:
     unit = record.unit
     return [
-        ("Báo cáo", template.title), ("Đơn vị", unit.get("name")), ("Mã đơn vị", unit.get("code")),
-        ("Tỉnh, thành phố", unit.get("province_name")), ("Huyện (trước 01/7/2025)", unit.get("district_name")),
-        ("Kỳ báo cáo", parse_period(record.period).label),
+        ("Báo cáo", template.title), ("Đơn vị", unit.name or None), ("Mã đơn vị", unit.code or None),
+        ("Tỉnh, thành phố", unit.province_name or None), ("Huyện (trước 01/7/2025)", unit.district_name or None),
+        ("Kỳ báo cáo", record.period.label),
         ("Mẫu báo cáo", f"{template.id} phiên bản {template.version}"),
         ("Trạng thái", STATUS_LABELS.get(record.status, record.status)),
         ("Số lỗi còn lại", errors), ("Xuất lúc", dt.datetime.now().strftime("%d/%m/%Y %H:%M")),
@@ -220,8 +219,7 @@ def build_workbook(ws: Workspace, report_id: int) -> Workbook:
     record, template = ws.report(report_id)
     validator = ws.validator(template)
     result = validator.validate(record.values, evaluation_context(record.unit))
-    period_label = parse_period(record.period).label
-    block = pr.TitleBlock(unit=record.unit.get("name") or "", report=template.title, period=period_label)
+    block = pr.TitleBlock(unit=record.unit.name, report=template.title, period=record.period.label)
     book = Workbook()
     pr.use_default_font(book)
     cover = book.active
@@ -250,7 +248,7 @@ def build_workbook(ws: Workspace, report_id: int) -> Workbook:
 
     meta = book.create_sheet(META_SHEET)
     for meta_row in (["format", FORMAT], ["template", template.id], ["template_version", template.version],
-                     ["period", record.period], ["unit_code", record.unit.get("code")]):
+                     ["period", record.period.spec], ["unit_code", record.unit.code or None]):
         meta.append(meta_row)
     meta.sheet_state = "veryHidden"  # not even listed under "Unhide…"
     pr.set_up_printing(meta, total_width=20, header_rows=None)
