@@ -54,4 +54,15 @@ def test_build_and_run_the_package(tmp_path, capsys):
                               text=True, timeout=120, env=env)
         assert done.returncode == 0, (args, done.stdout, done.stderr)
     assert "dấu khóa" in done.stdout.lower()
+    server = os.environ.get("BAOCAOXA_TEST_PG")
+    if server:  # the PostgreSQL driver is in the package: the app opens a shared database
+        from tests import pg
+
+        url = pg.fresh_database()
+        try:
+            shared = subprocess.run([str(app), "--data-dir", str(tmp_path / "data4"), "--database", url, "report",
+                                     "import-json", example], capture_output=True, text=True, timeout=120, env=env)
+            assert shared.returncode == 0, shared.stderr
+        finally:
+            pg.drop_database(url)
     shutil.rmtree(work, ignore_errors=True)
