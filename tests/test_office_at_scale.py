@@ -32,7 +32,7 @@ def _doc(unit, rng: random.Random, uid: str, revision: int, base: int | None, no
               for k, v in example["values"].items()}
     values["xa_danh_gia"] = f"{unit.short_name} {note}".strip()
     doc = {"format": REPORT_FORMAT, "template": example["template"], "template_version": example["template_version"],
-           "period": "2025", "unit": unit.as_profile(), "document": {}, "values": values, "uid": uid,
+           "period": "2025", "unit": unit.as_profile().to_json(), "document": {}, "values": values, "uid": uid,
            "revision": revision, "origin": f"xa-{unit.code}", "status": "final"}
     if base is not None:
         doc["base_revision"] = base
