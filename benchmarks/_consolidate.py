@@ -1,6 +1,8 @@
 """Child process of the consolidation benchmark (run under /usr/bin/time for its peak memory).
 
-    _consolidate.py ours BUNDLE_FOLDER DATA_FOLDER   import every bundle, consolidate, write .docx and .xlsx
+    _consolidate.py ours BUNDLE_FOLDER DATA_FOLDER [DATABASE_URL]
+                                                     import every bundle, consolidate, write .docx and .xlsx
+                                                     (into the shared PostgreSQL store when a URL is given)
     _consolidate.py bare BUNDLE_FOLDER               baseline: unzip, parse and sum the same reports by hand
 
 Prints one JSON line of timings (seconds).
@@ -36,7 +38,7 @@ else:
     from desktop_app.documents.consolidated import write_consolidated_docx, write_consolidated_xlsx
     from desktop_app.services import Workspace
 
-    ws = Workspace(sys.argv[3])
+    ws = Workspace(sys.argv[3], database=sys.argv[4] if len(sys.argv) > 4 else None)
     start = time.perf_counter()
     summary = bundles.import_bundles(ws, files)
     timings["import"] = time.perf_counter() - start

@@ -157,11 +157,18 @@ def scripts_head_revision() -> str:
     return ScriptDirectory.from_config(_alembic_config()).get_current_head()
 
 
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
 def current_revision(engine: Engine) -> str | None:
-    """The schema revision stamped in the file (None for a new, empty file)."""
+    """The schema revision stamped in the store (None for a new, empty one)."""
     with engine.connect() as conn:
-        exists = conn.exec_driver_sql(
-            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'").first()
+        if is_sqlite(engine):
+            exists = conn.exec_driver_sql(
+                "SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'").first()
+        else:  # the first schema of the search path, as Alembic itself uses
+            exists = conn.exec_driver_sql("SELECT to_regclass('alembic_version')").scalar()
         if not exists:
             return None
         row = conn.exec_driver_sql("SELECT version_num FROM alembic_version").first()
@@ -187,13 +194,20 @@ def backup_copy(source: Path, target: Path) -> Path:
 
 
 def migrate(engine: Engine, db_path: Path, backup_dir: Path) -> Path | None:
-    """Bring the schema to head in one transaction; back the file up first if it has data."""
+    """Bring the schema to head in one transaction; back the file up first if it has data.
+
+    On PostgreSQL the DDL is transactional too, and an advisory lock makes a second PC that
+    starts at the same moment wait and then find the schema already at head (no file to copy:
+    the server's own backups cover it)."""
     current = current_revision(engine)
     head = head_revision()
     if current == head:
         return None
     if is_newer_schema(current):  # never back up and fail again on every start
         raise StoreTooNew(too_new_message(db_path, current))
+    if not is_sqlite(engine):
+        _migrate_server(engine)
+        return None
     backup = None
     if current is not None and db_path.exists():
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -205,3 +219,16 @@ def migrate(engine: Engine, db_path: Path, backup_dir: Path) -> Path | None:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
     return backup
+
+
+MIGRATION_LOCK = 7_301_202_602  # pg_advisory_xact_lock key: one migration at a time per database
+
+
+def _migrate_server(engine: Engine) -> None:
+    from alembic import command
+
+    cfg = _alembic_config()
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")  # reads the revision again, under the lock

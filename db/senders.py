@@ -74,8 +74,12 @@ class SenderRegistry:
 
     @staticmethod
     def _register_first_contact(s: Session, key: dict[str, str]) -> None:
-        existing = s.scalars(select(SenderKey).where(SenderKey.unit_code == key["unit_code"])).first()
-        if existing is not None:  # registered meanwhile: the caller decides again on the next import
+        table = SenderKey.__table__
+        rows = s.connection().execute(select(table.c.public_key, table.c.status)  # Core: once per bundle
+                                      .where(table.c.unit_code == key["unit_code"])).all()
+        if len(rows) == 1 and rows[0].public_key == key["public_key"] and rows[0].status == "trusted":
+            return  # the same key registered meanwhile (another PC importing this unit's bundles at once)
+        if rows:  # another key registered meanwhile: the caller decides again on the next import
             raise StoreError(f"Khóa của đơn vị {key['unit_code']} vừa được đăng ký ở một lần nhập khác; "
                              "hãy nhận lại gói.")
         s.add(SenderKey(**key, status="trusted", how="first-bundle"))

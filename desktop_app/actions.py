@@ -39,3 +39,33 @@ def recover_damaged_database(data_dir: Path, backup: Path) -> Path:
     from desktop_app.recovery import replace_damaged_database
 
     return replace_damaged_database(data_dir, backup)
+
+
+def shared_database(ws: Workspace) -> str | None:
+    """The shared PostgreSQL store this window uses, as it may be shown (None: the SQLite file)."""
+    return ws.store.location if ws.store.is_shared else None
+
+
+def choose_database(data_dir: Path, url: str | None) -> str:
+    """Use the PostgreSQL database at ``url`` from the next start (after connecting to it once
+    here), or with None the data folder's SQLite file again. Returns what to tell the person."""
+    from db import server
+    from db.engine import StoreError
+    from db.store import Store
+    from desktop_app.errors import UserError
+
+    if url is None:
+        server.save_setting(data_dir, None)
+        return ("Từ lần mở sau, BaoCaoXa dùng tệp dữ liệu SQLite trên máy này. Dữ liệu trên máy chủ vẫn được "
+                "giữ nguyên.")
+    try:
+        store = Store(data_dir, database=url)  # connects and brings the schema up to date
+    except StoreError as exc:
+        raise UserError(str(exc)) from None
+    store.close()
+    try:
+        server.save_setting(data_dir, url)
+    except OSError as exc:
+        raise UserError(f"Không ghi được thiết lập vào thư mục dữ liệu {data_dir}: {exc.strerror}.") from None
+    return (f"Đã kết nối cơ sở dữ liệu dùng chung {server.shown(url)}. Hãy đóng rồi mở lại BaoCaoXa để làm "
+            "việc trên cơ sở dữ liệu này.")

@@ -47,6 +47,11 @@ def _build_parser() -> argparse.ArgumentParser:
     common = _Parser(add_help=False)  # only lends its arguments to the others
     common.add_argument("--data-dir", default=argparse.SUPPRESS, metavar="THƯ_MỤC",
                         help="thư mục dữ liệu (mặc định: biến BAOCAOXA_DATA_DIR hoặc thư mục của người dùng)")
+    common.add_argument("--database", default=argparse.SUPPRESS, metavar="postgresql://…",
+                        help="cơ sở dữ liệu PostgreSQL dùng chung của cơ quan (mặc định: tệp SQLite trong thư mục "
+                             "dữ liệu, hoặc địa chỉ ghi bằng lệnh «database set»)")
+    common.add_argument("--staff", default=argparse.SUPPRESS, metavar="TÊN",
+                        help="tên cán bộ ghi vào nhật ký thay đổi (mặc định: tên người dùng của máy)")
     parser = _Parser(prog="baocaoxa", description="BaoCaoXa — báo cáo CNTT và chuyển đổi số cấp xã, không cần mạng.",
                      parents=[common])
     parser.add_argument("--version", action="version", version=f"BaoCaoXa {__version__}")
@@ -124,6 +129,14 @@ def _build_parser() -> argparse.ArgumentParser:
     aggregate.add_argument("--period", required=True, metavar="KỲ")
     aggregate.add_argument("--docx", metavar="TỆP", help="ghi báo cáo tổng hợp (.docx)")
     aggregate.add_argument("--xlsx", metavar="TỆP", help="ghi bảng tổng hợp, mỗi đơn vị một dòng (.xlsx)")
+    database = sub.add_parser("database", help="cơ sở dữ liệu dùng chung (PostgreSQL) của thư mục dữ liệu này",
+                              parents=[common])
+    dsub = database.add_subparsers(dest="action", metavar="VIỆC", required=True, parser_class=_Parser)
+    dsub.add_parser("show", help="xem máy này đang dùng cơ sở dữ liệu nào", parents=[common])
+    dset = dsub.add_parser("set", help="dùng cơ sở dữ liệu PostgreSQL này từ nay (kiểm tra kết nối trước)",
+                           parents=[common])
+    dset.add_argument("url", metavar="postgresql://…")
+    dsub.add_parser("clear", help="trở lại tệp SQLite của thư mục dữ liệu", parents=[common])
     checkdb = sub.add_parser("check-db", help="kiểm tra cơ sở dữ liệu", parents=[common])
     checkdb.add_argument("--repair", action="store_true", help="sửa những lỗi sửa được an toàn (sau khi sao lưu)")
     support = sub.add_parser("support-bundle", help="tạo gói hỗ trợ: nhật ký và kết quả kiểm tra, không có số liệu "
@@ -171,7 +184,8 @@ def _build_parser() -> argparse.ArgumentParser:
 def _workspace(args: argparse.Namespace):
     from desktop_app.services import Workspace
 
-    ws = Workspace(getattr(args, "data_dir", None))
+    ws = Workspace(getattr(args, "data_dir", None), who=getattr(args, "staff", None),
+                   database=getattr(args, "database", None))
     logs.log_startup(ws.startup_facts())
     return ws
 
@@ -210,6 +224,8 @@ def _run(args: argparse.Namespace) -> int:
         return _restore_even_if_damaged(args)
     if args.command == "support-bundle":
         return _support_bundle(args)
+    if args.command == "database":
+        return commands.database_setting(paths.data_dir(getattr(args, "data_dir", None)), args)
     ws = _workspace(args)
     try:
         return commands.dispatch(ws, args)
@@ -234,7 +250,8 @@ def _restore_even_if_damaged(args: argparse.Namespace) -> int:
 
 def _restore_locked(args, Workspace, DamagedDatabase, paths) -> int:  # noqa: N803 - passed-in classes
     try:
-        ws = Workspace(getattr(args, "data_dir", None))
+        ws = Workspace(getattr(args, "data_dir", None), who=getattr(args, "staff", None),
+                       database=getattr(args, "database", None))
     except DamagedDatabase:
         from desktop_app.recovery import replace_damaged_database
 
@@ -250,7 +267,8 @@ def _restore_locked(args, Workspace, DamagedDatabase, paths) -> int:  # noqa: N8
 def _start_gui(args: argparse.Namespace) -> int:
     # Late-bound on purpose: the core never imports Qt, so the GUI is loaded by name.
     gui = importlib.import_module("ui.app")
-    return gui.main(data_dir=getattr(args, "data_dir", None), selftest=args.selftest)
+    return gui.main(data_dir=getattr(args, "data_dir", None), selftest=args.selftest,
+                    database=getattr(args, "database", None), staff=getattr(args, "staff", None))
 
 
 class _TerminalSafe:

@@ -143,6 +143,11 @@ def _templates(ws, args: argparse.Namespace) -> int:
 
 
 def _backup(ws, args: argparse.Namespace) -> int:
+    if ws.store.server_url is not None:  # a shared PostgreSQL store: the server's tools back it up
+        from db.server import backup_explanation
+
+        print(backup_explanation(ws.store.server_url))
+        return EXIT_OK
     if args.action == "create":
         print(f"Đã sao lưu: {ws.backup('thu-cong')}")
     elif args.action == "list":
@@ -227,6 +232,32 @@ def _conflicts(ws, args: argparse.Namespace) -> int:
             print(f"\t  {label}: trên máy này = {ours}; bản nhận được = {theirs}")
     return EXIT_OK
 
+
+
+def database_setting(data_dir, args: argparse.Namespace) -> int:
+    """``database show|set|clear``: which store this data folder uses (the URL is never printed
+    with its password). ``set`` connects first, so a wrong address is said now, not at next start."""
+    from db import server
+    from db.engine import StoreError
+    from db.store import Store
+
+    if args.action == "show":
+        url = getattr(args, "database", None) or server.configured_url(data_dir)
+        print(f"Cơ sở dữ liệu dùng chung: {server.shown(url)}" if url
+              else f"Tệp SQLite của thư mục dữ liệu: {data_dir / 'baocaoxa.sqlite3'}")
+        return EXIT_OK
+    if args.action == "clear":
+        server.save_setting(data_dir, None)
+        print(f"Từ nay dùng tệp SQLite của thư mục dữ liệu {data_dir} (dữ liệu trên máy chủ vẫn giữ nguyên).")
+        return EXIT_OK
+    try:
+        store = Store(data_dir, database=args.url)
+    except StoreError as exc:
+        raise UserError(str(exc)) from None
+    store.close()
+    server.save_setting(data_dir, args.url)
+    print(f"Đã kết nối. Từ nay thư mục dữ liệu này dùng cơ sở dữ liệu dùng chung {server.shown(args.url)}.")
+    return EXIT_OK
 
 
 def _check_db(ws, args: argparse.Namespace) -> int:

@@ -4,15 +4,63 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# the cache of checked template texts goes to a folder of this run, not the user's cache folder
+os.environ.setdefault("BAOCAOXA_CACHE_DIR", tempfile.mkdtemp(prefix="baocaoxa-test-cache-"))
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "resources" / "examples"
 TEMPLATES = ROOT / "resources" / "templates"
+
+
+# Run against SQLite and against the throwaway PostgreSQL server (skipped, with the reason, when
+# none is running): the store, bundle, conflict and consolidation tests.
+BOTH_STORES = {"tests.test_store", "tests.test_bundles", "tests.test_bundle_trust", "tests.test_consolidation",
+               "tests.test_previous_period", "tests.test_query_count"}
+
+
+def pytest_generate_tests(metafunc):
+    """Every test of those modules, and elsewhere a test that names ``store_backend`` itself."""
+    import inspect
+
+    named = "store_backend" in inspect.signature(metafunc.function).parameters
+    if "store_backend" in metafunc.fixturenames and (named or metafunc.module.__name__ in BOTH_STORES):
+        metafunc.parametrize("store_backend", ["sqlite", "postgresql"], indirect=True)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_only: about the SQLite file itself (copies, damage, locks)")
+
+
+@pytest.fixture(autouse=True)
+def store_backend(request, monkeypatch):
+    """Which store every Workspace/Store of the test opens: ``sqlite`` (the data folder's file)
+    or ``postgresql`` (a fresh schema on the test server for each data folder)."""
+    monkeypatch.delenv("BAOCAOXA_DATABASE", raising=False)
+    backend = getattr(request, "param", "sqlite")
+    if backend == "sqlite":
+        yield backend
+        return
+    from tests import pg
+
+    if request.node.get_closest_marker("sqlite_only"):
+        pytest.skip("about the SQLite file itself")
+    if not pg.server_url():
+        pytest.skip(pg.SKIP_REASON)
+    from db import server
+
+    schemas = pg.Schemas()
+    monkeypatch.setattr(server, "configured_url", schemas.url_for)
+    yield backend
+    import gc
+
+    gc.collect()  # engines of stores a test forgot to close let go of their connections
+    schemas.drop_all()
 
 
 @pytest.fixture

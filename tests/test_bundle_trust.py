@@ -114,6 +114,7 @@ def test_every_bundle_is_signed_and_a_first_sender_is_registered_with_its_finger
                                                                      "trusted", "first-bundle")
 
 
+@pytest.mark.sqlite_only
 def test_the_key_is_made_at_first_start_kept_across_starts_and_in_backups(tmp_path):
     first = Workspace(tmp_path / "may")
     fingerprint = first.signing_key().fingerprint
@@ -404,6 +405,7 @@ def test_the_setting_lets_unsigned_bundles_in(a, office, tmp_path, capsys):
         again.close()
 
 
+@pytest.mark.sqlite_only
 def test_bundles_imported_before_the_upgrade_are_still_known(a, tmp_path):
     """Schema 0002 knew bundles by id only: after the upgrade the same old file is still "already imported"."""
     import shutil
@@ -450,6 +452,7 @@ def test_a_second_computer_of_a_unit_can_be_trusted_beside_the_first(a, office, 
         second.close()
 
 
+@pytest.mark.sqlite_only
 def test_the_schema_0003_fixture_keeps_its_registry_through_upgrades(tmp_path):
     """The fixture of schema 0003 holds a registered key and a bundle known by digest: later
     migrations must keep both (a lost registry would make every commune a "new sender")."""

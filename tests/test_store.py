@@ -18,6 +18,7 @@ from tests.conftest import EXAMPLES, ROOT
 FIXTURES = sorted((ROOT / "tests" / "fixtures" / "db").glob("schema-*.sqlite3"))
 
 
+@pytest.mark.sqlite_only
 def test_empty_folder_gets_current_schema(tmp_path):
     store = Store(tmp_path / "moi")
     try:
@@ -32,6 +33,7 @@ def test_empty_folder_gets_current_schema(tmp_path):
         store.close()
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize("fixture", FIXTURES, ids=lambda p: p.name)
 def test_existing_database_files_open_with_every_value(tmp_path, fixture):
     """Real files made by earlier schema versions migrate with every value intact."""
@@ -71,6 +73,7 @@ def test_ddl_is_transactional(tmp_path):
     engine.dispose()
 
 
+@pytest.mark.sqlite_only
 def test_backup_copy_of_live_database_includes_uncheckpointed_writes(tmp_path):
     store = Store(tmp_path / "song")
     try:

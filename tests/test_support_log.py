@@ -79,6 +79,9 @@ COMMANDS = {
     "report export": ["report", "export", "1", "--docx", "{tmp}/a.docx"],
     "report import-xlsx": ["report", "import-xlsx", "1", "{tmp}/khong-co.xlsx"],
     "report restore": ["report", "restore", "2"],
+    "database show": ["database", "show"],
+    "database set": ["database", "set", "postgresql://canbo@127.0.0.1:9/khong-co"],  # refused: no server there
+    "database clear": ["database", "clear"],
 }
 
 

@@ -92,7 +92,8 @@ def run_selftest(started: float) -> int:
     return 0 if not problems else 1
 
 
-def main(data_dir: str | None = None, selftest: bool = False) -> int:
+def main(data_dir: str | None = None, selftest: bool = False, database: str | None = None,
+         staff: str | None = None) -> int:
     started = time.perf_counter()
     if selftest:
         return run_selftest(started)
@@ -109,7 +110,7 @@ def main(data_dir: str | None = None, selftest: bool = False) -> int:
              f"({folder}). Hãy dùng cửa sổ đó; hai cửa sổ cùng sửa một dữ liệu có thể ghi đè lẫn nhau.")
         return 3
     try:
-        workspace = open_workspace(folder)
+        workspace = open_workspace(folder, database=database, staff=staff)
     except UserError as exc:
         show_error(None, exc, "Không mở được dữ liệu")
         lock.release()
@@ -140,10 +141,10 @@ def _start_support_log(workspace: Workspace) -> None:
     crash_dialog.install(lambda parent: crash_dialog.save_support_bundle(parent, workspace))
 
 
-def open_workspace(folder) -> Workspace | None:
+def open_workspace(folder, database: str | None = None, staff: str | None = None) -> Workspace | None:
     """Open the data; a damaged database is never written to — the person may restore a backup."""
     try:
-        return Workspace(folder)
+        return Workspace(folder, who=staff, database=database)
     except DamagedDatabase as exc:
         if exc.backup is None:
             show_error(None, exc, "Dữ liệu bị hỏng")

@@ -136,6 +136,7 @@ class MainWindow(QMainWindow):
         action(data_menu, "Sao lưu ngay", self.backup_now, name="backup_now")
         action(data_menu, "Khôi phục từ bản sao lưu…", self.restore_backup, name="restore_backup")
         action(data_menu, "Kiểm tra cơ sở dữ liệu", self.check_database, name="check_db")
+        action(data_menu, "Cơ sở dữ liệu dùng chung…", self.choose_database, name="choose_database")
         unit_menu = self.menuBar().addMenu("Đơn &vị")
         action(unit_menu, "Thông tin đơn vị, thôn, người ký…", self.edit_unit, name="edit_unit")
         help_menu = self.menuBar().addMenu("Trợ &giúp")
@@ -311,6 +312,11 @@ class MainWindow(QMainWindow):
         dialog = RestoreDialog(self.workspace, self)
         if dialog.exec():
             operations.hub().announce(Changes.everything())
+
+    def choose_database(self) -> None:
+        from ui.database_dialog import DatabaseDialog
+
+        DatabaseDialog(self.workspace, self).exec()
 
     def check_database(self) -> None:
         """The check and the repair run on the worker: a large file never freezes the window."""

@@ -32,6 +32,7 @@ ALLOW_UNSIGNED = "allow_unsigned_bundles"  # setting: format-1 (unsigned) bundle
 UNSIGNED_MARK = "chưa ký"
 KEY_CHANGED = "khóa khác: máy mới hay giả mạo?"
 MAX_HELD_BYTES = 2 * 1024 * 1024 * 1024  # every bundle held aside, in the data folder's held/
+GROUP_BUNDLES = 250  # bundles per commit of a bulk import (each one still all or nothing)
 
 
 @dataclass
@@ -326,13 +327,21 @@ def import_bundles(ws, paths: list[str | Path], progress: Callable[[int, int], N
         _guarded(ws, parts.name(key), summary, lambda: _assemble(parts, key, whole, summary))  # noqa: B023
     batch.contested = contested_first_contacts(ws, [path for path, _key in whole])
     steps = 2 * len(whole)  # each bundle is verified, then applied
-    for index, (path, part_key) in enumerate(whole):
-        if progress:
-            progress(2 * index + 1, steps)
-        _guarded(ws, path.name, summary,
-                 lambda: _import_one(batch, path, progress, 2 * index + 2, steps))  # noqa: B023 - run at once
-        if part_key is not None:
-            parts.forget(part_key)  # whole, and taken in, held or refused: the kept parts are not needed again
+    try:
+        # Few commits for many bundles, each bundle still all or nothing (see Store.grouped).
+        with ws.store.grouped(size=GROUP_BUNDLES):
+            for index, (path, part_key) in enumerate(whole):
+                if progress:
+                    progress(2 * index + 1, steps)
+                _guarded(ws, path.name, summary,
+                         lambda: _import_one(batch, path, progress, 2 * index + 2, steps))  # noqa: B023 - run at once
+                if part_key is not None:
+                    # whole, and taken in, held or refused: its kept parts go once that is committed
+                    ws.store.after_commit(lambda key=part_key: parts.forget(key))
+    except StoreError as exc:
+        summary.rejected.append(terminal_safe(
+            f"{exc} Các gói nhận sau lần ghi thành công cuối cùng chưa được lưu; hãy nhận lại các tệp này "
+            "(những gói đã lưu sẽ được bỏ qua)."))
     return summary
 
 
@@ -404,6 +413,9 @@ def _import_one(batch: _Batch, path: Path, progress, step: int, steps: int) -> s
         _hold(ws, bundle, path, why, summary)
         return "held"
     for source, digest in ws.store.bundle_id_sources(bundle.bundle_id):
+        if digest == bundle.digest:  # this very file, applied meanwhile by another PC of a shared store
+            summary.already_imported.append(name)
+            return "already"
         if source == bundle.source_unit and digest is None:
             # applied before bundles were known by their digest (schema 0002): the id is all we have
             summary.already_imported.append(name)

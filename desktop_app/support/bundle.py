@@ -52,6 +52,7 @@ def startup_facts(ws: Workspace | None = None, data_dir: Path | None = None) -> 
             facts["schema"] = ws.store.schema_revision() or "none"
         except Exception as exc:  # noqa: BLE001 - a fact we could not read is said so
             facts["schema"] = f"unreadable ({type(exc).__name__})"
+        facts["store"] = ws.store.location  # a shared database's URL without its password
         facts["templates"] = len(ws.templates.all())
         facts["template_problems"] = len(ws.templates.problems)
     return {k: str(v) for k, v in facts.items()}

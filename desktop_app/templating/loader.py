@@ -380,7 +380,9 @@ class _Checker:
             check_blocks(section.body, ("sections", si, "body"))
 
 
-def parse_template_text(text: str, file: str) -> tuple[Template | None, list[Problem]]:
+def parse_template_text(text: str, file: str, checked_before: bool = False) -> tuple[Template | None, list[Problem]]:
+    """``checked_before``: this very text passed every check of this very program before (see
+    :mod:`desktop_app.templating.checked`): the model is still validated, the sentences not again."""
     if len(text) > MAX_TEMPLATE_BYTES:
         return None, [Problem(file, None, "", _too_large(len(text.encode("utf-8", "surrogatepass"))))]
     try:
@@ -413,7 +415,8 @@ def parse_template_text(text: str, file: str) -> tuple[Template | None, list[Pro
             loc = tuple(err["loc"])
             problems.append(Problem(file, _line_for(lines, loc), _where(data, loc), _pydantic_message(err)))
         return None, problems
-    problems += _Checker(template, data, lines, file).run()
+    if not checked_before:
+        problems += _Checker(template, data, lines, file).run()
     return (None if problems else template), problems
 
 
@@ -437,4 +440,28 @@ def load_template(path: Path) -> tuple[Template | None, list[Problem]]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         return None, [Problem(name, None, "", "tệp mẫu phải được lưu với mã UTF-8")]
-    return parse_template_text(text, path.name)
+    return _parsed_once(text, path.name)
+
+
+_PARSED: dict[tuple[str, str], tuple[Template | None, list[Problem]]] = {}
+_PARSED_MAX = 64
+
+
+def _parsed_once(text: str, file: str) -> tuple[Template | None, list[Problem]]:
+    """The same file text is parsed and checked once per process (templates are frozen): every
+    Workspace, reload and restore after the first reads them back in microseconds."""
+
+    from desktop_app.templating import checked
+
+    digest = checked.text_key(text)
+    key = (file, digest)
+    found = _PARSED.get(key)
+    if found is None:
+        found = parse_template_text(text, file, checked_before=checked.passed_before(digest))
+        if found[0] is not None and not found[1]:
+            checked.remember_passed(digest)
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.pop(next(iter(_PARSED)))
+        _PARSED[key] = found
+    template, problems = found
+    return template, list(problems)

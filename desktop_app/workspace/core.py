@@ -22,16 +22,19 @@ from desktop_app.workspace.safety import DataSafety
 class WorkspaceCore(DataSafety):
     """Opening a data folder; settings, templates, the unit profile, and reading one report."""
 
-    def __init__(self, data_dir: str | Path | None = None, who: str | None = None):
+    def __init__(self, data_dir: str | Path | None = None, who: str | None = None, database: str | None = None):
+        """``database``: a shared PostgreSQL store (``postgresql://…``) instead of the data folder's
+        SQLite file (default: the folder's setting, see :mod:`db.server`). ``who``: the staff
+        member the audit log names (default: the OS user)."""
         self.data_dir = paths.data_dir(data_dir)
         try:
-            self.store = Store(self.data_dir, clean=clean_deep)
+            self.store = Store(self.data_dir, clean=clean_deep, database=database)
         except DatabaseDamaged as exc:
             raise DamagedDatabase(str(exc), self.latest_good_backup()) from exc
         except StoreError as exc:
             raise UserError(str(exc)) from exc
         self.templates = TemplateRegistry([paths.resource("templates"), self.data_dir / "templates"])
-        self.who = who if who is not None else _who()
+        self.who = (who if who is not None else _who())[:128]
         self.origin = self.store.install_id()
         self._validators: dict[tuple[str, str], Validator] = {}
         self._signing_key = None

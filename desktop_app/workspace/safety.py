@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from db import backups
+from db import backups, server
 from db.engine import StoreError
 from db.store import Store
 from desktop_app.errors import UserError
@@ -15,8 +15,16 @@ from desktop_app.domain.values import ValueProblem, coerce
 from desktop_app.workspace.base import WorkspaceState, _operation
 
 
+class BackupByServer(UserError):
+    """A shared PostgreSQL store is backed up by the server's own tools; the message says how."""
+
+
 class DataSafety(WorkspaceState):
-    """Backups, restore, database checks and the support bundle: keeping the data safe."""
+    """Backups, restore, database checks and the support bundle: keeping the data safe.
+
+    With a shared PostgreSQL store (:mod:`db.server`) there is no file here to copy: the backup
+    commands explain ``pg_dump`` / ``pg_restore`` instead, and the automatic copies (daily,
+    before an import, before a repair) are left to the server's scheduled dumps."""
 
     def has_safe_repairs(self) -> bool:
         return bool(self.store.orphan_values())
@@ -27,6 +35,8 @@ class DataSafety(WorkspaceState):
 
     def _daily_backup(self) -> None:
         """Once a day, at start-up, when there is something worth keeping."""
+        if self.store.is_shared:
+            return
         today = dt.date.today()
         if any(b.made_at.date() == today for b in backups.list_backups(self.backup_dir)):
             return
@@ -39,6 +49,8 @@ class DataSafety(WorkspaceState):
 
     @_operation
     def backup(self, reason: str = "thu-cong") -> Path:
+        if self.store.server_url is not None:
+            raise BackupByServer(server.backup_explanation(self.store.server_url))
         try:
             path = backups.create(self.store.path, self.backup_dir, reason)
         except StoreError as exc:
@@ -47,9 +59,13 @@ class DataSafety(WorkspaceState):
         return path
 
     def backups(self) -> list[backups.Backup]:
+        if self.store.is_shared:
+            return []
         return backups.list_backups(self.backup_dir)
 
     def latest_good_backup(self) -> Path | None:
+        if getattr(self, "store", None) is not None and self.store.is_shared:
+            return None
         for backup in backups.list_backups(self.backup_dir):
             if not backups.check_file(backup.path):
                 return backup.path
@@ -58,6 +74,8 @@ class DataSafety(WorkspaceState):
     @_operation
     def restore_backup(self, source: str | Path) -> Path | None:
         """Replace the data with a backup; the current state is backed up first."""
+        if self.store.server_url is not None:
+            raise BackupByServer(server.backup_explanation(self.store.server_url))
         source = Path(source)
         if not source.is_file():
             raise UserError(f"Không tìm thấy bản sao lưu «{source}».")
@@ -73,7 +91,7 @@ class DataSafety(WorkspaceState):
         except StoreError as exc:
             raise UserError(str(exc)) from exc
         finally:
-            self.store = Store(self.data_dir, clean=clean_deep)
+            self.store = Store(self.data_dir, clean=clean_deep)  # restore is SQLite only (see backup())
             self._validators.clear()
             self._signing_key = None
         return safety
@@ -87,7 +105,8 @@ class DataSafety(WorkspaceState):
         findings: list[str] = []
         integrity = self.store.integrity_check()
         if integrity != ["ok"]:
-            findings += [f"Kiểm tra toàn vẹn SQLite: {line}" for line in integrity[:20]]
+            what = "PostgreSQL" if self.store.is_shared else "SQLite"
+            findings += [f"Kiểm tra toàn vẹn {what}: {line}" for line in integrity[:20]]
         orphans = self.store.orphan_values()
         if orphans:
             findings.append(f"{orphans} giá trị không thuộc báo cáo nào (có thể xóa an toàn).")
@@ -112,11 +131,12 @@ class DataSafety(WorkspaceState):
                                     f"(kiểu {f.kind.value})." if private
                                     else f"Báo cáo số {record.id}: giá trị không hợp lệ — {exc}")
         if repair and orphans:
-            self.backup("truoc-sua-chua")
+            if not self.store.is_shared:  # on the server, one transaction; its dumps are the backup
+                self.backup("truoc-sua-chua")
             removed = self.store.delete_orphan_values()
             findings.append(f"Đã xóa {removed} giá trị không thuộc báo cáo nào (đã sao lưu trước).")
         return findings
 
     def _backup_before_import(self) -> None:
-        if self.store.list_reports(include_deleted=True):
+        if not self.store.is_shared and self.store.list_reports(include_deleted=True):
             self.backup("truoc-nhap")

@@ -15,6 +15,13 @@ branch_labels = None
 depends_on = None
 
 
+def _rename_key(table: str) -> None:
+    """PostgreSQL names constraints per schema, not per table: the renamed table's primary key
+    must give up its name before the new table takes it (SQLite copies tables, nothing to do)."""
+    if op.get_bind().dialect.name != "sqlite":
+        op.execute(f"ALTER TABLE {table} RENAME CONSTRAINT pk_imported_bundles TO pk_{table}")
+
+
 def upgrade() -> None:
     op.create_table('sender_keys',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -52,6 +59,7 @@ def upgrade() -> None:
     # imported_bundles: known by the file's digest, no longer by the bundle id alone (an id can
     # be copied into another file to pre-empt the genuine bundle).
     op.rename_table('imported_bundles', 'imported_bundles_0002')
+    _rename_key('imported_bundles_0002')
     op.create_table('imported_bundles',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('bundle_id', sa.String(length=36), nullable=False),
@@ -79,6 +87,7 @@ def downgrade() -> None:
         batch_op.drop_column('unsigned')
         batch_op.drop_column('signed_by')
     op.rename_table('imported_bundles', 'imported_bundles_0003')
+    _rename_key('imported_bundles_0003')
     op.create_table('imported_bundles',
     sa.Column('bundle_id', sa.String(length=36), nullable=False),
     sa.Column('imported_at', sa.DateTime(), nullable=False),
@@ -86,8 +95,10 @@ def downgrade() -> None:
     sa.Column('summary', sa.JSON(), nullable=False),
     sa.PrimaryKeyConstraint('bundle_id', name=op.f('pk_imported_bundles'))
     )
-    op.execute("INSERT OR IGNORE INTO imported_bundles (bundle_id, imported_at, source_unit, summary) "
-               "SELECT bundle_id, imported_at, source_unit, summary FROM imported_bundles_0003")
+    ignore = "OR IGNORE " if op.get_bind().dialect.name == "sqlite" else ""
+    conflict = "" if ignore else " ON CONFLICT DO NOTHING"
+    op.execute(f"INSERT {ignore}INTO imported_bundles (bundle_id, imported_at, source_unit, summary) "
+               f"SELECT bundle_id, imported_at, source_unit, summary FROM imported_bundles_0003{conflict}")
     op.drop_table('imported_bundles_0003')
     op.drop_table('held_bundles')
     with op.batch_alter_table('sender_keys', schema=None) as batch_op:

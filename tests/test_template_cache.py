@@ -1,0 +1,74 @@
+"""Template texts checked once per program version: a cold start does not check them again,
+a changed text or a text with problems always is."""
+
+from __future__ import annotations
+
+import pytest
+
+from desktop_app.templating import checked, loader
+from tests.conftest import TEMPLATES
+
+
+@pytest.fixture
+def fresh_process(tmp_path, monkeypatch):
+    """As if the program had just started: nothing in memory, the cache folder of this test."""
+    monkeypatch.setenv("BAOCAOXA_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(checked, "_memo", {})
+    monkeypatch.setattr(loader, "_PARSED", {})
+
+    def again():
+        checked._memo.clear()
+        loader._PARSED.clear()
+
+    return again
+
+
+def _checks(monkeypatch) -> list[str]:
+    ran: list[str] = []
+    real = loader._Checker.run
+
+    def counting(self):
+        ran.append(self.file)
+        return real(self)
+
+    monkeypatch.setattr(loader._Checker, "run", counting)
+    return ran
+
+
+def test_a_sound_template_is_checked_once_then_trusted_on_the_next_start(fresh_process, monkeypatch):
+    ran = _checks(monkeypatch)
+    path = sorted(TEMPLATES.glob("*.yaml"))[0]
+    first, problems = loader.load_template(path)
+    assert first is not None and not problems and ran == [path.name]
+    fresh_process()
+    second, problems = loader.load_template(path)
+    assert second == first and not problems
+    assert ran == [path.name]  # not checked again
+
+
+def test_a_changed_text_is_checked_again(fresh_process, monkeypatch, tmp_path):
+    ran = _checks(monkeypatch)
+    source = sorted(TEMPLATES.glob("*.yaml"))[0]
+    copy = tmp_path / source.name
+    copy.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    loader.load_template(copy)
+    fresh_process()
+    copy.write_text(source.read_text(encoding="utf-8") + "\n# sửa\n", encoding="utf-8")
+    loader.load_template(copy)
+    assert ran == [copy.name, copy.name]
+
+
+def test_a_text_with_problems_is_never_remembered(fresh_process, monkeypatch, tmp_path):
+    ran = _checks(monkeypatch)
+    source = sorted(TEMPLATES.glob("*.yaml"))[0]
+    broken = tmp_path / "hong.yaml"
+    text = source.read_text(encoding="utf-8")
+    # a sentence naming a field that does not exist: only the full check finds it
+    broken.write_text(text.replace("document:", "document:\n  summary: \"{{ khong_co_truong_nay }}\"", 1)
+                      if "summary:" not in text else text.replace("summary:", "summary: \"{{ khong_co_nay }}\" #", 1),
+                      encoding="utf-8")
+    template, problems = loader.load_template(broken)
+    assert template is None and problems
+    fresh_process()
+    template, problems = loader.load_template(broken)
+    assert template is None and problems and len(ran) == 2
