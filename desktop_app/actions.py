@@ -34,6 +34,13 @@ def export_consolidation(consolidation, kind: str, target: str | Path) -> Path:
     return writer(consolidation, target)
 
 
+def export_missing_list(receipts, target: str | Path) -> Path:
+    """The units that have not sent (``Workspace.receipts``) as .xlsx or .csv, by the file's suffix."""
+    from desktop_app.documents.missing_list import write_missing_list
+
+    return write_missing_list(receipts, target)
+
+
 def recover_damaged_database(data_dir: Path, backup: Path) -> Path:
     """Keep the damaged file aside and put ``backup`` in its place; returns where it was kept."""
     from desktop_app.recovery import replace_damaged_database

@@ -60,7 +60,10 @@ def _build_parser() -> argparse.ArgumentParser:
 
     templates = sub.add_parser("templates", help="mẫu báo cáo", parents=[common])
     tsub = templates.add_subparsers(dest="action", metavar="VIỆC", required=True, parser_class=_Parser)
-    tsub.add_parser("list", help="liệt kê mẫu báo cáo", parents=[common])
+    tsub.add_parser("list", help="liệt kê các loại báo cáo đã cài: phiên bản, căn cứ, tỉnh ban hành, hiệu lực",
+                    parents=[common])
+    tinstall = tsub.add_parser("install", help="kiểm tra rồi cài một tệp mẫu vào thư mục dữ liệu", parents=[common])
+    tinstall.add_argument("file", metavar="TỆP")
     check = tsub.add_parser("check", help="kiểm tra một tệp mẫu", parents=[common])
     check.add_argument("file", metavar="TỆP")
 
@@ -73,6 +76,11 @@ def _build_parser() -> argparse.ArgumentParser:
     uset.add_argument("--villages", metavar="DANH_SÁCH", help="các thôn, tổ dân phố, ngăn cách bằng dấu ;")
     uset.add_argument("--signer", metavar="TÊN", help="họ tên người ký")
     uset.add_argument("--signer-title", metavar="CHỨC_VỤ", help="chức vụ người ký, ví dụ CHỦ TỊCH")
+    uset.add_argument("--role", choices=["commune", "province", "department"],
+                      help="vai trò: commune (xã, phường lập báo cáo), province (UBND tỉnh nhận và tổng hợp), "
+                           "department (sở, ngành của tỉnh nhận và tổng hợp; mã đơn vị là mã tỉnh)")
+    uset.add_argument("--department", metavar="TÊN", help="tên sở, ngành khi --role department "
+                      "(mặc định: Sở Khoa học và Công nghệ)")
 
     backup = sub.add_parser("backup", help="sao lưu và khôi phục dữ liệu", parents=[common])
     bsub = backup.add_subparsers(dest="action", metavar="VIỆC", required=True, parser_class=_Parser)
@@ -129,6 +137,7 @@ def _build_parser() -> argparse.ArgumentParser:
     aggregate.add_argument("--period", required=True, metavar="KỲ")
     aggregate.add_argument("--docx", metavar="TỆP", help="ghi báo cáo tổng hợp (.docx)")
     aggregate.add_argument("--xlsx", metavar="TỆP", help="ghi bảng tổng hợp, mỗi đơn vị một dòng (.xlsx)")
+    aggregate.add_argument("--missing", metavar="TỆP", help="ghi danh sách đơn vị chưa gửi (.xlsx hoặc .csv)")
     database = sub.add_parser("database", help="cơ sở dữ liệu dùng chung (PostgreSQL) của thư mục dữ liệu này",
                               parents=[common])
     dsub = database.add_subparsers(dest="action", metavar="VIỆC", required=True, parser_class=_Parser)
@@ -160,6 +169,8 @@ def _build_parser() -> argparse.ArgumentParser:
     rshow.add_argument("--json", action="store_true", help="in tài liệu JSON của báo cáo")
     rimport = rsub.add_parser("import-json", help="nhập báo cáo từ tệp JSON", parents=[common])
     rimport.add_argument("file", metavar="TỆP.json")
+    rimport.add_argument("--replace", action="store_true",
+                         help="thay toàn bộ nội dung báo cáo đã có cùng đơn vị, mẫu và kỳ")
     rvalidate = rsub.add_parser("validate", help="kiểm tra báo cáo", parents=[common])
     rvalidate.add_argument("id", type=int, metavar="SỐ")
     rfinal = rsub.add_parser("finalise", help="hoàn tất báo cáo (khi không còn lỗi)", parents=[common])

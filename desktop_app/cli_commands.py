@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from desktop_app.domain import units
+from desktop_app.domain import roles, units
 from desktop_app.errors import UserError
 from desktop_app.domain.validation import ValidationResult
 
@@ -60,6 +60,8 @@ def _aggregate(ws, args: argparse.Namespace) -> int:
     from desktop_app.office import consolidation
     from desktop_app.documents.consolidated import write_consolidated_docx, write_consolidated_xlsx
 
+    if args.missing and Path(args.missing).suffix.lower() not in (".xlsx", ".csv"):  # before anything is written
+        raise UserError("Danh sách đơn vị chưa gửi được ghi ra tệp .xlsx hoặc .csv; hãy đặt tên tệp có đuôi đó.")
     cons = consolidation.gather(ws, args.template, args.period)
     print(f"{cons.template.short_title or cons.template.title} — {cons.period.label}")
     print(cons.coverage_sentence())
@@ -82,6 +84,12 @@ def _aggregate(ws, args: argparse.Namespace) -> int:
         print(f"Đã ghi báo cáo tổng hợp: {write_consolidated_docx(cons, args.docx)}")
     if args.xlsx:
         print(f"Đã ghi bảng tổng hợp: {write_consolidated_xlsx(cons, args.xlsx)}")
+    if args.missing:
+        from desktop_app.documents.missing_list import write_missing_list
+
+        receipts = ws.receipts(args.template, args.period)
+        path = write_missing_list(receipts, args.missing)
+        print(f"Đã ghi danh sách {len(receipts.missing)} đơn vị chưa gửi: {path}")
     return EXIT_OK
 
 
@@ -135,8 +143,22 @@ def _require_object(data: Any) -> dict:
 
 
 def _templates(ws, args: argparse.Namespace) -> int:
-    for t in ws.templates.all():
-        print(f"{t.id}\t{t.version}\t{t.title}")
+    if args.action == "install":
+        done = ws.install_template(args.file)
+        t = done.template
+        if done.already:
+            print(f"Mẫu «{t.id}» phiên bản {t.version} đã được cài với đúng nội dung này ({done.path.name}); "
+                  "không thay đổi gì.")
+        else:
+            print(f"Đã cài mẫu «{t.id}» phiên bản {t.version} — {t.title} (tệp {done.path}).")
+        return EXIT_OK
+    for info in ws.template_types():
+        print(f"{info.id}\t{info.title}")
+        print(f"\tTỉnh ban hành: {info.province}")
+        for basis in info.legal_basis:
+            print(f"\tCăn cứ: {basis}")
+        for v in info.versions:
+            print(f"\tPhiên bản {v.version}: hiệu lực {v.effective}; {v.where}")
     for problem in ws.templates.problems:
         print(f"Bỏ qua mẫu lỗi: {problem}", file=sys.stderr)
     return EXIT_OK
@@ -279,9 +301,17 @@ def _unit(ws, args: argparse.Namespace) -> int:
         _print_json(profile.to_json())
         return EXIT_OK
     villages = [v for v in args.villages.split(";")] if args.villages is not None else None
+    body = args.department
+    if args.role == roles.DEPARTMENT and not body:
+        body = roles.SCIENCE_DEPARTMENT
+    elif args.role != roles.DEPARTMENT and body:
+        raise UserError("«--department» chỉ dùng cùng «--role department».")
     profile = ws.set_unit(args.code, scheme=units.LEGACY if args.legacy else units.CURRENT,
-                          villages=villages, signer_name=args.signer, signer_title=args.signer_title)
-    print(f"Đã lưu đơn vị: {profile.name} ({profile.code}), {profile.province_name}")
+                          villages=villages, signer_name=args.signer, signer_title=args.signer_title,
+                          role=args.role, body_name=body)
+    who = f"{profile.body_name} — " if profile.body_name else ""
+    print(f"Đã lưu đơn vị: {who}{profile.name} ({profile.code}), {profile.province_name}; vai trò: "
+          f"{roles.ROLE_LABELS[roles.role_of(profile)]}")
     return EXIT_OK
 
 
@@ -326,8 +356,10 @@ def _report_show(ws, args: argparse.Namespace) -> int:
 
 
 def _report_import_json(ws, args: argparse.Namespace) -> int:
-    report_id, _created = ws.import_document(_read_json(args.file))
+    report_id, created = ws.import_document(_read_json(args.file), replace=args.replace)
     print(report_id)
+    if not created:
+        print(f"Báo cáo số {report_id} (đã có trên máy này) nay mang đúng nội dung của tệp.", file=sys.stderr)
     return EXIT_OK
 
 
@@ -338,6 +370,7 @@ def _report_validate(ws, args: argparse.Namespace) -> int:
 
 
 def _report_finalise(ws, args: argparse.Namespace) -> int:
+    ws.refuse_if_received(args.id)  # a received report: refused before its errors are listed
     result = ws.validate(args.id)
     if result.errors:
         print("Chưa hoàn tất được: báo cáo còn lỗi cần sửa.")

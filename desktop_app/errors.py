@@ -15,3 +15,13 @@ class UserError(Exception):
 
 class ReportLocked(UserError):
     """The report is finalised: reopen it (with a reason) before editing."""
+
+
+class ReportExists(UserError):
+    """An import would replace a report already here: done only when asked (``--replace``)."""
+
+    def __init__(self, what: str, report_id: int):
+        super().__init__(f"Đã có {what}. Nhập tệp này sẽ thay toàn bộ nội dung báo cáo đó nên chưa nhập gì. "
+                         "Muốn thay thì nhập lại với «--replace».")
+        self.what = what  # «báo cáo «…» năm 2025 của Xã … (số 3)»
+        self.report_id = report_id

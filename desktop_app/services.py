@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from desktop_app.domain.entities import UnitProfile
-from desktop_app.domain.periods import Period
+from desktop_app.domain.periods import Period, PeriodError, parse_period
+from desktop_app.errors import UserError
 from desktop_app.templating.registry import TemplateNotFound
 from desktop_app.workspace.base import (  # noqa: F401 - the records callers import from here
     STATUS_LABELS, ConflictSummary, DamagedDatabase, ReceivedPeriod, ReportSummary, _operation,
@@ -48,6 +49,24 @@ class Workspace(ExchangeOperations):
             out.append(ReceivedPeriod(template_id, template.short_title or template.title, period,
                                       period.label, len(unit_codes), period.end))
         return sorted(out, key=lambda r: (r.end, r.title), reverse=True)
+
+    def receipts(self, template_id: str, period: Period | str):
+        """Who has sent this template and period (final / draft), who has not, what is odd
+        (:class:`desktop_app.office.receipts.Receipts`). Values are not read: it stays quick."""
+        from desktop_app.office.receipts import receipts
+
+        if isinstance(period, str):
+            try:
+                period = parse_period(period)
+            except PeriodError as exc:
+                raise UserError(str(exc)) from None
+        receiver = self.profile()
+        if receiver is None:
+            raise UserError("Chưa khai báo đơn vị nhận báo cáo. Hãy khai báo đơn vị (Đơn vị → Thông tin đơn vị).")
+        template = self.template(template_id)
+        records = [r for r in self.store.list_reports(template_id=template_id)
+                   if (r.period.start, r.period.end) == (period.start, period.end)]
+        return receipts(template_id, template.short_title or template.title, period, records, receiver)
 
     def consolidate(self, template_id: str, period: Period | str):
         from desktop_app.office import consolidation

@@ -170,7 +170,8 @@ def test_templates_check_cli(cli, tmp_path):
 
 def test_templates_list_cli(cli):
     code, out, _ = cli("templates", "list")
-    assert code == 0 and "cao-diem-dvctt\t2023.1\t" in out
+    assert code == 0 and "cao-diem-dvctt\tCao điểm 30 ngày dịch vụ công trực tuyến\n" in out
+    assert "\tPhiên bản 2023.1: hiệu lực từ 24/08/2023; có sẵn trong chương trình\n" in out
 
 
 def test_broken_template_in_data_folder_is_skipped_not_fatal(cli, data_dir):

@@ -47,6 +47,8 @@ COMMANDS = {
     "templates list": ["templates", "list"],
     "templates check": ["templates", "check", str(Path(__file__).parent.parent / "resources" / "templates"
                                                   / "cao-diem-dvctt.yaml")],
+    "templates install": ["templates", "install", str(Path(__file__).parent.parent / "resources" / "templates"
+                                                      / "cao-diem-dvctt.yaml")],  # bundled: a no-op
     "unit show": ["unit", "show"],
     "unit set": ["unit", "set", "--code", "21073", "--legacy"],
     "backup create": ["backup", "create"],

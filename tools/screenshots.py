@@ -2,7 +2,7 @@
 
     xvfb-run -s "-screen 0 1366x768x24" .venv/bin/python tools/screenshots.py [--scale 1.25] [--out DIR]
 
-Shots: the main window, the set-up wizard, the new-report dialog, every section of one
+Shots: the main window, the set-up wizard (role, unit, villages and signer), the new-report dialog, every section of one
 example report, and the review page.
 """
 
@@ -66,6 +66,8 @@ def main() -> int:
         wizard = SetupWizard(ws, window)
         wizard.resize(min(900, size[0]), min(640, size[1]))
         wizard.show()
+        shot(wizard, "02-khai-bao-vai-tro")
+        wizard.next()
         shot(wizard, "02-khai-bao-don-vi")
         wizard.next()
         shot(wizard, "03-khai-bao-thon-nguoi-ky")

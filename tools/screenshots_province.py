@@ -2,8 +2,9 @@
 
     xvfb-run -s "-screen 0 1366x768x24" .venv/bin/python tools/screenshots_province.py [--out DIR]
 
-A province (Quảng Ngãi) receives generated NTM reports for 2025 from 40 of its communes;
-a commune with two computers shows a conflict.
+The Sở Khoa học và Công nghệ of a province (Quảng Ngãi) receives generated NTM reports for
+2025 from 40 of its communes and one of another province; a commune with two computers shows
+a conflict.
 """
 
 from __future__ import annotations
@@ -46,15 +47,19 @@ def main() -> int:
         (folder / "goi").mkdir()
         paths = commune_bundles(folder / "goi", units.communes("51")[:40], seed=51)
         province = Workspace(folder / "tinh", who="tinh")
-        province.set_unit("51", signer_name="Nguyễn Văn A", signer_title="PHÓ CHỦ TỊCH")
+        province.set_unit("51", signer_name="Nguyễn Văn A", signer_title="PHÓ GIÁM ĐỐC", role="department",
+                          body_name="Sở Khoa học và Công nghệ")
         summary = province.import_bundles(paths[:39] + [paths[0], folder / "goi" / "hong.zip"])
         dialog = ImportSummaryDialog(summary)
         dialog.resize(900, 460)
         shot(dialog, "21-nhan-goi-ket-qua")
-        province.import_bundles(paths[39:])
+        # the 40th commune, and one of another province (listed under «Cần xem lại»)
+        province.import_bundles(paths[39:] + commune_bundles(folder / "goi", units.communes("01")[:1], seed=1))
         window = MainWindow(province)
         window.resize(1366, 728)
         shot(window, "20-tinh-danh-sach")
+        window.received_home.tabs.setCurrentIndex(1)
+        shot(window, "19-tinh-chua-gui")
         view = ConsolidationDialog(province, window)
         view.resize(1366, 700)
         view.show_consolidation(province.consolidate("ntm-tieu-chi-8", "2025"))
@@ -76,6 +81,11 @@ def main() -> int:
         first.export_bundle(folder / "may1.zip")
         second = Workspace(folder / "may2", who="may2")
         second.set_unit(units.communes("51")[0].code)
+        # one's own unit is never trusted on first contact: each computer registers the other's key
+        first.export_enrolment(folder / "may1.json")
+        second.export_enrolment(folder / "may2.json")
+        second.register_sender(folder / "may1.json")
+        first.register_sender(folder / "may2.json")
         second.import_bundles([folder / "may1.zip"])
         other = second.reports()[0].id
         second.set_values(other, {"tiep_nhan_truc_tiep": 125, "giai_quyet_dung_han": 60})

@@ -9,13 +9,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QMainWindow, QPushButton, QStackedWidget,
-    QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+    QTabWidget, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
 from desktop_app import __version__
+from desktop_app.domain import roles
 from desktop_app.domain.changes import Changes
 from desktop_app.editing import EditSession
-from desktop_app.errors import UserError
+from desktop_app.errors import ReportExists, UserError
 from desktop_app.services import Workspace
 from ui import operations
 from ui.bundle_actions import (
@@ -26,6 +27,7 @@ from ui.conflicts_dialog import ConflictsDialog
 from ui.consolidation_view import ConsolidationDialog
 from ui.dialogs import DeletedReportsDialog, DuplicateDialog, NewReportDialog
 from ui.editor import ReportEditor
+from ui.province_view import ReceivedHome
 from ui.setup_wizard import SetupWizard
 
 COLUMNS = ["Số", "Loại báo cáo", "Kỳ báo cáo", "Trạng thái", "Đã nhập", "Sửa lần cuối"]
@@ -41,7 +43,10 @@ class MainWindow(QMainWindow):
         self.resize(1280, 720)
         self.stack = QStackedWidget()
         self.list_page = self._build_list_page()
-        self.stack.addWidget(self.list_page)
+        # The home: a commune's own reports; a receiving office's tabs, what it received first.
+        self.home: QWidget = self.list_page
+        self.received_home: ReceivedHome | None = None
+        self.stack.addWidget(self.home)
         self.setCentralWidget(self.stack)
         self._build_menus()
         self.setAcceptDrops(True)  # bundles and their parts can be dropped on the window
@@ -114,6 +119,8 @@ class MainWindow(QMainWindow):
 
         file_menu = self.menuBar().addMenu("&Tệp")
         action(file_menu, "Nhập báo cáo từ tệp JSON…", self.import_json, name="import_json")
+        action(file_menu, "Cài mẫu báo cáo…", self.install_template, name="install_template")
+        action(file_menu, "Các loại báo cáo đã cài…", self.show_templates, name="show_templates")
         file_menu.addSeparator()
         action(file_menu, "Thoát", self.close, "Ctrl+Q")
         report_menu = self.menuBar().addMenu("&Báo cáo")
@@ -144,15 +151,50 @@ class MainWindow(QMainWindow):
         action(help_menu, "Giới thiệu BaoCaoXa", self.about)
 
     # --- list ------------------------------------------------------------------------
+    def _show_role(self, receiving: bool) -> None:
+        """A receiving office starts from what it received; a commune sees none of that side."""
+        if receiving and self.received_home is None:
+            self.received_home = ReceivedHome(self.workspace)
+            self.received_home.open_report.connect(self.open_report)
+            self.received_home.receive.connect(self.receive_bundles)
+            self.received_home.consolidate.connect(self.show_consolidation)
+            tabs = QTabWidget()
+            tabs.setObjectName("home")
+            tabs.setDocumentMode(True)
+            self._set_home(tabs)
+            tabs.addTab(self.received_home, "Báo cáo nhận được")
+            tabs.addTab(self.list_page, "Báo cáo của đơn vị mình")
+        elif not receiving and self.received_home is not None:
+            old = self.home
+            self._set_home(self.list_page)
+            old.deleteLater()  # with the received home in it
+            self.received_home = None
+        for name in ("show_senders", "consolidate"):
+            self.findChild(QAction, name).setVisible(receiving)
+
+    def _set_home(self, home: QWidget) -> None:
+        showing = self.stack.currentWidget() is self.home
+        self.stack.removeWidget(self.home)
+        self.home = home
+        self.stack.insertWidget(0, home)
+        if showing:
+            self.stack.setCurrentWidget(home)
+
     def refresh(self) -> None:
         profile = self.workspace.profile()
+        receiving = roles.is_receiving(profile)
+        self._show_role(receiving)
         if profile is None:
             unit = "Chưa khai báo đơn vị"
+        elif profile.body_name:
+            unit = f"{profile.body_name} — {profile.name}"  # a department of the province
         elif profile.province_name and profile.province_name != profile.name:
             unit = f"{profile.name} — {profile.province_name}"
         else:
             unit = profile.name  # a province
         self.unit_label.setText(unit)
+        if self.received_home is not None:
+            self.received_home.title.setText(unit)
         self.setWindowTitle(f"Báo cáo CNTT và chuyển đổi số — {unit}")  # Qt appends «BaoCaoXa»
         # Our own reports; those received from other units live in the consolidation view.
         summaries = self.workspace.reports(include_received=False)
@@ -184,7 +226,7 @@ class MainWindow(QMainWindow):
             parts.append(f"Có {conflicts} xung đột cần xử lý (Dữ liệu → Xung đột cần xử lý…).")
         self.received_hint.setText(" ".join(parts))
         self.received_hint.setVisible(bool(parts))
-        self.consolidate_button.setVisible(bool(received))
+        self.consolidate_button.setVisible(bool(received) and receiving)
         self._update_buttons()
 
     def _update_buttons(self) -> None:
@@ -244,7 +286,7 @@ class MainWindow(QMainWindow):
             self.stack.removeWidget(self.editor)
             self.editor.deleteLater()
             self.editor = None
-        self.stack.setCurrentWidget(self.list_page)
+        self.stack.setCurrentWidget(self.home)
         self.refresh()
         self.table.setFocus(Qt.FocusReason.OtherFocusReason)  # Enter opens the selected report
 
@@ -286,20 +328,43 @@ class MainWindow(QMainWindow):
         if not path:
             return
         self.workspace.set_setting("last_folder", str(Path(path).parent))
+        self._import_json_file(path, replace=False)
 
+    def _import_json_file(self, path: str, replace: bool) -> None:
+        """Imports; a report already here for that unit, template and period is replaced only
+        after the person says so."""
         def work(_progress):
             try:
                 data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
             except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
                 raise UserError(f"Không đọc được tệp «{Path(path).name}»: tệp hỏng hoặc không phải JSON.") from exc
-            return self.workspace.import_document(data)
+            return self.workspace.import_document(data, replace=replace)
 
         def done(result):
             report_id, created = result
-            info(self, "Đã nhập", f"Đã {'tạo' if created else 'cập nhật'} báo cáo số {report_id}.")
+            info(self, "Đã nhập", f"Đã {'tạo' if created else 'thay nội dung'} báo cáo số {report_id}.")
 
-        operations.run(self, "Đang nhập báo cáo…", work, done, changes=lambda result: Changes.of_report(result[0]),
-                       name="import json")
+        def failed(error: Exception) -> None:
+            if isinstance(error, ReportExists) and not replace:
+                if confirm(self, "Đã có báo cáo này", f"Đã có {error.what}.\n\nThay toàn bộ nội dung báo "
+                           f"cáo số {error.report_id} bằng nội dung của tệp?", yes="Thay báo cáo cũ",
+                           no="Không nhập"):
+                    self._import_json_file(path, replace=True)
+                return
+            show_error(self, error)
+
+        operations.run(self, "Đang nhập báo cáo…", work, done, failed,
+                       changes=lambda result: Changes.of_report(result[0]), name="import json")
+
+    def install_template(self) -> None:
+        from ui.templates_dialog import choose_and_install
+
+        choose_and_install(self, self.workspace)
+
+    def show_templates(self) -> None:
+        from ui.templates_dialog import TemplatesDialog
+
+        TemplatesDialog(self.workspace, self).exec()
 
     def backup_now(self) -> None:
         operations.run(self, "Đang sao lưu…", lambda _p: self.workspace.backup("thu-cong"),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 from copy import copy
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from desktop_app.atomic import write_bytes_atomic
+from desktop_app.domain import roles
 from desktop_app.office.consolidation import Consolidation, Indicator, indicators
 from desktop_app.documents.content import DocumentBuilder, DocumentContent, Paragraph
 from desktop_app.documents.docx_writer import write_docx
@@ -37,8 +39,24 @@ XLSX_TEXT_LIMIT = 32_000  # Excel keeps at most 32,767 characters in a cell
 
 
 def consolidated_content(cons: Consolidation) -> DocumentContent:
+    """Headed and signed in the receiving office's name: its role gives the header (a department
+    under its People's Committee) and the signing lines (KT. GIÁM ĐỐC, TM. ỦY BAN NHÂN DÂN…)."""
     notes = [Paragraph(cons.coverage_sentence())]
-    return DocumentBuilder(cons.template).build(cons.as_report(), preface=notes)
+    content = DocumentBuilder(cons.template).build(cons.as_report(), preface=notes)
+    return _signed_as_receiver(content, cons)
+
+
+def _signed_as_receiver(content: DocumentContent, cons: Consolidation) -> DocumentContent:
+    """The template's signing lines are a commune's; the office's own report of that type and
+    period (its «Thông tin văn bản») wins where it says otherwise."""
+    profile, own = cons.receiver, cons.receiver_document
+    default = cons.template.document.signing
+    title = own.signer_title or profile.signer_title or roles.signer_titles(profile)[-1]
+    authority = roles.signing_authority(profile, title)
+    if own.signing_authority and own.signing_authority != default.authority:
+        authority = own.signing_authority  # written by the person: kept
+    return replace(content, signer_title=title, signing_authority=authority or "",
+                   signer_name=own.signer or profile.signer_name or "")
 
 
 def write_consolidated_docx(cons: Consolidation, target: str | Path) -> Path:

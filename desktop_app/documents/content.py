@@ -13,6 +13,7 @@ from typing import Any
 
 from jinja2 import nodes
 
+from desktop_app.domain import roles
 from desktop_app.domain.entities import Report, UnitProfile
 from desktop_app.errors import UserError
 from desktop_app.domain.fieldkinds import document_text, kind_spec
@@ -52,7 +53,7 @@ class Table:
 
 @dataclass
 class DocumentContent:
-    issuer_upper: str  # "ỦY BAN NHÂN DÂN" line 1
+    issuer_upper: str  # "ỦY BAN NHÂN DÂN" line 1 (a department: its governing body, "UBND TỈNH QUẢNG NGÃI")
     issuer_name: str  # "XÃ BÌNH PHƯỚC"
     number_line: str  # "Số: 255/BC-UBND"
     place_date: str
@@ -63,6 +64,7 @@ class DocumentContent:
     signing_authority: str = ""
     signer_title: str = ""
     signer_name: str = ""
+    issuer_upper_bold: bool = True  # False when line 1 is the governing body above the issuer
 
     def plain_text(self) -> str:
         """A readable text rendering (CLI preview, tests)."""
@@ -135,11 +137,11 @@ def _cell_text(col, value: Any) -> str:
     return document_text(col, value)
 
 
-def number_line(number: str | None) -> str:
+def number_line(number: str | None, issuer_code: str = "UBND") -> str:
     """``Số: 255/BC-UBND``; left open for the clerk to fill in when not yet numbered."""
     if not number:
-        return "Số:        /BC-UBND"
-    return f"Số: {number}" if "/" in number else f"Số: {number}/BC-UBND"
+        return f"Số:        /BC-{issuer_code}"
+    return f"Số: {number}" if "/" in number else f"Số: {number}/BC-{issuer_code}"
 
 
 class DocumentTextError(UserError):
@@ -324,10 +326,12 @@ class DocumentBuilder:
             body += self._part(f"phần «{section.title}»", section.body, ctx)
         body += self._part("phần kết", spec.closing, ctx)
         uctx = ctx["don_vi"]
+        issuer = roles.issuer(unit)  # the unit's role decides the header (a department: two bodies)
         return DocumentContent(
-            issuer_upper="ỦY BAN NHÂN DÂN",
-            issuer_name=uctx["ten_hoa"],
-            number_line=number_line(doc.number),
+            issuer_upper=issuer.governing,
+            issuer_name=issuer.name,
+            issuer_upper_bold=issuer.governing_bold,
+            number_line=number_line(doc.number, issuer.abbreviation),
             place_date=format_place_date(doc.place or uctx["ten_ngan"], doc.date, ctx["nam"]),
             title="BÁO CÁO",
             summary=render_text(spec.summary, ctx),

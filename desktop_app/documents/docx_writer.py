@@ -166,10 +166,18 @@ def _layout_table(doc, rows: int, left_cm: float) -> tuple[DocxTable, float, flo
     return table, left_cm, right_cm
 
 
+def _issuer(paragraph: DocxParagraph, content: DocumentContent) -> None:
+    """The issuing body: a committee's name bold on two lines; a department's governing body
+    above it in regular type (Nghị định 30, Phụ lục I)."""
+    _write_in(paragraph, content.issuer_upper, HEADER_PT, bold=content.issuer_upper_bold)
+    paragraph.runs[-1].add_break()
+    _add_lines(paragraph, content.issuer_name, HEADER_PT, True, False)
+
+
 def _header(doc, content: DocumentContent) -> None:
     table, left_cm, right_cm = _layout_table(doc, 2, 6.3)
     left, right = table.cell(0, 0), table.cell(0, 1)
-    _write_in(_cell_paragraph(left), f"{content.issuer_upper}\n{content.issuer_name}", HEADER_PT, bold=True)
+    _issuer(_cell_paragraph(left), content)
     _rule(left, 2.2, left_cm)
     _write_in(_cell_paragraph(right), "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", NATIONAL_TITLE_PT, bold=True)
     _write_in(right.add_paragraph(), "Độc lập - Tự do - Hạnh phúc", HEADER_PT + 1, bold=True)

@@ -59,10 +59,15 @@ class UnitProfile:
     villages: tuple[str, ...] = ()
     signer_name: str = ""
     signer_title: str = ""
+    role: str = ""  # commune | province | department | district (desktop_app.domain.roles); "" before roles
+    body_name: str = ""  # a department's name: «Sở Khoa học và Công nghệ»
 
     def to_json(self) -> dict[str, Any]:
         data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["villages"] = list(self.villages)
+        for key in ("role", "body_name"):  # a unit without a role reads as it did before roles existed
+            if not data[key]:
+                del data[key]
         return data
 
     @classmethod

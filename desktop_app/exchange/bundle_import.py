@@ -116,7 +116,9 @@ def _decider(ws) -> Callable:
     def decide_one(local: Report | None, incoming: IncomingReport) -> str:
         if local is None:
             return "new"
-        same = content_hash({**local.to_json(), "unit": {"code": local.unit_code}}) == incoming.content_hash
+        # a draft finalised since (status is not part of the content hash) is news, not "unchanged"
+        same = (content_hash({**local.to_json(), "unit": {"code": local.unit_code}}) == incoming.content_hash
+                and local.status == (incoming.report.status or local.status))
         kind = decide(local.revision, local.sync_base, same, incoming.report.revision, incoming.base_revision)
         if local.deleted_at is not None and kind == "update":
             return "conflict"  # deleted here, sent again: the person chooses (restore it, or keep it deleted)

@@ -190,6 +190,8 @@ class Unit(_Strict):
     villages: Annotated[list[Text200], Field(max_length=500)] | None = None
     signer_name: Text200 | None = None
     signer_title: Text200 | None = None
+    role: Literal["", "commune", "province", "department", "district"] | None = None  # desktop_app.domain.roles
+    body_name: Text200 | None = None  # a department's name
 
 
 class Document(_Strict):

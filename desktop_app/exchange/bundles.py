@@ -57,6 +57,7 @@ def build_bundle(ws, report_ids: list[int] | None = None, template_files: list[P
                             "của đơn vị này: mỗi gói chỉ mang báo cáo của chính đơn vị gửi.")
         report = ws._record(report_id)  # refuses a deleted or missing one
         doc = report.to_json()  # the wire form starts here
+        doc["unit"] = _portable_unit(doc["unit"])
         # The revision this version grew from (set when it came in a bundle): lets the receiver
         # tell "edited there only" from "edited on both sides".
         doc["base_revision"] = report.sync_base
@@ -83,6 +84,13 @@ def build_bundle(ws, report_ids: list[int] | None = None, template_files: list[P
         template_texts.append((template, text))
     return pack_bundle(docs, source_unit=profile.code, source_name=profile.name or None, origin=ws.origin,
                        templates=template_texts, key=ws.signing_key())
+
+
+def _portable_unit(unit: dict[str, Any]) -> dict[str, Any]:
+    """A commune's unit as bundles carried it before roles existed: older receivers, whose
+    bundle check refuses unknown keys, still read it."""
+    return {k: v for k, v in unit.items() if not (k == "role" and v in ("commune", "", None))
+            and not (k == "body_name" and not v)}
 
 
 def pack_bundle(docs: list[dict[str, Any]], *, source_unit: str | None, source_name: str | None, origin: str,

@@ -179,7 +179,7 @@ def _pydantic_message(err: Mapping[str, Any]) -> str:
         return (f"«{err.get('input')}» không phải mã hợp lệ: chỉ dùng chữ thường không dấu, chữ số và "
                 "dấu gạch dưới, bắt đầu bằng chữ (ví dụ so_tram_bts)")
     if kind in ("literal_error", "enum"):
-        expected = err.get("ctx", {}).get("expected", "")
+        expected = str(err.get("ctx", {}).get("expected", "")).replace("' or '", "', '")  # pydantic's English «or»
         return f"giá trị «{err.get('input')}» không hợp lệ; chỉ được dùng: {expected}"
     if kind == "value_error":
         return str(err.get("ctx", {}).get("error", err.get("msg", "")))
@@ -424,7 +424,8 @@ def _too_large(size: int) -> str:
     return f"tệp mẫu quá lớn ({size:,} byte; tối đa {MAX_TEMPLATE_BYTES:,} byte)".replace(",", ".")
 
 
-def load_template(path: Path) -> tuple[Template | None, list[Problem]]:
+def read_template_file(path: Path) -> tuple[str | None, list[Problem]]:
+    """The text of a template file, read within the size limit whatever the file claims."""
     name = str(path)
     try:
         size = path.stat().st_size
@@ -434,12 +435,24 @@ def load_template(path: Path) -> tuple[Template | None, list[Problem]]:
             raw = handle.read(MAX_TEMPLATE_BYTES + 1)
         if len(raw) > MAX_TEMPLATE_BYTES:
             return None, [Problem(name, None, "", _too_large(len(raw)))]
+    except FileNotFoundError:
+        return None, [Problem(name, None, "", "không tìm thấy tệp")]
+    except IsADirectoryError:
+        return None, [Problem(name, None, "", "đây là một thư mục, không phải tệp mẫu")]
+    except PermissionError:
+        return None, [Problem(name, None, "", "không có quyền đọc tệp")]
     except OSError as exc:
         return None, [Problem(name, None, "", f"không đọc được tệp: {exc.strerror or exc}")]
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig"), []
     except UnicodeDecodeError:
         return None, [Problem(name, None, "", "tệp mẫu phải được lưu với mã UTF-8")]
+
+
+def load_template(path: Path) -> tuple[Template | None, list[Problem]]:
+    text, problems = read_template_file(path)
+    if text is None:
+        return None, problems
     return _parsed_once(text, path.name)
 
 

@@ -6,10 +6,12 @@ file never stops the app; ``templates list`` shows them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
+from desktop_app.atomic import write_bytes_atomic
 from desktop_app.paths import resource
-from desktop_app.templating.loader import Problem, load_template
+from desktop_app.templating.loader import Problem, load_template, parse_template_text, read_template_file
 from desktop_app.templating.model import Template
 
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json")
@@ -17,6 +19,22 @@ TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json")
 
 class TemplateNotFound(LookupError):
     pass
+
+
+class TemplateRefused(ValueError):
+    """A template file that is not installed: ``problems`` say why (Vietnamese); nothing changed."""
+
+    def __init__(self, message: str, problems: list[str] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.problems = problems or []
+
+
+@dataclass(frozen=True)
+class Installed:
+    template: Template
+    path: Path  # where the registry reads it from
+    already: bool  # the same template was installed before: nothing was written
 
 
 class TemplateRegistry:
@@ -70,6 +88,53 @@ class TemplateRegistry:
 
     def add(self, template: Template) -> None:
         self._templates[template.key] = template
+
+    def is_bundled(self, template: Template) -> bool:
+        source = self.sources.get(template.key)
+        return source is not None and source.parent == resource("templates")
+
+    def install(self, source: Path, folder: Path) -> Installed:
+        """Check a template file and copy it into ``folder`` (the data folder's templates).
+
+        Refused (:class:`TemplateRefused`, nothing written) when the checker finds any problem,
+        or when this id and version is installed with other content: a version, once issued,
+        never changes. The same template again is a no-op."""
+        text, problems = read_template_file(source)
+        template = None
+        if text is not None:
+            template, problems = parse_template_text(text, source.name)
+        if template is None:
+            raise TemplateRefused(f"Tệp mẫu «{source.name}» có {len(problems)} vấn đề nên chưa cài; hãy sửa rồi cài "
+                                  "lại:", [str(p) for p in problems])
+        installed = self._templates.get(template.key)
+        if installed is not None:
+            where = self.sources[template.key]
+            if installed.model_dump() == template.model_dump():
+                return Installed(installed, where, already=True)
+            raise TemplateRefused(
+                f"Đã cài mẫu «{template.id}» phiên bản {template.version} với nội dung khác (tệp {where.name}). Một "
+                "phiên bản mẫu đã phát hành không bao giờ được thay nội dung, vì các báo cáo đã làm theo nó phải giữ "
+                f"nguyên: hãy tăng số phiên bản («version: \"{next_version(template.version)}\"») rồi cài lại.")
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"{template.id}-{template.version}.yaml"
+        number = 2
+        while target.exists():  # another file of that name (even a broken one) is never overwritten
+            target = folder / f"{template.id}-{template.version}-{number}.yaml"
+            number += 1
+        write_bytes_atomic(target, text.encode("utf-8"))
+        self.reload()
+        loaded = self._templates.get(template.key)
+        if loaded is None:  # cannot happen for a file that passed the checker; never claim success
+            target.unlink(missing_ok=True)
+            self.reload()
+            raise TemplateRefused(f"Không cài được mẫu «{template.id}»: chương trình không đọc lại được tệp vừa ghi.")
+        return Installed(loaded, target, already=False)
+
+
+def next_version(version: str) -> str:
+    """``2025.1`` → ``2025.2``: the version to suggest for a changed template."""
+    parts = version.split(".")
+    return ".".join(parts[:-1] + [str(int(parts[-1]) + 1)])
 
 
 def _version_key(version: str) -> tuple[int, ...]:

@@ -83,6 +83,23 @@ class ReceivedPeriod:
     end: dt.date
 
 
+@dataclass(frozen=True)
+class TemplateVersionInfo:
+    version: str
+    effective: str  # «từ 01/01/2023» / «từ 01/7/2025 đến 31/12/2025»
+    where: str  # «có sẵn trong chương trình» / «đã cài: ntm-2025.1.yaml»
+
+
+@dataclass(frozen=True)
+class TemplateTypeInfo:
+    """One report type as the templates list shows it (the newest version's facts first)."""
+    id: str
+    title: str
+    legal_basis: list[str]
+    province: str  # «Tỉnh Quảng Ngãi (51)» or «dùng chung toàn quốc»
+    versions: list[TemplateVersionInfo]
+
+
 def _readable(f, value: Any) -> str:
     """A value as a person compares it: tables row by row, empty shown as such."""
     from desktop_app.domain.values import format_value, is_empty

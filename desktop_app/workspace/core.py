@@ -8,14 +8,16 @@ from typing import Any
 from db.engine import StoreError
 from db.store import DatabaseDamaged, Store
 from desktop_app import paths
-from desktop_app.domain import units
+from desktop_app.domain import roles, units
 from desktop_app.errors import ReportLocked, UserError
 from desktop_app.domain.entities import Report, UnitProfile
 from desktop_app.templating.model import Template
-from desktop_app.templating.registry import TemplateNotFound, TemplateRegistry
+from desktop_app.templating.registry import Installed, TemplateNotFound, TemplateRefused, TemplateRegistry
 from desktop_app.domain.text import clean_deep, distinct_names, nfc
 from desktop_app.domain.validation import Validator
-from desktop_app.workspace.base import DamagedDatabase, SIGNING_SEED, _operation, _who
+from desktop_app.workspace.base import (
+    DamagedDatabase, SIGNING_SEED, TemplateTypeInfo, TemplateVersionInfo, _operation, _who,
+)
 from desktop_app.workspace.safety import DataSafety
 
 
@@ -61,6 +63,37 @@ class WorkspaceCore(DataSafety):
         except TemplateNotFound as exc:
             raise UserError(str(exc)) from None
 
+    @_operation
+    def install_template(self, source: str | Path) -> Installed:
+        """Check a template file and install it in the data folder (see ``TemplateRegistry.install``)."""
+        try:
+            return self.templates.install(Path(source), self.data_dir / "templates")
+        except TemplateRefused as exc:
+            raise UserError(exc.message, exc.problems) from None
+        except OSError as exc:
+            raise UserError(f"Không ghi được mẫu vào thư mục dữ liệu: {exc.strerror or exc}.") from None
+
+    def template_types(self) -> list[TemplateTypeInfo]:
+        """Every report type with its versions, legal basis, issuing province and dates."""
+        from desktop_app.domain.vnformat import format_date
+
+        by_id: dict[str, list[Template]] = {}
+        for t in self.templates.all():
+            by_id.setdefault(t.id, []).append(t)
+        out = []
+        for versions in by_id.values():
+            newest = versions[-1]
+            rows = []
+            for t in reversed(versions):
+                effective = f"từ {format_date(t.effective_from)}" + (
+                    f" đến {format_date(t.effective_to)}" if t.effective_to else "")
+                where = ("có sẵn trong chương trình" if self.templates.is_bundled(t)
+                         else f"đã cài: {self.templates.sources[t.key].name}")
+                rows.append(TemplateVersionInfo(t.version, effective, where))
+            out.append(TemplateTypeInfo(newest.id, newest.short_title or newest.title, list(newest.legal_basis),
+                                        _province_label(newest.province), rows))
+        return out
+
     def validator(self, template: Template) -> Validator:
         key = template.key
         if key not in self._validators:
@@ -72,7 +105,11 @@ class WorkspaceCore(DataSafety):
 
     @_operation
     def set_unit(self, code: str, *, scheme: str = units.CURRENT, villages: list[str] | None = None,
-                 signer_name: str | None = None, signer_title: str | None = None) -> UnitProfile:
+                 signer_name: str | None = None, signer_title: str | None = None, role: str | None = None,
+                 body_name: str | None = None) -> UnitProfile:
+        """The unit this installation speaks for, and its role (``desktop_app.domain.roles``):
+        without ``role``, the unit's own (a commune writes, a province receives), or the role it
+        had when the unit stays the same."""
         try:
             unit = units.find(code, scheme)
         except units.UnitNotFound as exc:
@@ -80,10 +117,20 @@ class WorkspaceCore(DataSafety):
         old = self.profile() or UnitProfile()
         official = unit.as_profile()
         same_unit = old.code == official.code and old.scheme == official.scheme
+        if role is None:
+            role = roles.role_of(old) if same_unit else roles.role_of(official)
+            body_name = old.body_name if body_name is None and same_unit else body_name
+        try:
+            body_name = roles.check_role(role, unit.level, body_name)
+        except roles.RoleError as exc:
+            raise UserError(str(exc)) from None
+        if role in roles.RECEIVING and unit.level != "huyen":
+            villages = []  # a provincial office has no villages of its own
         profile = official.with_changes(
             villages=distinct_names(villages) if villages is not None else (old.villages if same_unit else ()),
             signer_name=nfc(signer_name).strip() if signer_name is not None else old.signer_name,
-            signer_title=nfc(signer_title).strip() if signer_title is not None else old.signer_title)
+            signer_title=nfc(signer_title).strip() if signer_title is not None else old.signer_title,
+            role=role, body_name=body_name)
         self.store.set_profile(profile, who=self.who)
         return profile
 
@@ -112,9 +159,31 @@ class WorkspaceCore(DataSafety):
         own = own_code or (self.profile() or UnitProfile()).code
         return bool(own and record.unit_code != own and record.origin and record.origin != self.origin)
 
-    def _editable(self, record: Report) -> None:
+    def _own(self, record: Report) -> None:
+        """Another unit's report received in a bundle is the sender's: nothing here changes it
+        (a finalise or an edit would raise its revision and turn the sender's next bundle into
+        a false conflict)."""
         if self.is_received(record):
             raise ReportLocked(f"Báo cáo này nhận từ {record.unit.name or record.unit_code} qua gói dữ liệu "
-                               "nên chỉ để xem. Đơn vị gửi sửa trên máy của mình rồi gửi lại gói mới.")
+                               "nên chỉ để xem: nơi nhận không sửa, hoàn tất hay mở lại được. Đơn vị gửi sửa trên "
+                               "máy của mình rồi gửi lại gói mới.")
+
+    def refuse_if_received(self, report_id: int) -> None:
+        """:class:`ReportLocked` when the report is another unit's, received in a bundle."""
+        self._own(self._record(report_id))
+
+    def _editable(self, record: Report) -> None:
+        self._own(record)
         if record.status == "final":
             raise ReportLocked("Báo cáo đã hoàn tất nên không sửa được. Hãy mở lại báo cáo (ghi rõ lý do) để sửa.")
+
+
+def _province_label(code: str | None) -> str:
+    if not code:
+        return "dùng chung toàn quốc"
+    for scheme in (units.CURRENT, units.LEGACY):
+        try:
+            return f"{units.find(code, scheme).name} ({code})"
+        except units.UnitNotFound:
+            continue
+    return f"mã tỉnh {code}"

@@ -7,7 +7,7 @@ from typing import Any
 from db.engine import StoreError
 from desktop_app.domain import drafts
 from desktop_app.domain.entities import DocumentHeader, Report, UnitProfile
-from desktop_app.errors import UserError
+from desktop_app.errors import ReportExists, UserError
 from desktop_app.domain.periods import PERIOD_KIND_LABELS, PeriodError, parse_period
 from desktop_app.domain.reportdoc import ReportDocumentError, coerce_values, parse_document
 from desktop_app.templating.model import FieldKind, Template
@@ -185,13 +185,15 @@ class ReportOperations(WorkspaceCore):
             pass  # only a convenience: never block moving between pages
 
     @_operation
-    def import_document(self, data: Any) -> tuple[int, bool]:
-        """Create or update a report from a report JSON document; returns (id, created)."""
+    def import_document(self, data: Any, replace: bool = False) -> tuple[int, bool]:
+        """Create a report from a report JSON document; returns (id, created).
+
+        A report already here for the same unit, template and period (or with the same uid) is
+        replaced only with ``replace``: otherwise :class:`ReportExists`, nothing changed."""
         try:
             doc, template = parse_document(data, self.templates)
         except ReportDocumentError as exc:
             raise UserError("Tệp báo cáo không hợp lệ, không nhập gì:", exc.problems) from None
-        self._backup_before_import()
         unit = doc.unit if doc.unit != UnitProfile() else (self.profile() or UnitProfile())
         if not unit.code:
             raise UserError("Tệp báo cáo không ghi đơn vị («unit.code») và máy này chưa khai báo đơn vị.")
@@ -204,10 +206,18 @@ class ReportOperations(WorkspaceCore):
             existing = self.store.find_report(unit_code=unit.code, template_id=template.id, period=doc.period)
         if existing is not None:
             self._editable(existing)
+            document = existing.document if doc.document.blank else doc.document
+            if existing.values == doc.values and existing.document == document and existing.unit == unit:
+                return existing.id, False  # the same content again (e.g. what «report show --json» printed)
+            if not replace:
+                title = template.short_title or template.title
+                raise ReportExists(f"báo cáo «{title}» {existing.period.label} "
+                                   f"của {existing.unit.name or existing.unit_code} (số {existing.id})", existing.id)
+            self._backup_before_import()
             self.store.set_values(existing.id, doc.values, who=self.who, action="import", replace_all=True)
-            self.store.update_report(existing.id, who=self.who, action="import", unit=unit,
-                                     document=existing.document if doc.document.blank else doc.document)
+            self.store.update_report(existing.id, who=self.who, action="import", unit=unit, document=document)
             return existing.id, False
+        self._backup_before_import()
         report_id = self.store.create_report(
             unit=unit, template_id=template.id, template_version=template.version, period=doc.period,
             document=doc.document, values=doc.values, origin=self.origin, uid=uid, who=self.who,
@@ -242,6 +252,7 @@ class ReportOperations(WorkspaceCore):
     @_operation
     def finalise(self, report_id: int) -> ValidationResult:
         record = self._record(report_id)
+        self._own(record)
         result = self.validate(report_id)
         if result.errors:
             raise UserError(f"Chưa hoàn tất được: báo cáo còn {len(result.errors)} lỗi cần sửa.",
@@ -253,6 +264,7 @@ class ReportOperations(WorkspaceCore):
     @_operation
     def reopen(self, report_id: int, reason: str) -> None:
         record = self._record(report_id)
+        self._own(record)
         if not reason or not reason.strip():
             raise UserError("Cần ghi lý do mở lại báo cáo đã hoàn tất.")
         if record.status == "final":

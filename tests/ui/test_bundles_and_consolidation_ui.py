@@ -84,7 +84,10 @@ def test_dropping_bundles_imports_them_and_shows_the_summary(qtbot, tmp_path, su
     lines = summaries[0].findChild(QPlainTextEdit, "import_summary").toPlainText()
     assert "Mới: 2" in lines and "bị từ chối: 1" in lines and "hong.zip" in lines
     assert window.table.rowCount() == 0  # the list keeps the province's own reports
-    assert window.consolidate_button.isVisibleTo(window) and "2 đơn vị" in window.received_hint.text()
+    # the province's window starts from what it received; its own list keeps the way to consolidate
+    assert window.received_home.isVisibleTo(window) and window.received_home.summary.text().startswith(
+        f"Đã nhận báo cáo của 2/{len(QUANG_NGAI)} đơn vị")
+    assert window.consolidate_button.isVisibleTo(window.list_page) and "2 đơn vị" in window.received_hint.text()
     # The same files again change nothing and say so.
     _drop(window, files)
     qtbot.waitUntil(lambda: len(summaries) == 2, timeout=20000)
