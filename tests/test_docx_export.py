@@ -36,6 +36,16 @@ def _sizes(paragraph):
     return {run.font.size for run in paragraph.runs if run.text.strip()}
 
 
+def effective(paragraph, name):
+    """A paragraph format value as Word applies it: direct formatting, else its style chain."""
+    value = getattr(paragraph.paragraph_format, name)
+    style = paragraph.style
+    while value is None and style is not None:
+        value = getattr(style.paragraph_format, name)
+        style = style.base_style
+    return value
+
+
 @pytest.mark.parametrize("name", sorted(SEED_FIGURES))
 def test_docx_layout_follows_decree_30(workspace, tmp_path, name):
     _rid, target = _export(workspace, name, tmp_path)
@@ -72,8 +82,8 @@ def test_docx_layout_follows_decree_30(workspace, tmp_path, name):
 
     body = [p for p in doc.paragraphs[texts.index("BÁO CÁO") + 3:] if p.text.strip()]
     assert body and all(_sizes(p) <= {Pt(13), Pt(14)} for p in body)
-    assert all(p.alignment == 3 and p.paragraph_format.first_line_indent for p in body)  # justified, indented
-    assert all(p.paragraph_format.space_after >= Pt(6) for p in body)
+    assert all(effective(p, "alignment") == 3 and effective(p, "first_line_indent") for p in body)  # justified
+    assert all(effective(p, "space_after") >= Pt(6) for p in body)
 
     signature = doc.tables[-1]
     recipients, signer = signature.cell(0, 0), signature.cell(0, 1)

@@ -34,6 +34,22 @@ class Heading:
 @dataclass
 class Paragraph:
     text: str
+    bullet: str = ""  # "-" or "+": a list item, its marker taken off the text
+
+    @property
+    def written(self) -> str:
+        """The paragraph as typed text (plain-text preview): the marker back in front."""
+        return f"{self.bullet} {self.text}" if self.bullet else self.text
+
+
+_BULLETS = ("- ", "+ ")
+
+
+def paragraph(text: str) -> Paragraph:
+    """A body paragraph; ``- …`` and ``+ …`` become list items (Word's list styles)."""
+    if text.startswith(_BULLETS) and text[2:].strip():
+        return Paragraph(text[2:].lstrip(), text[0])
+    return Paragraph(text)
 
 
 @dataclass
@@ -65,6 +81,7 @@ class DocumentContent:
     signer_title: str = ""
     signer_name: str = ""
     issuer_upper_bold: bool = True  # False when line 1 is the governing body above the issuer
+    author: str = ""  # the issuing body as a name ("Ủy ban nhân dân xã Bình Phước"): the file's author
 
     def plain_text(self) -> str:
         """A readable text rendering (CLI preview, tests)."""
@@ -77,6 +94,8 @@ class DocumentContent:
                 lines += ["\t".join(c.text for c in row) for row in item.rows]
                 if item.totals:
                     lines.append("\t".join(c.text for c in item.totals))
+            elif isinstance(item, Paragraph):
+                lines.append(item.written)
             else:
                 lines.append(item.text)
             lines.append("")
@@ -138,10 +157,17 @@ def _cell_text(col, value: Any) -> str:
 
 
 def number_line(number: str | None, issuer_code: str = "UBND") -> str:
-    """``Số: 255/BC-UBND``; left open for the clerk to fill in when not yet numbered."""
+    """``Số: 255/BC-UBND``; left open for the clerk to fill in when not yet numbered.
+
+    Nghị định 30/2020: a number below 10 is written with a leading zero (``Số: 03/BC-UBND``).
+    """
     if not number:
         return f"Số:        /BC-{issuer_code}"
-    return f"Số: {number}" if "/" in number else f"Số: {number}/BC-{issuer_code}"
+    number = number.strip()
+    serial, slash, symbol = number.partition("/")
+    if serial.isdigit() and int(serial) < 10:
+        serial = f"{int(serial):02d}"
+    return f"Số: {serial}/{symbol}" if slash else f"Số: {serial}/BC-{issuer_code}"
 
 
 class DocumentTextError(UserError):
@@ -217,21 +243,21 @@ class DocumentBuilder:
                 if not self._skip(block, block.text, ctx):
                     text = render_text(block.text, ctx)
                     if text:
-                        out.append(Paragraph(text))
+                        out.append(paragraph(text))
             elif kind == "paragraphs":
                 if self._skip(block, None, ctx):
                     continue
                 text = ctx.get(block.paragraphs) or ""
                 for line in str(text).split("\n"):
                     if line.strip():
-                        out.append(Paragraph((block.prefix or "") + line.strip()))
+                        out.append(paragraph((block.prefix or "") + line.strip()))
             elif kind == "each":
                 if self._skip(block, None, ctx):
                     continue
                 rows = ctx.get(block.each) or []
                 if self._summed_by_unit(block.each, rows):
                     marker = block.text[:2] if block.text.startswith(("+ ", "- ")) else ""
-                    out += [Paragraph((block.prefix or "") + marker + self._unit_line(block.each, row))
+                    out += [paragraph((block.prefix or "") + marker + self._unit_line(block.each, row))
                             for row in rows]
                     continue
                 needed = _needed_names(block.text)
@@ -243,7 +269,7 @@ class DocumentBuilder:
                     text = render_text(block.text, {**ctx, **self._row_names(block.each, row), "stt": index})
                     if text:
                         unit = f"{row[SOURCE_KEY]}: " if row.get(SOURCE_KEY) else ""
-                        out.append(Paragraph((block.prefix or "") + unit + text))
+                        out.append(paragraph((block.prefix or "") + unit + text))
             elif kind == "table":
                 if self._skip(block, None, ctx) or not ctx.get(block.table):
                     continue
@@ -340,4 +366,5 @@ class DocumentBuilder:
             signing_authority=doc.signing_authority or spec.signing.authority,
             signer_title=doc.signer_title or unit.signer_title or spec.signing.title,
             signer_name=doc.signer or unit.signer_name,
+            author=f"Ủy ban nhân dân {uctx['ten_thuong']}",
         )

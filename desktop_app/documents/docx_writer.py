@@ -3,13 +3,15 @@
 Lays out :class:`DocumentContent` only: A4 portrait, margins 20/20/30/15 mm, Times New
 Roman, body 14 pt justified with a first-line indent; the two-column borderless header
 (issuing body and number | national title, motto, place and date) with short rules; the
-centred title and summary; numbered headings, paragraphs and real tables; "Nơi nhận" and
-the signature block; page numbers centred at the top from page 2. Everything stays an
-editable Word paragraph or table.
+centred title and summary; numbered headings (Heading 1–4), paragraphs (Body Text), lists
+(List Bullet) and real tables; "Nơi nhận" and the signature block; page numbers centred
+at the top from page 2. Styles, language and properties are in :mod:`docx_styles` and
+:mod:`docx_props`; every property element goes in at its schema place (:mod:`ooxml`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from pathlib import Path
 
@@ -25,9 +27,13 @@ from docx.text.paragraph import Paragraph as DocxParagraph
 
 from desktop_app.atomic import write_atomic
 from desktop_app.documents.content import DocumentContent, Heading, Paragraph, Table
+from desktop_app.documents.docx_props import set_properties
+from desktop_app.documents.docx_styles import (
+    BODY_PT, BODY_STYLE, FONT, HEADING_STYLES, LIST_STYLES, apply_styles,
+)
+from desktop_app.documents.ooxml import border, place_property, set_fonts, set_language, set_property
+from desktop_app.documents.textwidth import longest_line_pt, wrapped_lines
 
-FONT = "Times New Roman"
-BODY_PT = 14
 HEADER_PT = 13
 NATIONAL_TITLE_PT = 12  # "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" fits its column at 12–13 pt
 TABLE_PT = 12
@@ -35,38 +41,28 @@ RECIPIENTS_TITLE_PT = 12
 RECIPIENTS_PT = 11
 MARGINS_MM = {"top": 20, "bottom": 20, "left": 30, "right": 15}
 TEXT_WIDTH_CM = 21.0 - (MARGINS_MM["left"] + MARGINS_MM["right"]) / 10  # 16.5 cm
-FIRST_LINE_INDENT = Cm(1.0)
+PT_PER_CM = 72 / 2.54
+# Nghị định 30: the rule under the issuing body and under the summary is 1/3 to 1/2 of the
+# line above it; the motto's rule is as long as the motto.
+SHORT_RULE_RATIO = 0.4
+ISSUER_COLUMN_CM = 6.3
+SIGNATURE_LEFT_CM = 7.3
+KEEP_TOGETHER_LINES = 4  # a paragraph this short is never split over two pages
+KEEP_TOGETHER_ROWS = 12  # a table this short stays on one page
+CELL_PADDING_TWIPS = {"top": 40, "bottom": 40, "left": 85, "right": 85}  # 0,7 mm / 1,5 mm
 
 
-def _font(run, size: float, bold: bool = False, italic: bool = False) -> None:
-    run.font.name = FONT
+def _font(run, size: float, bold: bool | None = False, italic: bool | None = False) -> None:
     run.font.size = Pt(size)
     run.font.bold = bold
     run.font.italic = italic
     rpr = run._element.get_or_add_rPr()
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = OxmlElement("w:rFonts")
-        rpr.insert(0, fonts)
-    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
-        fonts.set(qn(attr), FONT)
+    set_fonts(rpr, FONT)
+    set_language(rpr)
 
 
-def _para(container, text: str = "", size: float = BODY_PT, bold: bool = False, italic: bool = False,
-          align=WD_ALIGN_PARAGRAPH.JUSTIFY, indent: bool = False, after: float = 6, before: float = 0) -> DocxParagraph:
-    paragraph = container.add_paragraph()
-    fmt = paragraph.paragraph_format
-    fmt.alignment = align
-    fmt.space_after = Pt(after)
-    fmt.space_before = Pt(before)
-    fmt.line_spacing_rule = WD_LINE_SPACING.MULTIPLE
-    fmt.line_spacing = 1.15
-    if indent:
-        fmt.first_line_indent = FIRST_LINE_INDENT
-    return _add_lines(paragraph, text, size, bold, italic)
-
-
-def _add_lines(paragraph: DocxParagraph, text: str, size: float, bold: bool, italic: bool) -> DocxParagraph:
+def _add_lines(paragraph: DocxParagraph, text: str, size: float, bold: bool | None, italic: bool | None,
+               ) -> DocxParagraph:
     """Runs for each line of ``text``, joined by line breaks (not new paragraphs)."""
     lines = text.split("\n")
     for i, line in enumerate(lines):
@@ -77,43 +73,74 @@ def _add_lines(paragraph: DocxParagraph, text: str, size: float, bold: bool, ita
     return paragraph
 
 
-def _rule(container, width_cm: float, column_cm: float) -> DocxParagraph:
-    """A short centred line (the rule under the issuing body, the motto and the summary)."""
+def _para(container, text: str = "", size: float = BODY_PT, bold: bool = False, italic: bool = False,
+          align=WD_ALIGN_PARAGRAPH.JUSTIFY, after: float = 6, before: float = 0) -> DocxParagraph:
+    """A directly formatted paragraph (title, summary, spacing): not part of the body's styles."""
+    paragraph = container.add_paragraph()
+    fmt = paragraph.paragraph_format
+    fmt.alignment = align
+    fmt.space_after = Pt(after)
+    fmt.space_before = Pt(before)
+    fmt.first_line_indent = Cm(0)
+    fmt.line_spacing_rule = WD_LINE_SPACING.MULTIPLE
+    fmt.line_spacing = 1.15
+    return _add_lines(paragraph, text, size, bold, italic)
+
+
+def _styled(doc, style: str, text: str) -> DocxParagraph:
+    """A body paragraph that carries only its style; the runs carry the font, language and emphasis."""
+    paragraph = doc.add_paragraph(style=doc.styles[style])
+    _add_lines(paragraph, text, BODY_PT, None, None)
+    lines = len(wrapped_lines(text, BODY_PT, TEXT_WIDTH_CM * PT_PER_CM - 28))
+    if lines <= KEEP_TOGETHER_LINES:
+        paragraph.paragraph_format.keep_together = True
+    return paragraph
+
+
+def rule_width_cm(text: str, size: float, bold: bool, ratio: float, column_cm: float) -> float:
+    """A rule ``ratio`` times as long as the longest line ``text`` takes in a ``column_cm`` wide column."""
+    line_pt = longest_line_pt(text, size, column_cm * PT_PER_CM, bold)
+    return min(line_pt * ratio / PT_PER_CM, column_cm)
+
+
+def _rule(container, width_cm: float, column_cm: float, before: float = 0) -> DocxParagraph:
+    """A short centred line (under the issuing body, the motto and the summary)."""
     paragraph = container.add_paragraph()
     fmt = paragraph.paragraph_format
     side = max((column_cm - width_cm) / 2, 0)
+    fmt.alignment = WD_ALIGN_PARAGRAPH.CENTER
     fmt.left_indent = Cm(side)
     fmt.right_indent = Cm(side)
-    fmt.space_before = Pt(0)
+    fmt.first_line_indent = Cm(0)
+    fmt.space_before = Pt(before)
     fmt.space_after = Pt(4)
     fmt.line_spacing = Pt(2)
-    ppr = paragraph._p.get_or_add_pPr()
-    borders = OxmlElement("w:pBdr")
-    top = OxmlElement("w:top")
-    for key, value in (("w:val", "single"), ("w:sz", "6"), ("w:space", "1"), ("w:color", "000000")):
-        top.set(qn(key), value)
-    borders.append(top)
-    ppr.append(borders)
+    place_property(paragraph._p.get_or_add_pPr(), border("top"))
     return paragraph
 
 
 def _no_borders(table: DocxTable) -> None:
-    tbl_pr = table._tbl.tblPr
     borders = OxmlElement("w:tblBorders")
     for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
         element = OxmlElement(f"w:{edge}")
         element.set(qn("w:val"), "nil")
         borders.append(element)
-    tbl_pr.append(borders)
+    place_property(table._tbl.tblPr, borders)
+
+
+def _cell_margins(table: DocxTable, margins: dict[str, int]) -> None:
+    element = OxmlElement("w:tblCellMar")
+    for side in ("top", "left", "bottom", "right"):
+        edge = OxmlElement(f"w:{side}")
+        edge.set(qn("w:w"), str(margins[side]))
+        edge.set(qn("w:type"), "dxa")
+        element.append(edge)
+    place_property(table._tbl.tblPr, element)
 
 
 def _fixed_widths(table: DocxTable, widths_cm: list[float]) -> None:
-    table.autofit = False
+    table.autofit = False  # w:tblLayout fixed, once
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    tbl_pr = table._tbl.tblPr
-    layout = OxmlElement("w:tblLayout")
-    layout.set(qn("w:type"), "fixed")
-    tbl_pr.append(layout)
     for row in table.rows:
         for cell, width in zip(row.cells, widths_cm):
             cell.width = Cm(width)
@@ -128,9 +155,11 @@ def _cell_paragraph(cell) -> DocxParagraph:
 
 def _write_in(paragraph: DocxParagraph, text: str, size: float, bold=False, italic=False,
               align=WD_ALIGN_PARAGRAPH.CENTER, after: float = 0) -> DocxParagraph:
-    paragraph.paragraph_format.alignment = align
-    paragraph.paragraph_format.space_after = Pt(after)
-    paragraph.paragraph_format.space_before = Pt(0)
+    fmt = paragraph.paragraph_format
+    fmt.alignment = align
+    fmt.space_after = Pt(after)
+    fmt.space_before = Pt(0)
+    fmt.first_line_indent = Cm(0)
     return _add_lines(paragraph, text, size, bold, italic)
 
 
@@ -158,13 +187,19 @@ def _page_number_header(section) -> None:
 
 
 def _layout_table(doc, rows: int, left_cm: float) -> tuple[DocxTable, float, float]:
-    """A borderless two-column table across the text width (header and signature blocks)."""
+    """A borderless two-column table across the text width (header and signature blocks).
+
+    Its cells have no side margins, so a rule centred in a cell is centred under the text.
+    """
     right_cm = TEXT_WIDTH_CM - left_cm
     table = doc.add_table(rows=rows, cols=2)
     _no_borders(table)
+    _cell_margins(table, {"top": 0, "bottom": 0, "left": 0, "right": 0})
     _fixed_widths(table, [left_cm, right_cm])
     return table, left_cm, right_cm
 
+
+# --- The document header (issuing body | national title), kept in its own functions.
 
 def _issuer(paragraph: DocxParagraph, content: DocumentContent) -> None:
     """The issuing body: a committee's name bold on two lines; a department's governing body
@@ -174,113 +209,153 @@ def _issuer(paragraph: DocxParagraph, content: DocumentContent) -> None:
     _add_lines(paragraph, content.issuer_name, HEADER_PT, True, False)
 
 
+def _issuer_column(cell, content: DocumentContent, column_cm: float) -> None:
+    """The issuing body, and the rule under its last line (1/3–1/2 of that line)."""
+    _issuer(_cell_paragraph(cell), content)
+    last_line = content.issuer_name.split("\n")[-1]
+    _rule(cell, rule_width_cm(last_line, HEADER_PT, True, SHORT_RULE_RATIO, column_cm), column_cm, before=2)
+
+
+def _national_column(cell, column_cm: float) -> None:
+    """The national title and the motto, with a rule as long as the motto."""
+    motto = "Độc lập - Tự do - Hạnh phúc"
+    _write_in(_cell_paragraph(cell), "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", NATIONAL_TITLE_PT, bold=True)
+    _write_in(cell.add_paragraph(), motto, HEADER_PT + 1, bold=True)
+    _rule(cell, rule_width_cm(motto, HEADER_PT + 1, True, 1.0, column_cm), column_cm, before=2)
+
+
 def _header(doc, content: DocumentContent) -> None:
-    table, left_cm, right_cm = _layout_table(doc, 2, 6.3)
-    left, right = table.cell(0, 0), table.cell(0, 1)
-    _issuer(_cell_paragraph(left), content)
-    _rule(left, 2.2, left_cm)
-    _write_in(_cell_paragraph(right), "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", NATIONAL_TITLE_PT, bold=True)
-    _write_in(right.add_paragraph(), "Độc lập - Tự do - Hạnh phúc", HEADER_PT + 1, bold=True)
-    _rule(right, 5.8, right_cm)
+    table, left_cm, right_cm = _layout_table(doc, 2, ISSUER_COLUMN_CM)
+    _issuer_column(table.cell(0, 0), content, left_cm)
+    _national_column(table.cell(0, 1), right_cm)
     _write_in(_cell_paragraph(table.cell(1, 0)), content.number_line, HEADER_PT)
     _write_in(_cell_paragraph(table.cell(1, 1)), content.place_date, HEADER_PT + 1, italic=True)
+
+
+def _title(doc, content: DocumentContent) -> None:
+    """``BÁO CÁO``, the summary, and the summary's rule with clear space above it."""
+    _para(doc, content.title, BODY_PT, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, before=18, after=0)
+    summary = _para(doc, content.summary, BODY_PT, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
+    summary.paragraph_format.keep_with_next = True
+    _rule(doc, rule_width_cm(content.summary, BODY_PT, True, SHORT_RULE_RATIO, TEXT_WIDTH_CM), TEXT_WIDTH_CM,
+          before=6)
+
+
+# --- Body tables.
+
+def _table_widths(item: Table) -> list[float]:
+    columns = len(item.headers)
+    if item.widths and sum(item.widths):
+        total = sum(w or 10 for w in item.widths)
+        return [TEXT_WIDTH_CM * (w or 10) / total for w in item.widths]
+    rest = (TEXT_WIDTH_CM - 1.1) / max(columns - 1, 1)
+    return [1.1] + [rest] * (columns - 1)
+
+
+def _row_properties(row, header: bool = False) -> None:
+    """No row splits across a page (w:cantSplit); the header row repeats on each page (w:tblHeader)."""
+    properties = row._tr.get_or_add_trPr()
+    set_property(properties, "w:cantSplit", val="true")
+    if header:
+        set_property(properties, "w:tblHeader", val="true")
 
 
 def _body_table(doc, item: Table) -> None:
     columns = len(item.headers)
     table = doc.add_table(rows=1, cols=columns)
     table.style = doc.styles["Table Grid"]
-    if item.widths and sum(item.widths):
-        total = sum(w or 10 for w in item.widths)
-        widths = [TEXT_WIDTH_CM * (w or 10) / total for w in item.widths]
-    else:
-        rest = (TEXT_WIDTH_CM - 1.1) / max(columns - 1, 1)
-        widths = [1.1] + [rest] * (columns - 1)
+    _cell_margins(table, CELL_PADDING_TWIPS)
     for cell, header in zip(table.rows[0].cells, item.headers):
         paragraph = _cell_paragraph(cell)
         _write_in(paragraph, header, TABLE_PT, bold=True)
         paragraph.paragraph_format.keep_with_next = True  # never alone at the foot of a page
-    _repeat_as_header(table.rows[0])
-    for row in item.rows + ([item.totals] if item.totals else []):
-        cells = table.add_row().cells
+    _row_properties(table.rows[0], header=True)
+    body_rows = item.rows + ([item.totals] if item.totals else [])
+    keep_whole = len(body_rows) <= KEEP_TOGETHER_ROWS
+    for number, row in enumerate(body_rows, start=1):
+        docx_row = table.add_row()
+        _row_properties(docx_row)
         is_total = row is item.totals
-        for index, (cell, value) in enumerate(zip(cells, row)):
+        for index, (cell, value) in enumerate(zip(docx_row.cells, row)):
             align = WD_ALIGN_PARAGRAPH.RIGHT if value.numeric and index else (
                 WD_ALIGN_PARAGRAPH.CENTER if index == 0 else WD_ALIGN_PARAGRAPH.LEFT)
-            _write_in(_cell_paragraph(cell), value.text, TABLE_PT, bold=is_total, align=align)
-    _fixed_widths(table, widths)
+            paragraph = _write_in(_cell_paragraph(cell), value.text, TABLE_PT, bold=is_total, align=align)
+            if keep_whole and number < len(body_rows):
+                paragraph.paragraph_format.keep_with_next = True  # a short table stays on one page
+    _fixed_widths(table, _table_widths(item))
     _para(doc, "", after=0)  # breathing space after the table
 
 
-def _keep_row_on_one_page(row) -> None:
-    """The signature block (recipients, authority, signer) never splits across two pages."""
-    cant_split = OxmlElement("w:cantSplit")
-    cant_split.set(qn("w:val"), "true")
-    row._tr.get_or_add_trPr().append(cant_split)
-
-
-def _repeat_as_header(row) -> None:
-    """The header row repeats on every page a long table runs over (w:tblHeader)."""
-    properties = row._tr.get_or_add_trPr()
-    header = OxmlElement("w:tblHeader")
-    header.set(qn("w:val"), "true")
-    properties.append(header)
-
+# --- The signature block.
 
 def _signature(doc, content: DocumentContent) -> None:
-    table, _left_cm, _right_cm = _layout_table(doc, 1, 7.3)
-    _keep_row_on_one_page(table.rows[0])
-    if doc.paragraphs:
-        doc.paragraphs[-1].paragraph_format.keep_with_next = True  # the closing line stays with the signature
-    left, right = table.cell(0, 0), table.cell(0, 1)
-    _write_in(_cell_paragraph(left), "Nơi nhận:", RECIPIENTS_TITLE_PT, bold=True, italic=True,
+    if doc.paragraphs:  # the closing line goes to the next page with the signature, never alone
+        last = doc.paragraphs[-1].paragraph_format
+        last.keep_with_next = True
+        last.keep_together = True
+    table, _left_cm, _right_cm = _layout_table(doc, 1, SIGNATURE_LEFT_CM)
+    _row_properties(table.rows[0])  # recipients, authority and signer never split across pages
+    _recipients(table.cell(0, 0), content)
+    _signer(table.cell(0, 1), content)
+
+
+def _recipients(cell, content: DocumentContent) -> None:
+    _write_in(_cell_paragraph(cell), "Nơi nhận:", RECIPIENTS_TITLE_PT, bold=True, italic=True,
               align=WD_ALIGN_PARAGRAPH.LEFT)
     recipients = content.recipients
     for index, recipient in enumerate(recipients):
         text = recipient.rstrip(".;")
         text = f"- {text}{'.' if index == len(recipients) - 1 else ';'}"
-        _write_in(left.add_paragraph(), text, RECIPIENTS_PT, align=WD_ALIGN_PARAGRAPH.LEFT)
+        _write_in(cell.add_paragraph(), text, RECIPIENTS_PT, align=WD_ALIGN_PARAGRAPH.LEFT)
+
+
+def _signer(cell, content: DocumentContent) -> None:
     authority = "\n".join(line for line in (content.signing_authority, content.signer_title) if line)
-    _write_in(_cell_paragraph(right), authority.upper(), BODY_PT, bold=True)
+    _write_in(_cell_paragraph(cell), authority.upper(), BODY_PT, bold=True)
     for _ in range(4):  # room for the signature and seal
-        _write_in(right.add_paragraph(), "", BODY_PT)
-    _write_in(right.add_paragraph(), content.signer_name, BODY_PT, bold=True)
+        _write_in(cell.add_paragraph(), "", BODY_PT)
+    _write_in(cell.add_paragraph(), content.signer_name, BODY_PT, bold=True)
 
 
-def build_docx(content: DocumentContent):
-    doc = Document()
+# --- The body.
+
+def _body(doc, content: DocumentContent) -> None:
+    for item in content.body:
+        if isinstance(item, Heading):
+            _styled(doc, HEADING_STYLES[min(item.level, max(HEADING_STYLES))], item.text)
+        elif isinstance(item, Paragraph):
+            _styled(doc, LIST_STYLES.get(item.bullet, BODY_STYLE), item.text)
+        elif isinstance(item, Table):
+            _body_table(doc, item)
+
+
+def _page_setup(doc) -> None:
     section = doc.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = Mm(210), Mm(297)
     section.top_margin, section.bottom_margin = Mm(MARGINS_MM["top"]), Mm(MARGINS_MM["bottom"])
     section.left_margin, section.right_margin = Mm(MARGINS_MM["left"]), Mm(MARGINS_MM["right"])
     section.header_distance = Mm(10)
-    normal = doc.styles["Normal"]
-    normal.font.name = FONT
-    normal.font.size = Pt(BODY_PT)
-    normal.element.get_or_add_rPr()
     _page_number_header(section)
-    doc.core_properties.title = f"{content.title} {content.summary}"
-    doc.core_properties.author = content.issuer_name
 
+
+def build_docx(content: DocumentContent, moment: dt.datetime | None = None):
+    """The document; ``moment`` (default: now) is its created and modified time."""
+    doc = Document()
+    apply_styles(doc)
+    _page_setup(doc)
+    set_properties(doc, title=content.summary, author=content.author or content.issuer_name,
+                   moment=moment or dt.datetime.now(dt.timezone.utc))
     _header(doc, content)
-    _para(doc, content.title, BODY_PT, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, before=18, after=0)
-    _para(doc, content.summary, BODY_PT, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=0)
-    _rule(doc, 3.5, TEXT_WIDTH_CM)
-    for item in content.body:
-        if isinstance(item, Heading):
-            _para(doc, item.text, BODY_PT, bold=item.level <= 2, italic=item.level >= 3, indent=True, after=6)
-        elif isinstance(item, Paragraph):
-            _para(doc, item.text, BODY_PT, indent=True)
-        elif isinstance(item, Table):
-            _body_table(doc, item)
+    _title(doc, content)
+    _body(doc, content)
     _signature(doc, content)
     return doc
 
 
-def docx_bytes(content: DocumentContent) -> bytes:
+def docx_bytes(content: DocumentContent, moment: dt.datetime | None = None) -> bytes:
     buffer = io.BytesIO()
-    build_docx(content).save(buffer)
+    build_docx(content, moment).save(buffer)
     return buffer.getvalue()
 
 

@@ -103,10 +103,10 @@ def format_amount(value: int | None) -> str:
 
 
 def format_padded(value: int | None, width: int = 2) -> str:
-    """Administrative style for small counts: ``4`` → ``04`` (``04 trạm BTS``)."""
+    """Administrative style for small counts: ``4`` → ``04`` (``04 trạm BTS``); nought stays ``0``."""
     if value is None:
         return ""
-    return str(value).zfill(width) if 0 <= value < 10 ** (width - 1) else format_number(value)
+    return str(value).zfill(width) if 0 < value < 10 ** (width - 1) else format_number(value)
 
 
 def format_amount_words(value: int | None) -> str:
@@ -161,9 +161,12 @@ def format_date_short(value: dt.date | None) -> str:
 def format_place_date(place: str, value: dt.date | None, year: int | None = None) -> str:
     """The header line: ``Bình Phước, ngày 25 tháng 9 năm 2023``.
 
+    Nghị định 30/2020 (Phụ lục I): a day below 10 and the months 1 and 2 take a leading zero
+    (``ngày 03 tháng 02``), so no digit can be added in front later; months 3–12 do not.
     Without a date the day and month are left open for the clerk to write in by hand.
     """
     if value is None:
         return f"{place}, ngày      tháng      năm {year or ''}".rstrip()
-    day = f"{value.day:02d}" if value.day < 10 else str(value.day)
-    return f"{place}, ngày {day} tháng {value.month} năm {value.year}"
+    day = f"{value.day:02d}"
+    month = f"{value.month:02d}" if value.month < 3 else str(value.month)
+    return f"{place}, ngày {day} tháng {month} năm {value.year}"
