@@ -132,7 +132,16 @@ def _other_styles_in_vietnamese(doc: Document) -> None:
             set_language(element.get_or_add_rPr())
 
 
+def _drop_styles_with_effects(doc: Document) -> None:
+    """Word 2010's shadow copy of the template's English styles: Word rebuilds it from styles.xml."""
+    part = doc.part
+    for rel_id, rel in list(part.rels.items()):
+        if rel.reltype.endswith("/stylesWithEffects"):
+            part.drop_rel(rel_id)
+
+
 def apply_styles(doc: Document) -> None:
+    _drop_styles_with_effects(doc)
     _defaults(doc)
     _normal(doc)
     _plain_run_style(doc.styles[BODY_STYLE], BODY_PT)

@@ -196,6 +196,8 @@ def _layout_table(doc, rows: int, left_cm: float) -> tuple[DocxTable, float, flo
     _no_borders(table)
     _cell_margins(table, {"top": 0, "bottom": 0, "left": 0, "right": 0})
     _fixed_widths(table, [left_cm, right_cm])
+    for row in table.rows:  # each block stays on one page
+        _row_properties(row)
     return table, left_cm, right_cm
 
 
@@ -293,8 +295,7 @@ def _signature(doc, content: DocumentContent) -> None:
         last = doc.paragraphs[-1].paragraph_format
         last.keep_with_next = True
         last.keep_together = True
-    table, _left_cm, _right_cm = _layout_table(doc, 1, SIGNATURE_LEFT_CM)
-    _row_properties(table.rows[0])  # recipients, authority and signer never split across pages
+    table, _left_cm, _right_cm = _layout_table(doc, 1, SIGNATURE_LEFT_CM)  # one row: never split
     _recipients(table.cell(0, 0), content)
     _signer(table.cell(0, 1), content)
 
