@@ -9,17 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import AbstractSet, Any
 
 from jinja2 import nodes
 
 from desktop_app.domain import roles
 from desktop_app.domain.entities import Report, UnitProfile
+from desktop_app.documents.markup import plain
 from desktop_app.errors import UserError
 from desktop_app.domain.fieldkinds import document_text, kind_spec
-from desktop_app.templating.doctext import DocTextError, document_budget, environment, render_text
+from desktop_app.templating.doctext import DocTextError, Typed, document_budget, environment, render_text
 from desktop_app.templating.expressions import check_expression
-from desktop_app.templating.model import Block, FieldKind, Template
+from desktop_app.templating.model import ZERO_OMIT, Block, FieldKind, Template
 from desktop_app.domain.validation import ValidationResult, Validator, evaluation_context
 from desktop_app.domain.values import SOURCE_KEY, is_empty
 from desktop_app.domain.vnformat import format_place_date
@@ -95,9 +96,9 @@ class DocumentContent:
                 if item.totals:
                     lines.append("\t".join(c.text for c in item.totals))
             elif isinstance(item, Paragraph):
-                lines.append(item.written)
+                lines.append(plain(item.written))
             else:
-                lines.append(item.text)
+                lines.append(plain(item.text))
             lines.append("")
         lines.append("Nơi nhận:")
         lines += [f"- {r};" if not r.endswith((".", ";")) else f"- {r}" for r in self.recipients]
@@ -125,6 +126,25 @@ def _needed_cached(source: str) -> frozenset[str]:
 
     visit(tree)
     return frozenset(needed)
+
+
+_TYPED_KINDS = (FieldKind.TEXT, FieldKind.LONG_TEXT)
+
+
+def _typed(kind: FieldKind, value: Any) -> Any:
+    """Text a person typed, marked so its joins with the template's words are mended."""
+    return Typed(value) if kind in _TYPED_KINDS and isinstance(value, str) else value
+
+
+def is_zero(value: Any) -> bool:
+    """Nought: the number 0, or a ratio counting nothing (0/…)."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float)):
+        return value == 0
+    if isinstance(value, dict) and "num" in value:
+        return value.get("num") == 0
+    return False
 
 
 def unit_context(unit: UnitProfile) -> dict[str, Any]:
@@ -185,7 +205,11 @@ class DocumentBuilder:
         for fid, f in self.fields.items():
             values.setdefault(fid, None)
             if f.kind == FieldKind.TABLE and values[fid]:
-                values[fid] = self.validator.table_rows_with_computed(fid, values[fid])
+                kinds = {c.id: c.kind for c in f.columns or []}
+                values[fid] = [{k: _typed(kinds[k], v) if k in kinds else v for k, v in row.items()}
+                               for row in self.validator.table_rows_with_computed(fid, values[fid])]
+            else:
+                values[fid] = _typed(f.kind, values[fid])
         values.update(result.computed)
         period, unit, doc = report.period, report.unit, report.document
         values.update({
@@ -211,6 +235,18 @@ class DocumentBuilder:
         if block.always or source is None:
             return False
         return any(is_empty(ctx.get(n)) for n in _needed_names(source) if n in self.fields)
+
+    def _zero(self, source: str, ctx: dict[str, Any], names: AbstractSet[str] = frozenset()) -> bool:
+        """Does the sentence need (outside ``{% if %}``) a number that is 0?"""
+        known = set(self.fields) | set(names)
+        return any(is_zero(ctx.get(n)) for n in _needed_names(source) if n in known)
+
+    def _sentence(self, block: Block, source: str, ctx: dict[str, Any], names: AbstractSet[str] = frozenset(),
+                  ) -> str:
+        """The block's text, or what the template says it reads as when a number in it is 0."""
+        if block.zero is not None and self._zero(source, ctx, names):
+            return "" if block.zero == ZERO_OMIT else render_text(block.zero, ctx)
+        return render_text(source, ctx)
 
     def _part(self, where: str, blocks: list[Block], ctx: dict[str, Any]) -> list[Heading | Paragraph | Table]:
         """The blocks of one part; a text the template cannot render names its place in Vietnamese."""
@@ -238,10 +274,12 @@ class DocumentBuilder:
             kind = block.kind
             if kind == "heading":
                 if not self._skip(block, block.heading, ctx):
-                    out.append(Heading(render_text(block.heading, ctx), block.level))
+                    heading = self._sentence(block, block.heading, ctx)
+                    if heading:
+                        out.append(Heading(heading, block.level))
             elif kind == "text":
                 if not self._skip(block, block.text, ctx):
-                    text = render_text(block.text, ctx)
+                    text = self._sentence(block, block.text, ctx)
                     if text:
                         out.append(paragraph(text))
             elif kind == "paragraphs":
@@ -265,11 +303,14 @@ class DocumentBuilder:
                 for row in rows:
                     if is_empty(row) or any(is_empty(row.get(n)) for n in needed if n in row):
                         continue
+                    names = self._row_names(block.each, row)
+                    row_ctx = {**ctx, **names, "stt": index + 1}
+                    text = self._sentence(block, block.text, row_ctx, names)
+                    if not text:
+                        continue
                     index += 1  # stt numbers the rows actually written
-                    text = render_text(block.text, {**ctx, **self._row_names(block.each, row), "stt": index})
-                    if text:
-                        unit = f"{row[SOURCE_KEY]}: " if row.get(SOURCE_KEY) else ""
-                        out.append(paragraph((block.prefix or "") + unit + text))
+                    unit = f"{row[SOURCE_KEY]}: " if row.get(SOURCE_KEY) else ""
+                    out.append(paragraph((block.prefix or "") + unit + text))
             elif kind == "table":
                 if self._skip(block, None, ctx) or not ctx.get(block.table):
                     continue

@@ -31,6 +31,7 @@ from desktop_app.documents.docx_props import set_properties
 from desktop_app.documents.docx_styles import (
     BODY_PT, BODY_STYLE, FONT, HEADING_STYLES, LIST_STYLES, apply_styles,
 )
+from desktop_app.documents.markup import plain, spans
 from desktop_app.documents.ooxml import border, place_property, set_fonts, set_language, set_property
 from desktop_app.documents.textwidth import longest_line_pt, wrapped_lines
 
@@ -87,11 +88,17 @@ def _para(container, text: str = "", size: float = BODY_PT, bold: bool = False, 
     return _add_lines(paragraph, text, size, bold, italic)
 
 
+def _add_spans(paragraph: DocxParagraph, text: str, size: float) -> None:
+    """``**đậm**`` / ``*nghiêng*`` as bold / italic runs; the rest follows the paragraph's style."""
+    for span in spans(text):
+        _add_lines(paragraph, span.text, size, True if span.bold else None, True if span.italic else None)
+
+
 def _styled(doc, style: str, text: str) -> DocxParagraph:
     """A body paragraph that carries only its style; the runs carry the font, language and emphasis."""
     paragraph = doc.add_paragraph(style=doc.styles[style])
-    _add_lines(paragraph, text, BODY_PT, None, None)
-    lines = len(wrapped_lines(text, BODY_PT, TEXT_WIDTH_CM * PT_PER_CM - 28))
+    _add_spans(paragraph, text, BODY_PT)
+    lines = len(wrapped_lines(plain(text), BODY_PT, TEXT_WIDTH_CM * PT_PER_CM - 28))
     if lines <= KEEP_TOGETHER_LINES:
         paragraph.paragraph_format.keep_together = True
     return paragraph

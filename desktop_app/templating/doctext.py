@@ -17,11 +17,12 @@ from jinja2 import StrictUndefined, meta, nodes
 from desktop_app.domain import vnformat
 from desktop_app.templating.expressions import fn_pct
 from desktop_app.templating.doccheck import instrument, vet
+from desktop_app.templating.textjoin import Typed, mark, mend_joins
 from desktop_app.templating.sandbox import (
     BoundedSandbox, DocTextError, DocTextLimitError, clamp_digits, document_budget, install_bounds, render_bounded,
 )
 
-__all__ = ["DocTextError", "DocTextLimitError", "document_budget", "referenced_names", "render_text"]
+__all__ = ["DocTextError", "DocTextLimitError", "Typed", "document_budget", "referenced_names", "render_text"]
 
 _DOC_TYPES = {
     "KH": "Kế hoạch", "QĐ": "Quyết định", "CV": "Công văn", "NQ": "Nghị quyết", "NĐ": "Nghị định",
@@ -121,6 +122,39 @@ def f_docref(value: Any) -> str:
     return " ".join(parts)
 
 
+QUALIFIERS = ("hơn", "gần", "khoảng", "trên", "dưới", "gần như", "ước")
+
+
+def f_qualified(text: Any, qualifier: Any) -> str:
+    """``2.000`` with the qualifier a person chose (``trên``) → ``trên 2.000``.
+
+    The qualifier is a companion choice field of the template; it is left out when the
+    amount is empty or nought (never "trên 0"). A qualifier the amount words already carry
+    (``tien_chu`` writes ``hơn 4,3 tỷ đồng`` when it rounds down) gives way to the person's.
+    """
+    shown = "" if text is None else str(text).strip()
+    if not shown or re.fullmatch(r"0+([.,]0+)?\s*(%|đ|đồng)?", shown):
+        return shown
+    chosen = str(qualifier).strip() if isinstance(qualifier, str) else ""
+    if not chosen:
+        return shown
+    for word in sorted(QUALIFIERS, key=len, reverse=True):
+        if shown.startswith(word + " "):
+            shown = shown[len(word) + 1:]
+            break
+    return f"{chosen} {shown}"
+
+
+def f_list(items: Any, last: str = "và") -> str:
+    """``["A", "B", "C"]`` → ``A, B và C``; empty items are left out (no "và và")."""
+    if not isinstance(items, (list, tuple)):
+        return "" if items is None else str(items)
+    words = [str(i).strip() for i in items if i is not None and str(i).strip()]
+    if len(words) <= 1:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} {last} {words[-1]}"
+
+
 FILTERS = {
     "so": f_number,
     "so2": f_padded,
@@ -135,6 +169,8 @@ FILTERS = {
     "vanban": f_docref,
     "hoa": lambda v: "" if v is None else str(v).upper(),
     "thuong": lambda v: "" if v is None else str(v).lower(),
+    "uoc": f_qualified,
+    "liet_ke": f_list,
 }
 
 FILTER_HELP = {
@@ -152,6 +188,8 @@ FILTER_HELP = {
     "default": "giá trị thay thế khi trống: {{ x | default('không') }}",
     "hoa": "chữ in hoa: Đạt → ĐẠT",
     "thuong": "chữ thường: Thị xã → thị xã",
+    "uoc": "kèm «hơn / gần / khoảng / trên» do người nhập chọn: {{ x | so | uoc(x_uoc) }} → trên 2.000",
+    "liet_ke": "liệt kê kiểu Việt: {{ [a, b, c] | liet_ke }} → A, B và C (bỏ mục trống)",
 }
 
 def _default(value: Any, fallback: str = "") -> Any:
@@ -167,7 +205,7 @@ def environment() -> BoundedSandbox:
     env = BoundedSandbox(
         autoescape=False, undefined=StrictUndefined, keep_trailing_newline=False,
         trim_blocks=True, lstrip_blocks=True,
-        finalize=lambda value: "" if value is None else value,  # an empty value prints nothing
+        finalize=lambda value: "" if value is None else mark(value),  # empty prints nothing; typed text marked
     )
     env.filters = {**FILTERS, "default": _default}  # only our filters: nothing else to reach
     env.globals = {}
@@ -211,5 +249,8 @@ def _compiled(source: str):
 
 
 def render_text(source: str, context: dict[str, Any]) -> str:
-    """One sentence, within the limits; DocTextLimitError (Vietnamese) when it asks for too much."""
-    return render_bounded(_compiled(source), context).strip()
+    """One sentence, within the limits; DocTextLimitError (Vietnamese) when it asks for too much.
+
+    Where fixed text meets a typed value the join is mended (full stop, no doubled word).
+    """
+    return mend_joins(render_bounded(_compiled(source), context)).strip()

@@ -19,7 +19,7 @@ from yaml.constructor import SafeConstructor
 from desktop_app.domain.fieldkinds import kind_spec
 from desktop_app.templating.doctext import BUILTIN_NAMES, DocTextError, referenced_names
 from desktop_app.templating.expressions import ExpressionError, check_expression
-from desktop_app.templating.model import Block, FieldKind, Template
+from desktop_app.templating.model import ZERO_OMIT, Block, FieldKind, Template
 from desktop_app.domain.text import nfc_deep
 
 RESERVED_NAMES = BUILTIN_NAMES | {"stt"}
@@ -354,6 +354,13 @@ class _Checker:
                     except ExpressionError as exc:
                         self.add(loc + ("when",), str(exc))
                 kind = block.kind
+                if block.zero is not None and block.zero != ZERO_OMIT:
+                    if kind not in ("heading", "text", "each"):
+                        self.add(loc + ("zero",), "«zero» chỉ dùng cho câu văn (heading, text, each)")
+                    else:
+                        extra = {c.id for c in fields[block.each].columns or []} | {"stt"} \
+                            if kind == "each" and block.each in fields else set()
+                        check_text(block.zero, loc + ("zero",), extra)
                 if kind in ("heading", "text"):
                     check_text(block.heading if kind == "heading" else block.text, loc + (kind,))
                 elif kind in ("table", "each"):

@@ -108,6 +108,8 @@ class Rule(_Strict):
     fields: list[Identifier] | None = None
 
 
+ZERO_OMIT = "omit"  # Block.zero: leave the sentence out when a number it needs is 0
+
 _BLOCK_KEYS = ("heading", "text", "table", "paragraphs", "each")
 
 
@@ -124,6 +126,9 @@ class Block(_Strict):
     prefix: str | None = None
     when: str | None = None
     always: bool = False
+    # What a sentence reads as when a number it needs is 0: "omit" leaves it out, any other
+    # text is written instead (document text too, e.g. "Trên địa bàn chưa có trạm BTS."); unset: written as is.
+    zero: Annotated[str, StringConstraints(min_length=1, max_length=2000)] | None = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> Block:
