@@ -147,6 +147,28 @@ def is_zero(value: Any) -> bool:
     return False
 
 
+def finish_lines(lines: list[str]) -> list[str]:
+    """Typed lines, each a paragraph, ended as the decree's paragraphs are.
+
+    A line that ends without punctuation gets a full stop, or a colon when list items
+    (``+ …`` under ``- …``, or ``- …`` under a plain line) follow it.
+    """
+    out = []
+    for index, line in enumerate(lines):
+        if line[-1:].isalnum() or line[-1:] in ")%\"”":
+            following = lines[index + 1] if index + 1 < len(lines) else ""
+            leads = (following.startswith("+ ") and not line.startswith("+ ")) or (
+                following.startswith("- ") and not line.startswith(("- ", "+ ")))
+            line += ":" if leads else "."
+        out.append(line)
+    return out
+
+
+def _is_count(value: Any) -> bool:
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)) or (
+        isinstance(value, dict) and "num" in value)
+
+
 def unit_context(unit: UnitProfile) -> dict[str, Any]:
     """Names for the unit: ``don_vi.ten`` (Xã Bình Phước), ``ten_thuong``, ``ten_hoa``, ``ten_ngan``."""
     name = unit.name
@@ -237,9 +259,13 @@ class DocumentBuilder:
         return any(is_empty(ctx.get(n)) for n in _needed_names(source) if n in self.fields)
 
     def _zero(self, source: str, ctx: dict[str, Any], names: AbstractSet[str] = frozenset()) -> bool:
-        """Does the sentence need (outside ``{% if %}``) a number that is 0?"""
+        """Are all the numbers the sentence needs (outside ``{% if %}``) nought? Then it has nothing to report.
+
+        All, not any: "0 hồ sơ chuyển qua" beside 314 received is a fact worth writing.
+        """
         known = set(self.fields) | set(names)
-        return any(is_zero(ctx.get(n)) for n in _needed_names(source) if n in known)
+        numbers = [ctx.get(n) for n in _needed_names(source) if n in known and _is_count(ctx.get(n))]
+        return bool(numbers) and all(is_zero(v) for v in numbers)
 
     def _sentence(self, block: Block, source: str, ctx: dict[str, Any], names: AbstractSet[str] = frozenset(),
                   ) -> str:
@@ -280,15 +306,14 @@ class DocumentBuilder:
             elif kind == "text":
                 if not self._skip(block, block.text, ctx):
                     text = self._sentence(block, block.text, ctx)
-                    if text:
+                    if text.strip("-+ "):  # a list marker alone is nothing to write
                         out.append(paragraph(text))
             elif kind == "paragraphs":
                 if self._skip(block, None, ctx):
                     continue
                 text = ctx.get(block.paragraphs) or ""
-                for line in str(text).split("\n"):
-                    if line.strip():
-                        out.append(paragraph((block.prefix or "") + line.strip()))
+                lines = [line.strip() for line in str(text).split("\n") if line.strip()]
+                out += [paragraph((block.prefix or "") + line) for line in finish_lines(lines)]
             elif kind == "each":
                 if self._skip(block, None, ctx):
                     continue

@@ -108,7 +108,7 @@ class Rule(_Strict):
     fields: list[Identifier] | None = None
 
 
-ZERO_OMIT = "omit"  # Block.zero: leave the sentence out when a number it needs is 0
+ZERO_OMIT = "omit"  # Block.zero: leave the sentence out when the numbers it needs are all 0
 
 _BLOCK_KEYS = ("heading", "text", "table", "paragraphs", "each")
 
@@ -126,7 +126,7 @@ class Block(_Strict):
     prefix: str | None = None
     when: str | None = None
     always: bool = False
-    # What a sentence reads as when a number it needs is 0: "omit" leaves it out, any other
+    # What a sentence reads as when every number it needs is 0: "omit" leaves it out, any other
     # text is written instead (document text too, e.g. "Trên địa bàn chưa có trạm BTS."); unset: written as is.
     zero: Annotated[str, StringConstraints(min_length=1, max_length=2000)] | None = None
 
