@@ -255,3 +255,16 @@ def test_pagination_keeps_things_together(exported):
     assert ppr.find(f"{W}keepNext") is not None and ppr.find(f"{W}keepLines") is not None
     short = [p for p in doc.paragraphs if p.style.name == "Body Text" and 0 < len(p.text) < 120]
     assert short and all(p.paragraph_format.keep_together for p in short)
+
+
+def test_emphasis_markup_becomes_bold_and_italic_runs():
+    content = DocumentContent("ỦY BAN NHÂN DÂN", "XÃ BA TƠ", "Số: 01/BC-UBND", "Ba Tơ, ngày 01 tháng 3 năm 2024",
+                              "BÁO CÁO", "Kết quả", [Paragraph("Thực hiện *Quyết định số 25/QĐ-UBND* với **100%** hồ sơ, 5* sao.")])
+    doc = Document(io.BytesIO(docx_bytes(content)))
+    (paragraph,) = [p for p in doc.paragraphs if p.text.startswith("Thực hiện")]
+    assert paragraph.text == "Thực hiện Quyết định số 25/QĐ-UBND với 100% hồ sơ, 5* sao."
+    runs = {r.text: (r.bold, r.italic) for r in paragraph.runs}
+    assert runs["Quyết định số 25/QĐ-UBND"] == (None, True)
+    assert runs["100%"] == (True, None)
+    assert runs[" hồ sơ, 5* sao."] == (None, None)
+    assert "*" not in content.plain_text().replace("5*", "")

@@ -13,10 +13,12 @@ import time
 from typing import Any, Protocol
 
 from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtGui import QFont, QSyntaxHighlighter, QTextCharFormat
 from PySide6.QtWidgets import (
     QComboBox, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QSizePolicy, QVBoxLayout, QWidget,
 )
 
+from desktop_app.domain import markup
 from desktop_app.domain.fieldkinds import kind_spec
 from desktop_app.templating.model import Field, FieldKind
 from desktop_app.domain.validation import ERROR, Issue
@@ -265,13 +267,28 @@ class DateField(TextField):
         self.edit.setPlaceholderText("ngày/tháng/năm")
 
 
+class EmphasisHighlighter(QSyntaxHighlighter):
+    """``**đậm**`` shows bold and ``*nghiêng*`` italic while typing, as the document will print them."""
+
+    def highlightBlock(self, text: str) -> None:  # noqa: N802 - Qt API
+        for match in markup.SPAN.finditer(text):
+            look = QTextCharFormat()
+            if match.group(1) is not None:
+                look.setFontWeight(QFont.Weight.Bold)
+            else:
+                look.setFontItalic(True)
+            self.setFormat(match.start(), match.end() - match.start(), look)
+
+
 class LongTextField(FieldWidget):
     def build(self) -> None:
         self.edit = QPlainTextEdit()
         self.edit.setObjectName(f"edit_{self.field.id}")
         self.edit.setTabChangesFocus(True)  # Tab leaves the box; Enter makes a new paragraph
         self.edit.setMinimumHeight(130)
-        self.edit.setPlaceholderText("Mỗi đoạn một dòng.")
+        self.edit.setPlaceholderText(f"Mỗi đoạn một dòng. {markup.HINT}")
+        self.edit.setToolTip(markup.HINT)
+        self.highlighter = EmphasisHighlighter(self.edit.document())
         self.edit.textChanged.connect(self.edited)
         self.edit.installEventFilter(self)
         self.body.addWidget(self.edit, 1)

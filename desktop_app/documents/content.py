@@ -15,7 +15,7 @@ from jinja2 import nodes
 
 from desktop_app.domain import roles
 from desktop_app.domain.entities import Report, UnitProfile
-from desktop_app.documents.markup import plain
+from desktop_app.domain.markup import plain
 from desktop_app.errors import UserError
 from desktop_app.domain.fieldkinds import document_text, kind_spec
 from desktop_app.templating.doctext import DocTextError, Typed, document_budget, environment, render_text

@@ -31,7 +31,7 @@ from desktop_app.documents.docx_props import set_properties
 from desktop_app.documents.docx_styles import (
     BODY_PT, BODY_STYLE, FONT, HEADING_STYLES, LIST_STYLES, apply_styles,
 )
-from desktop_app.documents.markup import plain, spans
+from desktop_app.domain.markup import plain, spans
 from desktop_app.documents.ooxml import border, place_property, set_fonts, set_language, set_property
 from desktop_app.documents.textwidth import longest_line_pt, wrapped_lines
 

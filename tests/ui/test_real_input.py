@@ -457,3 +457,20 @@ def test_exporting_a_report_with_errors_asks_first(qtbot, data_dir, tmp_path, mo
     assert not asked  # «Quay lại sửa» (the default): no file dialog
     window.close()
     ws.close()
+
+
+def test_emphasis_marks_show_as_bold_and_italic_while_typing(qtbot, data_dir):
+    """``**đậm**`` / ``*nghiêng*`` in a long text look as the document will print them."""
+    ws, rid = _workspace(data_dir)
+    window = _window(qtbot, ws, rid)
+    widget = _go(window.editor, "vt_ha_tang_nhan_xet")
+    _tab_to(widget.edit)
+    assert "**" in widget.edit.placeholderText() and "*chữ nghiêng*" in widget.edit.toolTip()
+    keys("Theo *Quyết định số 25* và **rất quan trọng** 5*")
+    block = widget.edit.document().firstBlock()
+    text = block.text()
+    looks = {text[r.start:r.start + r.length]: (r.format.fontItalic(), r.format.fontWeight())
+             for r in block.layout().formats()}
+    assert looks["*Quyết định số 25*"][0] and looks["*Quyết định số 25*"][1] <= 400
+    assert looks["**rất quan trọng**"][1] == 700
+    assert set(looks) == {"*Quyết định số 25*", "**rất quan trọng**"}  # the lone star after 5 stays plain

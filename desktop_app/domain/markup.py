@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_SPAN = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*|\*(?=[^\s*])(.+?)(?<=[^\s*])\*")
+SPAN = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*|\*(?=[^\s*])(.+?)(?<=[^\s*])\*")
+HINT = "Chữ đậm: **chữ đậm**; chữ nghiêng: *chữ nghiêng* (dấu sao không in ra văn bản)."
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,7 @@ def spans(text: str) -> list[Span]:
     """``Theo *Quyết định số 25*`` → plain ``Theo `` then italic ``Quyết định số 25``."""
     out: list[Span] = []
     position = 0
-    for match in _SPAN.finditer(text):
+    for match in SPAN.finditer(text):
         if match.start() > position:
             out.append(Span(text[position:match.start()]))
         if match.group(1) is not None:
