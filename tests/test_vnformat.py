@@ -42,6 +42,17 @@ def test_parse_amount_accepts_currency_suffix():
     assert vnformat.parse_amount("2.318.000 đồng") == 2318000
 
 
+def test_parse_amount_reads_amounts_in_words_as_reports_write_them():
+    assert vnformat.parse_amount("6,1 tỷ đồng") == 6_100_000_000
+    assert vnformat.parse_amount("130 triệu đồng") == 130_000_000
+    assert vnformat.parse_amount("4,5 tỷ") == 4_500_000_000
+    assert vnformat.parse_amount("2 nghìn đồng") == 2000
+    with pytest.raises(vnformat.FormatError):
+        vnformat.parse_amount("tỷ đồng")
+    with pytest.raises(vnformat.FormatError):
+        vnformat.parse_amount("1,0000000001 nghìn")
+
+
 def test_parse_percent():
     assert vnformat.parse_percent("98,95%") == Decimal("98.95")
 

@@ -60,12 +60,47 @@ class TableCell:
 
 
 @dataclass
+class TableGroup:
+    """A group row ("I", "Dự án đã được thực hiện đầu tư") written before ``rows[start]``."""
+
+    start: int
+    number: str
+    title: str
+
+
+@dataclass
 class Table:
     title: str
     headers: list[str]
     rows: list[list[TableCell]]
     totals: list[TableCell] | None = None
     widths: list[float] | None = None
+    groups: list[TableGroup] = field(default_factory=list)
+
+    def lines(self) -> list[list[str]]:
+        """Header, group and data rows and totals as text, in the order they print."""
+        out = [list(self.headers)]
+        starts = {g.start: g for g in self.groups}
+        for index, row in enumerate(self.rows):
+            if index in starts:
+                out.append([starts[index].number, starts[index].title])
+            out.append([c.text for c in row])
+        if self.totals:
+            out.append([c.text for c in self.totals])
+        return out
+
+
+_ROMAN = (("X", 10), ("IX", 9), ("V", 5), ("IV", 4), ("I", 1))
+
+
+def roman(number: int) -> str:
+    """Group numbers as the decree's documents write them: I, II, III, IV…"""
+    out = ""
+    for letters, value in _ROMAN:
+        while number >= value:
+            out += letters
+            number -= value
+    return out
 
 
 @dataclass
@@ -91,10 +126,7 @@ class DocumentContent:
                  self.title, self.summary, ""]
         for item in self.body:
             if isinstance(item, Table):
-                lines.append("\t".join(item.headers))
-                lines += ["\t".join(c.text for c in row) for row in item.rows]
-                if item.totals:
-                    lines.append("\t".join(c.text for c in item.totals))
+                lines += ["\t".join(cells) for cells in item.lines()]
             elif isinstance(item, Paragraph):
                 lines.append(plain(item.written))
             else:
@@ -354,16 +386,39 @@ class DocumentBuilder:
                  if c.total and row.get(c.id) is not None]
         return f"{row[SOURCE_KEY]}: {'; '.join(parts)}."
 
+    def _grouped(self, block: Block, rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[TableGroup]]:
+        """Rows in group order (the choice column's options, then rows with no group) and their group rows."""
+        column = next(c for c in self.fields[block.table].columns or [] if c.id == block.group_by)
+        options = list(column.options or [])
+        titles = block.group_titles or {}
+        ordered: list[dict[str, Any]] = []
+        groups: list[TableGroup] = []
+        for option in options + [None]:
+            members = [r for r in rows if (r.get(column.id) if r.get(column.id) in options else None) == option]
+            if not members:
+                continue
+            if option is not None:
+                groups.append(TableGroup(len(ordered), roman(len(groups) + 1), titles.get(option, option)))
+            ordered += members
+        return ordered, groups
+
     def _table(self, block: Block, ctx: dict[str, Any]) -> Table:
         f = self.fields[block.table]
-        columns = [c for c in f.columns or [] if not block.columns or c.id in block.columns]
+        columns = [c for c in f.columns or [] if (not block.columns or c.id in block.columns)
+                   and c.id != block.group_by]
         rows_raw = [r for r in ctx.get(block.table) or [] if not is_empty(r)]
+        groups: list[TableGroup] = []
+        if block.group_by and not any(SOURCE_KEY in r for r in rows_raw):
+            rows_raw, groups = self._grouped(block, rows_raw)
         # A consolidated table names each row's unit; with totals it holds one summed row per unit.
         by_unit = any(SOURCE_KEY in r for r in rows_raw)
         if self._summed_by_unit(block.table, rows_raw):
             columns = [c for c in columns if c.total]
         rows = []
-        for index, row in enumerate(rows_raw, start=1):
+        starts = {g.start for g in groups}
+        index = 0
+        for position, row in enumerate(rows_raw):
+            index = 1 if position in starts else index + 1  # numbered afresh in each group
             cells = [TableCell(str(index), True)]
             if by_unit:
                 cells.append(TableCell(str(row.get(SOURCE_KEY) or ""), False))
@@ -387,7 +442,7 @@ class DocumentBuilder:
                     totals.append(TableCell("Tổng cộng" if labelled and i == 0 else "", False))
         headers = ["TT"] + (["Đơn vị"] if by_unit else []) + [c.label for c in columns]
         widths = [6.0] + ([30.0] if by_unit else []) + [c.width or 0 for c in columns]
-        return Table(f.label, headers, rows, totals, widths if any(c.width for c in columns) else None)
+        return Table(f.label, headers, rows, totals, widths if any(c.width for c in columns) else None, groups)
 
     def build(self, report: Report, result: ValidationResult | None = None,
               preface: list[Paragraph] | None = None) -> DocumentContent:

@@ -33,7 +33,7 @@ from desktop_app.documents.docx_styles import (
 )
 from desktop_app.domain.markup import plain, spans
 from desktop_app.documents.ooxml import border, place_property, set_fonts, set_language, set_property
-from desktop_app.documents.textwidth import longest_line_pt, wrapped_lines
+from desktop_app.documents.textwidth import longest_line_pt, text_width_pt, wrapped_lines
 
 HEADER_PT = 13
 NATIONAL_TITLE_PT = 12  # "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" fits its column at 12–13 pt
@@ -252,13 +252,42 @@ def _title(doc, content: DocumentContent) -> None:
 
 # --- Body tables.
 
+def _minimum_widths(item: Table) -> list[float]:
+    """Each column wide enough for its longest header word and its widest number on one line."""
+    padding_cm = (CELL_PADDING_TWIPS["left"] + CELL_PADDING_TWIPS["right"]) / 567 + 0.1
+    rows = item.rows + ([item.totals] if item.totals else [])
+    minimums = []
+    for index, header in enumerate(item.headers):
+        need = max((text_width_pt(word, TABLE_PT, True) for word in header.split()), default=0.0)
+        for row in rows:
+            if index < len(row) and row[index].numeric:
+                need = max(need, text_width_pt(row[index].text, TABLE_PT, row is item.totals))
+        minimums.append(need / PT_PER_CM + padding_cm)
+    return minimums
+
+
 def _table_widths(item: Table) -> list[float]:
+    """The template's proportions across the text width, no column narrower than its minimum."""
     columns = len(item.headers)
     if item.widths and sum(item.widths):
         total = sum(w or 10 for w in item.widths)
-        return [TEXT_WIDTH_CM * (w or 10) / total for w in item.widths]
-    rest = (TEXT_WIDTH_CM - 1.1) / max(columns - 1, 1)
-    return [1.1] + [rest] * (columns - 1)
+        wanted = [TEXT_WIDTH_CM * (w or 10) / total for w in item.widths]
+    else:
+        rest = (TEXT_WIDTH_CM - 1.1) / max(columns - 1, 1)
+        wanted = [1.1] + [rest] * (columns - 1)
+    minimums = _minimum_widths(item)
+    if sum(minimums) >= TEXT_WIDTH_CM:  # cannot all fit: share the width by need
+        return [TEXT_WIDTH_CM * m / sum(minimums) for m in minimums]
+    fixed: dict[int, float] = {}
+    while True:  # raise the narrow ones to their minimum, take the room from the others
+        free = [i for i in range(columns) if i not in fixed]
+        room = TEXT_WIDTH_CM - sum(fixed.values())
+        share = sum(wanted[i] for i in free)
+        widths = {i: room * wanted[i] / share for i in free}
+        short = {i for i, w in widths.items() if w < minimums[i]}
+        if not short:
+            return [fixed.get(i, widths.get(i, 0.0)) for i in range(columns)]
+        fixed.update({i: minimums[i] for i in short})
 
 
 def _row_properties(row, header: bool = False) -> None:
@@ -269,8 +298,24 @@ def _row_properties(row, header: bool = False) -> None:
         set_property(properties, "w:tblHeader", val="true")
 
 
+def _group_row(table: DocxTable, number: str, title: str, widths: list[float]) -> None:
+    """``I | Dự án đã được thực hiện đầu tư`` in bold, the title across all columns but the first."""
+    row = table.add_row()
+    _row_properties(row)
+    first, rest = row.cells[0], row.cells[1]
+    if len(row.cells) > 2:
+        rest = rest.merge(row.cells[-1])
+    _write_in(_cell_paragraph(first), number, TABLE_PT, bold=True)
+    _write_in(_cell_paragraph(rest), title, TABLE_PT, bold=True, align=WD_ALIGN_PARAGRAPH.LEFT)
+    first.width = Cm(widths[0])
+    rest.width = Cm(sum(widths[1:]))
+    for cell in (first, rest):
+        cell.paragraphs[0].paragraph_format.keep_with_next = True  # a group row never ends a page
+
+
 def _body_table(doc, item: Table) -> None:
     columns = len(item.headers)
+    widths = _table_widths(item)
     table = doc.add_table(rows=1, cols=columns)
     table.style = doc.styles["Table Grid"]
     _cell_margins(table, CELL_PADDING_TWIPS)
@@ -280,8 +325,11 @@ def _body_table(doc, item: Table) -> None:
         paragraph.paragraph_format.keep_with_next = True  # never alone at the foot of a page
     _row_properties(table.rows[0], header=True)
     body_rows = item.rows + ([item.totals] if item.totals else [])
-    keep_whole = len(body_rows) <= KEEP_TOGETHER_ROWS
+    keep_whole = len(body_rows) + len(item.groups) <= KEEP_TOGETHER_ROWS
+    groups = {group.start: group for group in item.groups}
     for number, row in enumerate(body_rows, start=1):
+        if number - 1 in groups:
+            _group_row(table, groups[number - 1].number, groups[number - 1].title, widths)
         docx_row = table.add_row()
         _row_properties(docx_row)
         is_total = row is item.totals
@@ -289,9 +337,15 @@ def _body_table(doc, item: Table) -> None:
             align = WD_ALIGN_PARAGRAPH.RIGHT if value.numeric and index else (
                 WD_ALIGN_PARAGRAPH.CENTER if index == 0 else WD_ALIGN_PARAGRAPH.LEFT)
             paragraph = _write_in(_cell_paragraph(cell), value.text, TABLE_PT, bold=is_total, align=align)
+            cell.width = Cm(widths[index])
             if keep_whole and number < len(body_rows):
                 paragraph.paragraph_format.keep_with_next = True  # a short table stays on one page
-    _fixed_widths(table, _table_widths(item))
+    for cell, width in zip(table.rows[0].cells, widths):
+        cell.width = Cm(width)
+    table.autofit = False  # w:tblLayout fixed, once
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for column, width in zip(table.columns, widths):
+        column.width = Cm(width)
     _para(doc, "", after=0)  # breathing space after the table
 
 

@@ -55,9 +55,19 @@ def parse_integer(text: str) -> int:
     return int(value)
 
 
+_SCALES = {"tỷ": 10**9, "triệu": 10**6, "nghìn": 10**3, "ngàn": 10**3}
+
+
 def parse_amount(text: str) -> int:
-    """An amount in đồng; accepts a trailing ``đ``/``đồng``."""
+    """An amount in đồng; accepts a trailing ``đ``/``đồng`` and the words reports use
+    (``6,1 tỷ đồng``, ``130 triệu``, ``2 nghìn đồng``)."""
     cleaned = re.sub(r"(đồng|đ|vnđ|vnd)$", "", _clean(text).lower())
+    for word, scale in _SCALES.items():
+        if cleaned.endswith(word) and cleaned[: -len(word)]:
+            value = parse_number(cleaned[: -len(word)]) * scale
+            if value != value.to_integral_value():
+                raise FormatError(f"«{text}» không ra một số đồng chẵn.")
+            return int(value)
     return parse_integer(cleaned) if cleaned else parse_integer(text)
 
 

@@ -19,7 +19,7 @@ from yaml.constructor import SafeConstructor
 from desktop_app.domain.fieldkinds import kind_spec
 from desktop_app.templating.doctext import BUILTIN_NAMES, DocTextError, referenced_names
 from desktop_app.templating.expressions import ExpressionError, check_expression
-from desktop_app.templating.model import ZERO_OMIT, Block, FieldKind, Template
+from desktop_app.templating.model import ZERO_OMIT, Block, Field, FieldKind, Template
 from desktop_app.domain.text import nfc_deep
 
 RESERVED_NAMES = BUILTIN_NAMES | {"stt"}
@@ -354,6 +354,8 @@ class _Checker:
                     except ExpressionError as exc:
                         self.add(loc + ("when",), str(exc))
                 kind = block.kind
+                if kind != "table" and (block.group_by is not None or block.group_titles is not None):
+                    self.add(loc + ("group_by",), "«group_by» chỉ dùng cho khối «table»")
                 if block.zero is not None and block.zero != ZERO_OMIT:
                     if kind not in ("heading", "text", "each"):
                         self.add(loc + ("zero",), "«zero» chỉ dùng cho câu văn (heading, text, each)")
@@ -375,6 +377,9 @@ class _Checker:
                     for col in block.columns or []:
                         if col not in col_ids:
                             self.add(loc + ("columns",), f"bảng «{target}» không có cột «{col}»")
+                    if kind == "table" and (block.group_by is not None or block.group_titles is not None):
+                        for key, message in _group_problems(block, f):
+                            self.add(loc + (key,), message)
                 elif kind == "paragraphs":
                     f = fields.get(block.paragraphs)
                     if f is None or not kind_spec(f.kind).textual:
@@ -385,6 +390,22 @@ class _Checker:
         check_blocks(self.t.document.closing, ("document", "closing"))
         for si, section in enumerate(self.t.sections):
             check_blocks(section.body, ("sections", si, "body"))
+
+
+def _group_problems(block: Block, table: Field) -> list[tuple[str, str]]:
+    """``group_by`` names a choice column of the table; ``group_titles`` keys are its options."""
+    if block.group_by is None:
+        return [("group_titles", "«group_titles» cần «group_by» (cột chia nhóm)")]
+    columns = {c.id: c for c in table.columns or []}
+    column = columns.get(block.group_by)
+    if column is None:
+        return [("group_by", f"bảng «{table.id}» không có cột «{block.group_by}» để chia nhóm")]
+    if column.kind != FieldKind.CHOICE or not column.options:
+        return [("group_by", f"cột «{column.id}» phải là cột lựa chọn (choice) mới chia nhóm được")]
+    unknown = sorted(set(block.group_titles or {}) - set(column.options))
+    if unknown:
+        return [("group_titles", f"«{', '.join(unknown)}» không phải là lựa chọn của cột «{column.id}»")]
+    return []
 
 
 def parse_template_text(text: str, file: str, checked_before: bool = False) -> tuple[Template | None, list[Problem]]:

@@ -129,6 +129,10 @@ class Block(_Strict):
     # What a sentence reads as when every number it needs is 0: "omit" leaves it out, any other
     # text is written instead (document text too, e.g. "Trên địa bàn chưa có trạm BTS."); unset: written as is.
     zero: Annotated[str, StringConstraints(min_length=1, max_length=2000)] | None = None
+    # A table's rows under group rows ("I. Dự án đã thực hiện", "II. Dự kiến…"), one group per
+    # option of this choice column (in the options' order); the column itself is not repeated.
+    group_by: Identifier | None = None
+    group_titles: dict[Text, Text] | None = None  # option → the group row's words (default: the option)
 
     @model_validator(mode="after")
     def _one_kind(self) -> Block:
