@@ -160,12 +160,9 @@ def _needed_cached(source: str) -> frozenset[str]:
     return frozenset(needed)
 
 
-_TYPED_KINDS = (FieldKind.TEXT, FieldKind.LONG_TEXT)
-
-
 def _typed(kind: FieldKind, value: Any) -> Any:
     """Text a person typed, marked so its joins with the template's words are mended."""
-    return Typed(value) if kind in _TYPED_KINDS and isinstance(value, str) else value
+    return Typed(value) if isinstance(value, str) and kind_spec(kind).textual else value
 
 
 def is_zero(value: Any) -> bool:

@@ -400,7 +400,7 @@ def _group_problems(block: Block, table: Field) -> list[tuple[str, str]]:
     column = columns.get(block.group_by)
     if column is None:
         return [("group_by", f"bảng «{table.id}» không có cột «{block.group_by}» để chia nhóm")]
-    if column.kind != FieldKind.CHOICE or not column.options:
+    if not kind_spec(column.kind).needs_options or not column.options:
         return [("group_by", f"cột «{column.id}» phải là cột lựa chọn (choice) mới chia nhóm được")]
     unknown = sorted(set(block.group_titles or {}) - set(column.options))
     if unknown:
