@@ -9,13 +9,14 @@ from pathlib import Path
 from desktop_app.domain.changes import Changes
 from desktop_app.services import Workspace
 
-REPORT_FILE_KINDS = {"docx": (".docx", "Văn bản Word (*.docx)"), "xlsx": (".xlsx", "Bảng tính Excel (*.xlsx)")}
+REPORT_FILE_KINDS = {"docx": (".docx", "Văn bản Word (*.docx)"), "pdf": (".pdf", "Tệp PDF (*.pdf)"),
+                     "xlsx": (".xlsx", "Bảng tính Excel (*.xlsx)")}
 
 
 def export_report(ws: Workspace, report_id: int, kind: str, target: str | Path) -> Path:
     from desktop_app.documents import export
 
-    writer = {"docx": export.export_docx, "xlsx": export.export_xlsx}[kind]
+    writer = {"docx": export.export_docx, "pdf": export.export_pdf, "xlsx": export.export_xlsx}[kind]
     return writer(ws, report_id, target)
 
 

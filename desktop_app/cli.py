@@ -180,9 +180,11 @@ def _build_parser() -> argparse.ArgumentParser:
     rreopen.add_argument("--reason", required=True, metavar="LÝ_DO")
     rdelete = rsub.add_parser("delete", help="xóa báo cáo (khôi phục được)", parents=[common])
     rdelete.add_argument("id", type=int, metavar="SỐ")
-    rexport = rsub.add_parser("export", help="xuất báo cáo ra Word (.docx) và/hoặc Excel (.xlsx)", parents=[common])
+    rexport = rsub.add_parser("export", help="xuất báo cáo ra Word (.docx), PDF và/hoặc Excel (.xlsx)",
+                              parents=[common])
     rexport.add_argument("id", type=int, metavar="SỐ")
     rexport.add_argument("--docx", metavar="TỆP.docx")
+    rexport.add_argument("--pdf", metavar="TỆP.pdf", help="tệp PDF, tạo bằng LibreOffice có trên máy")
     rexport.add_argument("--xlsx", metavar="TỆP.xlsx")
     rimpx = rsub.add_parser("import-xlsx", help="nạp số liệu từ tệp Excel cùng mẫu", parents=[common])
     rimpx.add_argument("id", type=int, metavar="SỐ")

@@ -396,10 +396,12 @@ def _report_delete(ws, args: argparse.Namespace) -> int:
 def _report_export(ws, args: argparse.Namespace) -> int:
     from desktop_app.documents import export
 
-    if not args.docx and not args.xlsx:
-        raise UserError("Cần ghi rõ --docx TỆP và/hoặc --xlsx TỆP.")
+    if not args.docx and not args.xlsx and not args.pdf:
+        raise UserError("Cần ghi rõ --docx TỆP, --pdf TỆP và/hoặc --xlsx TỆP.")
     if args.docx:
         print(f"Đã xuất {export.export_docx(ws, args.id, args.docx)}")
+    if args.pdf:
+        print(f"Đã xuất {export.export_pdf(ws, args.id, args.pdf)}")
     if args.xlsx:
         print(f"Đã xuất {export.export_xlsx(ws, args.id, args.xlsx)}")
     return EXIT_OK

@@ -130,6 +130,7 @@ class MainWindow(QMainWindow):
         report_menu.addSeparator()  # the keyboard's way to what the editor's buttons do
         # Ctrl+Shift: a one-line box on Linux takes Ctrl+E itself (end of line)
         action(report_menu, "Xuất Word…", lambda: self._editor_export("docx"), "Ctrl+Shift+W", name="menu_export_docx")
+        action(report_menu, "Xuất PDF…", lambda: self._editor_export("pdf"), "Ctrl+Shift+P", name="menu_export_pdf")
         action(report_menu, "Xuất Excel…", lambda: self._editor_export("xlsx"), "Ctrl+Shift+X",
                name="menu_export_xlsx")
         action(report_menu, "Về danh sách báo cáo", self.close_editor, "Ctrl+L", name="menu_back_to_list")

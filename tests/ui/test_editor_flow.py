@@ -276,3 +276,35 @@ def test_export_and_excel_import_from_the_editor(qtbot, data_dir, tmp_path, monk
                     timeout=10000)
     window.close()
     ws.close()
+
+
+def test_export_pdf_from_the_editor_explains_a_missing_office_suite(qtbot, data_dir, tmp_path, monkeypatch,
+                                                                     message_boxes):
+    import json
+
+    from PySide6.QtWidgets import QFileDialog
+
+    from tests.conftest import EXAMPLES
+
+    monkeypatch.setenv("BAOCAOXA_SOFFICE", "")  # a PC without LibreOffice
+    ws = Workspace(data_dir)
+    ws.set_unit("21073", scheme="truoc-2025")
+    rid, _ = ws.import_document(json.loads((EXAMPLES / "cao-diem-dvctt.json").read_text(encoding="utf-8")))
+    window = MainWindow(ws)
+    qtbot.addWidget(window)
+    window.show()
+    window.open_report(rid)
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    asked = []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda *a, **k: asked.append(a) or (str(usb / "bao-cao"), ""))
+    menu = window.findChild(type(window.menuBar().actions()[0]), "menu_export_pdf")
+    assert menu is not None and menu.shortcut().toString() == "Ctrl+Shift+P"
+    window.editor.export_pdf.click()
+    qtbot.waitUntil(lambda: any("LibreOffice" in m for m in message_boxes), timeout=10000)
+    assert any("Không tìm thấy bộ phần mềm văn phòng" in m for m in message_boxes)
+    assert "(*.pdf)" in " ".join(str(x) for x in asked[0])
+    assert list(usb.iterdir()) == []
+    window.close()
+    ws.close()
