@@ -10,7 +10,7 @@ from docx import Document
 
 from desktop_app.documents.content import DocumentBuilder, Table, TableCell, roman
 from desktop_app.documents.docx_writer import CELL_PADDING_TWIPS, TABLE_PT, docx_bytes
-from desktop_app.documents.textwidth import text_width_pt
+from desktop_app.documents.textwidth import text_width_pt, wrapped_lines
 from desktop_app.templating.loader import parse_template_text
 from tests.conftest import EXAMPLES
 from tests.test_docx_word import W
@@ -71,6 +71,7 @@ def test_no_header_word_is_wider_than_its_column_and_cells_have_padding(workspac
             room_cm = column.width / 360000 - padding_cm
             widest = max(text_width_pt(w, TABLE_PT, True) for w in cell.text.split()) / 72 * 2.54
             assert widest <= room_cm, (cell.text, widest, room_cm)
+            assert len(wrapped_lines(cell.text, TABLE_PT, room_cm * 72 / 2.54, True)) <= 3, cell.text
         assert abs(sum(c.width for c in table.columns) / 360000 - 16.5) < 0.05
 
 

@@ -51,6 +51,7 @@ SIGNATURE_LEFT_CM = 7.3
 KEEP_TOGETHER_LINES = 4  # a paragraph this short is never split over two pages
 KEEP_TOGETHER_ROWS = 12  # a table this short stays on one page
 CELL_PADDING_TWIPS = {"top": 40, "bottom": 40, "left": 85, "right": 85}  # 0,7 mm / 1,5 mm
+HEADER_LINES = 3  # a column header never takes more lines than this (unless the table cannot fit)
 
 
 def _font(run, size: float, bold: bool | None = False, italic: bool | None = False) -> None:
@@ -252,13 +253,22 @@ def _title(doc, content: DocumentContent) -> None:
 
 # --- Body tables.
 
+def _header_width_pt(header: str) -> float:
+    """The narrowest width that sets ``header`` in at most HEADER_LINES lines, no word broken."""
+    need = max((text_width_pt(word, TABLE_PT, True) for word in header.split()), default=0.0)
+    whole = text_width_pt(header, TABLE_PT, True)
+    while need < whole and len(wrapped_lines(header, TABLE_PT, need, True)) > HEADER_LINES:
+        need += 2
+    return need
+
+
 def _minimum_widths(item: Table) -> list[float]:
-    """Each column wide enough for its longest header word and its widest number on one line."""
+    """Each column wide enough for its header in three lines and its widest number on one line."""
     padding_cm = (CELL_PADDING_TWIPS["left"] + CELL_PADDING_TWIPS["right"]) / 567 + 0.1
     rows = item.rows + ([item.totals] if item.totals else [])
     minimums = []
     for index, header in enumerate(item.headers):
-        need = max((text_width_pt(word, TABLE_PT, True) for word in header.split()), default=0.0)
+        need = _header_width_pt(header)
         for row in rows:
             if index < len(row) and row[index].numeric:
                 need = max(need, text_width_pt(row[index].text, TABLE_PT, row is item.totals))
