@@ -147,6 +147,14 @@ def _zero_template(text: str = ZERO_TEMPLATE):
     return parse_template_text(text, "thu.yaml")
 
 
+def test_ntm_example_reads_the_seeds_qualifiers(workspace):
+    _content_, texts = _body(workspace, "ntm-tieu-chi-8.json", False)
+    text = "\n".join(texts)
+    for phrase in ("tổng số tiền hơn 4,3 tỷ đồng", "tổng số tiền hơn 6,2 triệu đồng", "4.308 lượt với gần 103 triệu đồng",
+                   "Hiện có trên 2.000 thuê bao internet cáp quang."):
+        assert phrase in text, phrase
+
+
 def test_zero_reads_as_the_template_says():
     template, problems = _zero_template()
     assert not problems, problems
