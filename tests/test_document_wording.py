@@ -177,3 +177,25 @@ def test_zero_text_is_checked_like_any_sentence():
     broken = ZERO_TEMPLATE.replace('zero: "Chưa có trạm BTS', 'zero: "Chưa có {{ khong_co }} trạm BTS')
     template, problems = _zero_template(broken)
     assert template is None and any("khong_co" in p.message and "zero" in p.where for p in problems), problems
+
+
+def test_one_date_style_per_document():
+    source = ZERO_TEMPLATE.replace('''      - {id: so_tram, kind: integer, label: "Số trạm"}''', '''      - {id: so_tram, kind: integer, label: "Số trạm"}
+      - {id: tu_ngay_x, kind: date, label: "Từ ngày"}
+      - {id: den_ngay_x, kind: date, label: "Đến ngày"}
+      - {id: ke_hoach, kind: docref, label: "Kế hoạch"}''').replace('''    body:
+''', '''    body:
+      - text: "Từ {{ tu_ngay_x | ngay }} đến ngày {{ den_ngay_x | ngay_ngan }}, theo {{ ke_hoach | vanban }}."
+''')
+    values = {"tu_ngay_x": "2023-06-07", "den_ngay_x": "2023-12-05",
+              "ke_hoach": {"number": "66/KH-UBND", "date": "2023-08-03"}}
+    report = {"period": "2024-Q1", "unit": {"name": "Xã Ba Tơ", "kind": "Xã"}, "values": values}
+    for style, written in (("short", "Từ 7/6/2023 đến ngày 5/12/2023, theo Kế hoạch số 66/KH-UBND ngày 3/8/2023."),
+                           ("padded", "Từ 07/06/2023 đến ngày 05/12/2023, theo Kế hoạch số 66/KH-UBND ngày 03/08/2023.")):
+        text = source if style == "short" else source.replace("document:\n", "document:\n  date_style: padded\n")
+        template, problems = _zero_template(text)
+        assert not problems, problems
+        body = DocumentBuilder(template).build(report).body
+        assert body[0].text == written
+    # outside a document each filter keeps its own style
+    assert render_text("{{ d | ngay }} {{ d | ngay_ngan }}", {"d": "2023-06-07"}) == "07/06/2023 7/6/2023"

@@ -18,7 +18,9 @@ from desktop_app.domain.entities import Report, UnitProfile
 from desktop_app.domain.markup import plain
 from desktop_app.errors import UserError
 from desktop_app.domain.fieldkinds import document_text, kind_spec
-from desktop_app.templating.doctext import DocTextError, Typed, document_budget, environment, render_text
+from desktop_app.templating.doctext import (
+    DocTextError, Typed, date_style, document_budget, environment, render_text,
+)
 from desktop_app.templating.expressions import check_expression
 from desktop_app.templating.model import ZERO_OMIT, Block, FieldKind, Template
 from desktop_app.domain.validation import ValidationResult, Validator, evaluation_context
@@ -454,7 +456,7 @@ class DocumentBuilder:
         if report.template_id != self.template.id:
             raise ValueError(f"report of template {report.template_id!r} given to the builder of {self.template.id!r}")
         try:
-            with document_budget():
+            with document_budget(), date_style(self.template.document.date_style):
                 return self._build(report, result, preface)
         except DocTextError as exc:  # a limit reached, or text the loader could not judge
             raise UserError(f"Không tạo được văn bản theo mẫu «{self.template.id}»: {exc}.") from exc

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any
 
@@ -22,7 +25,8 @@ from desktop_app.templating.sandbox import (
     BoundedSandbox, DocTextError, DocTextLimitError, clamp_digits, document_budget, install_bounds, render_bounded,
 )
 
-__all__ = ["DocTextError", "DocTextLimitError", "Typed", "document_budget", "referenced_names", "render_text"]
+__all__ = ["DocTextError", "DocTextLimitError", "Typed", "date_style", "document_budget", "referenced_names",
+           "render_text"]
 
 _DOC_TYPES = {
     "KH": "Kế hoạch", "QĐ": "Quyết định", "CV": "Công văn", "NQ": "Nghị quyết", "NĐ": "Nghị định",
@@ -81,12 +85,33 @@ def f_amount_words(value: Any) -> str:
     return vnformat.format_amount_words(value) if isinstance(value, int) else ""
 
 
+# The document being written asks for one date style ("short" 7/6/2023 or "padded"
+# 07/06/2023); None outside a document, where each filter keeps its own.
+_date_style: ContextVar[str | None] = ContextVar("doctext_date_style", default=None)
+
+
+@contextmanager
+def date_style(style: str) -> Iterator[None]:
+    """Inside: ``ngay``, ``ngay_ngan`` and ``vanban`` all write dates in ``style``."""
+    token = _date_style.set(style)
+    try:
+        yield
+    finally:
+        _date_style.reset(token)
+
+
+def _written_date(value: Any, own: str) -> str:
+    style = _date_style.get() or own
+    date = _as_date(value)
+    return vnformat.format_date(date) if style == "padded" else vnformat.format_date_short(date)
+
+
 def f_date(value: Any) -> str:
-    return vnformat.format_date(_as_date(value))
+    return _written_date(value, "padded")
 
 
 def f_date_short(value: Any) -> str:
-    return vnformat.format_date_short(_as_date(value))
+    return _written_date(value, "short")
 
 
 def f_yesno(value: Any, yes: str = "Có", no: str = "Không") -> str:

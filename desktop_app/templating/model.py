@@ -171,6 +171,9 @@ class Signing(_Strict):
 
 class DocumentSpec(_Strict):
     summary: Text
+    # One style for every date the document's sentences write (ngay, ngay_ngan, vanban):
+    # "short" 7/6/2023 as the seeds' prose, or "padded" 07/06/2023.
+    date_style: Literal["short", "padded"] = "short"
     opening: list[Block] = PydField(default_factory=list)
     closing: list[Block] = PydField(default_factory=list)
     recipients: list[Text] = PydField(default_factory=list)
