@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from desktop_app.documents.content import DocumentBuilder, Heading, Paragraph, Table
+from desktop_app.documents.content import DocumentBuilder, Paragraph, Table
 from desktop_app.domain.markup import plain
 from desktop_app.templating.doctext import Typed, f_list, f_qualified, render_text
 from desktop_app.templating.textjoin import mend_joins

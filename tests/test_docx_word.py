@@ -268,3 +268,13 @@ def test_emphasis_markup_becomes_bold_and_italic_runs():
     assert runs["100%"] == (True, None)
     assert runs[" hồ sơ, 5* sao."] == (None, None)
     assert "*" not in content.plain_text().replace("5*", "")
+
+
+def test_item_titles_look_alike_whether_heading_or_sentence(workspace):
+    """In NTM 8.1 a)–c) are headings (italic) and d) a sentence: its item title is italic too."""
+    doc = Document(io.BytesIO(docx_bytes(_content(workspace, "ntm-tieu-chi-8.json"))))
+    headings = [p for p in doc.paragraphs if p.style.name == "Heading 3" and p.text.startswith("c) Đối với bưu cục")]
+    assert headings and headings[0].style.font.italic
+    (item,) = [p for p in doc.paragraphs if p.text.startswith("d) Đối với thùng thư")]
+    assert item.runs[0].text == "d) Đối với thùng thư công cộng độc lập có tần suất thu gom:" and item.runs[0].italic
+    assert not item.runs[-1].italic and item.runs[-1].text.strip().endswith("lần/ngày.")

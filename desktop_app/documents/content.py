@@ -361,7 +361,7 @@ class DocumentBuilder:
                         continue
                     names = self._row_names(block.each, row)
                     row_ctx = {**ctx, **names, "stt": index + 1}
-                    text = self._sentence(block, block.text, row_ctx, names)
+                    text = self._sentence(block, block.text, row_ctx, names.keys())
                     if not text:
                         continue
                     index += 1  # stt numbers the rows actually written
