@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from desktop_app.documents.content import DocumentBuilder, Paragraph, Table
+from desktop_app.documents.content import DocumentBuilder, Heading, Paragraph, Table
 from desktop_app.domain.markup import plain
 from desktop_app.templating.doctext import Typed, f_list, f_qualified, render_text
 from desktop_app.templating.textjoin import mend_joins
@@ -199,3 +199,14 @@ def test_one_date_style_per_document():
         assert body[0].text == written
     # outside a document each filter keeps its own style
     assert render_text("{{ d | ngay }} {{ d | ngay_ngan }}", {"d": "2023-06-07"}) == "07/06/2023 7/6/2023"
+
+
+@pytest.mark.parametrize("zero", [False, True], ids=["example", "zero"])
+@pytest.mark.parametrize("name", NAMES)
+def test_no_item_heading_is_left_with_nothing_under_it(workspace, name, zero):
+    content, _texts = _body(workspace, name, zero)
+    body = content.body
+    empty = [item.text for item, after in zip(body, body[1:] + [None])
+             if isinstance(item, Heading) and item.level >= 3
+             and (after is None or (isinstance(after, Heading) and after.level <= item.level))]
+    assert not empty, empty
