@@ -300,8 +300,9 @@ def test_export_pdf_from_the_editor_explains_a_missing_office_suite(qtbot, data_
     monkeypatch.setattr(QFileDialog, "getSaveFileName",
                         lambda *a, **k: asked.append(a) or (str(usb / "bao-cao"), ""))
     menu = window.findChild(type(window.menuBar().actions()[0]), "menu_export_pdf")
-    assert menu is not None and menu.shortcut().toString() == "Ctrl+Shift+P"
-    window.editor.export_pdf.click()
+    assert menu is not None and menu.shortcut().toString() == "Ctrl+Shift+P" and menu.text() == "Xuất PDF…"
+    assert "Xuất PDF" in window.editor.export_docx.toolTip()
+    menu.trigger()
     qtbot.waitUntil(lambda: any("LibreOffice" in m for m in message_boxes), timeout=10000)
     assert any("Không tìm thấy bộ phần mềm văn phòng" in m for m in message_boxes)
     assert "(*.pdf)" in " ".join(str(x) for x in asked[0])
