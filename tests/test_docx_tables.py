@@ -10,6 +10,7 @@ from docx import Document
 
 from desktop_app.documents.content import DocumentBuilder, Table, TableCell, roman
 from desktop_app.documents.docx_writer import CELL_PADDING_TWIPS, TABLE_PT, docx_bytes
+from desktop_app.domain.entities import Report
 from desktop_app.documents.textwidth import text_width_pt, wrapped_lines
 from desktop_app.templating.loader import parse_template_text
 from tests.conftest import EXAMPLES
@@ -21,7 +22,7 @@ SIX_MONTHLY = "quan-ly-tttt-6-thang.json"
 def _content(workspace, name=SIX_MONTHLY):
     rid, _ = workspace.import_document(json.loads((EXAMPLES / name).read_text(encoding="utf-8")))
     _record, template = workspace.report(rid)
-    return DocumentBuilder(template, workspace.validator(template)).build(workspace.document(rid).to_json())
+    return DocumentBuilder(template, workspace.validator(template)).build(workspace.report(rid)[0])
 
 
 def _project_table(content) -> Table:
@@ -131,9 +132,9 @@ def test_group_by_must_be_a_choice_column(group, complaint):
 def test_rows_without_a_group_come_last_under_no_group_row():
     template, problems = parse_template_text(GROUPED.replace("GROUP", "nhom"), "thu.yaml")
     assert not problems
-    report = {"period": "2024-Q1", "unit": {"name": "Xã Ba Tơ", "kind": "Xã"},
+    report = {"template": "thu-nhom", "period": "2024-Q1", "unit": {"name": "Xã Ba Tơ", "kind": "Xã"},
               "values": {"du_an": [{"nhom": "Sẽ làm", "ten": "B"}, {"nhom": None, "ten": "C"},
                                    {"nhom": "Đã làm", "ten": "A"}]}}
-    (table,) = [t for t in DocumentBuilder(template).build(report).body if isinstance(t, Table)]
+    (table,) = [t for t in DocumentBuilder(template).build(Report.from_json(report)).body if isinstance(t, Table)]
     assert [r[1].text for r in table.rows] == ["A", "B", "C"]
     assert [(g.start, g.title) for g in table.groups] == [(0, "Đã làm"), (1, "Sẽ làm")]

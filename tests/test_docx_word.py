@@ -37,7 +37,7 @@ def _content(workspace, name: str, zero: bool = False) -> DocumentContent:
     rid, _ = workspace.import_document(json.loads((EXAMPLES / name).read_text(encoding="utf-8")))
     _record, template = workspace.report(rid)
     builder = DocumentBuilder(template, workspace.validator(template))
-    return builder.build(zero_document(name, template) if zero else workspace.document(rid).to_json())
+    return builder.build(zero_document(name, template) if zero else workspace.report(rid)[0])
 
 
 @pytest.fixture(params=[(n, z) for n in NAMES for z in (False, True)],

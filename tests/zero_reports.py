@@ -6,6 +6,7 @@ import copy
 import json
 from typing import Any
 
+from desktop_app.domain.entities import Report
 from desktop_app.templating.model import Field, FieldKind, Template
 from tests.conftest import EXAMPLES
 
@@ -28,7 +29,7 @@ def _zero_row(field: Field, row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def zero_document(name: str, template: Template) -> dict[str, Any]:
+def zero_document(name: str, template: Template) -> Report:
     """The example ``name`` with every number 0 and every optional text, date or choice empty."""
     document = json.loads((EXAMPLES / name).read_text(encoding="utf-8"))
     values = copy.deepcopy(document["values"])
@@ -41,5 +42,4 @@ def zero_document(name: str, template: Template) -> dict[str, Any]:
         else:
             values[field.id] = _zero(field.kind, field.required, values.get(field.id))
     document["values"] = values
-    document["period"] = document["period"]
-    return document
+    return Report.from_json(document)
