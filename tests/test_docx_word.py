@@ -68,9 +68,11 @@ def test_document_number_below_ten_has_a_leading_zero():
 
 def _qt_width_cm(text: str, size_pt: float, bold: bool) -> float:
     """The line's width measured independently, by Qt with Liberation Serif (Times New Roman's metrics)."""
-    from PySide6.QtGui import QFont, QFontMetricsF, QGuiApplication
+    from PySide6.QtGui import QFont, QFontMetricsF
+    from PySide6.QtWidgets import QApplication
 
-    QGuiApplication.instance() or QGuiApplication([])
+    # a QApplication (not a bare QGuiApplication): later tests in this process build widgets on it
+    QApplication.instance() or QApplication([])
     font = QFont("Liberation Serif")
     font.setPixelSize(1000)
     font.setBold(bold)
