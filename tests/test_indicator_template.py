@@ -194,7 +194,8 @@ def test_three_communes_consolidate_with_per_option_counts(province, tmp_path):
 
     book = load_workbook(write_consolidated_xlsx(cons, tmp_path / "tong-hop.xlsx"), read_only=True)
     sheet = list(book["Tổng hợp"].iter_rows(values_only=True))
-    header, body = sheet[2], sheet[3:]
+    at = next(i for i, r in enumerate(sheet) if r[0] == "TT")  # below the title block
+    header, body = sheet[at], sheet[at + 1:]
     column = next(i for i, h in enumerate(header) if h and h.startswith("2.2 ") and h.endswith(": Tự đánh giá"))
     assert [r[column] for r in body] == ["Chưa đạt", "Đạt", "Đang triển khai",
                                          "Đạt: 1/3; Chưa đạt: 1/3; Đang triển khai: 1/3"]
