@@ -248,6 +248,10 @@ class EditSession:
         """One table cell; text that does not read is kept as typed in that cell (a draft)."""
         f = self.template.field(field_id)
         col = self._column(f, column_id)
+        if f.fixed_cell(row, column_id):
+            raise UserError(f"«{col.label}» do mẫu báo cáo quy định, không sửa được.")
+        if f.rows and not 0 <= row < len(f.rows):
+            raise UserError(f"«{f.label}» có đúng {len(f.rows)} dòng do mẫu quy định.")
         key = cell_key(field_id, row, column_id)
         try:
             value, draft = coerce(col, raw), None
@@ -264,12 +268,17 @@ class EditSession:
     def add_row(self, field_id: str) -> ValidationResult:
         rows = [dict(r) for r in self.values.get(field_id) or []]
         f = self.template.field(field_id)
+        if f.rows:
+            raise UserError(f"«{f.label}» có đúng {len(f.rows)} dòng do mẫu quy định: không thêm, bớt dòng được.")
         if f.max_rows and len(rows) >= f.max_rows:
             raise UserError(f"«{f.label}» có nhiều nhất {f.max_rows} dòng.")
         rows.append({})
         return self._store(field_id, rows)
 
     def remove_row(self, field_id: str, row: int) -> ValidationResult:
+        f = self.template.field(field_id)
+        if f.rows:
+            raise UserError(f"«{f.label}» có đúng {len(f.rows)} dòng do mẫu quy định: không thêm, bớt dòng được.")
         rows = [dict(r) for r in self.values.get(field_id) or []]
         if 0 <= row < len(rows):
             del rows[row]
@@ -284,14 +293,15 @@ class EditSession:
         f = self.template.field(field_id)
         editable = [c for c in f.columns or [] if c.kind != FieldKind.COMPUTED]
         rows = [dict(r) for r in self.values.get(field_id) or []]
+        limit = len(f.rows) if f.rows else f.max_rows
         problems: list[str] = []
         lines = [line for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
         while lines and not lines[-1].strip():
             lines.pop()
         for r, line in enumerate(lines):
             target = top + r
-            if f.max_rows and target >= f.max_rows:
-                problems.append(f"«{f.label}» có nhiều nhất {f.max_rows} dòng.")
+            if limit and target >= limit:
+                problems.append(f"«{f.label}» có nhiều nhất {limit} dòng.")
                 break
             while len(rows) <= target:
                 rows.append({})
@@ -299,6 +309,10 @@ class EditSession:
                 if left + c >= len(editable):
                     break
                 col = editable[left + c]
+                if f.fixed_cell(target, col.id):
+                    if cell.strip() and not _same_text(col, rows[target].get(col.id), cell):
+                        problems.append(f"Dòng {target + 1}: «{col.label}» do mẫu báo cáo quy định, không sửa được.")
+                    continue
                 try:
                     rows[target][col.id] = coerce(col, cell)
                 except ValueProblem as exc:
@@ -343,3 +357,11 @@ class EditSession:
 
 def _blank(text: Any) -> bool:
     return text is None or (isinstance(text, str) and not text.strip())
+
+
+def _same_text(col: Column, stored: Any, pasted: str) -> bool:
+    """A pasted cell that repeats a fixed cell (a whole indicator list copied back) is fine."""
+    try:
+        return coerce(col, pasted) == stored
+    except ValueProblem:
+        return False

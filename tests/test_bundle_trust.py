@@ -316,7 +316,8 @@ def test_templates_carried_by_a_commune_are_ignored_at_the_office(a, office, tmp
     assert len(summary.new) == 1 and not summary.templates
     assert sum("bỏ qua mẫu" in n for n in summary.notes) == 2
     assert not (office.data_dir / "templates").exists()
-    assert office.template("ntm-tieu-chi-8").version == "2023.1"
+    assert ("ntm-tieu-chi-8", "2099.1") not in office.templates.sources
+    assert office.template("ntm-tieu-chi-8").version != "2099.1"
 
 
 def test_a_report_that_needs_a_template_only_a_commune_carried_is_refused(a, office, tmp_path):

@@ -117,7 +117,7 @@ def test_totals_are_summed_and_ratios_recomputed_from_sums(district):
     assert "ty_le_dap_ung_nhu_cau_vt" not in totals  # a percentage is never averaged
     assert "danh_gia_8_1" not in totals  # the units disagree
     verdict = next(i for i in indicators(cons.template) if i.key == "danh_gia_8_1")
-    assert verdict.value(cons) == "Đạt: 2; Chưa đạt: 1"
+    assert verdict.value(cons) == "Đạt: 2/3; Chưa đạt: 1/3"
     assert totals["ton_tai_han_che"] == (f"{DUC_PHO[0].name}: Thiếu máy tính.\n"
                                          f"{DUC_PHO[1].name}: Cán bộ kiêm nhiệm.")
     # A text every unit wrote is written once, as it is.

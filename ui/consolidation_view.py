@@ -230,10 +230,13 @@ class ConsolidationDialog(QDialog):
         self._fill_status(cons)
         self._fill_table(cons)
         numeric = [i for i in self.indicators if i.numeric]
+        answered = [i for i in self.indicators if not i.numeric and cons.answer_counts(i) is not None]
         self.indicator.blockSignals(True)
         self.indicator.clear()
         for ind in numeric:
             self.indicator.addItem(f"{ind.section}: {ind.label}", ind.key)
+        for ind in answered:  # a choice or yes/no: one bar per answer, its number of units
+            self.indicator.addItem(f"{ind.section}: {ind.label} (số đơn vị theo câu trả lời)", ind.key)
         # Start on the first indicator that any unit has a figure for.
         first = next((n for n, ind in enumerate(numeric)
                       if any(isinstance(ind.value(s), (int, float)) for s in cons.submissions)), 0)
@@ -276,6 +279,11 @@ class ConsolidationDialog(QDialog):
             return
         key = self.indicator.currentData()
         ind: Indicator = next(i for i in self.indicators if i.key == key)
+        counts = None if ind.numeric else self.cons.answer_counts(ind)
+        if counts is not None:  # answers keep the template's order of options
+            total = len(self.cons.submissions)
+            self.chart.set_bars([(str(option), n, f"{n}/{total}") for option, n in counts.items()])
+            return
         bars = []
         for sub in self.cons.submissions:
             value = ind.value(sub)

@@ -113,7 +113,8 @@ class NewReportDialog(QDialog):
         self.setMinimumWidth(720)
         self.template_box = QComboBox()
         self.template_box.setObjectName("template")
-        self.templates: list[Template] = workspace.templates.latest()
+        # The report most units of this level need comes first (and is chosen).
+        self.templates: list[Template] = workspace.templates.offered(getattr(workspace.profile(), "level", None))
         for t in self.templates:
             self.template_box.addItem(t.short_title or t.title, t.id)
         self.description = label("", "help")

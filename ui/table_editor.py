@@ -138,6 +138,9 @@ class TableField(FieldWidget):
         column.addWidget(self.grid)
         column.addLayout(holder)
         column.addWidget(self.totals)
+        if self.field.rows:  # rows declared by the template (an indicator list): none added or removed
+            self.add.hide()
+            self.remove.hide()
 
     def editors(self) -> list:
         return [self.grid, self.add, self.remove]
@@ -186,7 +189,7 @@ class TableField(FieldWidget):
                         item = QTableWidgetItem(text)
                         if kind_spec(col.kind).number_valued:
                             item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                        if col.kind == FieldKind.COMPUTED:
+                        if col.kind == FieldKind.COMPUTED or self.field.fixed_cell(r, col.id):
                             item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
                         self.grid.setItem(r, c, item)
                     elif item.text() != text and not self._editing(r, c):

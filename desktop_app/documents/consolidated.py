@@ -31,6 +31,7 @@ from desktop_app.documents import xlsx_print as pr
 from desktop_app.documents.xlsx_formats import is_year, percent_format
 from desktop_app.documents.xlsx_text import as_text
 from desktop_app.domain.fieldkinds import kind_spec
+from desktop_app.domain.validation import ValidationResult
 
 TABLE_BODY = Font(name=pr.FONT_NAME, size=11)  # the unit table is dense: a point smaller than the appendix
 TABLE_BOLD = Font(name=pr.FONT_NAME, size=11, bold=True)
@@ -42,7 +43,13 @@ def consolidated_content(cons: Consolidation) -> DocumentContent:
     """Headed and signed in the receiving office's name: its role gives the header (a department
     under its People's Committee) and the signing lines (KT. GIÁM ĐỐC, TM. ỦY BAN NHÂN DÂN…)."""
     notes = [Paragraph(cons.coverage_sentence())]
-    content = DocumentBuilder(cons.template).build(cons.as_report(), preface=notes)
+    if cons.field_notes:  # nothing silently dropped: what could not be added up is named
+        notes.append(Paragraph("Số liệu không cộng được giữa các đơn vị:"))
+        notes += [Paragraph(f"- {note}") for note in cons.field_notes]
+    # The consolidation's own computed values: ratios over the units that gave both parts, and
+    # values computed unit by unit (from answers) never recomputed on the totals.
+    content = DocumentBuilder(cons.template).build(cons.as_report(), ValidationResult(computed=dict(cons.computed)),
+                                                   preface=notes, consolidation=cons.text_names())
     return _signed_as_receiver(content, cons)
 
 

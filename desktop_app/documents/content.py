@@ -274,6 +274,7 @@ class DocumentBuilder:
             "den_ngay": period.end.isoformat(),
             "so_thon_don_vi": len(unit.villages) or None,
             "van_ban": {"so": doc.number, "ngay": doc.date.isoformat() if doc.date else None},
+            "tong_hop": None,  # set by build() for a consolidated document
         })
         return values
 
@@ -444,9 +445,11 @@ class DocumentBuilder:
         return Table(f.label, headers, rows, totals, widths if any(c.width for c in columns) else None, groups)
 
     def build(self, report: Report, result: ValidationResult | None = None,
-              preface: list[Paragraph] | None = None) -> DocumentContent:
+              preface: list[Paragraph] | None = None,
+              consolidation: dict[str, Any] | None = None) -> DocumentContent:
         """The document of one report (a stored one, or a consolidation's synthetic one).
-        ``preface``: paragraphs written after the opening (a consolidation's coverage).
+        ``preface``: paragraphs written after the opening (a consolidation's coverage);
+        ``consolidation``: what its sentences may read as ``tong_hop`` (counts per answer).
 
         Every sentence of the document shares one budget of characters and loop turns; a
         template that asks for more is refused with a Vietnamese message (UserError).
@@ -457,14 +460,15 @@ class DocumentBuilder:
             raise ValueError(f"report of template {report.template_id!r} given to the builder of {self.template.id!r}")
         try:
             with document_budget(), date_style(self.template.document.date_style):
-                return self._build(report, result, preface)
+                return self._build(report, result, preface, consolidation)
         except DocTextError as exc:  # a limit reached, or text the loader could not judge
             raise UserError(f"Không tạo được văn bản theo mẫu «{self.template.id}»: {exc}.") from exc
 
     def _build(self, report: Report, result: ValidationResult | None,
-               preface: list[Paragraph] | None) -> DocumentContent:
+               preface: list[Paragraph] | None, consolidation: dict[str, Any] | None = None) -> DocumentContent:
         result = result or self.validator.validate(report.values, evaluation_context(report.unit))
         ctx = self.context(report, result)
+        ctx["tong_hop"] = consolidation  # a consolidated document's counts per answer; None otherwise
         unit, doc = report.unit, report.document
         spec = self.template.document
         body: list[Heading | Paragraph | Table] = self._part("phần mở đầu", spec.opening, ctx) + list(preface or [])

@@ -27,6 +27,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from desktop_app.domain import vnformat
+from desktop_app.domain.declared_rows import DeclaredRowError, with_fixed_cells
 from desktop_app.templating.model import Column, Field, FieldKind
 from desktop_app.domain.text import nfc
 from desktop_app.domain.vnformat import FormatError
@@ -241,6 +242,11 @@ def _parse_table(spec: Spec, raw: Any) -> list[dict[str, Any]] | None:
             raise ValueProblem(f"«{label}», dòng {index}: không có cột «{', '.join(sorted(unknown))}».")
         rows.append({cid: parse(col, row.get(cid)) for cid, col in columns.items()
                      if col.kind != FieldKind.COMPUTED})
+    if spec.rows:  # the template's own rows: fixed cells put back, a contradicting row refused
+        try:
+            rows = with_fixed_cells(spec, rows)
+        except DeclaredRowError as exc:
+            raise ValueProblem(str(exc)) from None
     return rows or None
 
 

@@ -15,6 +15,7 @@ from graphlib import TopologicalSorter
 from typing import Any
 
 from desktop_app.domain.entities import UnitProfile
+from desktop_app.domain.declared_rows import check_fixed_cells
 from desktop_app.domain.fieldkinds import check as check_value, kind_spec
 from desktop_app.templating.expressions import Expression, check_expression
 from desktop_app.templating.model import Field, FieldKind, Rule, Template
@@ -269,6 +270,9 @@ class Validator:
         if not isinstance(rows, list):
             add(f"«{f.label}» phải là bảng.", "type")
             return
+        if f.rows:
+            for message in check_fixed_cells(f, rows):
+                add(message, "declared")
         filled = [r for r in rows if isinstance(r, dict) and not is_empty(r)]
         if f.min_rows and len(filled) < f.min_rows:
             add(f"«{f.label}» cần ít nhất {f.min_rows} dòng.", "required")

@@ -9,11 +9,11 @@ text is gathered per unit. A template field may say how it consolidates with ``a
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from desktop_app.domain import units
+from desktop_app.domain import lineage, units
+from desktop_app.office import answers
 from desktop_app.errors import UserError
 from desktop_app.domain.entities import DocumentHeader, Report, UnitProfile
 from desktop_app.domain.periods import Period, PeriodError, parse_period
@@ -79,6 +79,40 @@ class Consolidation:
         name of the receiving unit, with the header of the receiver's own report if it has one."""
         return Report(template_id=self.template.id, template_version=self.template.version, period=self.period,
                       unit=self.receiver, document=self.receiver_document, values=dict(self.totals))
+    # Per choice / yes-no field: option → number of units; per value computed unit by unit
+    # (from answers: a commune's 27 of 30 indicators met): value → number of units.
+    answers: dict[str, dict[Any, int]] = field(default_factory=dict)
+    # Per table with declared rows: for each row, column → (option → number of units).
+    table_answers: dict[str, list[dict[str, dict]]] = field(default_factory=dict)
+    per_unit: frozenset[str] = frozenset()  # computed fields given unit by unit, not recomputed
+    field_notes: list[str] = field(default_factory=list)  # fields that could not be consolidated
+
+    def answers_text(self, field_id: str, word: bool = True) -> str:
+        """``Đạt: 45/96 xã; Chưa đạt: 51/96 xã`` for a choice, yes/no or per-unit computed field."""
+        counts = self.answers.get(field_id) or {}
+        unit = answers.unit_word([s.unit_name for s in self.submissions]) if word else ""
+        return answers.counts_text(counts, len(self.submissions), unit)
+
+    def answer_counts(self, ind: Indicator) -> dict[Any, int] | None:
+        """Option → number of units for an indicator that holds answers (a choice, a yes/no, an
+        indicator list's assessment, a value computed unit by unit); None for a plain figure."""
+        if ind.row is not None:
+            rows = self.table_answers.get(ind.field.id) or []
+            return rows[ind.row].get(ind.part or "") if ind.row < len(rows) else None
+        if ind.part is None:
+            return self.answers.get(ind.field.id)
+        return None
+
+    def text_names(self) -> dict[str, Any]:
+        """What the consolidated document's sentences may read as ``tong_hop`` (docs/templates.md §11)."""
+        return {
+            "so_don_vi": len(self.submissions),
+            "so_don_vi_phai_gui": len(self.expected) or None,
+            "so_don_vi_chua_gui": len(self.missing) if self.expected else None,
+            "dem": {fid: dict(counts) for fid, counts in self.answers.items()},
+            "ket_qua": {fid: self.answers_text(fid) for fid in self.answers},
+            "bang": {tid: [dict(row) for row in rows] for tid, rows in self.table_answers.items()},
+        }
 
     @property
     def drafts(self) -> list[Submission]:
@@ -133,17 +167,28 @@ class Indicator:
     field: Field
     part: str | None = None  # ratio: num | den | pct; table: rows | a column id
     display: str | None = None  # percent | amount | None
+    row: int | None = None  # a declared row of the table (an indicator), with ``part`` its column
 
     @property
     def numeric(self) -> bool:
+        if self.row is not None:
+            return self._column is not None and kind_spec(self._column.kind).summable
         return self.part is not None or kind_spec(self.field.kind).number_valued
+
+    @property
+    def _column(self):
+        return next((c for c in self.field.columns or [] if c.id == self.part), None)
 
     def value(self, row: Submission | Consolidation) -> Any:
         """The raw value for one unit, or for the whole consolidation (the totals row)."""
         f, part = self.field, self.part
+        if self.row is not None:
+            return self._declared_cell(row)
         if f.kind == FieldKind.TABLE:
             return (row.tables.get(f.id) or {}).get(part)
         if f.kind == FieldKind.COMPUTED:
+            if isinstance(row, Consolidation) and f.id in row.per_unit:
+                return answers.counts_text(row.answers.get(f.id) or {}, len(row.submissions)) or None
             value = row.computed.get(f.id)
             return value if isinstance(value, (int, float)) or value is None else str(value)
         values = row.values if isinstance(row, Submission) else row.totals
@@ -163,6 +208,21 @@ class Indicator:
             return raw
         return format_value(f, raw)
 
+    def _declared_cell(self, row: Submission | Consolidation) -> Any:
+        """One indicator's answer for a unit; for the consolidation, the count per option or the sum."""
+        col, index = self._column, self.row or 0
+        if col is None:
+            return None
+        if isinstance(row, Consolidation):
+            rows = row.totals.get(self.field.id) or []
+            return rows[index].get(col.id) if index < len(rows) else None
+        rows = row.values.get(self.field.id)
+        cell = rows[index].get(col.id) if isinstance(rows, list) and index < len(rows) \
+            and isinstance(rows[index], dict) else None
+        if is_empty(cell):
+            return None
+        return cell if self.numeric else format_value(col, cell)
+
     def text(self, value: Any) -> str:
         if value is None:
             return ""
@@ -178,12 +238,9 @@ class Indicator:
 
 
 def tally(f: Field, submissions: list[Submission]) -> str:
-    """``Có: 12; Không: 3`` — how the units answered a yes/no or choice field."""
-    counts = Counter(format_value(f, s.values.get(f.id)) for s in submissions if not is_empty(s.values.get(f.id)))
-    choices = kind_spec(f.kind).choices
-    order = choices(f) if choices else []
-    ranked = sorted(counts, key=lambda k: (order.index(k) if k in order else len(order), k))
-    return "; ".join(f"{k}: {format_number(counts[k])}" for k in ranked)
+    """``Có: 12/15; Không: 3/15`` — how the units answered a yes/no or choice field."""
+    counts = answers.count_answers(f, [s.values.get(f.id) for s in submissions])
+    return answers.counts_text(counts, len(submissions))
 
 
 def indicators(template: Template) -> list[Indicator]:
@@ -194,6 +251,8 @@ def indicators(template: Template) -> list[Indicator]:
                 out += [Indicator(f"{f.id}.num", f"{f.label} (tử số)", section.title, f, "num"),
                         Indicator(f"{f.id}.den", f"{f.label} (mẫu số)", section.title, f, "den"),
                         Indicator(f"{f.id}.pct", f"{f.label} (%)", section.title, f, "pct", "percent")]
+            elif f.kind == FieldKind.TABLE and f.rows:
+                out += _declared_indicators(f, section.title)
             elif f.kind == FieldKind.TABLE:
                 out.append(Indicator(f"{f.id}.rows", f"{f.label}: số dòng", section.title, f, "rows"))
                 out += [Indicator(f"{f.id}.{c.id}", f"{f.label}: {c.label}", section.title, f, c.id,
@@ -204,6 +263,20 @@ def indicators(template: Template) -> list[Indicator]:
                 if display == "amount_words":
                     display = "amount"
                 out.append(Indicator(f.id, f.label, section.title, f, None, display))
+    return out
+
+
+def _declared_indicators(f: Field, section: str) -> list[Indicator]:
+    """One column per declared row and answer column that counts or adds up (the evidence texts
+    are in the document); labelled by the row's fixed cells: «1.1 Cổng thông tin điện tử: Đánh giá»."""
+    out = []
+    for index, fixed in enumerate(f.rows or []):
+        title = " ".join(str(v) for v in list(fixed.values())[:2])
+        for col in f.columns or []:
+            if col.id in fixed or not (answers.is_tallied(col) or kind_spec(col.kind).summable):
+                continue
+            out.append(Indicator(f"{f.id}.{index + 1}.{col.id}", f"{title}: {col.label}", section, f,
+                                 col.id, None, index))
     return out
 
 
@@ -289,6 +362,12 @@ def _table_rows(f: Field, subs: list[Submission]) -> list[dict[str, Any]] | None
     return rows or None
 
 
+def _table_total(f: Field, subs: list[Submission]) -> list[dict[str, Any]] | None:
+    if f.rows:
+        return answers.declared_table(f, subs)[0]
+    return _table_rows(f, subs)
+
+
 def _table_stats(validator: Validator, template: Template, values: dict[str, Any]) -> dict[str, dict[str, Any]]:
     stats = {}
     for f in template.all_fields():
@@ -350,7 +429,7 @@ def _consolidated_computed(validator: Validator, template: Template, totals: dic
                                                         else s.computed.get(n)) for n in required)]
         if len(complete) == len(subs):
             continue
-        partial = {n: (_table_rows(fields[n], complete) if fields[n].kind == FieldKind.TABLE
+        partial = {n: (_table_total(fields[n], complete) if fields[n].kind == FieldKind.TABLE
                        else _consolidate_field(fields[n], complete)) for n in _inputs_of(validator, cid)}
         computed[cid] = validator.compute({k: v for k, v in partial.items() if v is not None}, {}).get(cid)
     return computed
@@ -377,6 +456,8 @@ def consolidate(template: Template, period: Period, reports: list[Report], recei
         latest[record.unit_code] = record
     counted: list[Submission] = []
     outside: list[Submission] = []
+    current_receiver = (receiver.scheme or units.CURRENT) != units.LEGACY
+    legacy_codes = {r.unit_code for r in latest.values() if current_receiver and r.unit.scheme == units.LEGACY}
     for record in latest.values():
         values = _readable_values(template, record, notes)
         context = evaluation_context(record.unit)
@@ -396,24 +477,129 @@ def consolidate(template: Template, period: Period, reports: list[Report], recei
             totals[f.id] = _table_rows(f, counted)
         elif f.kind != FieldKind.COMPUTED:
             totals[f.id] = _consolidate_field(f, counted)
+    table_answers: dict[str, list[dict[str, dict]]] = {}
+    for f in template.all_fields():
+        if f.kind == FieldKind.TABLE and f.rows:
+            totals[f.id], table_answers[f.id] = answers.declared_table(f, counted)
     totals = {k: v for k, v in totals.items() if v is not None}
     tables = {}
     for f in template.all_fields():
         if f.kind == FieldKind.TABLE:
             tables[f.id] = {key: sum(s.tables[f.id].get(key) or 0 for s in counted)
                             for key in ["rows"] + [c.id for c in f.columns or [] if c.total]}
-    submitted = {s.unit_code for s in counted}
+    submitted = _covered(expected, counted, legacy_codes)
     missing = [u for u in expected if u.code not in submitted]
-    return Consolidation(
+    per_unit = _per_unit_computed(validator, template)
+    computed = _consolidated_computed(validator, template, totals, counted)
+    counts: dict[str, dict[Any, int]] = {}
+    for f in template.all_fields():
+        if f.id in per_unit:
+            given = [s.computed.get(f.id) for s in counted]
+            counts[f.id] = answers.distribution(given)
+            # Kept when every unit has the same result (all 30/30), else only its distribution.
+            computed[f.id] = given[0] if given and all(v == given[0] for v in given) else None
+        elif answers.is_tallied(f) and aggregate_mode(f) != "none":
+            counts[f.id] = answers.count_answers(f, [s.values.get(f.id) for s in counted])
+    cons = Consolidation(
         template=template, period=period, receiver=receiver, expected=expected, submissions=counted,
-        missing=missing, outside=outside, notes=notes, totals=totals,
-        computed=_consolidated_computed(validator, template, totals, counted), tables=tables,
-        receiver_document=receiver_document or DocumentHeader())
+        missing=missing, outside=outside, notes=notes, totals=totals, computed=computed, tables=tables,
+        receiver_document=receiver_document or DocumentHeader(), answers=counts, table_answers=table_answers,
+        per_unit=per_unit)
+    cons.field_notes = _field_notes(cons)
+    cons.notes += cons.field_notes
+    return cons
+
+
+def _per_unit_computed(validator: Validator, template: Template) -> frozenset[str]:
+    """Computed values that read answers (choice, yes/no, a value kept only when all units agree,
+    an indicator list's assessments): meaningless on consolidated inputs, so given unit by unit."""
+    fields = {f.id: f for f in template.all_fields()}
+
+    def loses_rows(table: Field, column: str) -> bool:
+        if table.rows:  # consolidated row by row: only the fixed cells keep their values
+            return not all(column in fixed for fixed in table.rows)
+        summed = any(c.total for c in table.columns or [])  # one summed row per unit
+        return summed and not any(c.id == column and c.total for c in table.columns or [])
+
+    out = set()
+    for cid in validator.computed:
+        chain = {cid} | {n for n in _computed_chain(validator, cid)}
+        inputs = _inputs_of(validator, cid)
+        if any(fields[n].kind != FieldKind.TABLE and aggregate_mode(fields[n]) in ("same", "tally")
+               for n in inputs):
+            out.add(cid)
+            continue
+        if any(t in fields and fields[t].kind == FieldKind.TABLE and loses_rows(fields[t], c)
+               for name in chain for t, c in validator.computed[name].columns):
+            out.add(cid)
+    return frozenset(out)
+
+
+def _computed_chain(validator: Validator, computed_id: str) -> set[str]:
+    """The computed values ``computed_id`` reads, directly or through others."""
+    seen: set[str] = set()
+    stack = [computed_id]
+    while stack:
+        for name in validator.computed[stack.pop()].names:
+            if name in validator.computed and name not in seen:
+                seen.add(name)
+                stack.append(name)
+    return seen
+
+
+def _field_notes(cons: Consolidation) -> list[str]:
+    """Every field the consolidation could not carry as one value, named with the reason."""
+    notes: list[str] = []
+    subs = cons.submissions
+    for f in cons.template.all_fields():
+        given = [s.values.get(f.id) for s in subs if not is_empty(s.values.get(f.id))]
+        if f.kind == FieldKind.COMPUTED:
+            if f.id in cons.per_unit and cons.computed.get(f.id) is None and subs:
+                notes.append(f"«{f.label}» được tính riêng cho từng đơn vị, không cộng được: "
+                             f"{cons.answers_text(f.id)}.")
+            continue
+        if not given:
+            continue
+        if f.kind == FieldKind.TABLE:
+            dropped = [c.label for c in f.columns or [] if not c.total and c.kind != FieldKind.COMPUTED
+                       and any(not is_empty(r.get(c.id)) for v in given for r in v if isinstance(r, dict))]
+            if any(c.total for c in f.columns or []) and dropped and not f.rows:
+                notes.append(f"«{f.label}»: mỗi đơn vị một dòng cộng các cột có tổng; "
+                             f"không cộng được: {', '.join(dropped)}.")
+            continue
+        mode = aggregate_mode(f)
+        if mode == "none":
+            notes.append(f"«{f.label}» không tổng hợp được (không cộng được giá trị này giữa các đơn vị); "
+                         "xem giá trị của từng đơn vị trong bảng tổng hợp.")
+        elif mode in ("same", "tally") and f.id not in cons.totals:
+            if f.id in cons.answers:
+                notes.append(f"«{f.label}»: các đơn vị trả lời khác nhau — {cons.answers_text(f.id)}.")
+            else:
+                notes.append(f"«{f.label}»: các đơn vị ghi khác nhau, không có giá trị chung; "
+                             "xem giá trị của từng đơn vị trong bảng tổng hợp.")
+    return notes
 
 
 def _same_province(receiver: UnitProfile, unit: UnitProfile) -> bool:
-    """A commune of the receiving province on the list before July 2025 (an older code) still counts."""
-    return receiver.level == "tinh" and bool(unit.province_code) and unit.province_code == receiver.code
+    """A commune of the receiving province on the list before July 2025 (an older code) still counts,
+    and so does one of a province it absorbed (a commune of Kon Tum for Quảng Ngãi)."""
+    if receiver.level != "tinh" or not unit.province_code:
+        return False
+    return unit.province_code == receiver.code or (
+        unit.scheme == units.LEGACY and unit.province_code in lineage.absorbed_provinces(receiver.code))
+
+
+def _covered(expected: list[units.AdminUnit], counted: list[Submission], legacy: set[str]) -> set[str]:
+    """Current communes that reported: by their own code, or (for a period before the merger) when
+    every old commune they were formed from whole has sent its report under its old code."""
+    codes = {s.unit_code for s in counted if s.unit_code not in legacy}
+    sent_old = {s.unit_code for s in counted if s.unit_code in legacy}
+    if sent_old:
+        for unit in expected:
+            whole = [p.unit.code for p in lineage.predecessors(unit.code) if p.whole]
+            if whole and all(code in sent_old for code in whole):
+                codes.add(unit.code)
+    return codes
 
 
 def _same_period(a, b) -> bool:

@@ -222,7 +222,8 @@ def _default(value: Any, fallback: str = "") -> Any:
 
 
 # Names every document text may use besides the template's own fields.
-BUILTIN_NAMES = {"don_vi", "ky_bao_cao", "ky_sau", "nam", "so_thon_don_vi", "van_ban", "tu_ngay", "den_ngay"}
+BUILTIN_NAMES = {"don_vi", "ky_bao_cao", "ky_sau", "nam", "so_thon_don_vi", "van_ban", "tu_ngay", "den_ngay",
+                 "tong_hop"}  # tong_hop: only in a consolidated document (office/consolidation.py)
 
 
 @lru_cache(maxsize=1)
@@ -253,6 +254,11 @@ def _parse(source: str) -> nodes.Template:
 
 def referenced_names(source: str) -> set[str]:
     """Top-level names a piece of document text reads; raises DocTextError when it cannot be used."""
+    return set(_referenced_names(source))
+
+
+@lru_cache(maxsize=8192)  # a template's versions share most sentences: each is checked once per start
+def _referenced_names(source: str) -> frozenset[str]:
     env = environment()
     tree = _parse(source)
     unknown_filters = {n.name for n in tree.find_all(nodes.Filter)} - set(env.filters)
@@ -260,7 +266,7 @@ def referenced_names(source: str) -> set[str]:
         raise DocTextError(
             f"không có bộ lọc «{', '.join(sorted(unknown_filters))}»; có: {', '.join(sorted(FILTERS))}"
         )
-    return set(meta.find_undeclared_variables(tree))
+    return frozenset(meta.find_undeclared_variables(tree))
 
 
 @lru_cache(maxsize=4096)

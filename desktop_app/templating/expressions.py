@@ -19,7 +19,11 @@ from typing import Any
 
 import simpleeval
 
-MAX_EXPRESSION_LENGTH = 500
+# Sized for real formulas (a group count over 30 indicators is about 1,500 characters written
+# out); the template's expressions together stay within loader.MAX_EXPRESSION_CHARS.
+MAX_EXPRESSION_LENGTH = 4000
+MAX_LIST_ITEMS = 200  # a list written in an expression: count([...], 'Đạt') over many fields
+MAX_CONDITIONS = 4  # column/value pairs of count_rows
 MAX_CONSTANT = 10**15
 MAX_STRING_CONSTANT = 200
 
@@ -81,6 +85,31 @@ def fn_count_if(table: Any, column: str, value: Any) -> int:
     return sum(1 for row in table if isinstance(row, Mapping) and row.get(column) == value)
 
 
+def _matches(value: Any, wanted: Any) -> bool:
+    """``wanted`` is one answer, or a list of answers any of which counts."""
+    if isinstance(wanted, (list, tuple)):
+        return any(_matches(value, w) for w in wanted)
+    if isinstance(value, bool) != isinstance(wanted, bool):
+        return False  # True is not 1: a yes/no answer never counts as the number 1
+    return not _is_empty(value) and value == wanted
+
+
+def fn_count(values: Any, wanted: Any) -> int:
+    """count([a, b, c], 'Đạt'): how many of the listed fields hold the answer (empty ones do not)."""
+    if not isinstance(values, (list, tuple)):
+        return 0
+    return sum(1 for v in values if _matches(v, wanted))
+
+
+def fn_count_rows(table: Any, *conditions: Any) -> int:
+    """count_rows(bang, 'cot', gia_tri, 'cot2', gia_tri2…): rows where every column holds its value."""
+    if not isinstance(table, list) or len(conditions) % 2:
+        return 0
+    pairs = list(zip(conditions[::2], conditions[1::2]))
+    return sum(1 for row in table if isinstance(row, Mapping) and not _is_empty(row)
+               and all(_matches(row.get(column), wanted) for column, wanted in pairs))
+
+
 def fn_value_or(value: Any, default: Any) -> Any:
     return default if _is_empty(value) else value
 
@@ -97,6 +126,8 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "total": fn_total,
     "rows": fn_rows,
     "count_if": fn_count_if,
+    "count": fn_count,
+    "count_rows": fn_count_rows,
     "empty": _is_empty,
     "value_or": fn_value_or,
     "round": fn_round,
@@ -112,6 +143,8 @@ FUNCTION_HELP = {
     "total": "total(bang, \"cot\"): tổng một cột của bảng",
     "rows": "rows(bang): số dòng có dữ liệu của bảng",
     "count_if": "count_if(bang, \"cot\", gia_tri): số dòng có cột bằng giá trị",
+    "count": "count([x, y, z], gia_tri): số trường trong danh sách có giá trị bằng gia_tri",
+    "count_rows": "count_rows(bang, \"cot\", gia_tri, …): số dòng có cột bằng giá trị (có thể thêm cặp cột, giá trị)",
     "empty": "empty(x): x chưa nhập",
     "value_or": "value_or(x, mac_dinh): x, hoặc mặc định nếu x chưa nhập",
     "round": "round(x, n): làm tròn",
@@ -122,7 +155,10 @@ FUNCTION_HELP = {
 
 # Functions whose arguments may legitimately be empty: a rule that only looks at a field
 # through them still runs when that field is blank.
-_EMPTY_TOLERANT = {"empty", "value_or", "rows", "total", "count_if"}
+_EMPTY_TOLERANT = {"empty", "value_or", "rows", "total", "count_if", "count", "count_rows"}
+# Functions whose second argument (and every second one after it) names a column of the table
+# given first: checked against the table's columns when the template is loaded.
+COLUMN_FUNCTIONS = {"total", "count_if", "count_rows"}
 
 _ALLOWED_BINOPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod)
 _ALLOWED_CMPOPS = (ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn)
@@ -167,6 +203,20 @@ _OPERATORS = {
 _LIMIT_ERRORS = (simpleeval.IterableTooLong, simpleeval.NumberTooHigh, ExpressionLimitError)
 
 
+class _Evaluator(simpleeval.SimpleEval):
+    """simpleeval plus list and tuple literals (``x in ['Tốt', 'Khá']``, ``count([a, b], 'Đạt')``);
+    check_expression has already refused every other compound form and lists longer than
+    MAX_LIST_ITEMS."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.nodes[ast.List] = self._eval_sequence
+        self.nodes[ast.Tuple] = self._eval_sequence
+
+    def _eval_sequence(self, node: Any) -> list[Any]:
+        return [self._eval(element) for element in node.elts]
+
+
 @dataclass
 class Expression:
     """A checked, pre-parsed expression with the names it reads."""
@@ -174,10 +224,11 @@ class Expression:
     source: str
     names: frozenset[str]
     required_names: frozenset[str]  # names that must be filled for the result to mean anything
+    columns: tuple[tuple[str, str], ...] = ()  # (table, column) named by total/count_if/count_rows
     _parsed: Any = field(repr=False, default=None)
 
     def evaluate(self, names: Mapping[str, Any]) -> Any:
-        evaluator = simpleeval.SimpleEval(operators=_OPERATORS, functions=FUNCTIONS, names=dict(names))
+        evaluator = _Evaluator(operators=_OPERATORS, functions=FUNCTIONS, names=dict(names))
         return evaluator.eval(self.source, previously_parsed=self._parsed)
 
 
@@ -210,6 +261,7 @@ def check_expression(source: str, known_names: Iterable[str]) -> Expression:
 
     known = set(known_names)
     names: set[str] = set()
+    columns: list[tuple[str, str]] = []
     tolerant_only: set[str] = set()
     strict: set[str] = set()
 
@@ -221,7 +273,7 @@ def check_expression(source: str, known_names: Iterable[str]) -> Expression:
             if isinstance(value, bool) or value is None:
                 return
             if isinstance(value, (int, float)):
-                if not math.isfinite(value) or abs(value) > MAX_CONSTANT:
+                if (isinstance(value, float) and not math.isfinite(value)) or abs(value) > MAX_CONSTANT:
                     raise ExpressionError(f"hằng số {value!r} quá lớn")
                 return
             if isinstance(value, str):
@@ -261,8 +313,8 @@ def check_expression(source: str, known_names: Iterable[str]) -> Expression:
             visit(node.body, inside_tolerant)
             visit(node.orelse, inside_tolerant)
         elif isinstance(node, (ast.Tuple, ast.List)):
-            if len(node.elts) > 50:
-                raise ExpressionError("danh sách quá dài")
+            if len(node.elts) > MAX_LIST_ITEMS:
+                raise ExpressionError(f"danh sách quá dài (tối đa {MAX_LIST_ITEMS} phần tử)")
             for element in node.elts:
                 visit(element, inside_tolerant)
         elif isinstance(node, ast.Call):
@@ -273,6 +325,7 @@ def check_expression(source: str, known_names: Iterable[str]) -> Expression:
                 )
             if node.keywords:
                 raise ExpressionError("không dùng tham số có tên khi gọi hàm")
+            _check_call(node, columns)
             for arg in node.args:
                 if isinstance(arg, ast.Starred):
                     raise ExpressionError("không dùng dấu * khi gọi hàm")
@@ -282,13 +335,32 @@ def check_expression(source: str, known_names: Iterable[str]) -> Expression:
 
     visit(tree, False)
     _fold_constants(tree)
-    evaluator = simpleeval.SimpleEval(operators=_OPERATORS, functions=FUNCTIONS)
+    evaluator = _Evaluator(operators=_OPERATORS, functions=FUNCTIONS)
     return Expression(
         source=source.strip(),
         names=frozenset(names),
         required_names=frozenset(strict),
+        columns=tuple(columns),
         _parsed=evaluator.parse(source.strip()),
     )
+
+
+def _check_call(node: ast.Call, columns: list[tuple[str, str]]) -> None:
+    """The counting functions' shapes, and the columns they name (checked against the table later)."""
+    name, args = node.func.id, node.args  # type: ignore[attr-defined]
+    if name == "count":
+        if len(args) != 2 or not isinstance(args[0], (ast.List, ast.Tuple)):
+            raise ExpressionError("count cần hai phần: danh sách trường trong ngoặc vuông và giá trị cần đếm, "
+                                  "ví dụ count([chi_tieu_1, chi_tieu_2], 'Đạt')")
+    if name == "count_rows" and (len(args) < 3 or len(args) % 2 == 0 or len(args) > 1 + 2 * MAX_CONDITIONS):
+        raise ExpressionError(f"count_rows cần bảng rồi từng cặp cột, giá trị (1 đến {MAX_CONDITIONS} cặp), "
+                              "ví dụ count_rows(chi_tieu, 'danh_gia', 'Đạt')")
+    if name in COLUMN_FUNCTIONS and args and isinstance(args[0], ast.Name):
+        for arg in args[1::2] if name == "count_rows" else args[1:2]:
+            if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                columns.append((args[0].id, arg.value))
+            else:
+                raise ExpressionError(f"tên cột trong {name}(…) phải là chữ trong nháy đơn, ví dụ 'danh_gia'")
 
 
 def _constant_parts(node: ast.AST, out: list[ast.AST]) -> bool:
@@ -318,7 +390,7 @@ def _fold_constants(tree: ast.Expression) -> None:
     parts: list[ast.AST] = []
     if _constant_parts(tree.body, parts) and not isinstance(tree.body, ast.Constant):
         parts.append(tree.body)
-    evaluator = simpleeval.SimpleEval(operators=_OPERATORS, functions=FUNCTIONS)
+    evaluator = _Evaluator(operators=_OPERATORS, functions=FUNCTIONS)
     for node in parts:
         try:
             evaluator.eval(ast.unparse(node))

@@ -16,7 +16,7 @@ import yaml
 from pydantic import ValidationError
 from yaml.constructor import SafeConstructor
 
-from desktop_app.domain.fieldkinds import kind_spec
+from desktop_app.domain.fieldkinds import ValueProblem, check as check_value, kind_spec, parse as coerce
 from desktop_app.templating.doctext import BUILTIN_NAMES, DocTextError, referenced_names
 from desktop_app.templating.expressions import ExpressionError, check_expression
 from desktop_app.templating.model import ZERO_OMIT, Block, Field, FieldKind, Template
@@ -111,7 +111,8 @@ def _line_for(lines: dict, loc: tuple) -> int | None:
     return lines.get(())
 
 
-_PART_NAMES = {"sections": "phần", "fields": "trường", "columns": "cột", "rules": "quy tắc", "body": "khối văn bản"}
+_PART_NAMES = {"sections": "phần", "fields": "trường", "columns": "cột", "rules": "quy tắc", "body": "khối văn bản",
+               "rows": "dòng"}
 
 
 def _where(data: Any, loc: tuple) -> str:
@@ -261,6 +262,8 @@ class _Checker:
                                 check_expression(col.expr, seen | {c.id for c in f.columns})
                             except ExpressionError as exc:
                                 self.add(cloc + ("expr",), str(exc))
+            if f.rows:
+                self._check_declared_rows(f, loc)
             if f.prefill == "villages" and not any(c.kind == FieldKind.TEXT for c in f.columns or []):
                 self.add(loc + ("prefill",), "bảng điền sẵn tên thôn phải có một cột kiểu text để ghi tên thôn")
         elif f.prefill == "village_count":
@@ -268,8 +271,8 @@ class _Checker:
                 self.add(loc + ("prefill",), "«prefill: village_count» chỉ dùng cho trường số nguyên (integer)")
             if f.columns or f.min_rows is not None or f.max_rows is not None:
                 self.add(loc, "chỉ bảng (table) mới có «columns», «min_rows», «max_rows»")
-        elif f.columns or f.prefill or f.min_rows is not None or f.max_rows is not None:
-            self.add(loc, "chỉ bảng (table) mới có «columns», «prefill», «min_rows», «max_rows»")
+        elif f.columns or f.prefill or f.min_rows is not None or f.max_rows is not None or f.rows:
+            self.add(loc, "chỉ bảng (table) mới có «columns», «prefill», «min_rows», «max_rows», «rows»")
         if f.min is not None and f.max is not None and f.min > f.max:
             self.add(loc, "min lớn hơn max")
         if f.aggregate == "sum" and not spec.summable:
@@ -281,6 +284,31 @@ class _Checker:
         if f.min_rows is not None and f.max_rows is not None and f.min_rows > f.max_rows:
             self.add(loc, "min_rows lớn hơn max_rows")
 
+    def _check_declared_rows(self, f, loc: tuple) -> None:
+        """Declared rows: only with columns that exist and are typed in, values of the column's kind."""
+        if f.prefill or f.min_rows is not None or f.max_rows is not None:
+            self.add(loc + ("rows",), "bảng có dòng do mẫu quy định («rows») không dùng «prefill», «min_rows», "
+                                      "«max_rows» (số dòng là số dòng đã khai)")
+        columns = {c.id: c for c in f.columns or []}
+        for ri, row in enumerate(f.rows or []):
+            rloc = loc + ("rows", ri)
+            for column, value in row.items():
+                col = columns.get(column)
+                if col is None:
+                    self.add(rloc + (column,), f"bảng «{f.id}» không có cột «{column}»")
+                elif col.kind == FieldKind.COMPUTED:
+                    self.add(rloc + (column,), f"cột «{column}» được tính tự động, không ghi sẵn giá trị")
+                else:
+                    try:
+                        stored = coerce(col, value)
+                        problems = check_value(col, stored) if stored is not None else []
+                    except ValueProblem as exc:
+                        problems = [(str(exc), "type")]
+                    if stored is None and not problems:
+                        problems = [("ô do mẫu quy định không được để trống", "required")]
+                    for message, _code in problems:
+                        self.add(rloc + (column,), message)
+
     def _check_expressions(self, known: set[str], field_ids: dict[str, tuple]) -> None:
         graph: dict[str, set[str]] = {}
         for f in self.t.all_fields():
@@ -288,6 +316,7 @@ class _Checker:
                 try:
                     expr = check_expression(f.expr, known)
                     graph[f.id] = set(expr.names)
+                    self._check_columns(expr, field_ids[f.id] + ("expr",))
                 except ExpressionError as exc:
                     self.add(field_ids[f.id] + ("expr",), str(exc))
         try:
@@ -302,12 +331,21 @@ class _Checker:
             for ri, rule in enumerate(rules):
                 loc = base + (ri,)
                 try:
-                    check_expression(rule.check, known)
+                    self._check_columns(check_expression(rule.check, known), loc + ("check",))
                 except ExpressionError as exc:
                     self.add(loc + ("check",), str(exc))
                 for name in rule.fields or []:
                     if name not in field_ids:
                         self.add(loc + ("fields",), f"không có trường nào tên «{name}»")
+
+    def _check_columns(self, expr, loc: tuple) -> None:
+        """total/count_if/count_rows name a column of the table they are given: a typo would count 0."""
+        tables = {f.id: f for f in self.t.all_fields() if f.kind == FieldKind.TABLE}
+        for table, column in expr.columns:
+            if table not in tables:
+                self.add(loc, f"«{table}» không phải là một bảng của mẫu")
+            elif column not in {c.id for c in tables[table].columns or []}:
+                self.add(loc, f"bảng «{table}» không có cột «{column}»")
 
     def _blocks(self) -> list[Block]:
         t = self.t
@@ -350,7 +388,7 @@ class _Checker:
                 loc = base + (bi,)
                 if block.when:
                     try:
-                        check_expression(block.when, known)
+                        self._check_columns(check_expression(block.when, known), loc + ("when",))
                     except ExpressionError as exc:
                         self.add(loc + ("when",), str(exc))
                 kind = block.kind

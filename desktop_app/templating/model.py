@@ -18,6 +18,8 @@ TEMPLATE_FORMAT = 1
 
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,62}$")]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
+# A fixed cell of a declared table row: a code, a title, a group, a number.
+DeclaredCell = Annotated[str, StringConstraints(max_length=4000)] | bool | int | float
 
 
 class FieldKind(str, Enum):
@@ -99,6 +101,14 @@ class Field(_Strict):
     prefill: Literal["villages", "village_count"] | None = None
     min_rows: int | None = PydField(default=None, ge=0)
     max_rows: int | None = PydField(default=None, ge=1, le=5000)
+    # Rows declared by the template (an indicator list: code and title fixed, the unit answers the
+    # other columns). Each row gives the fixed cells, column id → value; the table always has
+    # exactly these rows, in this order (see desktop_app/domain/declared_rows.py).
+    rows: list[dict[Identifier, DeclaredCell]] | None = PydField(default=None, min_length=1, max_length=1000)
+
+    def fixed_cell(self, row: int, column: str) -> bool:
+        """Whether the template fixes this cell (a declared row's code, title…)."""
+        return bool(self.rows) and 0 <= row < len(self.rows) and column in self.rows[row]
 
 
 class Rule(_Strict):
@@ -191,6 +201,8 @@ class Template(_Strict):
     province: Annotated[str, StringConstraints(pattern=r"^[0-9]{2}$")] | None = None
     effective_from: dt.date
     effective_to: dt.date | None = None
+    # Offered first when a new report is made (the report most units of its levels need).
+    suggested: bool = False
     unit_levels: list[UnitLevel] = PydField(min_length=1)
     period_kinds: list[PeriodKind] = PydField(min_length=1)
     sections: list[Section] = PydField(min_length=1)
@@ -216,4 +228,8 @@ class Template(_Strict):
     @property
     def key(self) -> tuple[str, str]:
         return (self.id, self.version)
+
+    def in_effect(self, start: dt.date, end: dt.date) -> bool:
+        """Whether the template applies to a period from ``start`` to ``end``."""
+        return self.effective_from <= end and (self.effective_to is None or self.effective_to >= start)
 

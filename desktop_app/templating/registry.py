@@ -6,6 +6,7 @@ file never stops the app; ``templates list`` shows them.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,6 +86,36 @@ class TemplateRegistry:
         if not candidates:
             raise TemplateNotFound(f"Không có mẫu báo cáo «{template_id}».")
         return candidates[-1]
+
+    def for_period(self, template_id: str, start: dt.date, end: dt.date, level: str | None = None) -> Template:
+        """The version a new report of this period uses: the newest in effect for the period (and
+        made for the unit's level), else the newest made for the level, else the newest.
+
+        A report for 9 months of 2023 keeps the 2023 version; one for 2025 gets the 2025 version."""
+        candidates = [t for t in self.all() if t.id == template_id]
+        if not candidates:
+            raise TemplateNotFound(f"Không có mẫu báo cáo «{template_id}».")
+        for_level = [t for t in candidates if level is None or any(lv.value == level for lv in t.unit_levels)]
+        in_effect = [t for t in for_level if t.in_effect(start, end)]
+        return (in_effect or for_level or candidates)[-1]
+
+    def offered(self, level: str | None, today: dt.date | None = None) -> list[Template]:
+        """The types offered for a new report, newest version of each, in the order a person
+        should see them: those for the unit's level in effect today, the suggested one first and
+        the most recent next; then the rest."""
+        today = today or dt.date.today()
+
+        def rank(t: Template) -> tuple:
+            fits = level is None or any(lv.value == level for lv in t.unit_levels)
+            current = t.in_effect(today, today)
+            return (not (fits and current), not (fits and t.suggested), -t.effective_from.toordinal(),
+                    t.short_title or t.title)
+
+        newest = {}
+        for t in self.all():
+            if t.in_effect(today, today) or t.id not in newest:
+                newest[t.id] = t  # the newest version in effect today, else the newest
+        return sorted(newest.values(), key=rank)
 
     def add(self, template: Template) -> None:
         self._templates[template.key] = template

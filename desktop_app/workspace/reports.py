@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from db.engine import StoreError
-from desktop_app.domain import drafts
+from desktop_app.domain import drafts, lineage, units
+from desktop_app.domain.declared_rows import initial_rows
 from desktop_app.domain.entities import DocumentHeader, Report, UnitProfile
 from desktop_app.errors import ReportExists, UserError
 from desktop_app.domain.periods import PERIOD_KIND_LABELS, PeriodError, parse_period
@@ -14,6 +15,7 @@ from desktop_app.templating.model import FieldKind, Template
 from desktop_app.templating.registry import TemplateNotFound
 from desktop_app.domain.text import nfc
 from desktop_app.domain.validation import ValidationResult, evaluation_context
+from desktop_app.office.predecessors import CombinedPrevious, combine
 from desktop_app.domain.vnformat import local_time
 from desktop_app.workspace.base import DeletedReport, ReportSummary, STATUS_LABELS, _operation
 from desktop_app.workspace.core import WorkspaceCore
@@ -24,17 +26,22 @@ class ReportOperations(WorkspaceCore):
 
     @_operation
     def new_report(self, template_id: str, period_spec: str, version: str | None = None) -> int:
-        template = self.template(template_id, version)
+        template = self.template(template_id, version)  # an unknown type or version is refused first
         try:
             period = parse_period(period_spec)
         except PeriodError as exc:
             raise UserError(str(exc)) from None
-        if period.kind not in template.period_kinds:
-            allowed = ", ".join(PERIOD_KIND_LABELS[k].lower() for k in template.period_kinds)
-            raise UserError(f"Mẫu «{template.title}» không dùng kỳ «{period.label}». Các loại kỳ được dùng: {allowed}.")
         profile = self.profile()
         if profile is None:
             raise UserError("Chưa khai báo đơn vị. Dùng «baocaoxa unit set --code MÃ» trước.")
+        if version is None:  # the version in effect for this period and made for this unit's level
+            try:
+                template = self.templates.for_period(template_id, period.start, period.end, profile.level)
+            except TemplateNotFound as exc:
+                raise UserError(str(exc)) from None
+        if period.kind not in template.period_kinds:
+            allowed = ", ".join(PERIOD_KIND_LABELS[k].lower() for k in template.period_kinds)
+            raise UserError(f"Mẫu «{template.title}» không dùng kỳ «{period.label}». Các loại kỳ được dùng: {allowed}.")
         self._refuse_duplicate(profile.code, template, period)
         document = DocumentHeader(
             place=profile.short_name, signer=profile.signer_name,
@@ -54,12 +61,15 @@ class ReportOperations(WorkspaceCore):
 
     @staticmethod
     def _prefill(template: Template, profile: UnitProfile) -> dict[str, Any]:
-        """Per-village tables start with one row per village of the profile; a village count
+        """Tables with declared rows start with them; per-village tables start with one row per
+        village of the profile; a village count
         (e.g. «Tổng số thôn») starts as the number of villages entered at setup."""
         values: dict[str, Any] = {}
         villages = list(profile.villages)
         for f in template.all_fields():
-            if f.kind == FieldKind.TABLE and f.prefill == "villages" and villages and f.columns:
+            if f.kind == FieldKind.TABLE and f.rows:
+                values[f.id] = initial_rows(f)  # the template's own rows (an indicator list)
+            elif f.kind == FieldKind.TABLE and f.prefill == "villages" and villages and f.columns:
                 first = next(c for c in f.columns if c.kind == FieldKind.TEXT)
                 values[f.id] = [{first.id: v} for v in villages]
             elif f.prefill == "village_count" and villages:
@@ -114,6 +124,8 @@ class ReportOperations(WorkspaceCore):
             if other.id == record.id:
                 continue
             other_period = other.period
+            if (other.unit.scheme or units.CURRENT) != (record.unit.scheme or units.CURRENT):
+                continue  # an old commune that had this number before 2025 is not this unit
             if other_period.kind == period.kind and other_period.end < period.start:
                 candidates.append((other_period.spec == period.previous().spec, other_period.end, other))
         if not candidates:
@@ -123,7 +135,42 @@ class ReportOperations(WorkspaceCore):
 
     def previous_values(self, record: Report) -> dict[str, Any]:
         previous = self.previous_report(record)
-        return dict(previous.values) if previous else {}
+        if previous is not None:
+            return dict(previous.values)
+        combined = self.previous_from_predecessors(record)
+        return combined.values if combined is not None else {}
+
+    def previous_from_predecessors(self, record: Report) -> CombinedPrevious | None:
+        """A commune formed in July 2025 has no report of its own for last period: its previous period
+        is built from its predecessors' reports (old codes) for that period, when this machine has them."""
+        unit = record.unit
+        if (unit.scheme or units.CURRENT) != units.CURRENT or unit.level != "xa":
+            return None
+        predecessors = lineage.predecessors(record.unit_code)
+        if not predecessors:
+            return None
+        _own, template = self.report(record.id)
+        period = record.period
+        found, missing = [], []
+        for predecessor in predecessors:
+            report = self._last_period_of(predecessor.unit.code, record.template_id, period)
+            (found.append((predecessor, report)) if report is not None else missing.append(predecessor))
+        if not found:
+            return None
+        return combine(template, period.previous(), found, missing)
+
+    def _last_period_of(self, old_code: str, template_id: str, period) -> Report | None:
+        """An old commune's report (its pre-2025 code) for the period just before, else its latest earlier one."""
+        candidates = []
+        for other in self.store.list_reports(unit_code=old_code, template_id=template_id):
+            if other.unit.scheme != units.LEGACY:
+                continue  # the same number on the current list is another commune
+            other_period = other.period
+            if other_period.kind == period.kind and other_period.end < period.start:
+                candidates.append((other_period.spec == period.previous().spec, other_period.end, other))
+        if not candidates:
+            return None
+        return self.store.get_report(max(candidates, key=lambda c: (c[0], c[1]))[2].id)
 
     @_operation
     def set_values(self, report_id: int, raw: dict[str, Any]) -> ValidationResult:

@@ -165,6 +165,12 @@ def test_consolidation_view_table_chart_and_exports(qtbot, tmp_path, monkeypatch
     dialog.indicator.setCurrentIndex(wanted)
     dialog.sort.setCurrentIndex(1)  # highest first
     assert [b[1] for b in dialog.chart.bars] == [6, 5, 4]
+    # A yes/no answer: one bar per answer with its number of units, in the template's order.
+    answered = next(i for i in range(dialog.indicator.count()) if dialog.indicator.itemText(i).endswith(
+        "Đã ban hành Quy chế hoạt động của Đài truyền thanh xã (số đơn vị theo câu trả lời)"))
+    dialog.indicator.setCurrentIndex(answered)
+    assert [(b[0], b[1], b[2]) for b in dialog.chart.bars] == [("Có", 3, "3/3"), ("Không", 0, "0/3")]
+    dialog.indicator.setCurrentIndex(wanted)
     assert dialog.chart.sizeHint().height() > 3 * 20
     dialog.chart.resize(600, 200)
     dialog.chart.grab()  # paints without error
