@@ -107,6 +107,21 @@ def test_consolidated_report_of_the_provincial_committee(tmp_path):
     ws.close()
 
 
+def test_a_departments_document_names_the_department_as_its_author(tmp_path):
+    """The file's author is the issuing body: the department, not the committee above it."""
+    from desktop_app.documents.consolidated import write_consolidated_docx
+    from desktop_app.domain import units
+
+    bundles = [_commune_bundle(tmp_path, u.code) for u in units.communes("51")[:2]]
+    ws = Workspace(tmp_path / "so")
+    ws.set_unit("51", role="department", body_name="Sở Khoa học và Công nghệ",
+                signer_name="Trần Thị B", signer_title="PHÓ GIÁM ĐỐC")
+    ws.import_bundles(bundles)
+    doc = Document(str(write_consolidated_docx(ws.consolidate("ntm-tieu-chi-8", "2025"), tmp_path / "th.docx")))
+    assert doc.core_properties.author == "Sở Khoa học và Công nghệ"
+    ws.close()
+
+
 def test_receipts_keep_the_final_report_of_a_unit_that_sent_twice(tmp_path):
     from desktop_app.domain import units
 

@@ -490,5 +490,7 @@ class DocumentBuilder:
             signing_authority=doc.signing_authority or spec.signing.authority,
             signer_title=doc.signer_title or unit.signer_title or spec.signing.title,
             signer_name=doc.signer or unit.signer_name,
-            author=f"Ủy ban nhân dân {uctx['ten_thuong']}",
+            # the issuing body: a department itself, not the committee above it
+            author=(unit.body_name if roles.role_of(unit) == roles.DEPARTMENT and unit.body_name
+                    else f"Ủy ban nhân dân {uctx['ten_thuong']}"),
         )
