@@ -71,7 +71,8 @@ def _totals(ws) -> dict:
     year = parse_period("2025")
     reports = ws.store.reports_of_period(TEMPLATE, [year])
     receiver = UnitProfile(code="00", name="Cả nước", level="tw")
-    return consolidation.consolidate(ws.template(TEMPLATE), year, reports, receiver).totals
+    template = ws.templates.get(TEMPLATE, reports[0].template_version)  # the version they were written in
+    return consolidation.consolidate(template, year, reports, receiver).totals
 
 
 # --- bulk import in groups, killed mid-way -----------------------------------------------------
