@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QComboBox, QWidget
 
 
 def type_text(widget: QWidget, text: str) -> None:
@@ -50,6 +52,19 @@ def press(key: Qt.Key, modifiers: Qt.KeyboardModifier = Qt.KeyboardModifier.NoMo
 
     QTest.keyClick(focused(), key, modifiers)
     QApplication.processEvents()
+
+
+def arrow_to(combo: QComboBox, wanted: Callable[[str], bool]) -> None:
+    """Give ``combo`` the focus and walk it with the arrow keys, from the top, until its current
+    text satisfies ``wanted`` (a predicate on the text): a person choosing from a closed combo box."""
+    combo.setFocus()
+    assert focused() is combo, "the combo box did not take the keyboard focus"
+    press(Qt.Key.Key_Home)
+    for _ in range(combo.count()):
+        if wanted(combo.currentText()):
+            return
+        press(Qt.Key.Key_Down)
+    raise AssertionError(f"no item of the combo box is the one wanted: {combo.currentText()!r}")
 
 
 def select_all_and_type(text: str) -> None:

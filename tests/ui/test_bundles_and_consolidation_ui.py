@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QPlainTextEdit
 from desktop_app.domain import units
 from desktop_app.services import Workspace
 from tests.conftest import EXAMPLES
+from tests.ui.helpers import arrow_to, focused, press
 from ui.bundle_actions import ImportSummaryDialog
 from ui.conflicts_dialog import ConflictsDialog
 from ui.consolidation_view import ConsolidationDialog
@@ -144,6 +145,9 @@ def test_consolidation_view_table_chart_and_exports(qtbot, tmp_path, monkeypatch
     ws = _province_with(tmp_path, 3)
     dialog = ConsolidationDialog(ws)
     qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=5000)
     assert dialog.choice.count() == 1 and "3 đơn vị" in dialog.choice.itemText(0)
     dialog.load()
     qtbot.waitUntil(lambda: dialog.cons is not None, timeout=20000)
@@ -154,23 +158,27 @@ def test_consolidation_view_table_chart_and_exports(qtbot, tmp_path, monkeypatch
     assert [model.rows[r][column] for r in range(4)] == ["4", "5", "6", "15"]
     assert model.rows[3][0] == "Tổng cộng"
     assert "Tên xã được đánh giá tiêu chí số 8" not in model.tooltips  # figures first; text on request
-    dialog.with_text.setChecked(True)
+    dialog.with_text.setFocus()
+    assert focused() is dialog.with_text
+    press(Qt.Key.Key_Space)
+    assert dialog.with_text.isChecked()
     assert "Tên xã được đánh giá tiêu chí số 8" in dialog.table_model.tooltips
     assert dialog.table_model.columnCount() > model.columnCount()
     status = dialog.status_model
     assert status.rowCount() == len(QUANG_NGAI)
     assert sum(1 for row in status.rows if row[3] == "Chưa gửi") == len(QUANG_NGAI) - 3
-    wanted = next(i for i in range(dialog.indicator.count()) if dialog.indicator.itemText(i).endswith(
-        "Tổng số thôn của xã"))
-    dialog.indicator.setCurrentIndex(wanted)
-    dialog.sort.setCurrentIndex(1)  # highest first
+    villages = "Tổng số thôn của xã"
+    arrow_to(dialog.indicator, lambda text: text.endswith(villages))
+    dialog.sort.setFocus()
+    assert focused() is dialog.sort
+    press(Qt.Key.Key_Down)  # highest first
+    assert dialog.sort.currentIndex() == 1
     assert [b[1] for b in dialog.chart.bars] == [6, 5, 4]
     # A yes/no answer: one bar per answer with its number of units, in the template's order.
-    answered = next(i for i in range(dialog.indicator.count()) if dialog.indicator.itemText(i).endswith(
+    arrow_to(dialog.indicator, lambda text: text.endswith(
         "Đã ban hành Quy chế hoạt động của Đài truyền thanh xã (số đơn vị theo câu trả lời)"))
-    dialog.indicator.setCurrentIndex(answered)
     assert [(b[0], b[1], b[2]) for b in dialog.chart.bars] == [("Có", 3, "3/3"), ("Không", 0, "0/3")]
-    dialog.indicator.setCurrentIndex(wanted)
+    arrow_to(dialog.indicator, lambda text: text.endswith(villages))
     assert dialog.chart.sizeHint().height() > 3 * 20
     dialog.chart.resize(600, 200)
     dialog.chart.grab()  # paints without error

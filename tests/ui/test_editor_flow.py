@@ -14,7 +14,7 @@ from PySide6.QtGui import QGuiApplication, QKeySequence
 from desktop_app.services import Workspace
 from tests.conftest import ROOT
 from tests.test_fields_and_validation import ALL_KINDS
-from tests.ui.helpers import APP_WITH_A_REPORT, clear_and_type, kill_when_ready, leave, type_text
+from tests.ui.helpers import APP_WITH_A_REPORT, arrow_to, clear_and_type, kill_when_ready, leave, type_text
 from ui.dialogs import NewReportDialog
 from ui.main_window import MainWindow
 
@@ -75,10 +75,10 @@ def test_fill_every_field_kind_through_the_editor(qtbot, data_dir, message_boxes
     assert w["ty_le"].percent.text() == "97,42%"
     leave(w["ty_le"].den)
 
-    w["co_khong"].box.setCurrentIndex(w["co_khong"].box.findData("Có"))
-    w["co_khong"].box.activated.emit(1)
-    w["lua_chon"].box.setCurrentIndex(w["lua_chon"].box.findData("Đang triển khai"))
-    w["lua_chon"].box.activated.emit(3)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+    arrow_to(w["co_khong"].box, lambda text: text == "Có")
+    arrow_to(w["lua_chon"].box, lambda text: text == "Đang triển khai")
 
     type_text(w["dai"].edit, "Còn thiếu máy tính.\nĐường truyền chưa ổn định.")
     leave(w["dai"].edit)
