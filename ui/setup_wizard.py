@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QFormLayout, QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit, QRadioButton,
     QVBoxLayout, QWizard, QWizardPage,
@@ -167,7 +167,10 @@ class UnitPage(QWizardPage):
                              if receiving else
                              "Chọn tỉnh, rồi gõ vài chữ của tên xã, phường để tìm (gõ không dấu cũng được).")
             self._selected()
-        (self.province if receiving else self.search).setFocus(Qt.FocusReason.OtherFocusReason)
+        # After the event: QWizard gives the page's first focusable child (a radio button) the
+        # focus once this returns, and a commune's first keystroke belongs in the search box.
+        target = self.province if receiving else self.search
+        QTimer.singleShot(0, target, lambda: target.setFocus(Qt.FocusReason.OtherFocusReason))
 
     @property
     def scheme(self) -> str:

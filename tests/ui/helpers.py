@@ -19,7 +19,8 @@ def type_text(widget: QWidget, text: str) -> None:
 
 def clear_and_type(widget: QWidget, text: str) -> None:
     widget.selectAll()
-    QApplication.sendEvent(widget, QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Backspace, Qt.KeyboardModifier.NoModifier))
+    backspace = QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Backspace, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(widget, backspace)
     type_text(widget, text)
 
 

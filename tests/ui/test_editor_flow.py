@@ -14,7 +14,8 @@ from PySide6.QtGui import QGuiApplication, QKeySequence
 from desktop_app.services import Workspace
 from tests.conftest import ROOT
 from tests.test_fields_and_validation import ALL_KINDS
-from tests.ui.helpers import APP_WITH_A_REPORT, arrow_to, clear_and_type, kill_when_ready, leave, type_text
+from tests.ui.helpers import APP_WITH_A_REPORT, arrow_to, clear_and_type, kill_when_ready, focused, keys, leave, \
+    press, select_all_and_type, type_text
 from ui.dialogs import NewReportDialog
 from ui.main_window import MainWindow
 
@@ -32,9 +33,15 @@ def _open_new_report(qtbot, ws, template_id="moi-kieu", year=2024):
     window.show()
     dialog = NewReportDialog(ws, window)
     qtbot.addWidget(dialog)
-    dialog.template_box.setCurrentIndex(dialog.template_box.findData(template_id))
-    dialog.period.year.setValue(year)
-    dialog.accept()
+    dialog.show()
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=5000)
+    box = dialog.template_box
+    arrow_to(box, lambda text: text == box.itemText(box.findData(template_id)))
+    dialog.period.year.setFocus()
+    select_all_and_type(str(year))
+    press(Qt.Key.Key_Return)  # the dialog's «Tạo báo cáo»
+    assert dialog.result() == dialog.DialogCode.Accepted and dialog.period.year.value() == year
     window.open_report(dialog.report_id)
     return window, dialog.report_id
 
@@ -94,8 +101,15 @@ def test_fill_every_field_kind_through_the_editor(qtbot, data_dir, message_boxes
     # the per-village table starts with the profile's villages; type into cells, paste from Excel
     table = w["thon"]
     assert [table.grid.item(r, 0).text() for r in range(table.grid.rowCount())] == ["Thôn An Điềm", "Thôn Phước Hòa"]
-    table.grid.item(0, 1).setText("3")
-    table.grid.item(0, 2).setText("6")
+    table.grid.setFocus()
+    table.grid.setCurrentCell(0, 1)
+    assert focused() is table.grid
+    keys("3")  # typing starts editing the cell; Tab commits it and moves right
+    press(Qt.Key.Key_Tab)
+    assert table.grid.currentColumn() == 2
+    keys("6")
+    press(Qt.Key.Key_Return)
+    assert (table.grid.item(0, 1).text(), table.grid.item(0, 2).text()) == ("3", "6")
     table.add.click()
     assert table.grid.rowCount() == 3
     QGuiApplication.clipboard().setText("4\t8\n")

@@ -59,7 +59,8 @@ def test_document_details_are_saved_on_close(qtbot, data_dir):
     window.editor.show_page(0)
     page = window.editor.document_page
     type_text(page.edits["number"], "255")
-    page.recipients.setPlainText("Sở Khoa học và Công nghệ\nLưu: VT")
+    page.recipients.selectAll()  # typed over the default recipients, key by key
+    type_text(page.recipients, "Sở Khoa học và Công nghệ\nLưu: VT")
     window.close()
     document = ws.report(rid)[0].document
     assert document.number == "255" and document.recipients == ("Sở Khoa học và Công nghệ", "Lưu: VT")

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QLabel, QMessageBox
 from desktop_app.domain import units
 from desktop_app.services import Workspace
 from tests.conftest import EXAMPLES
+from tests.ui.helpers import focused, press
 from ui import senders_dialog
 from ui.bundle_actions import ImportSummaryDialog
 from ui.senders_dialog import SendersDialog
@@ -64,7 +65,13 @@ def test_a_held_bundle_is_shown_and_accepted_from_the_window(qtbot, tmp_path, pr
 def test_the_unsigned_setting_is_a_checkbox(qtbot, province):
     dialog = SendersDialog(province, None)
     qtbot.addWidget(dialog)
-    dialog.allow_unsigned.setChecked(True)
+    dialog.show()
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=5000)
+    assert province.setting("allow_unsigned_bundles") is not True
+    dialog.allow_unsigned.setFocus()
+    assert focused() is dialog.allow_unsigned
+    press(Qt.Key.Key_Space)
     assert province.setting("allow_unsigned_bundles") is True
 
 

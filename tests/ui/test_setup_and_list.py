@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication
 
 from desktop_app.services import Workspace
-from tests.ui.helpers import type_text
+from tests.ui.helpers import arrow_to, focused, keys, press, select_all_and_type
 from ui.main_window import MainWindow
 from ui.setup_wizard import SetupWizard
 
@@ -15,22 +17,40 @@ def test_first_run_setup_wizard(qtbot, data_dir):
     wizard = SetupWizard(ws)
     qtbot.addWidget(wizard)
     wizard.show()
-    page = wizard.unit_page
+    wizard.activateWindow()
     assert wizard.button(wizard.WizardButton.NextButton).text() == "Tiếp theo >"
-    page.legacy.setChecked(True)
-    page.province.setCurrentIndex(page.province.findData("51"))
-    type_text(page.search, "Bình Phước")  # Vietnamese typed key by key
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is wizard.role_page.commune, timeout=5000)
+    press(Qt.Key.Key_Return)  # a commune: the report's author
+    page = wizard.unit_page
+    assert wizard.currentPage() is page and focused() is page.search
+    page.legacy.setFocus()
+    press(Qt.Key.Key_Space)  # the list from before 1 July 2025, with districts
+    assert page.legacy.isChecked()
+    page.province.setFocus()
+    keys("quang ngai")
+    assert page.province.currentData() == "51"
+    page.search.setFocus()
+    keys("Bình Phước")  # Vietnamese typed key by key
     assert page.results.count() == 1 and page.selected_unit().code == "21073"
     assert "mã 21073" in page.chosen.text()
-    page.search.clear()
-    type_text(page.search, "binh phuoc")  # without diacritics finds the same commune
+    select_all_and_type("binh phuoc")  # without diacritics finds the same commune
     assert page.selected_unit().code == "21073"
-    wizard.next()
+    press(Qt.Key.Key_Return)
     people = wizard.people_page
-    people.villages.setPlainText("Thôn An Điềm\nThôn Phước Hòa; Thôn Mỹ Long\n")  # pasted list
-    type_text(people.signer, "Ngô Văn Vương")
-    people.signer_title.setCurrentText("CHỦ TỊCH")
-    wizard.accept()
+    assert wizard.currentPage() is people
+    QGuiApplication.clipboard().setText("Thôn An Điềm\nThôn Phước Hòa; Thôn Mỹ Long\n")
+    people.villages.setFocus()
+    press(Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)  # a pasted list
+    press(Qt.Key.Key_Tab)
+    assert focused() is people.signer
+    keys("Ngô Văn Vương")
+    press(Qt.Key.Key_Tab)
+    assert focused() is people.signer_title
+    select_all_and_type("CHỦ TỊCH")
+    assert people.signer_title.currentText() == "CHỦ TỊCH"
+    press(Qt.Key.Key_Tab, Qt.KeyboardModifier.ShiftModifier)
+    press(Qt.Key.Key_Return)  # «Hoàn tất»
+    assert not wizard.isVisible()
     profile = ws.profile()
     assert profile.name == "Xã Bình Phước" and profile.district_name == "Huyện Bình Sơn"
     assert profile.villages == ("Thôn An Điềm", "Thôn Phước Hòa", "Thôn Mỹ Long")
@@ -41,6 +61,21 @@ def test_first_run_setup_wizard(qtbot, data_dir):
     assert again.unit_page.selected_unit().code == "21073"
     assert again.people_page.signer.text() == "Ngô Văn Vương"
     ws.close()
+
+
+def _show(qtbot, dialog) -> None:
+    dialog.show()
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=5000)
+
+
+def _month(period, year: int, month: int) -> None:
+    """A monthly period chosen with the keyboard: kind, year typed, month by the arrow keys."""
+    arrow_to(period.kind, lambda text: text == "Tháng")
+    period.year.setFocus()
+    select_all_and_type(str(year))
+    assert period.year.value() == year
+    arrow_to(period.part, lambda text: text == f"Tháng {month}")
 
 
 def test_report_list_new_duplicate_delete_restore(qtbot, workspace, monkeypatch):
@@ -55,12 +90,12 @@ def test_report_list_new_duplicate_delete_restore(qtbot, workspace, monkeypatch)
 
     dialog = NewReportDialog(workspace, window)
     qtbot.addWidget(dialog)
-    dialog.template_box.setCurrentIndex(dialog.template_box.findData("cao-diem-dvctt"))
+    _show(qtbot, dialog)
+    box = dialog.template_box
+    arrow_to(box, lambda text: text == box.itemText(box.findData("cao-diem-dvctt")))
     kinds = [dialog.period.kind.itemText(i) for i in range(dialog.period.kind.count())]
     assert kinds == ["Khoảng thời gian (từ ngày … đến ngày …)", "Tháng"]
-    dialog.period.kind.setCurrentIndex(1)
-    dialog.period.year.setValue(2023)
-    dialog.period.part.setCurrentIndex(8)
+    _month(dialog.period, 2023, 9)
     assert dialog.period.preview.text() == "Kỳ báo cáo: tháng 9 năm 2023"
     dialog.accept()
     window.refresh()
@@ -71,9 +106,8 @@ def test_report_list_new_duplicate_delete_restore(qtbot, workspace, monkeypatch)
     window.table.selectRow(0)
     duplicate = DuplicateDialog(workspace, window.selected_id(), window)
     qtbot.addWidget(duplicate)
-    duplicate.period.kind.setCurrentIndex(1)
-    duplicate.period.year.setValue(2023)
-    duplicate.period.part.setCurrentIndex(9)
+    _show(qtbot, duplicate)
+    _month(duplicate.period, 2023, 10)
     duplicate.accept()
     window.refresh()
     assert window.table.rowCount() == 2
