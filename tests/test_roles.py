@@ -112,13 +112,32 @@ def test_a_departments_document_names_the_department_as_its_author(tmp_path):
     from desktop_app.documents.consolidated import write_consolidated_docx
     from desktop_app.domain import units
 
-    bundles = [_commune_bundle(tmp_path, u.code) for u in units.communes("51")[:2]]
+    from tests.test_report_types_2025 import VALUES_2025
+
+    bundles = []
+    for unit in units.communes("51")[:2]:
+        commune = Workspace(tmp_path / unit.code)
+        commune.set_unit(unit.code, villages=["Thôn 1", "Thôn 2", "Thôn 3"])
+        report_id = commune.new_report("ntm-tieu-chi-8", "2025")
+        assert commune.set_values(report_id, VALUES_2025).errors == []
+        commune.export_bundle(tmp_path / f"{unit.code}.zip")
+        bundles.append(tmp_path / f"{unit.code}.zip")
+        commune.close()
     ws = Workspace(tmp_path / "so")
     ws.set_unit("51", role="department", body_name="Sở Khoa học và Công nghệ",
                 signer_name="Trần Thị B", signer_title="PHÓ GIÁM ĐỐC")
     ws.import_bundles(bundles)
-    doc = Document(str(write_consolidated_docx(ws.consolidate("ntm-tieu-chi-8", "2025"), tmp_path / "th.docx")))
+    cons = ws.consolidate("ntm-tieu-chi-8", "2025")
+    assert cons.template.version == "2025.1"
+    doc = Document(str(write_consolidated_docx(cons, tmp_path / "th.docx")))
     assert doc.core_properties.author == "Sở Khoa học và Công nghệ"
+    # the sentences and «Nơi nhận» speak for the department too, not for a commune's committee
+    text = "\n".join(p.text for p in doc.paragraphs) + "\n".join(
+        c.text for t in doc.tables for row in t.rows for c in row.cells)
+    assert "Sở Khoa học và Công nghệ báo cáo kết quả" in text and "Sở Khoa học và Công nghệ kính báo cáo" in text
+    assert "UBND tỉnh Quảng Ngãi báo cáo" not in text
+    assert "Bộ Khoa học và Công nghệ (b/c)" in text and "UBND tỉnh Quảng Ngãi (b/c)" in text
+    assert "HĐND xã" not in text and "UBND xã" not in text.split("Nơi nhận")[-1]
     ws.close()
 
 

@@ -62,8 +62,9 @@ def _signed_as_receiver(content: DocumentContent, cons: Consolidation) -> Docume
     authority = roles.signing_authority(profile, title)
     if own.signing_authority and own.signing_authority != default.authority:
         authority = own.signing_authority  # written by the person: kept
+    recipients = list(own.recipients) or roles.receiver_recipients(profile)  # not the commune's own bodies
     return replace(content, signer_title=title, signing_authority=authority or "",
-                   signer_name=own.signer or profile.signer_name or "")
+                   signer_name=own.signer or profile.signer_name or "", recipients=recipients)
 
 
 def write_consolidated_docx(cons: Consolidation, target: str | Path) -> Path:

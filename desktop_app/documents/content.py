@@ -210,6 +210,7 @@ def unit_context(unit: UnitProfile) -> dict[str, Any]:
     district = unit.district_name or ""
     return {
         "ten": name, "ten_ngan": short, "ten_thuong": lower, "ten_hoa": lower.upper(),
+        "co_quan": roles.issuing_body(unit, lower),
         "loai": kind, "loai_thuong": kind.lower(), "ma": unit.code,
         "tinh": province, "tinh_thuong": _lower_kind(province),
         "huyen": district, "huyen_thuong": _lower_kind(district),

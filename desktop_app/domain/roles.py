@@ -106,6 +106,29 @@ def issuer(profile: Any) -> Issuer:
     return Issuer(governing="ỦY BAN NHÂN DÂN", name=committee_of, governing_bold=True, abbreviation="UBND")
 
 
+def issuing_body(profile: Any, committee_of: str) -> str:
+    """The issuer as a sentence names it: «UBND xã Ba Dinh» or «Sở Khoa học và Công nghệ»
+    (``committee_of`` is the unit in mid-sentence form, «xã Ba Dinh»)."""
+    body = _field(profile, "body_name")
+    if role_of(profile) == DEPARTMENT and body:
+        return body
+    return f"UBND {committee_of}"
+
+
+def receiver_recipients(profile: Any) -> list[str]:
+    """The «Nơi nhận» of a consolidated report when the office wrote none of its own: the
+    bodies a provincial office reports to since 2025 (the commune template's list names a
+    commune's own bodies)."""
+    province = _field(profile, "province_name") or ""
+    kind, _, short = province.partition(" ")
+    province_lower = f"{kind.lower()} {short}".strip()
+    if role_of(profile) == DEPARTMENT:
+        return [f"UBND {province_lower} (b/c)", "Bộ Khoa học và Công nghệ (b/c)",
+                "Giám đốc, các Phó Giám đốc Sở", "Lưu: VT."]
+    return ["Bộ Khoa học và Công nghệ (b/c)", f"TT Tỉnh ủy, TT HĐND {province_lower} (b/c)",
+            f"CT, các PCT UBND {province_lower}", "Sở Khoa học và Công nghệ", "Lưu: VT."]
+
+
 def abbreviation(body_name: str) -> str:
     """``Sở Khoa học và Công nghệ`` → ``SKHCN`` (the initials, «và» left out), as in «Số: …/BC-SKHCN»."""
     words = [w for w in fold(body_name).split() if w not in ("va", "-", "&")]
