@@ -21,6 +21,12 @@ SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 needs_office = pytest.mark.skipif(not SOFFICE and not os.environ.get("CI"), reason="LibreOffice not installed")
 
 
+@pytest.fixture(autouse=True)
+def _libreoffice(monkeypatch):
+    """These tests are about LibreOffice: Word (tests/test_pdf_word.py) is not chosen even on Windows."""
+    monkeypatch.setenv(pdf.CONVERTER_VARIABLE, pdf.LIBREOFFICE)
+
+
 def _import(workspace, name):
     rid, _ = workspace.import_document(json.loads((EXAMPLES / name).read_text(encoding="utf-8")))
     return rid
@@ -125,6 +131,7 @@ def test_pdf_is_a4_and_carries_every_figure(workspace, tmp_path, name, monkeypat
 def test_cli_export_pdf(cli, tmp_path, monkeypatch):
     monkeypatch.delenv(pdf.ENVIRONMENT_VARIABLE, raising=False)
     rid = cli("report", "import-json", str(EXAMPLES / "cao-diem-dvctt.json"))[1].strip()
-    code, out, err = cli("report", "export", rid, "--pdf", str(tmp_path / "bc.pdf"), "--docx", str(tmp_path / "bc.docx"))
+    code, out, err = cli("report", "export", rid, "--pdf", str(tmp_path / "bc.pdf"),
+                         "--docx", str(tmp_path / "bc.docx"))
     assert code == 0, err
     assert (tmp_path / "bc.pdf").read_bytes()[:5] == b"%PDF-" and (tmp_path / "bc.docx").exists()
