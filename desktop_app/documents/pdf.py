@@ -71,7 +71,7 @@ def converter_order() -> list[str]:
                             "trên máy này. Hãy cài Word, hoặc bỏ biến đó (hay đặt «libreoffice») để dùng LibreOffice.")
         return [WORD]
     if chosen:
-        raise UserError(f"Biến môi trường {CONVERTER_VARIABLE} = «{chosen}» không hợp lệ: hãy đặt «word» hoặc "
+        raise UserError(f"Biến môi trường {CONVERTER_VARIABLE} = «{chosen[:40]}» không hợp lệ: hãy đặt «word» hoặc "
                         "«libreoffice», hoặc bỏ biến đó để phần mềm tự chọn.")
     return [WORD, LIBREOFFICE] if pdf_word.word_installed() else [LIBREOFFICE]
 
