@@ -184,7 +184,8 @@ def _build_parser() -> argparse.ArgumentParser:
                               parents=[common])
     rexport.add_argument("id", type=int, metavar="SỐ")
     rexport.add_argument("--docx", metavar="TỆP.docx")
-    rexport.add_argument("--pdf", metavar="TỆP.pdf", help="tệp PDF, tạo bằng LibreOffice có trên máy")
+    rexport.add_argument("--pdf", metavar="TỆP.pdf",
+                         help="tệp PDF, tạo bằng Microsoft Word (trên Windows) hoặc LibreOffice có trên máy")
     rexport.add_argument("--xlsx", metavar="TỆP.xlsx")
     rimpx = rsub.add_parser("import-xlsx", help="nạp số liệu từ tệp Excel cùng mẫu", parents=[common])
     rimpx.add_argument("id", type=int, metavar="SỐ")
