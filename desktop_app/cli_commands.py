@@ -63,7 +63,7 @@ def _aggregate(ws, args: argparse.Namespace) -> int:
     if args.missing and Path(args.missing).suffix.lower() not in (".xlsx", ".csv"):  # before anything is written
         raise UserError("Danh sách đơn vị chưa gửi được ghi ra tệp .xlsx hoặc .csv; hãy đặt tên tệp có đuôi đó.")
     cons = consolidation.gather(ws, args.template, args.period)
-    print(f"{cons.template.short_title or cons.template.title} — {cons.period.label}")
+    print(f"{cons.template.display_title} — {cons.period.label}")
     print(cons.coverage_sentence())
     for sub in cons.drafts:
         print(f"  ! {sub.unit_name}: báo cáo chưa hoàn tất")

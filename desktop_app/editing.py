@@ -101,7 +101,7 @@ class EditSession:
 
     @property
     def title(self) -> str:
-        return f"{self.template.short_title or self.template.title} — {self.period.label}"
+        return f"{self.template.display_title} — {self.period.label}"
 
     def value(self, field_id: str) -> Any:
         f = self.template.field(field_id)

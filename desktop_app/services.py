@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop_app.domain.entities import UnitProfile
-from desktop_app.domain.periods import Period, PeriodError, parse_period
+from desktop_app.domain.periods import Period, read_period
 from desktop_app.errors import UserError
 from desktop_app.templating.registry import TemplateNotFound
 from desktop_app.workspace.base import (  # noqa: F401 - the records callers import from here
@@ -46,7 +46,7 @@ class Workspace(ExchangeOperations):
                 template = self.templates.get(template_id)
             except TemplateNotFound:
                 continue
-            out.append(ReceivedPeriod(template_id, template.short_title or template.title, period,
+            out.append(ReceivedPeriod(template_id, template.display_title, period,
                                       period.label, len(unit_codes), period.end))
         return sorted(out, key=lambda r: (r.end, r.title), reverse=True)
 
@@ -55,18 +55,14 @@ class Workspace(ExchangeOperations):
         (:class:`desktop_app.office.receipts.Receipts`). Values are not read: it stays quick."""
         from desktop_app.office.receipts import receipts
 
-        if isinstance(period, str):
-            try:
-                period = parse_period(period)
-            except PeriodError as exc:
-                raise UserError(str(exc)) from None
+        period = read_period(period)
         receiver = self.profile()
         if receiver is None:
             raise UserError("Chưa khai báo đơn vị nhận báo cáo. Hãy khai báo đơn vị (Đơn vị → Thông tin đơn vị).")
         template = self.template(template_id)
         records = [r for r in self.store.list_reports(template_id=template_id)
-                   if (r.period.start, r.period.end) == (period.start, period.end)]
-        return receipts(template_id, template.short_title or template.title, period, records, receiver)
+                   if r.period.same_span(period)]
+        return receipts(template_id, template.display_title, period, records, receiver)
 
     def consolidate(self, template_id: str, period: Period | str):
         from desktop_app.office import consolidation

@@ -116,7 +116,7 @@ class NewReportDialog(QDialog):
         # The report most units of this level need comes first (and is chosen).
         self.templates: list[Template] = workspace.templates.offered(getattr(workspace.profile(), "level", None))
         for t in self.templates:
-            self.template_box.addItem(t.short_title or t.title, t.id)
+            self.template_box.addItem(t.display_title, t.id)
         self.description = label("", "help")
         self.period = PeriodPicker()
         form = QFormLayout()
@@ -159,7 +159,7 @@ class DuplicateDialog(QDialog):
             "Chỉ chuyển số liệu ổn định (thôn, loa, điểm bưu chính, trạm BTS, tổ công nghệ số…)")
         self.only_inventory.setChecked(True)
         form = QFormLayout()
-        source = f"{template.short_title or template.title} — {record.period.label}"
+        source = f"{template.display_title} — {record.period.label}"
         form.addRow("Báo cáo gốc:", label(source))
         form.addRow("Kỳ báo cáo mới:", self.period)
         form.addRow("", self.period.preview)

@@ -29,10 +29,10 @@ def choose_and_install(parent: QWidget, ws: Workspace, after=None) -> None:
     def done(installed) -> None:
         t = installed.template
         if installed.already:
-            info(parent, "Cài mẫu báo cáo", f"Mẫu «{t.short_title or t.title}» phiên bản {t.version} đã được cài với "
+            info(parent, "Cài mẫu báo cáo", f"Mẫu «{t.display_title}» phiên bản {t.version} đã được cài với "
                  "đúng nội dung này; không thay đổi gì.")
         else:
-            info(parent, "Cài mẫu báo cáo", f"Đã cài mẫu «{t.short_title or t.title}» phiên bản {t.version}. Từ nay "
+            info(parent, "Cài mẫu báo cáo", f"Đã cài mẫu «{t.display_title}» phiên bản {t.version}. Từ nay "
                  "có thể tạo báo cáo theo mẫu này.")
         if after is not None:
             after()

@@ -174,7 +174,7 @@ def build_consolidated_workbook(cons: Consolidation) -> Workbook:
     pr.use_default_font(book)
     columns = indicators(cons.template)
     receiver = cons.receiver.name
-    name = cons.template.short_title or cons.template.title
+    name = cons.template.display_title
     title = f"Tổng hợp: {name}"
     sheet = book.create_sheet("Tổng hợp")
     block = pr.TitleBlock(unit=receiver, report=title, period=cons.period.label, note=cons.coverage_short())

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from desktop_app.domain.vnformat import format_date_short
+from desktop_app.errors import UserError
 
 
 class PeriodKind(str, Enum):
@@ -50,6 +51,10 @@ class Period:
     @property
     def year(self) -> int:
         return self.end.year
+
+    def same_span(self, other: Period) -> bool:
+        """The same days, however written (``2025-09`` and ``2025-09-01..2025-09-30``)."""
+        return (self.start, self.end) == (other.start, other.end)
 
     @property
     def label(self) -> str:
@@ -98,6 +103,17 @@ class Period:
 
 def _month_end(year: int, month: int) -> dt.date:
     return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def read_period(value: Period | str) -> Period:
+    """A period as the person gave it (a spec typed on the command line or in a field); a spec
+    that is not understood is the person's error (UserError, Vietnamese)."""
+    if isinstance(value, Period):
+        return value
+    try:
+        return parse_period(value)
+    except PeriodError as exc:
+        raise UserError(str(exc)) from None
 
 
 def parse_period(spec: str) -> Period:

@@ -77,7 +77,7 @@ def _label(ws, report: Report) -> str:
     unit = one_line(report.unit.name) or report.unit.code
     try:
         template = ws.templates.get(report.template_id, report.template_version)
-        title = template.short_title or template.title
+        title = template.display_title
     except LookupError:
         title = report.template_id
     return terminal_safe(f"{unit} — {title} — {report.period.label}")

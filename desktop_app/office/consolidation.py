@@ -16,7 +16,7 @@ from desktop_app.domain import lineage, units
 from desktop_app.office import answers
 from desktop_app.errors import UserError
 from desktop_app.domain.entities import DocumentHeader, Report, UnitProfile
-from desktop_app.domain.periods import Period, PeriodError, parse_period
+from desktop_app.domain.periods import Period, read_period
 from desktop_app.domain.fieldkinds import kind_spec
 from desktop_app.templating.model import Field, FieldKind, Template
 from desktop_app.domain.text import vi_sort_key
@@ -602,30 +602,22 @@ def _covered(expected: list[units.AdminUnit], counted: list[Submission], legacy:
     return codes
 
 
-def _same_period(a, b) -> bool:
-    return a.start == b.start and a.end == b.end
-
-
 def gather(ws, template_id: str, period: Period | str) -> Consolidation:
     """Consolidate what the workspace has received for one template and period (a spec as typed
     on the command line is read here).
 
     A period written another way (``2025-09`` and ``2025-09-01..2025-09-30``) is the same period."""
-    if isinstance(period, str):
-        try:
-            period = parse_period(period)
-        except PeriodError as exc:
-            raise UserError(str(exc)) from None
+    period = read_period(period)
     receiver = ws.profile()
     if receiver is None:
         raise UserError("Chưa khai báo đơn vị: báo cáo tổng hợp mang tên đơn vị nhận. Hãy khai báo đơn vị "
                         "(Đơn vị → Thông tin đơn vị, hoặc lệnh «baocaoxa unit set») rồi tổng hợp.")
-    same = [p for p in ws.store.template_periods(template_id) if _same_period(p, period)]
+    same = [p for p in ws.store.template_periods(template_id) if p.same_span(period)]
     reports = ws.store.reports_of_period(template_id, same or [period])
     versions = sorted({r.template_version for r in reports}, key=_version_key)
     template = ws.template(template_id, versions[-1] if versions else None)
     if period.kind not in template.period_kinds:
-        raise UserError(f"Mẫu «{template.short_title or template.title}» không dùng kỳ báo cáo kiểu «{period.label}».")
+        raise UserError(f"Mẫu «{template.display_title}» không dùng kỳ báo cáo kiểu «{period.label}».")
     own = next((r for r in reports if r.unit_code == receiver.code), None)
     return consolidate(template, period, reports, receiver, own.document if own else None)
 

@@ -229,6 +229,11 @@ class Template(_Strict):
     def key(self) -> tuple[str, str]:
         return (self.id, self.version)
 
+    @property
+    def display_title(self) -> str:
+        """The name a person reads in lists and messages: the short title where there is one."""
+        return self.short_title or self.title
+
     def in_effect(self, start: dt.date, end: dt.date) -> bool:
         """Whether the template applies to a period from ``start`` to ``end``."""
         return self.effective_from <= end and (self.effective_to is None or self.effective_to >= start)

@@ -109,7 +109,7 @@ class TemplateRegistry:
             fits = level is None or any(lv.value == level for lv in t.unit_levels)
             current = t.in_effect(today, today)
             return (not (fits and current), not (fits and t.suggested), -t.effective_from.toordinal(),
-                    t.short_title or t.title)
+                    t.display_title)
 
         newest = {}
         for t in self.all():

@@ -14,9 +14,10 @@ from db.engine import StoreError
 from db.store import Store
 from desktop_app.support import logs
 from desktop_app.errors import UserError
+from desktop_app.domain.entities import Report
 from desktop_app.domain.periods import Period
 from desktop_app.templating.model import FieldKind
-from desktop_app.templating.registry import TemplateRegistry
+from desktop_app.templating.registry import TemplateNotFound, TemplateRegistry
 from desktop_app.domain.validation import Validator
 
 STATUS_LABELS = {"draft": "Đang soạn", "final": "Đã hoàn tất"}
@@ -151,3 +152,10 @@ class WorkspaceState:
     origin: str
     _validators: dict[tuple[str, str], Validator]
     _signing_key: Any
+
+    def _title_of(self, report: Report) -> str:
+        """The report's type as a person reads it; its template id when the template is not installed."""
+        try:
+            return self.templates.get(report.template_id, report.template_version).display_title
+        except TemplateNotFound:
+            return report.template_id

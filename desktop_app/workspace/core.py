@@ -90,7 +90,7 @@ class WorkspaceCore(DataSafety):
                 where = ("có sẵn trong chương trình" if self.templates.is_bundled(t)
                          else f"đã cài: {self.templates.sources[t.key].name}")
                 rows.append(TemplateVersionInfo(t.version, effective, where))
-            out.append(TemplateTypeInfo(newest.id, newest.short_title or newest.title, list(newest.legal_basis),
+            out.append(TemplateTypeInfo(newest.id, newest.display_title, list(newest.legal_basis),
                                         _province_label(newest.province), rows))
         return out
 

@@ -8,7 +8,6 @@ from typing import Any
 from db.engine import StoreError
 from desktop_app.errors import UserError
 from desktop_app.templating.model import FieldKind
-from desktop_app.templating.registry import TemplateNotFound
 from desktop_app.domain.vnformat import local_time
 from desktop_app.workspace.base import ConflictSummary, SIGNING_SEED, STATUS_LABELS, _operation, _readable
 from desktop_app.workspace.reports import ReportOperations
@@ -124,14 +123,9 @@ class ExchangeOperations(ReportOperations):
             record = self.store.get_report(conflict.report_id)
             if record is None:
                 continue
-            try:
-                template = self.templates.get(record.template_id, record.template_version)
-                title = template.short_title or template.title
-            except TemplateNotFound:
-                title = record.template_id
             out.append(ConflictSummary(
                 id=conflict.id, report_id=record.id, unit_name=record.unit.name or record.unit_code,
-                title=title, period_label=record.period.label,
+                title=self._title_of(record), period_label=record.period.label,
                 received_at=local_time(conflict.received_at), deleted=record.deleted_at is not None))
         return out
 

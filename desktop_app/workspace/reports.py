@@ -9,7 +9,7 @@ from desktop_app.domain import drafts, lineage, units
 from desktop_app.domain.declared_rows import initial_rows
 from desktop_app.domain.entities import DocumentHeader, Report, UnitProfile
 from desktop_app.errors import ReportExists, UserError
-from desktop_app.domain.periods import PERIOD_KIND_LABELS, PeriodError, parse_period
+from desktop_app.domain.periods import PERIOD_KIND_LABELS, read_period
 from desktop_app.domain.reportdoc import ReportDocumentError, coerce_values, parse_document
 from desktop_app.templating.model import FieldKind, Template
 from desktop_app.templating.registry import TemplateNotFound
@@ -27,10 +27,7 @@ class ReportOperations(WorkspaceCore):
     @_operation
     def new_report(self, template_id: str, period_spec: str, version: str | None = None) -> int:
         template = self.template(template_id, version)  # an unknown type or version is refused first
-        try:
-            period = parse_period(period_spec)
-        except PeriodError as exc:
-            raise UserError(str(exc)) from None
+        period = read_period(period_spec)
         profile = self.profile()
         if profile is None:
             raise UserError("Chưa khai báo đơn vị. Dùng «baocaoxa unit set --code MÃ» trước.")
@@ -56,7 +53,7 @@ class ReportOperations(WorkspaceCore):
     def _refuse_duplicate(self, unit_code: str | None, template: Template, period) -> None:
         existing = self.store.find_report(unit_code=unit_code, template_id=template.id, period=period)
         if existing is not None:
-            raise UserError(f"Đã có báo cáo «{template.short_title or template.title}» {period.label} "
+            raise UserError(f"Đã có báo cáo «{template.display_title}» {period.label} "
                             f"(số {existing.id}). Hãy mở báo cáo đó thay vì tạo mới.")
 
     @staticmethod
@@ -89,7 +86,7 @@ class ReportOperations(WorkspaceCore):
                 template = self.templates.get(record.template_id, record.template_version)
                 validator = self.validator(template)
                 result = validator.validate(record.values, evaluation_context(record.unit))
-                title, completeness, errors = template.short_title or template.title, \
+                title, completeness, errors = template.display_title, \
                     validator.completeness(record.values), len(result.errors)
             except TemplateNotFound:
                 title, completeness, errors = f"{record.template_id} (chưa có mẫu)", 0.0, 0
@@ -257,7 +254,7 @@ class ReportOperations(WorkspaceCore):
             if existing.values == doc.values and existing.document == document and existing.unit == unit:
                 return existing.id, False  # the same content again (e.g. what «report show --json» printed)
             if not replace:
-                title = template.short_title or template.title
+                title = template.display_title
                 raise ReportExists(f"báo cáo «{title}» {existing.period.label} "
                                    f"của {existing.unit.name or existing.unit_code} (số {existing.id})", existing.id)
             self._backup_before_import()
@@ -279,10 +276,7 @@ class ReportOperations(WorkspaceCore):
         (inventories: villages, loudspeakers, postal points…) are copied.
         """
         record, template = self.report(report_id)
-        try:
-            period = parse_period(period_spec)
-        except PeriodError as exc:
-            raise UserError(str(exc)) from None
+        period = read_period(period_spec)
         if period.kind not in template.period_kinds:
             raise UserError(f"Mẫu này không dùng kỳ «{period.label}».")
         if period == record.period:
@@ -333,11 +327,6 @@ class ReportOperations(WorkspaceCore):
         for record in self.store.list_reports(include_deleted=True):
             if record.deleted_at is None:
                 continue
-            try:
-                template = self.templates.get(record.template_id, record.template_version)
-                title = template.short_title or template.title
-            except TemplateNotFound:
-                title = record.template_id
-            out.append(DeletedReport(record.id, record.template_id, title, record.period.label,
+            out.append(DeletedReport(record.id, record.template_id, self._title_of(record), record.period.label,
                                      local_time(record.deleted_at)))
         return out
