@@ -60,6 +60,50 @@ def test_export_import_gives_identical_reports_and_reimport_is_a_no_op(commune, 
     assert again.already_imported == ["goi.zip"] and not again.new and _dump(province) == before
 
 
+def _rezipped(source: Path, target: Path) -> Path:
+    """The same members in another order and compression: what an archiver or mail gateway may do."""
+    with zipfile.ZipFile(source) as archive:
+        members = [(name, archive.read(name)) for name in archive.namelist()]
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_STORED) as archive:
+        for name, data in reversed(members):
+            archive.writestr(name, data)
+    assert target.read_bytes() != source.read_bytes()
+    return target
+
+
+@pytest.mark.parametrize("rezipped_first", [False, True], ids=["original-first", "rezipped-first"])
+def test_a_genuine_bundle_rezipped_is_the_same_bundle_not_a_forgery(commune, province, tmp_path, rezipped_first):
+    """It was refused as «đã được nhận trước đây với nội dung khác … bị sửa hoặc giả»: a bundle
+    was known by its file's bytes, which re-zipping changes, not by its signed content."""
+    original = tmp_path / "goi.zip"
+    bundles.export_bundle(commune, original)
+    copy = _rezipped(original, tmp_path / "goi-nen-lai.zip")
+    first, second = (copy, original) if rezipped_first else (original, copy)
+    assert len(bundles.import_bundles(province, [first]).new) == 1
+    before = _dump(province)
+    again = bundles.import_bundles(province, [second])
+    assert again.already_imported == [second.name] and not again.rejected and not again.new
+    assert _dump(province) == before
+
+
+@pytest.mark.sqlite_only
+def test_a_bundle_recorded_by_its_file_digest_is_still_known(commune, province, tmp_path):
+    """Databases written before bundles were known by their manifest hold the file's digest."""
+    from desktop_app.exchange.bundle_reader import open_bundle
+
+    path = tmp_path / "goi.zip"
+    bundles.export_bundle(commune, path)
+    bundles.import_bundles(province, [path])
+    opened = open_bundle(path)
+    con = sqlite3.connect(province.store.path)
+    with con:
+        con.execute("UPDATE imported_bundles SET digest = ? WHERE digest = ?", (opened.file_digest, opened.digest))
+    con.close()
+    before = _dump(province)
+    again = bundles.import_bundles(province, [path])
+    assert again.already_imported == ["goi.zip"] and not again.rejected and _dump(province) == before
+
+
 def test_newer_revision_replaces_and_conflicts_keep_both(commune, province, tmp_path):
     rid = commune.store.list_reports()[0].id
     bundles.export_bundle(commune, tmp_path / "1.zip")

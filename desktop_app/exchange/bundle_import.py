@@ -379,7 +379,9 @@ def _take_part(ws, parts, path: Path, whole: list, touched: list, summary: Impor
     part = read_part(path)
     if part is None:
         whole.append((path, None))
-    elif ws.store.bundle_imported(part.bundle_sha256):
+    elif ws.store.bundle_id_sources(part.bundle_id) or ws.store.bundle_imported(part.bundle_sha256):
+        # its bundle was applied (bundles are known by their manifest now, by their file before):
+        # a part changes nothing once its bundle is in, whoever claims to have sent it
         summary.already_imported.append(terminal_safe(path.name))
     else:
         key = parts.keep(part)  # kept in the data folder: the rest may come another day
@@ -404,7 +406,7 @@ def _import_one(batch: _Batch, path: Path, progress, step: int, steps: int) -> s
         if progress:
             progress(step, steps)
     name = terminal_safe(bundle.name)
-    if ws.store.bundle_imported(bundle.digest):
+    if ws.store.bundle_imported(bundle.digest) or ws.store.bundle_imported(bundle.file_digest):
         summary.already_imported.append(name)
         return "already"
     if bundle.digest in batch.applied_now:
@@ -415,7 +417,7 @@ def _import_one(batch: _Batch, path: Path, progress, step: int, steps: int) -> s
         _hold(ws, bundle, path, why, summary)
         return "held"
     for source, digest in ws.store.bundle_id_sources(bundle.bundle_id):
-        if digest == bundle.digest:  # this very file, applied meanwhile by another PC of a shared store
+        if digest in (bundle.digest, bundle.file_digest):  # this bundle, applied meanwhile by another PC
             summary.already_imported.append(name)
             return "already"
         if source == bundle.source_unit and digest is None:

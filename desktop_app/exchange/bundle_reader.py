@@ -81,7 +81,12 @@ class WithExtra:
 class Bundle:
     name: str
     manifest: dict[str, Any]
-    digest: str = ""  # SHA-256 of the whole file: what "already imported" means
+    # What "already imported" means: SHA-256 of the manifest, which names every member by its own
+    # SHA-256 (and nothing else may be in the file), so a genuine bundle copied through a tool
+    # that re-zips it is still the same bundle. ``file_digest`` (the whole file) is how bundles
+    # were known before; it still recognises those.
+    digest: str = ""
+    file_digest: str = ""
     signer: Any = None  # bundle_schema.Signer, None for an unsigned (format 1) bundle
     raw_reports: list[dict[str, Any]] = field(default_factory=list)  # schema-checked documents
     reports: list[IncomingReport] = field(default_factory=list)  # checked against templates, typed
@@ -238,7 +243,8 @@ def open_bundle(path: str | Path) -> Bundle:
         if _sha256(data) != expected:
             raise BundleError(f"{label}: tệp «{name}» không khớp mã kiểm tra SHA-256 (bị sửa hoặc hỏng).")
         contents[name] = data
-    bundle = Bundle(path.name, manifest.model_dump(), digest=_sha256(raw), signer=signer)
+    bundle = Bundle(path.name, manifest.model_dump(), digest=_sha256(manifest_bytes), file_digest=_sha256(raw),
+                    signer=signer)
     _read_templates(bundle, manifest, contents, label)
     _read_reports(bundle, manifest, contents, label)
     return bundle
