@@ -54,6 +54,13 @@ def shared_database(ws: Workspace) -> str | None:
     return ws.store.location if ws.store.is_shared else None
 
 
+def computer_user() -> str:
+    """The OS user name, recorded when no staff name is chosen on this PC."""
+    from desktop_app.workspace.staff import os_user
+
+    return os_user()
+
+
 def choose_database(data_dir: Path, url: str | None) -> str:
     """Use the PostgreSQL database at ``url`` from the next start (after connecting to it once
     here), or with None the data folder's SQLite file again. Returns what to tell the person."""

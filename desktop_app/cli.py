@@ -146,6 +146,9 @@ def _build_parser() -> argparse.ArgumentParser:
                            parents=[common])
     dset.add_argument("url", metavar="postgresql://…")
     dsub.add_parser("clear", help="trở lại tệp SQLite của thư mục dữ liệu", parents=[common])
+    dstaff = dsub.add_parser("staff", help="tên cán bộ làm việc trên máy này, ghi vào nhật ký thay đổi "
+                             "(không có tên: xem tên đang ghi; \"\": trở lại tên người dùng của máy)", parents=[common])
+    dstaff.add_argument("name", nargs="?", metavar="TÊN")
     checkdb = sub.add_parser("check-db", help="kiểm tra cơ sở dữ liệu", parents=[common])
     checkdb.add_argument("--repair", action="store_true", help="sửa những lỗi sửa được an toàn (sau khi sao lưu)")
     support = sub.add_parser("support-bundle", help="tạo gói hỗ trợ: nhật ký và kết quả kiểm tra, không có số liệu "

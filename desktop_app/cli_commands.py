@@ -257,7 +257,7 @@ def _conflicts(ws, args: argparse.Namespace) -> int:
 
 
 def database_setting(data_dir, args: argparse.Namespace) -> int:
-    """``database show|set|clear``: which store this data folder uses (the URL is never printed
+    """``database show|set|clear|staff``: which store this data folder uses (the URL is never printed
     with its password). ``set`` connects first, so a wrong address is said now, not at next start."""
     from db import server
     from db.engine import StoreError
@@ -268,6 +268,8 @@ def database_setting(data_dir, args: argparse.Namespace) -> int:
         print(f"Cơ sở dữ liệu dùng chung: {server.shown(url)}" if url
               else f"Tệp SQLite của thư mục dữ liệu: {data_dir / 'baocaoxa.sqlite3'}")
         return EXIT_OK
+    if args.action == "staff":
+        return _staff_name(data_dir, args.name)
     if args.action == "clear":
         server.save_setting(data_dir, None)
         print(f"Từ nay dùng tệp SQLite của thư mục dữ liệu {data_dir} (dữ liệu trên máy chủ vẫn giữ nguyên).")
@@ -279,6 +281,20 @@ def database_setting(data_dir, args: argparse.Namespace) -> int:
     store.close()
     server.save_setting(data_dir, args.url)
     print(f"Đã kết nối. Từ nay thư mục dữ liệu này dùng cơ sở dữ liệu dùng chung {server.shown(args.url)}.")
+    return EXIT_OK
+
+
+def _staff_name(data_dir, name: str | None) -> int:
+    from desktop_app.workspace import staff
+
+    if name is None:
+        chosen = staff.saved_name(data_dir)
+        print(f"Nhật ký ghi tên cán bộ: {chosen}" if chosen
+              else f"Chưa chọn tên cán bộ; nhật ký ghi tên người dùng của máy: {staff.os_user() or '(không rõ)'}")
+        return EXIT_OK
+    saved = staff.save_name(data_dir, name)
+    print(f"Từ nay nhật ký ghi tên «{saved}» cho việc làm trên máy này (--staff vẫn thay được cho một lần chạy)."
+          if saved else "Từ nay nhật ký ghi tên người dùng của máy.")
     return EXIT_OK
 
 

@@ -85,6 +85,7 @@ COMMANDS = {
     "database show": ["database", "show"],
     "database set": ["database", "set", "postgresql://canbo@127.0.0.1:9/khong-co"],  # refused: no server there
     "database clear": ["database", "clear"],
+    "database staff": ["database", "staff", "Nguyễn Thị Hoa"],
 }
 
 

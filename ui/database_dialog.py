@@ -1,7 +1,8 @@
 """Choosing the province office's shared PostgreSQL database (or this PC's own SQLite file).
 
 The choice takes effect at the next start: the open window keeps the store it opened with.
-The password is never shown back (the address is displayed with ***)."""
+The password is never shown back (the address is displayed with ***). The staff member's name,
+recorded in the audit log of whatever this PC does, is kept per PC and takes effect at once."""
 
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ class DatabaseDialog(QDialog):
         self.url.returnPressed.connect(self.accept)
         connect = QPushButton("Kết nối và dùng")
         connect.setObjectName("database_connect")
-        connect.setDefault(True)
+        # No default button: Enter acts on the field it is typed in (the address, or the name),
+        # never on both.
         connect.clicked.connect(self.accept)
         local = QPushButton("Dùng tệp SQLite của máy này")
         local.setObjectName("database_local")
@@ -46,8 +48,34 @@ class DatabaseDialog(QDialog):
                                "mật khẩu pgpass của máy, không ghi trong địa chỉ."))
         layout.addWidget(self.url)
         layout.addLayout(buttons)
+        layout.addWidget(label("Tên cán bộ làm việc trên máy này (ghi vào nhật ký thay đổi; để trống thì ghi tên "
+                               "người dùng của máy):"))
+        self.staff = QLineEdit(workspace.who if workspace.who != actions.computer_user() else "")
+        self.staff.setObjectName("staff_name")
+        self.staff.setPlaceholderText(actions.computer_user() or "Nguyễn Thị Hoa")
+        self.staff.returnPressed.connect(self.save_staff)
+        save_staff = QPushButton("Lưu tên cán bộ")
+        save_staff.setObjectName("staff_save")
+        save_staff.setAutoDefault(False)
+        save_staff.clicked.connect(self.save_staff)
+        staff_row = QHBoxLayout()
+        staff_row.addWidget(self.staff, 1)
+        staff_row.addWidget(save_staff)
+        layout.addLayout(staff_row)
+        for button in (connect, local, cancel):
+            button.setAutoDefault(False)
         self.url.setFocus()
         self.message = ""
+
+    def save_staff(self) -> None:
+        try:
+            name = self.workspace.set_staff_name(self.staff.text())
+        except Exception as exc:  # noqa: BLE001 - a person gets a sentence
+            show_error(self, exc, "Không lưu được tên cán bộ")
+            self.staff.setFocus()
+            return
+        info(self, "Tên cán bộ", f"Từ nay nhật ký ghi tên «{name}» cho việc làm trên máy này." if name
+             else "Từ nay nhật ký ghi tên người dùng của máy.")
 
     def accept(self) -> None:
         text = self.url.text().strip()

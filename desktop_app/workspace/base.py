@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import getpass
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -131,15 +130,6 @@ def _operation(fn):
             raise UserError(str(exc)) from exc
 
     return run
-
-
-def _who() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no user name on some Windows setups
-        return ""
-
-
 
 
 class WorkspaceState:

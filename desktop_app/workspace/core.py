@@ -16,8 +16,9 @@ from desktop_app.templating.registry import Installed, TemplateNotFound, Templat
 from desktop_app.domain.text import clean_deep, distinct_names, nfc
 from desktop_app.domain.validation import Validator
 from desktop_app.workspace.base import (
-    DamagedDatabase, SIGNING_SEED, TemplateTypeInfo, TemplateVersionInfo, _operation, _who,
+    DamagedDatabase, SIGNING_SEED, TemplateTypeInfo, TemplateVersionInfo, _operation,
 )
+from desktop_app.workspace import staff
 from desktop_app.workspace.safety import DataSafety
 
 
@@ -27,7 +28,7 @@ class WorkspaceCore(DataSafety):
     def __init__(self, data_dir: str | Path | None = None, who: str | None = None, database: str | None = None):
         """``database``: a shared PostgreSQL store (``postgresql://…``) instead of the data folder's
         SQLite file (default: the folder's setting, see :mod:`db.server`). ``who``: the staff
-        member the audit log names (default: the OS user)."""
+        member the audit log names (default: the name chosen on this PC, else the OS user)."""
         self.data_dir = paths.data_dir(data_dir)
         try:
             self.store = Store(self.data_dir, clean=clean_deep, database=database)
@@ -36,7 +37,7 @@ class WorkspaceCore(DataSafety):
         except StoreError as exc:
             raise UserError(str(exc)) from exc
         self.templates = TemplateRegistry([paths.resource("templates"), self.data_dir / "templates"])
-        self.who = (who if who is not None else _who())[:128]
+        self.who = staff.recorded_name(self.data_dir, who)
         self.origin = self.store.install_id()
         self._validators: dict[tuple[str, str], Validator] = {}
         self._signing_key = None
@@ -49,6 +50,12 @@ class WorkspaceCore(DataSafety):
 
     def close(self) -> None:
         self.store.close()
+
+    def set_staff_name(self, name: str) -> str:
+        """Name ``name`` in this PC's audit entries from now on (empty: the OS user again)."""
+        saved = staff.save_name(self.data_dir, name)
+        self.who = saved or staff.os_user()[:staff.MAX_NAME]
+        return saved
 
     def setting(self, key: str, default: Any = None) -> Any:
         return self.store.get_setting(key, default)

@@ -61,3 +61,25 @@ def test_back_to_this_pcs_file(dialog, data_dir, message_boxes):
     press(Qt.Key.Key_Space)
     assert not (data_dir / "co-so-du-lieu.txt").exists()
     assert any("SQLite" in m for m in message_boxes)
+
+
+def test_the_staff_name_typed_here_is_recorded_from_now_on(dialog, workspace, data_dir, message_boxes):
+    keys("postgresql://canbo@127.0.0.1:9/baocaoxa")  # typed, not confirmed: Enter in the name must not connect
+    for _ in range(8):  # Tab along the dialog to the name field, as a person does
+        if focused().objectName() == "staff_name":
+            break
+        press(Qt.Key.Key_Tab)
+    assert focused().objectName() == "staff_name"
+    keys("Nguyễn Thị Hoa")
+    press(Qt.Key.Key_Return)
+    assert (data_dir / "can-bo.txt").read_text(encoding="utf-8").strip() == "Nguyễn Thị Hoa"
+    assert any("«Nguyễn Thị Hoa»" in m for m in message_boxes)
+    assert not any("kết nối" in m.lower() for m in message_boxes)  # Enter did not also press "Kết nối và dùng"
+    assert not (data_dir / "co-so-du-lieu.txt").exists()
+    assert workspace.who == "Nguyễn Thị Hoa"
+    import json
+
+    from tests.conftest import EXAMPLES
+
+    workspace.import_document(json.loads((EXAMPLES / "cao-diem-dvctt.json").read_text(encoding="utf-8")))
+    assert {entry.who for entry in workspace.store.audit()} == {"Nguyễn Thị Hoa"}
