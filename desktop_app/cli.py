@@ -16,7 +16,6 @@ from desktop_app import cli_commands as commands
 from desktop_app.cli_commands import EXIT_INVALID, EXIT_OK, EXIT_USAGE
 from desktop_app.errors import UserError
 from desktop_app.support import logs
-from desktop_app.templating.loader import load_template
 
 
 class _Parser(argparse.ArgumentParser):
@@ -228,6 +227,8 @@ def _support_bundle(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     if args.command == "templates" and args.action == "check":
+        from desktop_app.templating.loader import load_template
+
         template, problems = load_template(Path(args.file))
         for problem in problems:
             print(problem)

@@ -10,11 +10,13 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from desktop_app.domain import roles, units
+from desktop_app.domain import roles
 from desktop_app.errors import UserError
-from desktop_app.domain.validation import ValidationResult
+
+if TYPE_CHECKING:  # the window starts through this module's parent: its imports stay light
+    from desktop_app.domain.validation import ValidationResult
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2  # success, validation errors found, bad usage or input
 
@@ -316,6 +318,8 @@ def _unit(ws, args: argparse.Namespace) -> int:
             return EXIT_OK
         _print_json(profile.to_json())
         return EXIT_OK
+    from desktop_app.domain import units
+
     villages = [v for v in args.villages.split(";")] if args.villages is not None else None
     body = args.department
     if args.role == roles.DEPARTMENT and not body:

@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 from typing import BinaryIO
 
-from db.preflight import read_only_message
 from desktop_app.errors import UserError
 
 LOCK_NAME = ".baocaoxa.lock"
@@ -30,6 +29,8 @@ class InstanceLock:
             handle = open(self.path, "a+b")  # noqa: SIM115 - held open for the life of the app
         except OSError as exc:
             if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+                from db.preflight import read_only_message  # imports SQLAlchemy: only when needed
+
                 raise UserError(read_only_message(self.path.parent)) from exc
             raise UserError(f"Không ghi được vào thư mục dữ liệu {self.path.parent}: {exc.strerror}") from exc
         try:

@@ -1,4 +1,10 @@
-"""Desktop entry point (``baocaoxa`` with no subcommand) and ``baocaoxa --selftest``."""
+"""Desktop entry point (``baocaoxa`` with no subcommand) and ``baocaoxa --selftest``.
+
+The window is painted first, from light modules only (PySide6, the window's shell); the data
+is opened on the next turn of the event loop, once that paint is done: the heavy modules
+(SQLAlchemy, the templates) are imported then, the store's checks and migrations run, and the
+window is filled — or the same Vietnamese dialogs as ever say why it cannot be.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ import json
 import sys
 import tempfile
 import time
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QLineEdit, QPlainTextEdit, QTableWidget
 
@@ -13,13 +20,16 @@ from desktop_app import paths
 from desktop_app.errors import UserError
 from desktop_app.instance import InstanceLock
 from desktop_app.paths import resource
-from desktop_app.actions import recover_damaged_database
-from desktop_app.services import DamagedDatabase, Workspace
-from desktop_app.domain.values import is_empty
 from ui import style
 from ui.common import confirm, info, show_error
+from ui.first_paint import after_first_paint
 from ui.main_window import MainWindow
-from ui.setup_wizard import SetupWizard
+from ui.start_probe import StartProbe
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from desktop_app.services import Workspace
 
 SELFTEST_EXAMPLE = "ntm-tieu-chi-8.json"
 
@@ -54,6 +64,9 @@ def shown_text(widget) -> str:
 
 def run_selftest(started: float) -> int:
     """Load an example into a temporary data folder, open it, walk every page, check values show."""
+    from desktop_app.domain.values import is_empty
+    from desktop_app.services import Workspace
+
     app = _application()
     problems: list[str] = []
     with tempfile.TemporaryDirectory(prefix="baocaoxa-selftest-") as folder:
@@ -109,24 +122,68 @@ def main(data_dir: str | None = None, selftest: bool = False, database: str | No
         info(None, "BaoCaoXa đang mở", "BaoCaoXa đang mở trong một cửa sổ khác với cùng thư mục dữ liệu "
              f"({folder}). Hãy dùng cửa sổ đó; hai cửa sổ cùng sửa một dữ liệu có thể ghi đè lẫn nhau.")
         return 3
+    start = _Start(app, folder, database, staff, StartProbe.from_environment(started))
     try:
-        workspace = open_workspace(folder, database=database, staff=staff)
-    except UserError as exc:
-        show_error(None, exc, "Không mở được dữ liệu")
+        return start.run()
+    finally:
+        if start.workspace is not None:
+            start.workspace.close()
         lock.release()
-        return 2
-    if workspace is None:
-        lock.release()
-        return 2
-    _start_support_log(workspace)
-    if workspace.profile() is None:
-        SetupWizard(workspace).exec()  # first run: who writes the reports here
-    window = MainWindow(workspace)
-    window.show()
-    code = app.exec()
-    workspace.close()
-    lock.release()
-    return code
+
+
+class _Start:
+    """The shell painted, then the data opened into it (or the reason it cannot be)."""
+
+    def __init__(self, app: QApplication, folder: Path, database: str | None, staff: str | None,
+                 probe: StartProbe | None):
+        self.app, self.folder, self.database, self.staff, self.probe = app, folder, database, staff, probe
+        self.window = MainWindow()  # the shell: title, menus, «Đang mở dữ liệu…»
+        self.workspace: Workspace | None = None
+        self.code: int | None = None
+        self.failure: BaseException | None = None
+
+    def run(self) -> int:
+        self.window.show()
+        after_first_paint(self.window, self._open_data)
+        code = self.app.exec()
+        if self.failure is not None:
+            raise self.failure  # an unexpected error: the command line reports and logs it as before
+        return self.code if self.code is not None else code
+
+    def _open_data(self) -> None:
+        if self.probe is not None:
+            self.probe.window_painted()
+        try:
+            self._fill()
+        except BaseException as exc:  # noqa: BLE001 - re-raised by run(), outside the event loop
+            self.failure = exc
+            self.finish(2)
+
+    def _fill(self) -> None:
+        window = self.window
+        try:
+            workspace = open_workspace(self.folder, database=self.database, staff=self.staff, parent=window)
+        except UserError as exc:
+            show_error(window, exc, "Không mở được dữ liệu")
+            self.finish(2)
+            return
+        if workspace is None:
+            self.finish(2)
+            return
+        self.workspace = workspace
+        _start_support_log(workspace)
+        if workspace.profile() is None:
+            from ui.setup_wizard import SetupWizard
+
+            SetupWizard(workspace, window).exec()  # first run: who writes the reports here
+        window.attach(workspace)
+        if self.probe is not None:
+            self.probe.window_filled(window, self.finish)
+
+    def finish(self, code: int) -> None:
+        self.code = code
+        self.window.close()
+        self.app.exit(code)
 
 
 def _start_support_log(workspace: Workspace) -> None:
@@ -141,15 +198,19 @@ def _start_support_log(workspace: Workspace) -> None:
     crash_dialog.install(lambda parent: crash_dialog.save_support_bundle(parent, workspace))
 
 
-def open_workspace(folder, database: str | None = None, staff: str | None = None) -> Workspace | None:
+def open_workspace(folder, database: str | None = None, staff: str | None = None,
+                   parent=None) -> Workspace | None:
     """Open the data; a damaged database is never written to — the person may restore a backup."""
+    from desktop_app.actions import recover_damaged_database
+    from desktop_app.services import DamagedDatabase, Workspace
+
     try:
         return Workspace(folder, who=staff, database=database)
     except DamagedDatabase as exc:
         if exc.backup is None:
-            show_error(None, exc, "Dữ liệu bị hỏng")
+            show_error(parent, exc, "Dữ liệu bị hỏng")
             return None
-        if not confirm(None, "Dữ liệu bị hỏng", f"{exc.message}\n\nKhôi phục bản sao lưu này? Tệp hỏng vẫn được "
+        if not confirm(parent, "Dữ liệu bị hỏng", f"{exc.message}\n\nKhôi phục bản sao lưu này? Tệp hỏng vẫn được "
                        "giữ lại để cán bộ kỹ thuật xem.", yes="Khôi phục", no="Thoát"):
             return None
         recover_damaged_database(folder, exc.backup)

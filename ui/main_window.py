@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
@@ -15,44 +16,81 @@ from PySide6.QtWidgets import (
 from desktop_app import __version__
 from desktop_app.domain import roles
 from desktop_app.domain.changes import Changes
-from desktop_app.editing import EditSession
 from desktop_app.errors import ReportExists, UserError
-from desktop_app.services import Workspace
 from ui import operations
-from ui.bundle_actions import (
-    ImportSummaryDialog, choose_bundle_files, export_bundle, import_bundle_files, is_bundle_file,
-)
 from ui.common import confirm, enter_clicks, info, label, show_error
-from ui.conflicts_dialog import ConflictsDialog
-from ui.consolidation_view import ConsolidationDialog
-from ui.dialogs import DeletedReportsDialog, DuplicateDialog, NewReportDialog
-from ui.editor import ReportEditor
-from ui.province_view import ReceivedHome
-from ui.setup_wizard import SetupWizard
+
+# The window paints before the data is open (ui.app): what needs the workspace, the store or
+# the templates is imported where it is used, so this module stays light to import.
+if TYPE_CHECKING:
+    from desktop_app.services import Workspace
+    from ui.consolidation_view import ConsolidationDialog
+    from ui.editor import ReportEditor
+    from ui.province_view import ReceivedHome
+
+LOADING_TEXT = "Đang mở dữ liệu…"
+# What works before the data is open: leaving.
+_ALWAYS_ENABLED = frozenset({"quit"})
 
 COLUMNS = ["Số", "Loại báo cáo", "Kỳ báo cáo", "Trạng thái", "Đã nhập", "Sửa lần cuối"]
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, workspace: Workspace):
+    def __init__(self, workspace: Workspace | None = None):
+        """Without a workspace the window is the shell painted while the data opens: title,
+        menus (all but «Thoát» disabled) and «Đang mở dữ liệu…»; :meth:`attach` fills it."""
         super().__init__()
-        self.workspace = workspace
+        self._workspace: Workspace | None = None
         self.editor: ReportEditor | None = None
         self._importing = False  # one bundle import at a time
         self._consolidation: ConsolidationDialog | None = None
         self.resize(1280, 720)
+        self.setWindowTitle("Báo cáo CNTT và chuyển đổi số")  # Qt appends «BaoCaoXa»
         self.stack = QStackedWidget()
+        self.loading_page = label(LOADING_TEXT, "title")
+        self.loading_page.setObjectName("loading")
+        self.loading_page.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.stack.addWidget(self.loading_page)
+        self.setCentralWidget(self.stack)
+        self._build_menus()
+        self.statusBar().showMessage(LOADING_TEXT)
+        self._enable_actions(False)
+        if workspace is not None:
+            self.attach(workspace)
+
+    @property
+    def workspace(self) -> Workspace:
+        if self._workspace is None:
+            raise RuntimeError("the window's data is not open yet")
+        return self._workspace
+
+    @property
+    def attached(self) -> bool:
+        return self._workspace is not None
+
+    def attach(self, workspace: Workspace) -> None:
+        """Fill the shell with the open data: the list of reports, the menus enabled."""
+        self._workspace = workspace
         self.list_page = self._build_list_page()
         # The home: a commune's own reports; a receiving office's tabs, what it received first.
         self.home: QWidget = self.list_page
         self.received_home: ReceivedHome | None = None
         self.stack.addWidget(self.home)
-        self.setCentralWidget(self.stack)
-        self._build_menus()
+        self.stack.setCurrentWidget(self.home)
+        self.stack.removeWidget(self.loading_page)
+        self.loading_page.deleteLater()
         self.setAcceptDrops(True)  # bundles and their parts can be dropped on the window
         operations.hub().did_execute.connect(self._on_changes)
+        self._enable_actions(True)
         self.statusBar().showMessage("Sẵn sàng. Không cần mạng; mọi thay đổi được lưu ngay.")
         self.refresh()
+        if self.isVisible() and self.editor is None:
+            self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _enable_actions(self, enabled: bool) -> None:
+        for act in self.findChildren(QAction):
+            if act.objectName() not in _ALWAYS_ENABLED:
+                act.setEnabled(enabled)
 
     # --- building ------------------------------------------------------------------
     def _build_list_page(self) -> QWidget:
@@ -122,7 +160,7 @@ class MainWindow(QMainWindow):
         action(file_menu, "Cài mẫu báo cáo…", self.install_template, name="install_template")
         action(file_menu, "Các loại báo cáo đã cài…", self.show_templates, name="show_templates")
         file_menu.addSeparator()
-        action(file_menu, "Thoát", self.close, "Ctrl+Q")
+        action(file_menu, "Thoát", self.close, "Ctrl+Q", name="quit")
         report_menu = self.menuBar().addMenu("&Báo cáo")
         action(report_menu, "Tạo báo cáo mới…", self.new_report, "Ctrl+N")
         action(report_menu, "Mở báo cáo đang chọn", self.open_selected, "Ctrl+O")
@@ -154,6 +192,8 @@ class MainWindow(QMainWindow):
     # --- list ------------------------------------------------------------------------
     def _show_role(self, receiving: bool) -> None:
         """A receiving office starts from what it received; a commune sees none of that side."""
+        from ui.province_view import ReceivedHome
+
         if receiving and self.received_home is None:
             self.received_home = ReceivedHome(self.workspace)
             self.received_home.open_report.connect(self.open_report)
@@ -251,6 +291,8 @@ class MainWindow(QMainWindow):
     def new_report(self) -> None:
         if self.workspace.profile() is None and not self.edit_unit():
             return
+        from ui.dialogs import NewReportDialog
+
         dialog = NewReportDialog(self.workspace, self)
         if dialog.exec() and dialog.report_id:
             operations.hub().announce(Changes.of_report(dialog.report_id))
@@ -264,6 +306,9 @@ class MainWindow(QMainWindow):
             self.open_report(report_id)
 
     def open_report(self, report_id: int) -> None:
+        from desktop_app.editing import EditSession
+        from ui.editor import ReportEditor
+
         try:
             session = EditSession(self.workspace, report_id)
         except UserError as exc:
@@ -295,6 +340,8 @@ class MainWindow(QMainWindow):
         report_id = self.selected_id()
         if report_id is None:
             return
+        from ui.dialogs import DuplicateDialog
+
         dialog = DuplicateDialog(self.workspace, report_id, self)
         if dialog.exec() and dialog.report_id:
             operations.hub().announce(Changes.of_report(dialog.report_id))
@@ -312,11 +359,15 @@ class MainWindow(QMainWindow):
                                changes=Changes.of_report(report_id))
 
     def show_deleted(self) -> None:
+        from ui.dialogs import DeletedReportsDialog
+
         dialog = DeletedReportsDialog(self.workspace, self)
         if dialog.exec():
             operations.hub().announce(Changes(report_list=True))
 
     def edit_unit(self) -> bool:
+        from ui.setup_wizard import SetupWizard
+
         wizard = SetupWizard(self.workspace, self)
         accepted = bool(wizard.exec())
         if accepted:
@@ -415,12 +466,16 @@ class MainWindow(QMainWindow):
         if selected is not None:
             row = self.table.currentRow()
             title = f"{self.table.item(row, 1).text()} — {self.table.item(row, 2).text()}"
+        from ui.bundle_actions import export_bundle
+
         export_bundle(self, self.workspace, selected, title)
 
     def receive_bundles(self, paths: list[str] | None = None) -> None:
         if self._importing:
             info(self, "Đang nhận gói dữ liệu", "Đang nhận các gói trước; hãy đợi xong rồi nhận tiếp.")
             return
+        from ui.bundle_actions import choose_bundle_files, import_bundle_files
+
         paths = paths if paths else choose_bundle_files(self, self.workspace)
         if not paths:
             return
@@ -432,6 +487,8 @@ class MainWindow(QMainWindow):
 
     def _bundles_received(self, summary) -> None:
         self._importing = False  # the list, the editor and the consolidation refreshed on the announcement
+        from ui.bundle_actions import ImportSummaryDialog
+
         dialog = ImportSummaryDialog(summary, self)
         if dialog.exec() and dialog.conflicts_button is not None:
             self.show_conflicts()
@@ -451,6 +508,8 @@ class MainWindow(QMainWindow):
         if not self.workspace.conflicts():
             info(self, "Xung đột", "Không có xung đột nào cần xử lý.")
             return
+        from ui.conflicts_dialog import ConflictsDialog
+
         dialog = ConflictsDialog(self.workspace, self)
         dialog.exec()
         if dialog.resolved:  # the open report shows the version kept
@@ -462,6 +521,8 @@ class MainWindow(QMainWindow):
             self._consolidation.raise_()
             self._consolidation.activateWindow()
             return
+        from ui.consolidation_view import ConsolidationDialog
+
         dialog = ConsolidationDialog(self.workspace, self)
         dialog.setModal(False)
         dialog.open_report.connect(self.open_report)
@@ -471,10 +532,14 @@ class MainWindow(QMainWindow):
         dialog.show()
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt API
+        from ui.bundle_actions import is_bundle_file
+
         if any(is_bundle_file(u.toLocalFile()) for u in event.mimeData().urls()):
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:  # noqa: N802 - Qt API
+        from ui.bundle_actions import is_bundle_file
+
         paths = [u.toLocalFile() for u in event.mimeData().urls() if is_bundle_file(u.toLocalFile())]
         if paths:
             event.acceptProposedAction()
@@ -492,7 +557,7 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt API
         super().showEvent(event)
-        if self.editor is None:  # the keyboard starts in the list (not on «Tạo báo cáo mới»)
+        if self.attached and self.editor is None:  # the keyboard starts in the list (not on «Tạo báo cáo mới»)
             self.table.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
