@@ -72,3 +72,41 @@ def test_a_text_with_problems_is_never_remembered(fresh_process, monkeypatch, tm
     fresh_process()
     template, problems = loader.load_template(broken)
     assert template is None and problems and len(ran) == 2
+
+
+def test_the_next_start_reads_no_yaml_for_a_remembered_text(fresh_process, monkeypatch):
+    path = sorted(TEMPLATES.glob("*.yaml"))[0]
+    first, _ = loader.load_template(path)
+    fresh_process()
+
+    def no_parsing(*_args, **_kwargs):
+        raise AssertionError("the text was parsed again")
+
+    monkeypatch.setattr(loader, "parse_template_text", no_parsing)
+    second, problems = loader.load_template(path)
+    assert second == first and not problems
+
+
+def test_unreadable_remembered_data_is_parsed_from_the_text_again(fresh_process, monkeypatch):
+    ran = _checks(monkeypatch)
+    path = sorted(TEMPLATES.glob("*.yaml"))[0]
+    first, _ = loader.load_template(path)
+    [kept] = list(checked._parsed_folder().glob("*.json"))
+    for garbage in ('{"id": 5}', "không phải JSON", '[]'):
+        kept.write_text(garbage, encoding="utf-8")
+        fresh_process()
+        again, problems = loader.load_template(path)
+        assert again == first and not problems
+        assert ran == [path.name]  # the text passed before: parsed again, not checked again
+    assert checked.parsed(checked.text_key(path.read_text(encoding="utf-8-sig"))) is not None  # written back
+
+
+def test_another_program_version_neither_reads_nor_keeps_the_data(fresh_process, monkeypatch):
+    path = sorted(TEMPLATES.glob("*.yaml"))[0]
+    loader.load_template(path)
+    old = checked._parsed_folder()
+    fresh_process()
+    checked._memo["program"] = "mot-phien-ban-khac"
+    assert checked.parsed(checked.text_key(path.read_text(encoding="utf-8-sig"))) is None
+    loader.load_template(path)
+    assert not old.exists() and checked._parsed_folder().is_dir()

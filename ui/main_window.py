@@ -314,7 +314,8 @@ class MainWindow(QMainWindow):
         except UserError as exc:
             show_error(self, exc)
             return
-        self.close_editor()
+        if self.editor is not None:
+            self.close_editor()
         self.editor = ReportEditor(session)
         self.editor.closed.connect(self.close_editor)
         self.stack.addWidget(self.editor)

@@ -5,6 +5,12 @@ of a cold start; the result depends only on the text and on the checking code. S
 of each text that passed is remembered in the user's cache folder, keyed by this program's
 version and checking code; a changed file, or a changed program, is checked again in full.
 Only passing texts are remembered: a text with problems is always checked (and reported).
+
+What such a text was parsed into is remembered too (the template's data as JSON, one file per
+text): the next start validates that data with the template model again but reads no YAML,
+which is most of what loading the bundled templates costs. It is kept only when the data
+validates back into exactly the same template. Like the list of checked texts, it lives in
+this user's own cache folder, which is as trusted as the user's data folder.
 """
 
 from __future__ import annotations
@@ -12,10 +18,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from pathlib import Path
+from typing import Any
 
 MAX_ENTRIES = 200
 _memo: dict[str, object] = {}
+
+
+PARSED_FOLDER = "mau-da-doc"
 
 
 def _cache_file() -> Path:
@@ -76,5 +87,37 @@ def remember_passed(key: str) -> None:
         tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
         tmp.write_text(json.dumps({_program_key(): entries}), encoding="utf-8")
         tmp.replace(path)
+    except OSError:
+        pass
+
+
+def _parsed_folder() -> Path:
+    return _cache_file().parent / PARSED_FOLDER / _program_key()
+
+
+def parsed(key: str) -> Any | None:
+    """What the text ``key`` (which passed before) was parsed into, or None when not kept."""
+    if not passed_before(key):
+        return None
+    try:
+        return json.loads((_parsed_folder() / f"{key}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def remember_parsed(key: str, data: Any) -> None:
+    """Best effort, as :func:`remember_passed`; other programs' folders are removed."""
+    folder = _parsed_folder()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for other in folder.parent.iterdir():
+            if other.name != folder.name:
+                shutil.rmtree(other, ignore_errors=True)
+        kept = sorted(folder.glob("*.json"), key=lambda f: f.stat().st_mtime_ns)
+        for old in kept[:max(0, len(kept) + 1 - MAX_ENTRIES)]:
+            old.unlink(missing_ok=True)
+        tmp = folder / f"{key}.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        tmp.replace(folder / f"{key}.json")
     except OSError:
         pass

@@ -10,19 +10,17 @@ from collections.abc import Mapping, Set as AbstractSet
 from dataclasses import dataclass
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
 from pydantic import ValidationError
-from yaml.constructor import SafeConstructor
 
 from desktop_app.domain.fieldkinds import ValueProblem, check as check_value, kind_spec, parse as coerce
-from desktop_app.templating.doctext import BUILTIN_NAMES, DocTextError, referenced_names
 from desktop_app.templating.expressions import ExpressionError, check_expression
 from desktop_app.templating.model import ZERO_OMIT, Block, Field, FieldKind, Template
 from desktop_app.domain.text import nfc_deep
 
-RESERVED_NAMES = BUILTIN_NAMES | {"stt"}
+if TYPE_CHECKING:  # PyYAML is imported where a text is parsed: a start with remembered templates reads none
+    import yaml
 
 # Limits that keep `templates check`, bundle verify and start-up within about two seconds for
 # any file; the largest bundled template (ntm-tieu-chi-8) has 56 KB, about 1,300 items and
@@ -33,8 +31,13 @@ MAX_YAML_DEPTH = 40       # nesting of groups and lists (the bundled templates n
 MAX_DOCUMENT_TEXTS = 2_000  # sentences (text, heading, summary, each) checked per template
 MAX_DOCUMENT_TEXT_CHARS = 100_000  # all of them together (ntm-tieu-chi-8: 16,000)
 MAX_EXPRESSION_CHARS = 50_000      # every expr, check and when together (ntm-tieu-chi-8: 3,100)
-# libyaml's C parser when PyYAML has it (its wheels do): several times faster at start-up.
-_YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _yaml_loader():
+    """libyaml's C parser when PyYAML has it (its wheels do): several times faster at start-up."""
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -66,8 +69,10 @@ class _UnsafeYaml(Exception):
 def _precheck_events(text: str) -> None:
     """Refuse anchors and aliases (``&a`` / ``*a``: "billion laughs"), and too many or too deeply
     nested items, from libyaml's event stream: O(1) memory, before any tree is built."""
+    import yaml
+
     count = depth = 0
-    for event in yaml.parse(text, Loader=_YamlLoader):
+    for event in yaml.parse(text, Loader=_yaml_loader()):
         count += 1
         line = event.start_mark.line + 1
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
@@ -85,6 +90,8 @@ def _precheck_events(text: str) -> None:
 
 def _line_map(node: yaml.Node, path: tuple = (), out: dict | None = None, dups: list | None = None):
     """Map every key path (as pydantic reports it) to its 1-based line in the file."""
+    import yaml
+
     out = {} if out is None else out
     out[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
@@ -200,6 +207,10 @@ class _Checker:
         self.problems.append(Problem(self.file, _line_for(self.lines, loc), _where(self.data, loc), message))
 
     def run(self) -> list[Problem]:
+        # Jinja2 (doctext) only when sentences are checked: a text checked before skips it at start.
+        from desktop_app.templating.doctext import BUILTIN_NAMES
+
+        reserved_names = BUILTIN_NAMES | {"stt"}
         t = self.t
         if self._too_large():
             return self.problems
@@ -216,7 +227,7 @@ class _Checker:
                 if f.id in field_ids:
                     self.add(loc + ("id",), f"mã trường «{f.id}» bị trùng (đã dùng ở phần khác)")
                 field_ids[f.id] = loc
-                if f.id in RESERVED_NAMES:
+                if f.id in reserved_names:
                     self.add(loc + ("id",), f"«{f.id}» là tên dành sẵn cho văn bản xuất ra; hãy đặt mã khác")
                 self._check_field(f, loc)
         known = set(field_ids) | {"so_thon_don_vi"}
@@ -371,6 +382,8 @@ class _Checker:
         return bool(self.problems)
 
     def _check_document(self, known: set[str], field_ids: dict[str, tuple]) -> None:
+        from desktop_app.templating.doctext import BUILTIN_NAMES, DocTextError, referenced_names
+
         names = known | BUILTIN_NAMES
         fields = {f.id: f for f in self.t.all_fields()}
 
@@ -449,11 +462,14 @@ def _group_problems(block: Block, table: Field) -> list[tuple[str, str]]:
 def parse_template_text(text: str, file: str, checked_before: bool = False) -> tuple[Template | None, list[Problem]]:
     """``checked_before``: this very text passed every check of this very program before (see
     :mod:`desktop_app.templating.checked`): the model is still validated, the sentences not again."""
+    import yaml
+    from yaml.constructor import SafeConstructor
+
     if len(text) > MAX_TEMPLATE_BYTES:
         return None, [Problem(file, None, "", _too_large(len(text.encode("utf-8", "surrogatepass"))))]
     try:
         _precheck_events(text)
-        node = yaml.compose(text, Loader=_YamlLoader)  # parsed once: lines and data from one tree
+        node = yaml.compose(text, Loader=_yaml_loader())  # parsed once: lines and data from one tree
         data = SafeConstructor().construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -536,11 +552,36 @@ def _parsed_once(text: str, file: str) -> tuple[Template | None, list[Problem]]:
     key = (file, digest)
     found = _PARSED.get(key)
     if found is None:
-        found = parse_template_text(text, file, checked_before=checked.passed_before(digest))
+        remembered = _remembered(digest)
+        found = (remembered, []) if remembered is not None else \
+            parse_template_text(text, file, checked_before=checked.passed_before(digest))
         if found[0] is not None and not found[1]:
             checked.remember_passed(digest)
+            if remembered is None:
+                _remember(digest, found[0])
         if len(_PARSED) >= _PARSED_MAX:
             _PARSED.pop(next(iter(_PARSED)))
         _PARSED[key] = found
     template, problems = found
     return template, list(problems)
+
+
+def _remembered(digest: str) -> Template | None:
+    """The template a text that passed before was parsed into (no YAML read), validated again."""
+    from desktop_app.templating import checked
+
+    data = checked.parsed(digest)
+    if data is None:
+        return None
+    try:
+        return Template.model_validate(data)
+    except (ValidationError, ValueError, TypeError):
+        return None  # not what this program wrote: parsed from the text as usual
+
+
+def _remember(digest: str, template: Template) -> None:
+    from desktop_app.templating import checked
+
+    data = template.model_dump(mode="json")
+    if Template.model_validate(data) == template:  # it reads back as exactly this template
+        checked.remember_parsed(digest, data)
