@@ -16,7 +16,6 @@ from desktop_app.domain.entities import Report
 from desktop_app.domain.lineage import Predecessor
 from desktop_app.domain.periods import Period
 from desktop_app.domain.values import format_value, is_empty
-from desktop_app.office.consolidation import aggregate_mode, consolidate
 from desktop_app.domain.fieldkinds import kind_spec
 from desktop_app.templating.model import FieldKind, Template
 
@@ -38,6 +37,9 @@ def combine(template: Template, period: Period, found: list[tuple[Predecessor, R
     notes += [f"Chưa có báo cáo kỳ trước của {p.unit.name}." for p in missing if p.whole]
     if not whole:
         return CombinedPrevious({}, [], notes)
+    # Only merged communes need it: not imported on every start through the workspace.
+    from desktop_app.office.consolidation import aggregate_mode, consolidate
+
     cons = consolidate(template, period, [r for _p, r in whole], None)
     values = dict(cons.totals)
     for f in template.all_fields():
