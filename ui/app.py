@@ -182,7 +182,14 @@ class _Start:
 
     def finish(self, code: int) -> None:
         self.code = code
-        self.window.close()
+        # Closing the last window would also post Qt's own Quit for later, which would end the
+        # next event loop of this process at once (a test's, the self-test's): this exit is the one.
+        quit_on_close = self.app.quitOnLastWindowClosed()
+        self.app.setQuitOnLastWindowClosed(False)
+        try:
+            self.window.close()
+        finally:
+            self.app.setQuitOnLastWindowClosed(quit_on_close)
         self.app.exit(code)
 
 

@@ -49,8 +49,11 @@ class _FirstPaint(QObject):
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self)
-        _pending.discard(self)
+        QTimer.singleShot(0, self._release)  # not now: its own fallback timer may be what is firing
         self._callback()
+
+    def _release(self) -> None:
+        _pending.discard(self)
 
 
 def after_first_paint(widget: QWidget, callback: Callable[[], None], fallback_ms: int = FALLBACK_MS) -> None:

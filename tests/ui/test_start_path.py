@@ -93,6 +93,16 @@ def test_the_shell_is_painted_before_the_data_is_opened_then_filled(qtbot, tmp_p
     assert actions["quit"] and not any(enabled for name, enabled in actions.items() if name != "quit")
     assert filled == ("filled", 1)
     assert InstanceLock(folder).acquire()  # released at the end
+    _later_event_loops_still_run(qtbot)
+
+
+def _later_event_loops_still_run(qtbot) -> None:
+    """No Quit of the window's own left behind to end the process's next event loop at once."""
+    QApplication.processEvents()  # what is left posted is delivered (as between two tests)
+    fired: list[bool] = []
+    QTimer.singleShot(20, lambda: fired.append(True))
+    qtbot.wait(300)  # an event loop of its own: ended at once by a Quit left behind
+    assert fired
 
 
 def test_first_run_brings_the_setup_wizard_over_the_window(qtbot, tmp_path, seen, monkeypatch):
@@ -193,6 +203,7 @@ def test_an_unexpected_error_while_opening_leaves_the_event_loop_and_is_raised(q
     with pytest.raises(RuntimeError, match="hỏng bất ngờ"):
         app_module.main(data_dir=str(tmp_path / "d"))
     assert InstanceLock(tmp_path / "d").acquire()  # the lock was released
+    _later_event_loops_still_run(qtbot)
     assert not [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
 
 
@@ -231,3 +242,44 @@ def test_the_start_probe_times_the_real_start_in_a_fresh_process(tmp_path):
     assert lines[0] == "heavy at paint: []"
     first_window, report_open = (float(x) for x in lines[1:3])
     assert 0 < first_window < report_open
+
+
+def test_after_first_paint_waits_for_the_paint_and_runs_once(qtbot):
+    from PySide6.QtWidgets import QLabel
+
+    from ui.first_paint import after_first_paint
+
+    widget = QLabel("Đang mở dữ liệu…")
+    qtbot.addWidget(widget)
+    painted, ran = [], []
+
+    class Paints(QObject):
+        def eventFilter(self, obj, event):  # noqa: N802 - Qt API
+            if event.type() == QEvent.Type.Paint:
+                painted.append(True)
+            return False
+
+    paints = Paints()
+    widget.installEventFilter(paints)
+    after_first_paint(widget, lambda: ran.append(bool(painted)), fallback_ms=5000)
+    QApplication.processEvents()
+    assert ran == []  # not shown: nothing painted, nothing run
+    widget.show()
+    qtbot.waitUntil(lambda: bool(ran), timeout=3000)
+    widget.update()
+    qtbot.wait(50)
+    assert ran == [True]
+
+
+def test_after_first_paint_falls_back_for_a_window_never_painted(qtbot):
+    from PySide6.QtWidgets import QLabel
+
+    from ui.first_paint import after_first_paint
+
+    widget = QLabel("ẩn")  # never shown, as a window started minimised is not painted
+    qtbot.addWidget(widget)
+    ran = []
+    after_first_paint(widget, lambda: ran.append(True), fallback_ms=50)
+    qtbot.waitUntil(lambda: bool(ran), timeout=3000)
+    qtbot.wait(100)
+    assert ran == [True]
