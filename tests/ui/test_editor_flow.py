@@ -256,6 +256,11 @@ def test_selftest_exits_zero_offscreen():
                           capture_output=True, text=True, timeout=180)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Cửa sổ đầu tiên sau" in proc.stdout and "ĐẠT" in proc.stdout
+    import re
+
+    painted, opened = (float(x) for x in re.search(r"sau ([\d.]+) giây; báo cáo mẫu mở sau ([\d.]+)",
+                                                   proc.stdout).groups())
+    assert painted < opened  # the window first, as at a real start
 
 
 def test_export_and_excel_import_from_the_editor(qtbot, data_dir, tmp_path, monkeypatch, message_boxes):
