@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QMainWindow, QPushButton, QStackedWidget,
+    QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QMainWindow, QMenu, QPushButton, QStackedWidget,
     QTabWidget, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
@@ -88,9 +88,11 @@ class MainWindow(QMainWindow):
             self.table.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _enable_actions(self, enabled: bool) -> None:
-        for act in self.findChildren(QAction):
-            if act.objectName() not in _ALWAYS_ENABLED:
-                act.setEnabled(enabled)
+        """The menus' items; the menus themselves stay open-able (Tệp → Thoát)."""
+        for menu in self.menuBar().findChildren(QMenu):
+            for act in menu.actions():
+                if act.objectName() not in _ALWAYS_ENABLED:
+                    act.setEnabled(enabled)
 
     # --- building ------------------------------------------------------------------
     def _build_list_page(self) -> QWidget:
