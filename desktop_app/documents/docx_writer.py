@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from copy import deepcopy
 from pathlib import Path
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -28,6 +30,7 @@ from docx.text.paragraph import Paragraph as DocxParagraph
 from desktop_app.atomic import write_atomic
 from desktop_app.documents.content import DocumentContent, Heading, Paragraph, Table
 from desktop_app.documents.docx_props import set_properties
+from desktop_app.documents.docx_prototypes import Prototypes, add_break, set_run_text
 from desktop_app.documents.docx_styles import (
     BODY_PT, BODY_STYLE, FONT, HEADING_STYLES, LIST_STYLES, apply_styles,
 )
@@ -52,6 +55,7 @@ KEEP_TOGETHER_LINES = 4  # a paragraph this short is never split over two pages
 KEEP_TOGETHER_ROWS = 12  # a table this short stays on one page
 CELL_PADDING_TWIPS = {"top": 40, "bottom": 40, "left": 85, "right": 85}  # 0,7 mm / 1,5 mm
 HEADER_LINES = 3  # a column header never takes more lines than this (unless the table cannot fit)
+W_TC = qn("w:tc")
 
 
 def _font(run, size: float, bold: bool | None = False, italic: bool | None = False) -> None:
@@ -63,15 +67,33 @@ def _font(run, size: float, bold: bool | None = False, italic: bool | None = Fal
     set_language(rpr)
 
 
+def _run_prototype(size: float, bold: bool | None, italic: bool | None):
+    """An empty run with its font, language and emphasis, as python-docx writes them."""
+    run = DocxParagraph(OxmlElement("w:p"), None).add_run()
+    _font(run, size, bold, italic)
+    return run._r
+
+
+_RUNS = Prototypes(_run_prototype)
+
+
+def _append_lines(p, text: str, size: float, bold: bool | None, italic: bool | None) -> None:
+    """Runs for each line of ``text`` at the end of the ``w:p``, joined by line breaks (not new paragraphs)."""
+    lines = text.split("\n")
+    last = len(lines) - 1
+    for i, line in enumerate(lines):
+        r = _RUNS.copy((size, bold, italic))
+        if line:
+            set_run_text(r, line)
+        if i < last:
+            add_break(r)
+        p.append(r)
+
+
 def _add_lines(paragraph: DocxParagraph, text: str, size: float, bold: bool | None, italic: bool | None,
                ) -> DocxParagraph:
     """Runs for each line of ``text``, joined by line breaks (not new paragraphs)."""
-    lines = text.split("\n")
-    for i, line in enumerate(lines):
-        run = paragraph.add_run(line)
-        _font(run, size, bold, italic)
-        if i < len(lines) - 1:
-            run.add_break()
+    _append_lines(paragraph._p, text, size, bold, italic)
     return paragraph
 
 
@@ -95,9 +117,10 @@ def _add_spans(paragraph: DocxParagraph, text: str, size: float) -> None:
         _add_lines(paragraph, span.text, size, True if span.bold else None, True if span.italic else None)
 
 
-def _styled(doc, style: str, text: str) -> DocxParagraph:
+def _styled(doc, style_id: str | None, text: str) -> DocxParagraph:
     """A body paragraph that carries only its style; the runs carry the font, language and emphasis."""
-    paragraph = doc.add_paragraph(style=doc.styles[style])
+    paragraph = doc.add_paragraph()
+    paragraph._p.style = style_id  # what assigning the style does, without looking its id up again
     _add_spans(paragraph, text, BODY_PT)
     lines = len(wrapped_lines(plain(text), BODY_PT, TEXT_WIDTH_CM * PT_PER_CM - 28))
     if lines <= KEEP_TOGETHER_LINES:
@@ -161,13 +184,31 @@ def _cell_paragraph(cell) -> DocxParagraph:
     return cell.paragraphs[0]
 
 
-def _write_in(paragraph: DocxParagraph, text: str, size: float, bold=False, italic=False,
-              align=WD_ALIGN_PARAGRAPH.CENTER, after: float = 0) -> DocxParagraph:
-    fmt = paragraph.paragraph_format
+def _format_in_cell(fmt, align, after: float, keep_with_next: bool) -> None:
     fmt.alignment = align
     fmt.space_after = Pt(after)
     fmt.space_before = Pt(0)
     fmt.first_line_indent = Cm(0)
+    if keep_with_next:
+        fmt.keep_with_next = True
+
+
+def _cell_ppr_prototype(align, after: float, keep_with_next: bool):
+    paragraph = DocxParagraph(OxmlElement("w:p"), None)
+    _format_in_cell(paragraph.paragraph_format, align, after, keep_with_next)
+    return paragraph._p.pPr
+
+
+_CELL_PPRS = Prototypes(_cell_ppr_prototype)
+
+
+def _write_in(paragraph: DocxParagraph, text: str, size: float, bold=False, italic=False,
+              align=WD_ALIGN_PARAGRAPH.CENTER, after: float = 0) -> DocxParagraph:
+    p = paragraph._p
+    if p.pPr is None:
+        p.insert(0, _CELL_PPRS.copy((align, after, False)))
+    else:
+        _format_in_cell(paragraph.paragraph_format, align, after, False)
     return _add_lines(paragraph, text, size, bold, italic)
 
 
@@ -323,6 +364,35 @@ def _group_row(table: DocxTable, number: str, title: str, widths: list[float]) -
         cell.paragraphs[0].paragraph_format.keep_with_next = True  # a group row never ends a page
 
 
+def _cell_align(index: int, numeric: bool):
+    if numeric and index:
+        return WD_ALIGN_PARAGRAPH.RIGHT
+    return WD_ALIGN_PARAGRAPH.CENTER if index == 0 else WD_ALIGN_PARAGRAPH.LEFT
+
+
+def _body_row_prototype(table: DocxTable, widths: list[float]):
+    """A body row as python-docx adds it (cells of the given widths, each an empty paragraph), taken
+    out again: long tables copy it row by row instead of adding and measuring cell by cell."""
+    row = table.add_row()
+    _row_properties(row)
+    for cell, width in zip(row.cells, widths):
+        cell.width = Cm(width)
+    table._tbl.remove(row._tr)
+    return row._tr
+
+
+def _short_body_row(table: DocxTable, row: list, widths: list[float], is_total: bool, keep: bool) -> None:
+    """A row with fewer values than the table has columns, added cell by cell."""
+    docx_row = table.add_row()
+    _row_properties(docx_row)
+    for index, (cell, value) in enumerate(zip(docx_row.cells, row)):
+        paragraph = _write_in(_cell_paragraph(cell), value.text, TABLE_PT, bold=is_total,
+                              align=_cell_align(index, value.numeric))
+        cell.width = Cm(widths[index])
+        if keep:
+            paragraph.paragraph_format.keep_with_next = True
+
+
 def _body_table(doc, item: Table) -> None:
     columns = len(item.headers)
     widths = _table_widths(item)
@@ -337,19 +407,21 @@ def _body_table(doc, item: Table) -> None:
     body_rows = item.rows + ([item.totals] if item.totals else [])
     keep_whole = len(body_rows) + len(item.groups) <= KEEP_TOGETHER_ROWS
     groups = {group.start: group for group in item.groups}
+    empty_row = _body_row_prototype(table, widths)
     for number, row in enumerate(body_rows, start=1):
         if number - 1 in groups:
             _group_row(table, groups[number - 1].number, groups[number - 1].title, widths)
-        docx_row = table.add_row()
-        _row_properties(docx_row)
         is_total = row is item.totals
-        for index, (cell, value) in enumerate(zip(docx_row.cells, row)):
-            align = WD_ALIGN_PARAGRAPH.RIGHT if value.numeric and index else (
-                WD_ALIGN_PARAGRAPH.CENTER if index == 0 else WD_ALIGN_PARAGRAPH.LEFT)
-            paragraph = _write_in(_cell_paragraph(cell), value.text, TABLE_PT, bold=is_total, align=align)
-            cell.width = Cm(widths[index])
-            if keep_whole and number < len(body_rows):
-                paragraph.paragraph_format.keep_with_next = True  # a short table stays on one page
+        keep = keep_whole and number < len(body_rows)  # a short table stays on one page
+        if len(row) < columns:  # its last cells keep the table's first, even widths
+            _short_body_row(table, row, widths, is_total, keep)
+            continue
+        tr = deepcopy(empty_row)
+        for index, (tc, value) in enumerate(zip(tr.iterchildren(W_TC), row)):
+            p = tc[-1]  # the cell's one empty paragraph
+            p.insert(0, _CELL_PPRS.copy((_cell_align(index, value.numeric), 0, keep)))
+            _append_lines(p, value.text, TABLE_PT, is_total, False)
+        table._tbl.append(tr)
     for cell, width in zip(table.rows[0].cells, widths):
         cell.width = Cm(width)
     table.autofit = False  # w:tblLayout fixed, once
@@ -392,11 +464,18 @@ def _signer(cell, content: DocumentContent) -> None:
 # --- The body.
 
 def _body(doc, content: DocumentContent) -> None:
+    ids: dict[str, str | None] = {}
+
+    def style_id(name: str) -> str | None:  # looked up once per style, not per paragraph
+        if name not in ids:
+            ids[name] = doc.part.get_style_id(doc.styles[name], WD_STYLE_TYPE.PARAGRAPH)
+        return ids[name]
+
     for item in content.body:
         if isinstance(item, Heading):
-            _styled(doc, HEADING_STYLES[min(item.level, max(HEADING_STYLES))], item.text)
+            _styled(doc, style_id(HEADING_STYLES[min(item.level, max(HEADING_STYLES))]), item.text)
         elif isinstance(item, Paragraph):
-            _styled(doc, LIST_STYLES.get(item.bullet, BODY_STYLE), item.text)
+            _styled(doc, style_id(LIST_STYLES.get(item.bullet, BODY_STYLE)), item.text)
         elif isinstance(item, Table):
             _body_table(doc, item)
 
