@@ -12,7 +12,6 @@ each, the header row on every page, page numbers.
 from __future__ import annotations
 
 import io
-from copy import copy
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ from desktop_app.documents.content import DocumentBuilder, DocumentContent, Para
 from desktop_app.documents.docx_writer import write_docx
 from desktop_app.documents import xlsx_print as pr
 from desktop_app.documents.xlsx_formats import is_year, percent_format
+from desktop_app.documents.xlsx_rows import CellStyle, FastRows
 from desktop_app.documents.xlsx_text import as_text
 from desktop_app.domain.fieldkinds import kind_spec
 from desktop_app.domain.validation import ValidationResult
@@ -92,34 +92,46 @@ def _column_width(ind: Indicator) -> float:
     return 48 if kind_spec(ind.field.kind).multiline else 24  # long texts wide, so their rows stay low
 
 
-def _styled(sheet, bold: bool, number_format: str | None):
-    """The style of a body cell, made once per workbook and kind: openpyxl hashes a font, a
-    border and an alignment every time one is assigned, which for thousands of rows × a
-    hundred indicators costs more than writing the file. A cell takes a copy of the made
-    style (what openpyxl's own sheet copy does)."""
-    cache = sheet.parent.__dict__.setdefault("_baocaoxa_styles", {})
-    key = (bold, number_format)
-    if key not in cache:
-        proto = WriteOnlyCell(sheet)
-        proto.font = TABLE_BOLD if bold else TABLE_BODY
-        proto.border = pr.GRID
-        proto.alignment = pr.WRAP_TOP
-        if number_format:
-            proto.number_format = number_format
-        cache[key] = proto._style
-    return copy(cache[key])
+class _BodyCells:
+    """The body cells of one sheet: each kind's style made once (openpyxl hashes a font, a border
+    and an alignment every time one is assigned, which for thousands of rows × a hundred
+    indicators costs more than writing the file), rows written as text (:mod:`xlsx_rows`)."""
 
+    def __init__(self, sheet) -> None:
+        self.rows = FastRows(sheet)
+        self._sheet = sheet
+        self._styles: dict[tuple[bool, str | None], CellStyle] = {}
 
-def _cell(sheet, value: Any, ind: Indicator | None = None, bold: bool = False) -> WriteOnlyCell:
-    if isinstance(value, str) and len(value) > XLSX_TEXT_LIMIT:
-        value = value[:XLSX_TEXT_LIMIT] + "…"
-    number = isinstance(value, (int, float)) and not isinstance(value, bool)
-    fmt = _number_format(ind, value) if ind is not None and number else None
-    if fmt is not None and ind is not None and _is_percent(ind):
-        value = value / 100  # a fraction shown "80%": Excel computes with it
-    cell = as_text(WriteOnlyCell(sheet, value=value))
-    cell._style = _styled(sheet, bold, fmt)
-    return cell
+    def style(self, bold: bool, number_format: str | None) -> CellStyle:
+        key = (bold, number_format)
+        made = self._styles.get(key)
+        if made is None:
+            proto = WriteOnlyCell(self._sheet)
+            proto.font = TABLE_BOLD if bold else TABLE_BODY
+            proto.border = pr.GRID
+            proto.alignment = pr.WRAP_TOP
+            if number_format:
+                proto.number_format = number_format
+            made = self._styles[key] = self.rows.style(proto._style)
+        return made
+
+    def cell(self, value: Any, ind: Indicator | None = None, bold: bool = False) -> tuple[Any, CellStyle]:
+        """A value as the sheet holds it (long text cut, a percentage as a fraction) with its style."""
+        if isinstance(value, str) and len(value) > XLSX_TEXT_LIMIT:
+            value = value[:XLSX_TEXT_LIMIT] + "…"
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        fmt = _number_format(ind, value) if ind is not None and number else None
+        if fmt is not None and ind is not None and _is_percent(ind):
+            value = value / 100  # a fraction shown "80%": Excel computes with it
+        return value, self.style(bold, fmt)
+
+    def append(self, row: int, widths: list[float], cells: list[tuple[Any, CellStyle]]) -> None:
+        """A body row, as tall as its longest wrapped text (neither Excel nor a height set later can fix it)."""
+        lines = max((pr.lines_needed(value, w) for (value, _), w in zip(cells, widths) if isinstance(value, str)),
+                    default=1)
+        if lines > 1:
+            self._sheet.row_dimensions[row].height = pr.row_height(lines)
+        self.rows.append(cells)
 
 
 def _plain(sheet, value: Any, font=None, alignment=None) -> WriteOnlyCell:
@@ -141,14 +153,6 @@ def _header(sheet, labels: list[str]) -> list[WriteOnlyCell]:
         cell.border = pr.GRID
         cells.append(cell)
     return cells
-
-
-def _append(sheet, row: int, widths: list[float], cells: list[WriteOnlyCell]) -> None:
-    """A body row, as tall as its longest wrapped text (neither Excel nor a height set later can fix it)."""
-    lines = max((pr.lines_needed(c.value, w) for c, w in zip(cells, widths) if isinstance(c.value, str)), default=1)
-    if lines > 1:
-        sheet.row_dimensions[row].height = pr.row_height(lines)
-    sheet.append(cells)
 
 
 def _title_block(sheet, block: pr.TitleBlock) -> int:
@@ -186,16 +190,18 @@ def build_consolidated_workbook(cons: Consolidation) -> Workbook:
     _prepare(sheet, widths, header_row, header_lines, pages_wide=pr.pages_across(sum(widths), sum(widths[:3])),
              title_columns="A:C")
     sheet.freeze_panes = f"E{header_row + 1}"
+    body = _BodyCells(sheet)
     _title_block(sheet, block)
     # Every row is built of text-safe cells: a unit's name or text such as "=HYPERLINK(…)" stays text.
     sheet.append(_header(sheet, labels))
     row = header_row
+    cell = body.cell
     for index, sub in enumerate(cons.submissions, start=1):
         row += 1
-        _append(sheet, row, widths, [_cell(sheet, index), _cell(sheet, sub.unit_code), _cell(sheet, sub.unit_name),
-                                     _cell(sheet, sub.status_text)] + [_cell(sheet, c.value(sub), c) for c in columns])
-    _append(sheet, row + 1, widths, [_cell(sheet, None), _cell(sheet, None), _cell(sheet, TOTALS_LABEL, bold=True),
-                                     _cell(sheet, None)] + [_cell(sheet, c.value(cons), c, bold=True) for c in columns])
+        body.append(row, widths, [cell(index), cell(sub.unit_code), cell(sub.unit_name), cell(sub.status_text)]
+                    + [cell(c.value(sub), c) for c in columns])
+    body.append(row + 1, widths, [cell(None), cell(None), cell(TOTALS_LABEL, bold=True), cell(None)]
+                + [cell(c.value(cons), c, bold=True) for c in columns])
 
     status = book.create_sheet("Tình hình gửi báo cáo")
     block = pr.TitleBlock(unit=receiver, report=f"Tình hình gửi báo cáo: {name}", period=cons.period.label,
@@ -205,12 +211,14 @@ def build_consolidated_workbook(cons: Consolidation) -> Workbook:
     _prepare(status, status_widths, header_row, 1)
     status.row_dimensions[header_row - 1].height = pr.row_height(pr.lines_needed(block.note, sum(status_widths)))
     status.freeze_panes = f"A{header_row + 1}"
+    listed = _BodyCells(status)
     _title_block(status, block)
     status.append(_header(status, ["TT", "Mã đơn vị", "Đơn vị", "Tình trạng", "Cập nhật lúc"]))
+    cell = listed.cell
     for index, (code, name, text, updated) in enumerate(cons.status_rows(), start=1):
-        _append(status, header_row + index, status_widths,
-                [_cell(status, index), _cell(status, code), _cell(status, name), _cell(status, text),
-                 _cell(status, f"{updated:%d/%m/%Y %H:%M}" if updated else None)])
+        listed.append(header_row + index, status_widths,
+                      [cell(index), cell(code), cell(name), cell(text),
+                       cell(f"{updated:%d/%m/%Y %H:%M}" if updated else None)])
     if cons.notes:
         status.append([])
         for note in cons.notes:

@@ -34,28 +34,47 @@ def _base(char: str) -> str:
     return unicodedata.normalize("NFD", char)[0]
 
 
+_UNITS: tuple[dict[str, int], dict[str, int]] = ({}, {})  # regular, bold: character → 1/1000 em, as met
+
+
+def _char_units(char: str, bold: bool) -> int:
+    table = _BOLD if bold else _REGULAR
+    code = ord(_base(char)) - _FIRST
+    units = table[code] if 0 <= code < len(table) else table[ord("n") - _FIRST]
+    _UNITS[bold][char] = units
+    return units
+
+
+def _text_units(text: str, bold: bool) -> int:
+    known = _UNITS[bold]
+    try:
+        return sum([known[char] for char in text])
+    except KeyError:  # a character not met before: measured once, then known
+        return sum([known[char] if char in known else _char_units(char, bold) for char in text])
+
+
 def text_width_pt(text: str, size_pt: float, bold: bool = False) -> float:
     """The printed width of one line of ``text`` in points; unknown characters count as an "n"."""
-    table = _BOLD if bold else _REGULAR
-    fallback = table[ord("n") - _FIRST]
-    units = 0
-    for char in text:
-        code = ord(_base(char)) - _FIRST
-        units += table[code] if 0 <= code < len(table) else fallback
-    return units * size_pt / 1000
+    return _text_units(text, bold) * size_pt / 1000
 
 
 def wrapped_lines(text: str, size_pt: float, width_pt: float, bold: bool = False) -> list[str]:
     """``text`` broken at spaces into lines no wider than ``width_pt`` (as a word processor would)."""
     lines: list[str] = []
     current = ""
+    current_units = 0  # the line so far, measured once: a word adds its own width and a space's
+    space = _text_units(" ", bold)
     for word in text.split():
-        candidate = f"{current} {word}" if current else word
-        if current and text_width_pt(candidate, size_pt, bold) > width_pt:
+        word_units = _text_units(word, bold)
+        if not current:
+            current, current_units = word, word_units
+            continue
+        candidate_units = current_units + space + word_units
+        if candidate_units * size_pt / 1000 > width_pt:
             lines.append(current)
-            current = word
+            current, current_units = word, word_units
         else:
-            current = candidate
+            current, current_units = f"{current} {word}", candidate_units
     if current:
         lines.append(current)
     return lines
