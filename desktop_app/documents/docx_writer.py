@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from copy import deepcopy
 from pathlib import Path
 
 from docx import Document
@@ -31,6 +30,7 @@ from desktop_app.atomic import write_atomic
 from desktop_app.documents.content import DocumentContent, Heading, Paragraph, Table
 from desktop_app.documents.docx_props import set_properties
 from desktop_app.documents.docx_prototypes import Prototypes, add_break, set_run_text
+from desktop_app.documents.docx_splice import append_rows, escape, fragment, plain_text
 from desktop_app.documents.docx_styles import (
     BODY_PT, BODY_STYLE, FONT, HEADING_STYLES, LIST_STYLES, apply_styles,
 )
@@ -381,6 +381,56 @@ def _body_row_prototype(table: DocxTable, widths: list[float]):
     return row._tr
 
 
+class _RowText:
+    """Body rows of one table as text (:mod:`docx_splice`): the empty row python-docx made, and
+    each cell's paragraph properties and runs, serialised once per kind and filled in."""
+
+    def __init__(self, empty_row) -> None:
+        self._open = "<w:tr>" + fragment(empty_row.trPr)
+        self._cells = ["<w:tc>" + fragment(tc.tcPr) + "<w:p>" for tc in empty_row.iterchildren(W_TC)]
+        self._pprs: dict[tuple, str] = {}
+        self._runs: dict[tuple, str] = {}
+        self._rows: list[str] = []
+
+    def add(self, row: list, is_total: bool, keep: bool) -> None:
+        parts = [self._open]
+        for index, (opening, value) in enumerate(zip(self._cells, row)):
+            parts += [opening, self._ppr((_cell_align(index, value.numeric), 0, keep))]
+            lines = value.text.split("\n")
+            last = len(lines) - 1
+            for i, line in enumerate(lines):
+                parts.append(self._run((TABLE_PT, is_total, False), line, i < last))
+            parts.append("</w:p></w:tc>")
+        parts.append("</w:tr>")
+        self._rows.append("".join(parts))
+
+    def flush(self, doc, table: DocxTable) -> None:
+        """The rows so far at the end of the table (before a group row or a short row comes)."""
+        if self._rows:
+            append_rows(doc, table._tbl, "".join(self._rows))
+            self._rows = []
+
+    def _ppr(self, key: tuple) -> str:
+        if key not in self._pprs:
+            self._pprs[key] = fragment(_CELL_PPRS.copy(key))
+        return self._pprs[key]
+
+    def _run(self, key: tuple, line: str, broken: bool) -> str:
+        if line and not plain_text(line):  # a tab, a carriage return…: python-docx's own way
+            r = _RUNS.copy(key)
+            set_run_text(r, line)
+            if broken:
+                add_break(r)
+            return fragment(r)
+        if key not in self._runs:
+            self._runs[key] = fragment(_RUNS.copy(key))[:-len("</w:r>")]
+        text = ""
+        if line:
+            space = ' xml:space="preserve"' if len(line.strip()) < len(line) else ""
+            text = f"<w:t{space}>{escape(line)}</w:t>"
+        return self._runs[key] + text + ("<w:br/>" if broken else "") + "</w:r>"
+
+
 def _short_body_row(table: DocxTable, row: list, widths: list[float], is_total: bool, keep: bool) -> None:
     """A row with fewer values than the table has columns, added cell by cell."""
     docx_row = table.add_row()
@@ -407,21 +457,19 @@ def _body_table(doc, item: Table) -> None:
     body_rows = item.rows + ([item.totals] if item.totals else [])
     keep_whole = len(body_rows) + len(item.groups) <= KEEP_TOGETHER_ROWS
     groups = {group.start: group for group in item.groups}
-    empty_row = _body_row_prototype(table, widths)
+    rows = _RowText(_body_row_prototype(table, widths))
     for number, row in enumerate(body_rows, start=1):
         if number - 1 in groups:
+            rows.flush(doc, table)
             _group_row(table, groups[number - 1].number, groups[number - 1].title, widths)
         is_total = row is item.totals
         keep = keep_whole and number < len(body_rows)  # a short table stays on one page
         if len(row) < columns:  # its last cells keep the table's first, even widths
+            rows.flush(doc, table)
             _short_body_row(table, row, widths, is_total, keep)
             continue
-        tr = deepcopy(empty_row)
-        for index, (tc, value) in enumerate(zip(tr.iterchildren(W_TC), row)):
-            p = tc[-1]  # the cell's one empty paragraph
-            p.insert(0, _CELL_PPRS.copy((_cell_align(index, value.numeric), 0, keep)))
-            _append_lines(p, value.text, TABLE_PT, is_total, False)
-        table._tbl.append(tr)
+        rows.add(row, is_total, keep)
+    rows.flush(doc, table)
     for cell, width in zip(table.rows[0].cells, widths):
         cell.width = Cm(width)
     table.autofit = False  # w:tblLayout fixed, once
