@@ -96,6 +96,21 @@ _REPORT_BY_UID = select(_REPORTS_TABLE.c.id).where(_REPORTS_TABLE.c.uid == bindp
 
 
 
+class _SharedText:
+    """One string object for each field id, column id and text met while reading many reports.
+
+    JSON gives every report its own copies: 3,321 reports × 120 field ids, and the same
+    answers («Đạt», a unit's name, a text typed once and sent by every commune), are tens of
+    megabytes held as duplicates for the whole consolidation."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, str] = {}
+
+    def object(self, pairs: dict[str, Any]) -> dict[str, Any]:
+        share = self._seen.setdefault
+        return {share(k, k): share(v, v) if type(v) is str else v for k, v in pairs.items()}
+
+
 def _chunks(items: list[int], size: int) -> list[list[int]]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
@@ -381,11 +396,13 @@ class Store(SenderRegistry):
 
     def _fill_values(self, conn, records: list[Report]) -> None:
         by_id = {r.id: r for r in records}
+        shared = _SharedText()
         for chunk in _chunks(list(by_id), 500):  # SQLite caps the parameters of one statement
             objects = select(ReportValue.report_id, self._values_object()) \
                 .where(ReportValue.report_id.in_(chunk)).group_by(ReportValue.report_id)
             for report_id, text in conn.execute(objects):
-                by_id[report_id].values = {k: v for k, v in json.loads(text).items() if v is not None}
+                values = json.loads(text, object_hook=shared.object)
+                by_id[report_id].values = {k: v for k, v in values.items() if v is not None}
 
     def _in_group(self) -> bool:
         group = self._group
