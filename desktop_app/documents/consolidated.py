@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -101,6 +101,8 @@ class _BodyCells:
         self.rows = FastRows(sheet)
         self._sheet = sheet
         self._styles: dict[tuple[bool, str | None], CellStyle] = {}
+        self._widths: list[float] = []
+        self._chars: list[int] = []
 
     def style(self, bold: bool, number_format: str | None) -> CellStyle:
         key = (bold, number_format)
@@ -125,13 +127,43 @@ class _BodyCells:
             value = value / 100  # a fraction shown "80%": Excel computes with it
         return value, self.style(bold, fmt)
 
+    def maker(self, ind: Indicator, bold: bool = False) -> Callable[[Any], tuple[Any, CellStyle]]:
+        """:meth:`cell` for one indicator's column, what depends only on the column decided once
+        (styles are still made when first used: the stylesheet lists them in the same order)."""
+        if _is_percent(ind):
+            return lambda value: self.cell(value, ind, bold)  # its format follows the value's decimals
+        year = ind.part is None and is_year(ind.field)
+        style = self.style
+
+        def make(value: Any) -> tuple[Any, CellStyle]:
+            kind = type(value)
+            if kind is str:
+                return (value if len(value) <= XLSX_TEXT_LIMIT else value[:XLSX_TEXT_LIMIT] + "…"), style(bold, None)
+            if value is None:
+                return None, style(bold, None)
+            if kind is int or kind is float:
+                if year:
+                    return value, style(bold, "0")
+                return value, style(bold, "#,##0.00" if kind is float and not value.is_integer() else "#,##0")
+            return self.cell(value, ind, bold)
+        return make
+
     def append(self, row: int, widths: list[float], cells: list[tuple[Any, CellStyle]]) -> None:
         """A body row, as tall as its longest wrapped text (neither Excel nor a height set later can fix it)."""
-        lines = max((pr.lines_needed(value, w) for (value, _), w in zip(cells, widths) if isinstance(value, str)),
-                    default=1)
+        lines = 1
+        for (value, _style), per_line, width in zip(cells, self._per_line(widths), widths):
+            # pr.lines_needed, asked only of a text that may take more than one line
+            if isinstance(value, str) and (len(value) > per_line or "\n" in value):
+                lines = max(lines, pr.lines_needed(value, width))
         if lines > 1:
             self._sheet.row_dimensions[row].height = pr.row_height(lines)
         self.rows.append(cells)
+
+    def _per_line(self, widths: list[float]) -> list[int]:
+        """Characters per line of each column, as pr.lines_needed counts them."""
+        if self._widths != widths:
+            self._widths, self._chars = list(widths), [max(1, int(w * 1.12)) for w in widths]
+        return self._chars
 
 
 def _plain(sheet, value: Any, font=None, alignment=None) -> WriteOnlyCell:
@@ -196,10 +228,11 @@ def build_consolidated_workbook(cons: Consolidation) -> Workbook:
     sheet.append(_header(sheet, labels))
     row = header_row
     cell = body.cell
+    readers = [(c.unit_reader(), body.maker(c)) for c in columns]
     for index, sub in enumerate(cons.submissions, start=1):
         row += 1
         body.append(row, widths, [cell(index), cell(sub.unit_code), cell(sub.unit_name), cell(sub.status_text)]
-                    + [cell(c.value(sub), c) for c in columns])
+                    + [make(read(sub)) for read, make in readers])
     body.append(row + 1, widths, [cell(None), cell(None), cell(TOTALS_LABEL, bold=True), cell(None)]
                 + [cell(c.value(cons), c, bold=True) for c in columns])
 

@@ -117,9 +117,19 @@ def _add_spans(paragraph: DocxParagraph, text: str, size: float) -> None:
         _add_lines(paragraph, span.text, size, True if span.bold else None, True if span.italic else None)
 
 
-def _styled(doc, style_id: str | None, text: str) -> DocxParagraph:
+def _body_paragraph(doc, end) -> DocxParagraph:
+    """``doc.add_paragraph()`` given the body's section properties ``end``, found once for the body
+    rather than by a scan of every paragraph before it for each new one (thousands in a consolidation)."""
+    if end is None or end.getnext() is not None or end.getparent() is not doc.element.body:
+        return doc.add_paragraph()
+    p = OxmlElement("w:p")
+    end.addprevious(p)
+    return DocxParagraph(p, doc._body)
+
+
+def _styled(doc, style_id: str | None, text: str, end=None) -> DocxParagraph:
     """A body paragraph that carries only its style; the runs carry the font, language and emphasis."""
-    paragraph = doc.add_paragraph()
+    paragraph = _body_paragraph(doc, end)
     paragraph._p.style = style_id  # what assigning the style does, without looking its id up again
     _add_spans(paragraph, text, BODY_PT)
     lines = len(wrapped_lines(plain(text), BODY_PT, TEXT_WIDTH_CM * PT_PER_CM - 28))
@@ -519,11 +529,12 @@ def _body(doc, content: DocumentContent) -> None:
             ids[name] = doc.part.get_style_id(doc.styles[name], WD_STYLE_TYPE.PARAGRAPH)
         return ids[name]
 
+    end = doc.element.body.sectPr
     for item in content.body:
         if isinstance(item, Heading):
-            _styled(doc, style_id(HEADING_STYLES[min(item.level, max(HEADING_STYLES))]), item.text)
+            _styled(doc, style_id(HEADING_STYLES[min(item.level, max(HEADING_STYLES))]), item.text, end)
         elif isinstance(item, Paragraph):
-            _styled(doc, style_id(LIST_STYLES.get(item.bullet, BODY_STYLE)), item.text)
+            _styled(doc, style_id(LIST_STYLES.get(item.bullet, BODY_STYLE)), item.text, end)
         elif isinstance(item, Table):
             _body_table(doc, item)
 

@@ -23,7 +23,6 @@ from typing import Any, Iterable
 
 from lxml import etree
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 
@@ -32,6 +31,7 @@ from desktop_app.documents.xlsx_text import as_text
 BATCH_ROWS = 200  # rows encoded and written at once: few calls, little text held
 OPENPYXL_TEXT_LIMIT = 32_767  # openpyxl cuts longer text (check_string): left to it
 # Characters XML 1.0 cannot carry: openpyxl's own path raises on them, so such a row takes it.
+_SPECIAL = re.compile('[&<>"\r]')  # what _escape changes
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
@@ -90,34 +90,35 @@ class FastRows:
         cell._style = copy(style.array)
         return cell
 
-    def _letter(self, column: int) -> str:
-        while len(self._letters) < column:
-            self._letters.append(get_column_letter(len(self._letters) + 1))
-        return self._letters[column - 1]
-
     def _row_xml(self, index: int, cells: list[tuple[Any, CellStyle]]) -> str | None:
         attrs = {"r": f"{index}"}
         attrs.update(self._sheet.row_dimensions.get(index, {}))  # as openpyxl's write_row does
         parts = ["<row" + "".join(f' {key}="{_escape(str(value))}"' for key, value in attrs.items()) + ">"]
-        for column, (value, style) in enumerate(cells, start=1):
-            where = f'r="{self._letter(column)}{index}" s="{style.id}"'
+        for letter, (value, style) in zip(self._letters_for(len(cells)), cells):
             kind = type(value)
             if value is None:
-                parts.append(f'<c {where} t="n"/>')
+                parts.append(f'<c r="{letter}{index}" s="{style.id}" t="n"/>')
             elif kind is str:
-                if len(value) > OPENPYXL_TEXT_LIMIT or _NOT_XML.search(value) or ILLEGAL_CHARACTERS_RE.search(value):
+                # _NOT_XML holds openpyxl's ILLEGAL_CHARACTERS_RE: such text is openpyxl's to refuse
+                if len(value) > OPENPYXL_TEXT_LIMIT or _NOT_XML.search(value):
                     return None
                 if not value:
-                    parts.append(f'<c {where} t="inlineStr"/>')
+                    parts.append(f'<c r="{letter}{index}" s="{style.id}" t="inlineStr"/>')
                     continue
                 space = ' xml:space="preserve"' if value != value.strip() else ""
-                parts.append(f'<c {where} t="inlineStr"><is><t{space}>{_escape(value)}</t></is></c>')
+                text = _escape(value) if _SPECIAL.search(value) else value
+                parts.append(f'<c r="{letter}{index}" s="{style.id}" t="inlineStr"><is><t{space}>{text}</t></is></c>')
             elif (kind is int or kind is float) and math.isfinite(value):
-                parts.append(f'<c {where} t="n"><v>{"%.16g" % value}</v></c>')
+                parts.append(f'<c r="{letter}{index}" s="{style.id}" t="n"><v>{"%.16g" % value}</v></c>')
             else:
                 return None
         parts.append("</row>")
         return "".join(parts)
+
+    def _letters_for(self, count: int) -> list[str]:
+        while len(self._letters) < count:
+            self._letters.append(get_column_letter(len(self._letters) + 1))
+        return self._letters  # zip with the row's cells takes as many as it has
 
     def _write_pending(self) -> None:
         if self._pending:

@@ -126,6 +126,10 @@ def _plain_number(number: Decimal) -> int | float:
 
 
 def _whole(raw: Any, label: str) -> int:
+    if type(raw) is int:  # already whole: what the checks below would give, without a Decimal
+        if abs(raw) > 10**15:
+            raise ValueProblem(f"«{label}» quá lớn.")
+        return raw
     number = _to_number(raw, label)
     if number != number.to_integral_value():
         raise ValueProblem(f"«{label}» phải là số nguyên.")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from desktop_app.domain import lineage, units
 from desktop_app.office import answers
@@ -208,6 +208,37 @@ class Indicator:
             return raw
         return format_value(f, raw)
 
+    def unit_reader(self) -> Callable[[Submission], Any]:
+        """:meth:`value` for one unit's row, its branches taken once: a sheet reads every unit."""
+        f, part, fid = self.field, self.part, self.field.id
+        if self.row is not None:
+            return self._declared_cell
+        if f.kind == FieldKind.TABLE:
+            return lambda sub: (sub.tables.get(fid) or {}).get(part)
+        if f.kind == FieldKind.COMPUTED:
+            def computed(sub: Submission) -> Any:
+                value = sub.computed.get(fid)
+                return value if isinstance(value, (int, float)) or value is None else str(value)
+            return computed
+        if f.kind == FieldKind.RATIO:
+            def ratio(sub: Submission) -> Any:
+                raw = sub.values.get(fid)
+                if not isinstance(raw, dict):
+                    return None
+                num, den = raw.get("num"), raw.get("den")
+                if part == "pct":
+                    return num / den * 100 if num is not None and den else None
+                return raw.get(part)
+            return ratio
+        numeric = self.numeric
+
+        def plain(sub: Submission) -> Any:
+            raw = sub.values.get(fid)
+            if is_empty(raw):
+                return None
+            return raw if numeric else format_value(f, raw)
+        return plain
+
     def _declared_cell(self, row: Submission | Consolidation) -> Any:
         """One indicator's answer for a unit; for the consolidation, the count per option or the sum."""
         col, index = self._column, self.row or 0
@@ -382,11 +413,13 @@ def _preferred(a: Any, b: Any) -> Any:
     return max(a, b, key=lambda r: (r.status == "final", r.revision, r.updated_at))
 
 
-def _readable_values(template: Template, record: Report, notes: list[str]) -> dict[str, Any]:
-    """A report made with another version of the template: keep only values that still read as their field."""
+def _readable_values(template: Template, record: Report, notes: list[str],
+                     fields: dict[str, Field] | None = None) -> dict[str, Any]:
+    """A report made with another version of the template: keep only values that still read as their field
+    (``fields``: the template's fields by id, when the caller has them)."""
     if record.template_version == template.version:
         return dict(record.values)
-    fields = {f.id: f for f in template.all_fields()}
+    fields = fields if fields is not None else {f.id: f for f in template.all_fields()}
     kept, dropped = {}, []
     for field_id, value in record.values.items():
         f = fields.get(field_id)
@@ -458,8 +491,9 @@ def consolidate(template: Template, period: Period, reports: list[Report], recei
     outside: list[Submission] = []
     current_receiver = (receiver.scheme or units.CURRENT) != units.LEGACY
     legacy_codes = {r.unit_code for r in latest.values() if current_receiver and r.unit.scheme == units.LEGACY}
+    fields = {f.id: f for f in template.all_fields()}
     for record in latest.values():
-        values = _readable_values(template, record, notes)
+        values = _readable_values(template, record, notes, fields)
         context = evaluation_context(record.unit)
         sub = Submission(
             report_id=record.id, unit_code=record.unit_code,
