@@ -413,20 +413,51 @@ def _preferred(a: Any, b: Any) -> Any:
     return max(a, b, key=lambda r: (r.status == "final", r.revision, r.updated_at))
 
 
+class _OlderValues:
+    """Values of reports made with another version of the template, read field by field
+    (:func:`coerce`). Thousands of reports repeat the same plain values (a count, «Đạt», a text
+    every commune kept): each is read once per field, up to a bound that keeps the memory small."""
+
+    LIMIT = 50_000
+    _REFUSED = object()
+
+    def __init__(self, template: Template) -> None:
+        self.fields = {f.id: f for f in template.all_fields()}
+        self._read: dict[tuple, Any] = {}
+
+    def read(self, f: Field, value: Any) -> Any:
+        """The stored form of ``value`` as ``f``; raises ValueProblem when it does not read as ``f``."""
+        kind = type(value)
+        if kind is not str and kind is not int and kind is not float:
+            return coerce(f, value)
+        key = (f.id, kind, value)
+        known = self._read.get(key, _OlderValues)
+        if known is _OlderValues:
+            try:
+                known = coerce(f, value)
+            except ValueProblem:
+                known = self._REFUSED
+            if len(self._read) < self.LIMIT:
+                self._read[key] = known
+        if known is self._REFUSED:
+            raise ValueProblem(f.label)
+        return known
+
+
 def _readable_values(template: Template, record: Report, notes: list[str],
-                     fields: dict[str, Field] | None = None) -> dict[str, Any]:
+                     older: _OlderValues | None = None) -> dict[str, Any]:
     """A report made with another version of the template: keep only values that still read as their field
-    (``fields``: the template's fields by id, when the caller has them)."""
+    (``older``: the reader of one consolidation, shared by its reports)."""
     if record.template_version == template.version:
         return dict(record.values)
-    fields = fields if fields is not None else {f.id: f for f in template.all_fields()}
+    older = older or _OlderValues(template)
     kept, dropped = {}, []
     for field_id, value in record.values.items():
-        f = fields.get(field_id)
+        f = older.fields.get(field_id)
         if f is None or f.kind == FieldKind.COMPUTED:
             continue
         try:
-            kept[field_id] = coerce(f, value)
+            kept[field_id] = older.read(f, value)
         except ValueProblem:
             dropped.append(f.label)
     name = record.unit.name or record.unit_code
@@ -491,9 +522,9 @@ def consolidate(template: Template, period: Period, reports: list[Report], recei
     outside: list[Submission] = []
     current_receiver = (receiver.scheme or units.CURRENT) != units.LEGACY
     legacy_codes = {r.unit_code for r in latest.values() if current_receiver and r.unit.scheme == units.LEGACY}
-    fields = {f.id: f for f in template.all_fields()}
+    older = _OlderValues(template)
     for record in latest.values():
-        values = _readable_values(template, record, notes, fields)
+        values = _readable_values(template, record, notes, older)
         context = evaluation_context(record.unit)
         sub = Submission(
             report_id=record.id, unit_code=record.unit_code,
