@@ -14,6 +14,7 @@ import json
 import zipfile
 
 import pytest
+from hypothesis import given, settings, strategies as st
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt
@@ -213,3 +214,42 @@ def test_a_character_xml_cannot_hold_is_refused_as_before(monkeypatch, where):
     with pytest.raises(ValueError) as new:
         dw.docx_bytes(content, MOMENT)
     assert type(new.value) is type(old.value)
+
+
+# --- text widths: measured per character once, lines grown word by word -------------------
+
+def _old_text_width_pt(text, size_pt, bold=False):
+    from desktop_app.documents import textwidth as tw
+
+    table = tw._BOLD if bold else tw._REGULAR
+    fallback = table[ord("n") - tw._FIRST]
+    units = 0
+    for char in text:
+        code = ord(tw._base(char)) - tw._FIRST
+        units += table[code] if 0 <= code < len(table) else fallback
+    return units * size_pt / 1000
+
+
+def _old_wrapped_lines(text, size_pt, width_pt, bold=False):
+    lines, current = [], ""
+    for word in text.split():
+        candidate = f"{current} {word}" if current else word
+        if current and _old_text_width_pt(candidate, size_pt, bold) > width_pt:
+            lines.append(current)
+            current = word
+        else:
+            current = candidate
+    if current:
+        lines.append(current)
+    return lines
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("aăâbcdđeêghiklmnoôơpqrstuưvxyàảãạằẦẤĐ WMil.,;-()0123456789\u00a0\t\n😀")),
+               max_size=160),
+       st.floats(4, 400), st.booleans(), st.sampled_from([11, 12, 13, 14]))
+def test_text_widths_and_wrapping_are_as_measured_before(text, width, bold, size):
+    from desktop_app.documents.textwidth import text_width_pt, wrapped_lines
+
+    assert text_width_pt(text, size, bold) == _old_text_width_pt(text, size, bold)
+    assert wrapped_lines(text, size, width, bold) == _old_wrapped_lines(text, size, width, bold)
