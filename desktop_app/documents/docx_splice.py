@@ -10,6 +10,7 @@ when it is saved, so the file has the same XML (tests/test_docx_fast.py compares
 from __future__ import annotations
 
 import re
+from typing import cast
 
 from docx.document import Document as DocxDocument
 from docx.parts.document import DocumentPart
@@ -58,7 +59,7 @@ def append_rows(doc: DocxDocument, tbl: etree._Element, text: str) -> None:
     part = doc.part
     if not isinstance(part, SplicedDocumentPart):
         part.__class__ = SplicedDocumentPart  # the same part, saved through SplicedDocumentPart.blob
-        part.rows_text = []
-    assert isinstance(part, SplicedDocumentPart)
-    tbl.append(etree.Comment(_MARKER.format(len(part.rows_text))))
-    part.rows_text.append(text)
+        cast(SplicedDocumentPart, part).rows_text = []
+    spliced = cast(SplicedDocumentPart, part)
+    tbl.append(etree.Comment(_MARKER.format(len(spliced.rows_text))))
+    spliced.rows_text.append(text)
