@@ -7,7 +7,7 @@ from desktop_app.exchange import bundles
 from tests.test_office_at_scale import TEMPLATE, office_bundles
 
 
-def test_reports_of_period_share_field_ids_and_repeated_texts(workspace, tmp_path):
+def test_reports_of_period_share_field_ids_and_repeated_texts(store_backend, workspace, tmp_path):
     summary = bundles.import_bundles(workspace, office_bundles(tmp_path / "goi", 4, 0))
     assert len(summary.new) == 4
     reports = workspace.store.reports_of_period(TEMPLATE, [parse_period("2025")])
