@@ -127,14 +127,24 @@ def _body_paragraph(doc, end) -> DocxParagraph:
     return DocxParagraph(p, doc._body)
 
 
+def _styled_ppr_prototype(style_id: str | None, keep_together: bool):
+    """A body paragraph's properties: its style (what assigning the style writes), kept together when short."""
+    paragraph = DocxParagraph(OxmlElement("w:p"), None)
+    paragraph._p.style = style_id
+    if keep_together:
+        paragraph.paragraph_format.keep_together = True
+    return paragraph._p.pPr
+
+
+_STYLED_PPRS = Prototypes(_styled_ppr_prototype)
+
+
 def _styled(doc, style_id: str | None, text: str, end=None) -> DocxParagraph:
     """A body paragraph that carries only its style; the runs carry the font, language and emphasis."""
-    paragraph = _body_paragraph(doc, end)
-    paragraph._p.style = style_id  # what assigning the style does, without looking its id up again
-    _add_spans(paragraph, text, BODY_PT)
     lines = len(wrapped_lines(plain(text), BODY_PT, TEXT_WIDTH_CM * PT_PER_CM - 28))
-    if lines <= KEEP_TOGETHER_LINES:
-        paragraph.paragraph_format.keep_together = True
+    paragraph = _body_paragraph(doc, end)
+    paragraph._p.append(_STYLED_PPRS.copy((style_id, lines <= KEEP_TOGETHER_LINES)))
+    _add_spans(paragraph, text, BODY_PT)
     return paragraph
 
 
