@@ -362,8 +362,21 @@ def _names(names: list[str], shown: int = 10) -> str:
     return f"{', '.join(names[:3])} và {format_number(len(names) - 3)} đơn vị khác"
 
 
-def _consolidate_field(f: Field, subs: list[Submission]) -> Any:
-    present = [s.values[f.id] for s in subs if not is_empty(s.values.get(f.id))]
+def _given(field_id: str, subs: list[Submission]) -> list[Any]:
+    """The values the units gave for one field, the empty ones left out (``is_empty``, asked only
+    of a composite: a plain value is empty when None or "")."""
+    out = []
+    for s in subs:
+        value = s.values.get(field_id)
+        if value is None or value == "" or (isinstance(value, (dict, list)) and is_empty(value)):
+            continue
+        out.append(value)
+    return out
+
+
+def _consolidate_field(f: Field, subs: list[Submission], present: list[Any] | None = None) -> Any:
+    """``present``: what ``_given`` gives for ``f`` and ``subs``, when the caller has it."""
+    present = _given(f.id, subs) if present is None else present
     mode = aggregate_mode(f)
     if not present or mode == "none":
         return None
@@ -537,11 +550,13 @@ def consolidate(template: Template, period: Period, reports: list[Report], recei
     counted.sort(key=lambda s: name_order(s.unit_name))
     outside.sort(key=lambda s: name_order(s.unit_name))
     totals: dict[str, Any] = {}
+    given: dict[str, list[Any]] = {}  # field id → what the counted units gave (read once, used twice)
     for f in template.all_fields():
         if f.kind == FieldKind.TABLE:
             totals[f.id] = _table_rows(f, counted)
         elif f.kind != FieldKind.COMPUTED:
-            totals[f.id] = _consolidate_field(f, counted)
+            given[f.id] = _given(f.id, counted)
+            totals[f.id] = _consolidate_field(f, counted, given[f.id])
     table_answers: dict[str, list[dict[str, dict]]] = {}
     for f in template.all_fields():
         if f.kind == FieldKind.TABLE and f.rows:
@@ -570,7 +585,7 @@ def consolidate(template: Template, period: Period, reports: list[Report], recei
         missing=missing, outside=outside, notes=notes, totals=totals, computed=computed, tables=tables,
         receiver_document=receiver_document or DocumentHeader(), answers=counts, table_answers=table_answers,
         per_unit=per_unit)
-    cons.field_notes = _field_notes(cons)
+    cons.field_notes = _field_notes(cons, given)
     cons.notes += cons.field_notes
     return cons
 
@@ -612,12 +627,17 @@ def _computed_chain(validator: Validator, computed_id: str) -> set[str]:
     return seen
 
 
-def _field_notes(cons: Consolidation) -> list[str]:
+def _field_notes(cons: Consolidation, given_by_field: dict[str, list[Any]] | None = None) -> list[str]:
     """Every field the consolidation could not carry as one value, named with the reason."""
     notes: list[str] = []
     subs = cons.submissions
     for f in cons.template.all_fields():
-        given = [s.values.get(f.id) for s in subs if not is_empty(s.values.get(f.id))]
+        if f.kind == FieldKind.COMPUTED:
+            given: list[Any] = []
+        elif given_by_field is not None and f.id in given_by_field:
+            given = given_by_field[f.id]
+        else:
+            given = _given(f.id, subs)
         if f.kind == FieldKind.COMPUTED:
             if f.id in cons.per_unit and cons.computed.get(f.id) is None and subs:
                 notes.append(f"«{f.label}» được tính riêng cho từng đơn vị, không cộng được: "
