@@ -97,7 +97,7 @@ _REPORT_BY_UID = select(_REPORTS_TABLE.c.id).where(_REPORTS_TABLE.c.uid == bindp
 
 
 class _SharedText:
-    """One string object for each field id, column id and text met while reading many reports.
+    """One string object for each field id and each text value met while reading many reports.
 
     JSON gives every report its own copies: 3,321 reports × 120 field ids, and the same
     answers («Đạt», a unit's name, a text typed once and sent by every commune), are tens of
@@ -106,9 +106,12 @@ class _SharedText:
     def __init__(self) -> None:
         self._seen: dict[str, str] = {}
 
-    def object(self, pairs: dict[str, Any]) -> dict[str, Any]:
+    def values(self, values: dict[str, Any]) -> dict[str, Any]:
+        """A report's values without the empty ones, field ids and texts shared. (Within one report
+        JSON already shares the keys of its table rows; their cells are not looked at, which would
+        cost a call per row for little.)"""
         share = self._seen.setdefault
-        return {share(k, k): share(v, v) if type(v) is str else v for k, v in pairs.items()}
+        return {share(k, k): share(v, v) if type(v) is str else v for k, v in values.items() if v is not None}
 
 
 def _chunks(items: list[int], size: int) -> list[list[int]]:
@@ -401,8 +404,7 @@ class Store(SenderRegistry):
             objects = select(ReportValue.report_id, self._values_object()) \
                 .where(ReportValue.report_id.in_(chunk)).group_by(ReportValue.report_id)
             for report_id, text in conn.execute(objects):
-                values = json.loads(text, object_hook=shared.object)
-                by_id[report_id].values = {k: v for k, v in values.items() if v is not None}
+                by_id[report_id].values = shared.values(json.loads(text))
 
     def _in_group(self) -> bool:
         group = self._group
