@@ -550,13 +550,13 @@ def consolidate(template: Template, period: Period, reports: list[Report], recei
     counted.sort(key=lambda s: name_order(s.unit_name))
     outside.sort(key=lambda s: name_order(s.unit_name))
     totals: dict[str, Any] = {}
-    given: dict[str, list[Any]] = {}  # field id → what the counted units gave (read once, used twice)
+    given_by_field: dict[str, list[Any]] = {}  # what the counted units gave (read once, used twice)
     for f in template.all_fields():
         if f.kind == FieldKind.TABLE:
             totals[f.id] = _table_rows(f, counted)
         elif f.kind != FieldKind.COMPUTED:
-            given[f.id] = _given(f.id, counted)
-            totals[f.id] = _consolidate_field(f, counted, given[f.id])
+            given_by_field[f.id] = _given(f.id, counted)
+            totals[f.id] = _consolidate_field(f, counted, given_by_field[f.id])
     table_answers: dict[str, list[dict[str, dict]]] = {}
     for f in template.all_fields():
         if f.kind == FieldKind.TABLE and f.rows:
@@ -585,7 +585,7 @@ def consolidate(template: Template, period: Period, reports: list[Report], recei
         missing=missing, outside=outside, notes=notes, totals=totals, computed=computed, tables=tables,
         receiver_document=receiver_document or DocumentHeader(), answers=counts, table_answers=table_answers,
         per_unit=per_unit)
-    cons.field_notes = _field_notes(cons, given)
+    cons.field_notes = _field_notes(cons, given_by_field)
     cons.notes += cons.field_notes
     return cons
 
