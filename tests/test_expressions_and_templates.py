@@ -204,3 +204,29 @@ def test_duplicate_template_version_reported(tmp_path):
 def test_empty_values_never_print_none_and_filters_never_raise():
     assert render_text("Số: {{ x }}/BC", {"x": None}) == "Số: /BC"
     assert render_text("{{ t | so }} {{ t | phantram }} {{ t | so2 }}", {"t": "chữ"}) == "chữ chữ chữ"
+
+
+def test_an_expression_reused_from_several_threads_reads_each_threads_own_values():
+    """The evaluator is kept per thread: the editor and the worker share one template."""
+    import pickle
+    import threading
+
+    from desktop_app.templating.expressions import check_expression
+
+    expr = check_expression("a * 2 + b", ["a", "b"])
+    results: dict[int, list] = {}
+    barrier = threading.Barrier(4)
+
+    def run(index: int) -> None:
+        barrier.wait()
+        results[index] = [expr.evaluate({"a": index, "b": step}) for step in range(2000)]
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for index, values in results.items():
+        assert values == [index * 2 + step for step in range(2000)]
+    copy = pickle.loads(pickle.dumps(expr))  # templates are copied whole (worker processes, caches)
+    assert copy.evaluate({"a": 1, "b": 1}) == 3 and copy.source == expr.source
