@@ -71,8 +71,8 @@ def too_new_message(path: Path, revision: str | None) -> str:
             "thay đổi tệp này.")
 
 
-def _json_dumps(value) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+# One encoder for every value written (json.dumps with options builds a new one per call).
+_json_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def file_uri(path: Path) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -53,6 +54,10 @@ def _held_record(h: HeldBundle) -> HeldRecord:
 
 
 
+def _chunks(items: list[str], size: int) -> list[list[str]]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
 class SenderRegistry:
     """Key registry and held bundles (see the module doc)."""
 
@@ -71,6 +76,25 @@ class SenderRegistry:
         with self._session() as s:
             query = select(SenderKey).where(SenderKey.public_key == public_key).order_by(SenderKey.id)
             return [_key_record(k) for k in s.scalars(query)]
+
+    def sender_keys_of(self, unit_codes: list[str], public_keys: list[str]
+                       ) -> tuple[dict[str, list[SenderKeyRecord]], dict[str, list[SenderKeyRecord]]]:
+        """:meth:`sender_keys` of many units and :meth:`sender_keys_by_public_key` of many keys, in
+        a few queries: ({unit: its keys}, {public key: its registrations}), each in the same order."""
+        by_unit: dict[str, list[SenderKeyRecord]] = {}
+        by_key: dict[str, list[SenderKeyRecord]] = {}
+        table = SenderKey.__table__
+        with self._session() as s:
+            conn = s.connection()  # Core rows: thousands of senders in a bulk import
+            for chunk in _chunks(sorted(set(unit_codes)), 500):
+                query = select(table).where(table.c.unit_code.in_(chunk)).order_by(table.c.unit_code, table.c.id)
+                for k in conn.execute(query):
+                    by_unit.setdefault(k.unit_code, []).append(_key_record(cast(SenderKey, k)))
+            for chunk in _chunks(sorted(set(public_keys)), 500):
+                query = select(table).where(table.c.public_key.in_(chunk)).order_by(table.c.id)
+                for k in conn.execute(query):
+                    by_key.setdefault(k.public_key, []).append(_key_record(cast(SenderKey, k)))
+        return by_unit, by_key
 
     @staticmethod
     def _register_first_contact(s: Session, key: dict[str, str]) -> None:

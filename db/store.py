@@ -29,6 +29,7 @@ from db.models import AuditEntry, Conflict, DraftInput, ImportedBundle, ReportVa
 from db.models import Report as ReportRow, UnitProfile as ProfileRow
 from desktop_app.domain.entities import DocumentHeader, IncomingReport, Report, UnitProfile
 from desktop_app.domain.periods import Period, parse_period
+from db.bulk_apply import BundleWrite
 from db.preflight import check_before_open
 from db.senders import HeldRecord, SenderKeyRecord, SenderRegistry  # noqa: F401 - records are part of the API
 
@@ -114,7 +115,7 @@ class _SharedText:
         return {share(k, k): share(v, v) if type(v) is str else v for k, v in values.items() if v is not None}
 
 
-def _chunks(items: list[int], size: int) -> list[list[int]]:
+def _chunks(items: list, size: int) -> list[list]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
@@ -152,7 +153,10 @@ class _Group:
             callback()
 
     def one_done(self) -> None:
-        self.pending += 1
+        self.done(1)
+
+    def done(self, count: int) -> None:
+        self.pending += count
         if self.pending >= self.size or time.monotonic() - self.started >= self.seconds:
             self.commit()
 
@@ -578,6 +582,27 @@ class Store(SenderRegistry):
                                           .where(ImportedBundle.bundle_id == bundle_id))
             return [(u, d) for u, d in rows]
 
+    def imported_digests(self, digests: list[str]) -> set[str]:
+        """Those of ``digests`` whose bundle was applied before (one query per 500, not one each)."""
+        found: set[str] = set()
+        with self._session() as s:
+            for chunk in _chunks(sorted(set(digests)), 500):
+                query = select(_IMPORTED_TABLE.c.digest).where(_IMPORTED_TABLE.c.digest.in_(chunk))
+                found.update(digest for (digest,) in s.connection().execute(query))
+        return found
+
+    def bundle_id_sources_of(self, bundle_ids: list[str]) -> dict[str, list[tuple[str, str | None]]]:
+        """:meth:`bundle_id_sources` of many ids at once: {bundle id: [(source unit, digest)]}."""
+        found: dict[str, list[tuple[str, str | None]]] = {}
+        table = _IMPORTED_TABLE.c
+        with self._session() as s:
+            for chunk in _chunks(sorted(set(bundle_ids)), 500):
+                query = select(table.bundle_id, table.source_unit, table.digest).where(table.bundle_id.in_(chunk)) \
+                    .order_by(table.id)
+                for bundle_id, unit, digest in s.connection().execute(query):
+                    found.setdefault(bundle_id, []).append((unit, digest))
+        return found
+
     def apply_bundle(self, bundle_id: str, digest: str, source_unit: str, incoming: list[IncomingReport],
                      decide: Callable[[Report | None, IncomingReport], str], *, who: str = "",
                      signed_by: str | None = None, new_key: dict[str, str] | None = None
@@ -609,6 +634,32 @@ class Store(SenderRegistry):
                 self._group.one_done()
             return plan
         raise AssertionError("unreachable")  # the last attempt returns or raises
+
+    def apply_bundles(self, writes: list[BundleWrite], decide: Callable[[Report | None, IncomingReport], str], *,
+                      who: str = "") -> list[list[tuple[str, Report]] | None] | None:
+        """Many bundles (a bulk import) applied together in one savepoint of the open group, with few
+        statements (see :mod:`db.bulk_apply`); each decision is taken inside it, as in :meth:`apply_bundle`.
+
+        Returns each bundle's plan (None: that file was applied meanwhile), or None when the
+        run could not be applied as one — then nothing of it was kept, and the caller applies
+        the bundles one by one with :meth:`apply_bundle`, which says which one failed and why."""
+        if not writes:
+            return []
+        from db.bulk_apply import BulkWriter
+
+        with self.grouped():  # joins the caller's group (the usual case)
+            group = self._group
+            assert group is not None
+            try:
+                with self._session() as s, s.begin():
+                    results = BulkWriter(self, s, decide, who, is_sqlite(self.engine)).run(writes)
+            except Exception:  # noqa: BLE001 - rolled back whole; one by one tells what went wrong
+                return None
+            try:
+                group.done(sum(plan is not None for plan in results))
+            except (OperationalError, DatabaseError) as exc:
+                raise StoreError(write_failure_message(exc)) from exc
+            return results
 
     def _apply_bundle_once(self, bundle_id: str, digest: str, source_unit: str, incoming: list[IncomingReport],
                            decide: Callable[[Report | None, IncomingReport], str], who: str,

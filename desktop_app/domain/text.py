@@ -41,6 +41,10 @@ def has_lone_surrogate(value: str) -> bool:
 
 def clean_text(value: str) -> str:
     """Text as it may enter the store: NFC, no control characters (tab and newline stay)."""
+    # Printable text has no control character, surrogate nor non-character (all are "not
+    # printable"), and ASCII is always NFC: the common case costs two C calls.
+    if value.isprintable() and (value.isascii() or unicodedata.is_normalized("NFC", value)):
+        return value
     if _ANY_WORK.search(value) is None and unicodedata.is_normalized("NFC", value):
         return value  # the common case, checked without building a new string
     if has_lone_surrogate(value):
@@ -53,6 +57,26 @@ def clean_deep(value: Any) -> Any:
 
     The store applies it to everything it writes, so typing, the CLI, JSON, xlsx and
     bundles all get the same cleaning in one place."""
+    kind = type(value)  # the exact JSON types first: this runs on every value a bulk import stores
+    if kind is str:
+        return clean_text(value)
+    if kind is int or kind is float or kind is bool or value is None:
+        return value
+    if kind is dict:
+        out = {}
+        for k, v in value.items():  # clean_text's common case inlined: a report has hundreds of these
+            if not (type(k) is str and k.isprintable() and k.isascii()):
+                k = clean_text(k) if isinstance(k, str) else k
+            item = type(v)
+            if item is str:
+                if not (v.isprintable() and (v.isascii() or unicodedata.is_normalized("NFC", v))):
+                    v = clean_text(v)
+            elif not (item is int or item is float or item is bool or v is None):
+                v = clean_deep(v)
+            out[k] = v
+        return out
+    if kind is list:
+        return [clean_deep(v) for v in value]
     if isinstance(value, str):
         return clean_text(value)
     if value is None or isinstance(value, (int, float)):

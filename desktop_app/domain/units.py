@@ -114,20 +114,26 @@ def all_communes(scheme: str = CURRENT) -> list[AdminUnit]:
     return list(_current()[1] if scheme == CURRENT else _legacy()[2])
 
 
+@lru_cache(maxsize=8)
+def _by_code(current: bool, width: int) -> dict[str, AdminUnit]:
+    """Each list's units by code (the first of a code, as a scan finds it): a bulk import looks
+    up thousands of communes."""
+    pools = {2: _current()[0], 5: _current()[1]} if current else {2: _legacy()[0], 3: _legacy()[1], 5: _legacy()[2]}
+    index: dict[str, AdminUnit] = {}
+    for unit in pools.get(width, []):
+        index.setdefault(unit.code, unit)
+    return index
+
+
 def find(code: str, scheme: str = CURRENT) -> AdminUnit:
     """Look a unit up by its official code (2 digits province, 3 district, 5 commune)."""
     code = code.strip()
     if not code.isdigit():
         raise UnitNotFound(f"Mã đơn vị hành chính «{code}» chỉ gồm chữ số.")
-    if scheme == CURRENT:
-        pools = {2: _current()[0], 5: _current()[1]}
-    else:
-        pools = {2: _legacy()[0], 3: _legacy()[1], 5: _legacy()[2]}
     width = 2 if len(code) <= 2 else 3 if len(code) == 3 and scheme != CURRENT else 5
-    wanted = code.zfill(width)
-    for unit in pools.get(width, []):
-        if unit.code == wanted:
-            return unit
+    found = _by_code(scheme == CURRENT, width).get(code.zfill(width))
+    if found is not None:
+        return found
     which = "danh mục từ 01/7/2025" if scheme == CURRENT else "danh mục trước 01/7/2025"
     raise UnitNotFound(f"Không tìm thấy đơn vị có mã «{code}» trong {which}.")
 

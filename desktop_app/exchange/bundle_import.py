@@ -19,7 +19,9 @@ from pathlib import Path
 from collections.abc import Set as AbstractSet
 from typing import Any, Callable
 
+from db.bulk_apply import BundleWrite
 from db.engine import StoreError
+from db.senders import SenderKeyRecord
 from desktop_app.atomic import write_bytes_atomic
 from desktop_app.exchange.bundle_reader import Bundle, BundleError, WithExtra, check_reports, content_hash, open_bundle
 from desktop_app.domain.entities import IncomingReport, Report, UnitProfile
@@ -33,6 +35,7 @@ UNSIGNED_MARK = "chưa ký"
 KEY_CHANGED = "khóa khác: máy mới hay giả mạo?"
 MAX_HELD_BYTES = 2 * 1024 * 1024 * 1024  # every bundle held aside, in the data folder's held/
 GROUP_BUNDLES = 250  # bundles per commit of a bulk import (each one still all or nothing)
+CHUNK_BUNDLES = 100  # bundles checked, then applied together: what is held in memory at once
 
 
 @dataclass
@@ -164,9 +167,15 @@ def units_above(ws) -> set[str]:
 
 
 def _sender_verdict(ws, bundle: Bundle, allow_unsigned: bool, profile: UnitProfile,
-                    contested: AbstractSet[str] = frozenset()) -> tuple[str, str]:
-    """ok | new | held, with why a held bundle is held (shown to the person); raises BundleError."""
+                    contested: AbstractSet[str] = frozenset(), *, registry=None,
+                    above: AbstractSet[str] | None = None) -> tuple[str, str]:
+    """ok | new | held, with why a held bundle is held (shown to the person); raises BundleError.
+
+    ``registry`` answers sender_keys / sender_keys_by_public_key (default: the store);
+    ``above``: units_above(ws), when the caller has it already."""
     name = terminal_safe(bundle.name)
+    registry = ws.store if registry is None else registry
+    above = units_above(ws) if above is None else above
     if bundle.unsigned:
         if not allow_unsigned:
             raise BundleError(
@@ -174,7 +183,7 @@ def _sender_verdict(ws, bundle: Bundle, allow_unsigned: bool, profile: UnitProfi
                 "đã gửi nên không nhập. Đề nghị đơn vị gửi cập nhật BaoCaoXa và gửi lại; nếu vẫn cần nhận, bật "
                 "«nhận gói chưa ký» (lệnh «baocaoxa senders allow-unsigned yes» hoặc «bundle import "
                 "--allow-unsigned»).")
-        signs = any(k.status == "trusted" for k in ws.store.sender_keys(bundle.source_unit))
+        signs = any(k.status == "trusted" for k in registry.sender_keys(bundle.source_unit))
         if signs or bundle.source_unit == profile.code:
             # allowing old versions must not let an unsigned file bypass a unit's registered key
             raise BundleError(
@@ -188,14 +197,14 @@ def _sender_verdict(ws, bundle: Bundle, allow_unsigned: bool, profile: UnitProfi
         if bundle.source_unit == own_code:
             return "ok", ""  # our own bundle coming back
         return "held", f"gói ký bằng khóa của chính máy này ({fp}) nhưng nhận là của đơn vị {bundle.source_unit}"
-    keys = ws.store.sender_keys(bundle.source_unit)
+    keys = registry.sender_keys(bundle.source_unit)
     same = next((k for k in keys if k.public_key == public_key), None)
     if same is not None and same.status == "trusted":
         return "ok", ""
     if same is not None and same.status == "rejected":
         raise BundleError(f"Tệp «{name}»: khóa ký (dấu khóa {same.fingerprint}) đã bị từ chối cho đơn vị "
                           f"{bundle.source_label}; gói không được nhập.")
-    elsewhere = sorted({k.unit_code for k in ws.store.sender_keys_by_public_key(public_key)} - {bundle.source_unit})
+    elsewhere = sorted({k.unit_code for k in registry.sender_keys_by_public_key(public_key)} - {bundle.source_unit})
     if elsewhere:
         # One installation speaks for one unit: a known key claiming another unit is a person's decision.
         return "held", (f"{KEY_CHANGED} Khóa ký {fp} đã đăng ký cho đơn vị {', '.join(elsewhere)}, không phải cho "
@@ -204,7 +213,7 @@ def _sender_verdict(ws, bundle: Bundle, allow_unsigned: bool, profile: UnitProfi
     if keys:
         registered = trusted[0] if trusted else same or keys[-1]
         return "held", f"{KEY_CHANGED} Đã đăng ký khóa {registered.fingerprint}, gói này ký bằng khóa {fp}"
-    if bundle.source_unit == own_code or bundle.source_unit in units_above(ws):
+    if bundle.source_unit == own_code or bundle.source_unit in above:
         # Our own unit and the offices above are never learnt from whoever comes first: a sibling
         # commune could otherwise pose as the province (and hand out templates) or as ourselves.
         whose = "chính đơn vị này" if bundle.source_unit == own_code else "cơ quan cấp trên"
@@ -221,22 +230,29 @@ def contested_first_contacts(ws, paths: list[Path]) -> set[str]:
     """Units with no registered key that two different keys claim within one batch."""
     from desktop_app.exchange.bundle_reader import signed_sender
 
-    claims: dict[str, set[str]] = {}
+    claims: dict[str, dict[str, list[Path]]] = {}  # unit → claimed key → files
     for path in paths:
-        found = signed_sender(path)
+        found = signed_sender(path, verify=False)  # what each file claims, cheaply
         if found is not None:
-            claims.setdefault(found[0], set()).add(found[1])
-    return {unit for unit, keys in claims.items() if len(keys) > 1 and not ws.store.sender_keys(unit)}
+            claims.setdefault(found[0], {}).setdefault(found[1], []).append(path)
+    contested = set()
+    for unit, keys in claims.items():
+        if len(keys) > 1:  # only then do the signatures matter: a forged file claims nothing
+            genuine = {key for key, files in keys.items() if any(signed_sender(p) is not None for p in files)}
+            if len(genuine) > 1 and not ws.store.sender_keys(unit):
+                contested.add(unit)
+    return contested
 
 
-def _templates_to_accept(ws, bundle: Bundle, verdict: str, summary: ImportSummary) -> list[tuple[Any, str]]:
+def _templates_to_accept(ws, bundle: Bundle, verdict: str, summary: ImportSummary, *,
+                         above: AbstractSet[str] | None = None) -> list[tuple[Any, str]]:
     """Carried templates: taken only from the office above, and never one that differs from an
     installed template of the same id and version."""
     name = terminal_safe(bundle.name)
     accepted: list[tuple[Any, str]] = []
     if not bundle.templates:
         return accepted
-    from_above = not bundle.unsigned and bundle.source_unit in units_above(ws)
+    from_above = not bundle.unsigned and bundle.source_unit in (units_above(ws) if above is None else above)
     for template, text in bundle.templates:
         installed = ws.templates.sources.get(template.key)
         if installed is not None:
@@ -306,19 +322,25 @@ class _Batch:
     applied_now: set = field(default_factory=set)
     profile: UnitProfile = field(default_factory=UnitProfile)
     contested: set = field(default_factory=set)  # new units claimed by two keys in this batch
+    above: set = field(default_factory=set)  # units_above(ws), read once
+    names: dict = field(default_factory=dict)  # official unit names, looked up once per unit
+    announced: set = field(default_factory=set)  # (unit, public key) of the first-contact senders shown
 
 
 def import_bundles(ws, paths: list[str | Path], progress: Callable[[int, int], None] | None = None, *,
                    allow_unsigned: bool | None = None) -> ImportSummary:
     """Verify and apply each file on its own; ``progress(done, total)`` moves the UI's bar.
 
-    ``allow_unsigned`` (default: the ``allow_unsigned_bundles`` setting) lets format-1 bundles in."""
+    ``allow_unsigned`` (default: the ``allow_unsigned_bundles`` setting) lets format-1 bundles in.
+    The files are taken CHUNK_BUNDLES at a time: each is checked on its own, then the chunk's
+    good bundles are applied together (Store.apply_bundles), each still all or nothing."""
     from desktop_app.exchange.bundle_parts import PartStore
 
     summary = ImportSummary()
     if allow_unsigned is None:
         allow_unsigned = bool(ws.setting(ALLOW_UNSIGNED, False))
     batch = _Batch(ws, summary, allow_unsigned, profile=ws.profile() or UnitProfile())
+    batch.above = units_above(ws)
     parts = PartStore(ws.data_dir)
     whole: list[tuple[Path, str | None]] = []  # (file, key of the parts it was assembled from)
     touched: list[str] = []
@@ -329,22 +351,38 @@ def import_bundles(ws, paths: list[str | Path], progress: Callable[[int, int], N
         _guarded(ws, parts.name(key), summary, lambda: _assemble(parts, key, whole, summary))  # noqa: B023
     batch.contested = contested_first_contacts(ws, [path for path, _key in whole])
     steps = 2 * len(whole)  # each bundle is verified, then applied
+    size = max(1, min(CHUNK_BUNDLES, GROUP_BUNDLES))
     try:
         # Few commits for many bundles, each bundle still all or nothing (see Store.grouped).
         with ws.store.grouped(size=GROUP_BUNDLES):
-            for index, (path, part_key) in enumerate(whole):
-                if progress:
-                    progress(2 * index + 1, steps)
-                _guarded(ws, path.name, summary,
-                         lambda: _import_one(batch, path, progress, 2 * index + 2, steps))  # noqa: B023 - run at once
-                if part_key is not None:
-                    # whole, and taken in, held or refused: its kept parts go once that is committed
-                    ws.store.after_commit(lambda key=part_key: parts.forget(key))
+            for start in range(0, len(whole), size):
+                chunk = whole[start:start + size]
+                opened: list[Bundle | BaseException] = []
+                for offset, (path, _key) in enumerate(chunk):
+                    opened.append(_opened(path))
+                    if progress:
+                        progress(2 * start + offset + 1, steps)
+                _import_chunk(batch, [path for path, _key in chunk], opened)
+                for _path, part_key in chunk:
+                    if part_key is not None:
+                        # whole, and taken in, held or refused: its kept parts go once that is committed
+                        ws.store.after_commit(lambda key=part_key: parts.forget(key))
+                if progress:  # the chunk's bundles are applied (or refused): the other half of their steps
+                    for offset in range(len(chunk)):
+                        progress(2 * start + len(chunk) + offset + 1, steps)
     except StoreError as exc:
         summary.rejected.append(terminal_safe(
             f"{exc} Các gói nhận sau lần ghi thành công cuối cùng chưa được lưu; hãy nhận lại các tệp này "
             "(những gói đã lưu sẽ được bỏ qua)."))
     return summary
+
+
+def _opened(path: Path) -> Bundle | BaseException:
+    """The file checked on its own (no database), or why not: raised again in its turn."""
+    try:
+        return open_bundle(path)
+    except Exception as exc:  # noqa: BLE001 - reported by _guarded when this file's turn comes
+        return exc
 
 
 def _log_unexpected(ws, name: str) -> str:
@@ -398,25 +436,93 @@ def _assemble(parts, key: str, whole: list, summary: ImportSummary) -> None:
     whole.append((parts.assemble(key), key))
 
 
-def _import_one(batch: _Batch, path: Path, progress, step: int, steps: int) -> str:
+@dataclass
+class _Ready:
+    """A bundle checked and decided on, waiting to be applied with the rest of its chunk."""
+
+    path: Path
+    bundle: Bundle
+    templates: list[tuple[Any, str]]
+    write: BundleWrite
+
+
+class _Known:
+    """What the store knows of a chunk's bundles, read in a few queries inside the group's
+    transaction (the registry the checks read), plus what the bundles decided before in this
+    chunk will write: their first-contact keys count as registered, as they will be once applied."""
+
+    def __init__(self, store, bundles: list[Bundle]):
+        self.imported = store.imported_digests([d for b in bundles for d in (b.digest, b.file_digest)])
+        self.sources = store.bundle_id_sources_of([b.bundle_id for b in bundles])
+        self._by_unit, self._by_key = store.sender_keys_of(
+            [b.source_unit for b in bundles], [b.signer.public_key for b in bundles if not b.unsigned])
+        self._pending_digests: set[str] = set()
+        self._pending_ids: set[str] = set()
+        self.pending_keys: dict[str, dict[str, str]] = {}  # unit → first-contact key of a bundle decided before
+
+    def overlaps(self, bundle: Bundle) -> bool:
+        """Another bundle of this chunk, still to be written, is this file or claims its id."""
+        return bundle.bundle_id in self._pending_ids or bool(
+            {bundle.digest, bundle.file_digest} & self._pending_digests)
+
+    def sender_keys(self, unit_code: str):
+        return list(self._by_unit.get(unit_code, []))
+
+    def sender_keys_by_public_key(self, public_key: str):
+        return list(self._by_key.get(public_key, []))
+
+    def stage(self, bundle: Bundle, new_key: dict[str, str] | None) -> None:
+        self._pending_digests.update((bundle.digest, bundle.file_digest))
+        self._pending_ids.add(bundle.bundle_id)
+        if new_key is not None and new_key["unit_code"] not in self.pending_keys:
+            self.pending_keys[new_key["unit_code"]] = new_key
+            record = SenderKeyRecord(0, new_key["unit_code"], new_key["unit_name"], new_key["public_key"],
+                                     new_key["fingerprint"], "trusted", "first-bundle", dt.datetime.now())
+            self._by_unit.setdefault(new_key["unit_code"], []).append(record)
+            self._by_key.setdefault(new_key["public_key"], []).append(record)
+
+
+def _import_chunk(batch: _Batch, paths: list[Path], opened: list[Bundle | BaseException]) -> None:
+    """Decide on each file in turn (its failure its own), then apply the good ones together."""
+    ws = batch.ws
+
+    def known_for(rest: list[Bundle | BaseException]) -> _Known:
+        return _Known(ws.store, [b for b in rest if isinstance(b, Bundle)])
+
+    known = known_for(opened)
+    ready: list[_Ready] = []
+    for index, (path, item) in enumerate(zip(paths, opened)):
+        if isinstance(item, Bundle) and known.overlaps(item):
+            # the same file twice, or two files with one id: decided against what the first wrote
+            _flush(batch, ready)
+            known = known_for(opened[index:])
+        _guarded(ws, path.name, batch.summary, lambda: _prepare(batch, known, path, item, ready))  # noqa: B023
+        if ready and ready[-1].templates:
+            # new report types: installed (by applying it) before the next file's reports are checked
+            _flush(batch, ready)
+            known = known_for(opened[index + 1:])
+    _flush(batch, ready)
+
+
+def _prepare(batch: _Batch, known: _Known, path: Path, opened: Bundle | BaseException, ready: list[_Ready]) -> str:
+    """Every check of one bundle, with what the store knows (``known``); ready to apply, or not."""
     ws, summary = batch.ws, batch.summary
-    try:
-        bundle = open_bundle(path)
-    finally:
-        if progress:
-            progress(step, steps)
+    if isinstance(opened, BaseException):
+        raise opened
+    bundle = opened
     name = terminal_safe(bundle.name)
-    if ws.store.bundle_imported(bundle.digest) or ws.store.bundle_imported(bundle.file_digest):
+    if bundle.digest in known.imported or bundle.file_digest in known.imported:
         summary.already_imported.append(name)
         return "already"
     if bundle.digest in batch.applied_now:
         summary.already_imported.append(f"{name} (trùng với một tệp khác trong lần nhận này)")
         return "already"
-    verdict, why = _sender_verdict(ws, bundle, batch.allow_unsigned, batch.profile, batch.contested)
+    verdict, why = _sender_verdict(ws, bundle, batch.allow_unsigned, batch.profile, batch.contested,
+                                   registry=known, above=batch.above)
     if verdict == "held":
         _hold(ws, bundle, path, why, summary)
         return "held"
-    for source, digest in ws.store.bundle_id_sources(bundle.bundle_id):
+    for source, digest in known.sources.get(bundle.bundle_id, []):
         if digest in (bundle.digest, bundle.file_digest):  # this bundle, applied meanwhile by another PC
             summary.already_imported.append(name)
             return "already"
@@ -430,11 +536,10 @@ def _import_one(batch: _Batch, path: Path, progress, step: int, steps: int) -> s
                               "giả, không được nhập.")
         summary.notes.append(f"{name}: mã gói trùng với một gói đã nhận của đơn vị {terminal_safe(source)} (có thể "
                              "là gói giả chiếm mã); gói này vẫn được kiểm tra và nhập riêng.")
-    templates = _templates_to_accept(ws, bundle, verdict, summary)
+    templates = _templates_to_accept(ws, bundle, verdict, summary, above=batch.above)
     check_reports(bundle, WithExtra(ws.templates, [t for t, _text in templates]))
     signed_by = None if bundle.unsigned else bundle.signer.fingerprint
-    names: dict = {}
-    docs = [replace(item, report=replace(item.report, unit=official_unit(item.report.unit, names),
+    docs = [replace(item, report=replace(item.report, unit=official_unit(item.report.unit, batch.names),
                                          signed_by=signed_by, unsigned=bundle.unsigned))
             for item in bundle.reports]
     new_key = None
@@ -442,17 +547,51 @@ def _import_one(batch: _Batch, path: Path, progress, step: int, steps: int) -> s
         new_key = {"unit_code": bundle.source_unit,
                    "unit_name": one_line(bundle.manifest.get("source_name") or "")[:200],
                    "public_key": bundle.signer.public_key, "fingerprint": bundle.signer.fingerprint}
-    if not batch.backed_up:  # one backup per import, however many bundles it brings
-        ws._backup_before_import()
-        batch.backed_up = True
-    plan = ws.store.apply_bundle(bundle.bundle_id, bundle.digest, bundle.source_unit, docs, _decider(ws),
-                                 who=ws.who, signed_by=signed_by, new_key=new_key)
+    elif not bundle.unsigned and bundle.source_unit in known.pending_keys and \
+            known.pending_keys[bundle.source_unit]["public_key"] == bundle.signer.public_key:
+        # trusted because a bundle before it in this chunk registers the key: registered by this one
+        # too (nothing when it is there already), so it never stands without its key
+        new_key = known.pending_keys[bundle.source_unit]
+    known.stage(bundle, new_key)
+    ready.append(_Ready(path, bundle, templates, BundleWrite(bundle.bundle_id, bundle.digest, bundle.source_unit,
+                                                             docs, signed_by=signed_by, new_key=new_key)))
+    return "ready"
+
+
+def _flush(batch: _Batch, ready: list[_Ready]) -> None:
+    """Apply the bundles decided on: together when they can be, else one by one."""
+    ws, summary = batch.ws, batch.summary
+    while ready and not batch.backed_up:  # one backup per import, however many bundles it brings
+        if _guarded(ws, ready[0].path.name, summary, ws._backup_before_import) == "rejected":
+            ready.pop(0)
+        else:
+            batch.backed_up = True
+    if not ready:
+        return
+    decide = _decider(ws)
+    plans = ws.store.apply_bundles([r.write for r in ready], decide, who=ws.who)
+    for index, item in enumerate(ready):
+        if plans is not None:
+            plan = plans[index]
+            _guarded(ws, item.path.name, summary, lambda: _finish(batch, item, plan))  # noqa: B023 - run at once
+        else:  # the chunk could not go in as one: each bundle on its own says what is wrong with it
+            _guarded(ws, item.path.name, summary, lambda: _finish(batch, item, ws.store.apply_bundle(  # noqa: B023
+                item.write.bundle_id, item.write.digest, item.write.source_unit, item.write.incoming,  # noqa: B023
+                decide, who=ws.who, signed_by=item.write.signed_by, new_key=item.write.new_key)))  # noqa: B023
+    ready.clear()
+
+
+def _finish(batch: _Batch, item: _Ready, plan: list[tuple[str, Report]] | None) -> str:
+    ws, summary, bundle = batch.ws, batch.summary, item.bundle
+    name = terminal_safe(bundle.name)
     if plan is None:
         summary.already_imported.append(name)
         return "already"
     batch.applied_now.add(bundle.digest)
-    _install_templates(ws, templates, summary)
-    if new_key is not None:
+    _install_templates(ws, item.templates, summary)
+    new_key = item.write.new_key
+    if new_key is not None and (new_key["unit_code"], new_key["public_key"]) not in batch.announced:
+        batch.announced.add((new_key["unit_code"], new_key["public_key"]))
         summary.new_senders.append(f"{bundle.source_label}, dấu khóa {bundle.signer.fingerprint} — hãy gọi điện "
                                    "cho đơn vị để đối chiếu dấu khóa này.")
     for kind, report in plan:

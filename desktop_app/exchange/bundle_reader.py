@@ -193,9 +193,10 @@ def _manifest(raw: bytes, label: str) -> Manifest:
         raise BundleError(f"{label}: bản kê không hợp lệ — {exc}.") from None
 
 
-def signed_sender(path: str | Path) -> tuple[str, str] | None:
+def signed_sender(path: str | Path, *, verify: bool = True) -> tuple[str, str] | None:
     """(source unit, public key) of a file whose manifest signature checks, read cheaply (the
-    manifest and its signature only); None for anything else: the full check decides later."""
+    manifest and its signature only); None for anything else: the full check decides later.
+    With ``verify=False`` what the manifest claims, signature unchecked (a first sorting pass)."""
     try:
         if Path(path).stat().st_size > MAX_BUNDLE_BYTES:
             return None
@@ -207,7 +208,8 @@ def signed_sender(path: str | Path) -> tuple[str, str] | None:
         loose = load_json(manifest_bytes)
         unit, public_key = loose.get("source_unit"), (loose.get("signer") or {}).get("public_key")
         if len(manifest_bytes) > MAX_MEMBER_BYTES or not isinstance(unit, str) or \
-                not signing.valid_public_key(public_key) or not signing.verify(public_key, signature, manifest_bytes):
+                not signing.valid_public_key(public_key) or \
+                (verify and not signing.verify(public_key, signature, manifest_bytes)):
             return None
         return unit, public_key
     except Exception:  # noqa: BLE001 - any unreadable file: open_bundle says why, later

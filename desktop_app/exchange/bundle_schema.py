@@ -21,6 +21,7 @@ MAX_INT_DIGITS = 18
 MAX_TEXT = 60_000  # above the longest value a field takes (values.MAX_LONG_TEXT), with room for CRLF
 MAX_LIST = 2_000
 MAX_DEPTH = 5
+_INT_BOUND = 10**MAX_INT_DIGITS  # below it in size: at most MAX_INT_DIGITS digits
 
 
 class SchemaError(ValueError):
@@ -70,6 +71,11 @@ def _json_value(value: Any, depth: int = 0) -> Any:
     """A report value: numbers, text, yes/no, lists and groups of them, within bounds."""
     if depth > MAX_DEPTH:
         raise ValueError("lồng nhau quá sâu")
+    kind = type(value)  # the common cases first: this runs on every value of every report
+    if kind is int and -_INT_BOUND < value < _INT_BOUND:
+        return value
+    if kind is str and len(value) <= MAX_TEXT:
+        return _no_surrogate(value)
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, int):
