@@ -23,6 +23,7 @@ from db.bulk_apply import BundleWrite
 from db.engine import StoreError
 from db.senders import SenderKeyRecord
 from desktop_app.atomic import write_bytes_atomic
+from desktop_app.exchange.bundle_checks import CheckedChunks
 from desktop_app.exchange.bundle_reader import Bundle, BundleError, WithExtra, check_reports, content_hash, open_bundle
 from desktop_app.domain.entities import IncomingReport, Report, UnitProfile
 from desktop_app.errors import UserError
@@ -325,6 +326,7 @@ class _Batch:
     above: set = field(default_factory=set)  # units_above(ws), read once
     names: dict = field(default_factory=dict)  # official unit names, looked up once per unit
     announced: set = field(default_factory=set)  # (unit, public key) of the first-contact senders shown
+    templates_changed: bool = False  # new report types installed during this import
 
 
 def import_bundles(ws, paths: list[str | Path], progress: Callable[[int, int], None] | None = None, *,
@@ -349,18 +351,19 @@ def import_bundles(ws, paths: list[str | Path], progress: Callable[[int, int], N
         _guarded(ws, path.name, summary, lambda: _take_part(ws, parts, path, whole, touched, summary))  # noqa: B023
     for key in touched:
         _guarded(ws, parts.name(key), summary, lambda: _assemble(parts, key, whole, summary))  # noqa: B023
-    batch.contested = contested_first_contacts(ws, [path for path, _key in whole])
     steps = 2 * len(whole)  # each bundle is verified, then applied
     size = max(1, min(CHUNK_BUNDLES, GROUP_BUNDLES))
+    chunks = [whole[start:start + size] for start in range(0, len(whole), size)]
+    # many files: worker processes check the next chunks while this one is applied
+    checked = CheckedChunks([[path for path, _key in chunk] for chunk in chunks], ws.templates, open_bundle, _opened)
     try:
+        batch.contested = contested_first_contacts(ws, [path for path, _key in whole])
         # Few commits for many bundles, each bundle still all or nothing (see Store.grouped).
         with ws.store.grouped(size=GROUP_BUNDLES):
-            for start in range(0, len(whole), size):
-                chunk = whole[start:start + size]
-                opened: list[Bundle | BaseException] = []
-                for offset, (path, _key) in enumerate(chunk):
-                    opened.append(_opened(path))
-                    if progress:
+            for number, (chunk, opened) in enumerate(zip(chunks, checked)):
+                start = number * size
+                if progress:
+                    for offset in range(len(chunk)):
                         progress(2 * start + offset + 1, steps)
                 _import_chunk(batch, [path for path, _key in chunk], opened)
                 for _path, part_key in chunk:
@@ -374,6 +377,8 @@ def import_bundles(ws, paths: list[str | Path], progress: Callable[[int, int], N
         summary.rejected.append(terminal_safe(
             f"{exc} Các gói nhận sau lần ghi thành công cuối cùng chưa được lưu; hãy nhận lại các tệp này "
             "(những gói đã lưu sẽ được bỏ qua)."))
+    finally:
+        checked.close()
     return summary
 
 
@@ -537,7 +542,11 @@ def _prepare(batch: _Batch, known: _Known, path: Path, opened: Bundle | BaseExce
         summary.notes.append(f"{name}: mã gói trùng với một gói đã nhận của đơn vị {terminal_safe(source)} (có thể "
                              "là gói giả chiếm mã); gói này vẫn được kiểm tra và nhập riêng.")
     templates = _templates_to_accept(ws, bundle, verdict, summary, above=batch.above)
-    check_reports(bundle, WithExtra(ws.templates, [t for t, _text in templates]))
+    if bundle.prechecked and (bundle.precheck_error is None or not batch.templates_changed):
+        if bundle.precheck_error is not None:  # checked ahead against the same templates
+            raise bundle.precheck_error
+    else:
+        check_reports(bundle, WithExtra(ws.templates, [t for t, _text in templates]))
     signed_by = None if bundle.unsigned else bundle.signer.fingerprint
     docs = [replace(item, report=replace(item.report, unit=official_unit(item.report.unit, batch.names),
                                          signed_by=signed_by, unsigned=bundle.unsigned))
@@ -589,6 +598,7 @@ def _finish(batch: _Batch, item: _Ready, plan: list[tuple[str, Report]] | None) 
         return "already"
     batch.applied_now.add(bundle.digest)
     _install_templates(ws, item.templates, summary)
+    batch.templates_changed = batch.templates_changed or bool(item.templates)
     new_key = item.write.new_key
     if new_key is not None and (new_key["unit_code"], new_key["public_key"]) not in batch.announced:
         batch.announced.add((new_key["unit_code"], new_key["public_key"]))

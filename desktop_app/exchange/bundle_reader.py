@@ -91,6 +91,10 @@ class Bundle:
     raw_reports: list[dict[str, Any]] = field(default_factory=list)  # schema-checked documents
     reports: list[IncomingReport] = field(default_factory=list)  # checked against templates, typed
     templates: list[tuple[Any, str]] = field(default_factory=list)  # (Template, source text)
+    # checked against the installed templates ahead of the import's decisions (bundle_checks):
+    # ``reports`` is filled, or ``precheck_error`` says why not
+    prechecked: bool = False
+    precheck_error: BundleError | None = None
 
     @property
     def bundle_id(self) -> str:

@@ -1,0 +1,123 @@
+"""Checking a bulk import's files ahead of applying them: in worker processes when there are many.
+
+Opening a bundle (limits, signature, every SHA-256, the strict schema) and checking its reports
+against the installed templates touch no database: they are most of a bulk import's work. For
+a batch of many files, worker processes do that for the next chunks while this process applies
+the current one (see :func:`checked_chunks`). Every decision that needs the store (known
+digests, the sender's keys, what is stored already) is still taken by the importing process,
+inside the transaction that applies it; a worker's result is only "this file checks, and here
+are its reports", or why it does not.
+
+Workers are forked (POSIX): they start at once with the templates and unit lists already
+loaded, and never touch the parent's database connection (gc is off in them, so no inherited
+connection object is ever finalised there; they leave with ``os._exit``). Where fork is not
+available (Windows), and for small batches, the files are checked here, one chunk at a time.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import traceback
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from desktop_app.exchange.bundle_reader import Bundle, BundleError, check_reports
+
+POOL_MIN_FILES = 400  # below this a pool's start costs more than it saves
+WORKERS = 2
+AHEAD = 3  # chunks checked ahead of the one being applied: bounds what is held in memory
+
+_templates: Any = None  # the installed templates, as the forked workers inherit them
+_opener: Callable[[Path], Bundle] | None = None
+
+
+def pre_check(bundle: Bundle, templates) -> Bundle:
+    """Check the reports against the installed templates now, keeping the outcome on the bundle
+    (``precheck_error``); a bundle that carries templates is left to the importer (what it may
+    take of them is the importer's decision)."""
+    if bundle.templates:
+        return bundle
+    try:
+        check_reports(bundle, templates)
+    except BundleError as exc:
+        bundle.precheck_error = exc
+    else:
+        bundle.raw_reports = []  # what was checked is in ``reports``: not carried back twice
+    bundle.prechecked = True
+    return bundle
+
+
+def _check_one(path: Path) -> Bundle | BaseException:
+    assert _opener is not None
+    try:
+        return pre_check(_opener(path), _templates)
+    except Exception as exc:  # noqa: BLE001 - the importer reports it in this file's turn
+        exc.add_note(f"(trong tiến trình kiểm tra tệp)\n{traceback.format_exc()}")
+        return exc
+
+
+def _check_chunk(paths: Sequence[Path]) -> list[Bundle | BaseException]:
+    return [_check_one(path) for path in paths]
+
+
+def _worker_start() -> None:
+    # The parent's objects (its database connection among them) are copies here: never collect
+    # them, so nothing inherited is ever finalised (closed) in this process.
+    gc.disable()
+
+
+def _can_fork() -> bool:
+    import multiprocessing
+
+    return hasattr(os, "fork") and "fork" in multiprocessing.get_all_start_methods()
+
+
+class CheckedChunks:
+    """Each chunk's files opened and pre-checked, in order (iterate once; ``close`` at the end).
+
+    ``opener`` opens one file (raising); ``local(path)`` opens one here (returning the
+    exception): used without a pool, and for a chunk whose worker failed. With a pool the
+    first chunks are submitted at once, so the workers start while the importer does its
+    first-pass work."""
+
+    def __init__(self, chunks: Sequence[Sequence[Path]], templates, opener: Callable[[Path], Bundle],
+                 local: Callable[[Path], Bundle | BaseException]):
+        self.chunks, self.local = chunks, local
+        self.pool = None
+        self.pending: deque = deque()
+        if sum(len(c) for c in chunks) < POOL_MIN_FILES or not _can_fork():
+            return
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        global _templates, _opener
+        _templates, _opener = templates, opener
+        gc.collect()  # anything unreachable goes now, not (half-copied) in a worker
+        self.pool = ProcessPoolExecutor(max_workers=WORKERS, mp_context=multiprocessing.get_context("fork"),
+                                        initializer=_worker_start)
+        for chunk in chunks[:AHEAD]:
+            self.pending.append(self.pool.submit(_check_chunk, list(chunk)))
+
+    def __iter__(self) -> Iterator[list[Bundle | BaseException]]:
+        for index, chunk in enumerate(self.chunks):
+            if self.pool is None:
+                yield [self.local(path) for path in chunk]
+                continue
+            if index + AHEAD < len(self.chunks):
+                self.pending.append(self.pool.submit(_check_chunk, list(self.chunks[index + AHEAD])))
+            future = self.pending.popleft()
+            try:
+                results = future.result()
+            except Exception:  # noqa: BLE001 - a worker lost, or a result that would not travel
+                results = [self.local(path) for path in chunk]
+            yield results
+
+    def close(self) -> None:
+        global _templates, _opener
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+            _templates = _opener = None

@@ -1,0 +1,165 @@
+"""A bulk import applies a chunk of bundles with few statements and checks files in worker
+processes, and ends exactly where applying the same files one by one ends (issue 16, item 3)."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import uuid
+
+import pytest
+from sqlalchemy import event
+
+from desktop_app.exchange import bundle_checks, bundle_import, bundles
+from desktop_app.services import Workspace
+from tests.test_office_at_scale import _doc, office_bundles
+
+
+def _state(ws) -> dict:
+    """Everything an import writes, without ids and times (which differ run to run)."""
+    with ws.store.engine.connect() as conn:
+        uid_of = dict(conn.exec_driver_sql("SELECT id, uid FROM reports").all())
+        audit = [(who, uid_of.get(report_id), action, field_id, json.dumps(old), json.dumps(new), note)
+                 for who, report_id, action, field_id, old, new, note in conn.exec_driver_sql(
+                     "SELECT who, report_id, action, field_id, old, new, note FROM audit_log ORDER BY id")]
+        imported = conn.exec_driver_sql("SELECT bundle_id, digest, source_unit, signed_by, summary "
+                                        "FROM imported_bundles ORDER BY id").all()
+        keys = conn.exec_driver_sql("SELECT unit_code, unit_name, public_key, fingerprint, status, how "
+                                    "FROM sender_keys ORDER BY id").all()
+        conflicts = conn.exec_driver_sql("SELECT bundle_id, incoming FROM conflicts ORDER BY id").all()
+    reports = sorted((r.uid, r.unit_code, r.unit.to_json(), r.template_id, r.template_version, r.period.spec,
+                      r.status, r.document.to_json(), r.revision, r.origin, r.sync_base, r.signed_by, r.unsigned,
+                      json.dumps(r.values, sort_keys=True)) for r in ws.store.list_reports(with_values=True))
+    return {"reports": reports, "audit": audit, "imported": [tuple(map(str, row)) for row in imported],
+            "keys": [tuple(row) for row in keys], "conflicts": [(b, json.dumps(i, sort_keys=True))
+                                                              for b, i in conflicts]}
+
+
+def _import_counting(ws, paths) -> tuple[list[str], int]:
+    statements: list[str] = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731 - (conn, cursor, statement, …)
+    event.listen(ws.store.engine, "before_cursor_execute", listener)
+    try:
+        summary = ws.import_bundles(paths)
+    finally:
+        event.remove(ws.store.engine, "before_cursor_execute", listener)
+    return summary.lines(), len(statements)
+
+
+def test_a_chunk_applied_together_ends_where_one_by_one_ends_with_far_fewer_statements(tmp_path, store_backend,
+                                                                                      monkeypatch):
+    # new reports, and for three communes two different edits of revision 1 (an update, then a
+    # conflict) right after it in the same chunk: the run of new bundles is broken by bundles
+    # that need the stored report, which must see what the bundles before them wrote
+    paths = sorted(office_bundles(tmp_path / "goi", communes=30, edited_twice=3))  # the three versions side by side
+    monkeypatch.setattr(bundle_import, "CHUNK_BUNDLES", 16)
+    together = Workspace(tmp_path / "cung-luc", who="cán bộ")
+    one_by_one = Workspace(tmp_path / "tung-goi", who="cán bộ")
+    try:
+        lines, statements = _import_counting(together, paths)
+        monkeypatch.setattr(type(one_by_one.store), "apply_bundles", lambda *args, **kwargs: None)
+        alone_lines, alone_statements = _import_counting(one_by_one, paths)
+        assert lines == alone_lines
+        assert "Mới: 30; cập nhật: 3; không đổi: 0; xung đột: 3; bị từ chối: 0." == lines[0]
+        assert _state(together) == _state(one_by_one)
+        assert statements * 2 < alone_statements, (statements, alone_statements)
+    finally:
+        together.close()
+        one_by_one.close()
+
+
+def test_a_bundle_refused_inside_a_chunk_takes_nothing_of_the_others_with_it(tmp_path, store_backend):
+    """A bundle whose report is stored for another unit fails the chunk's single run: the chunk
+    is then applied one by one, the bad bundle refused with its reason, the others taken in."""
+    from desktop_app.domain import units
+    from desktop_app.exchange.signing import SigningKey, new_seed
+
+    communes = units.all_communes()[:6]
+    folder = tmp_path / "goi"
+    folder.mkdir()
+    paths, uids = [], []
+    for index, unit in enumerate(communes[:5]):
+        uids.append(str(uuid.uuid4()))
+        data, _ = bundles.pack_bundle([_doc(unit, random.Random(index), uids[-1], 1, None, "")],
+                                      source_unit=unit.code, source_name=unit.name, origin=f"xa-{unit.code}",
+                                      key=SigningKey(new_seed()))
+        paths.append(folder / f"{index}.zip")
+        paths[-1].write_bytes(data)
+    office = Workspace(tmp_path / "tinh")
+    try:
+        assert office.import_bundles(paths[:1]).new
+        # another commune claims the report already stored for the first one
+        thief = communes[5]
+        data, _ = bundles.pack_bundle([_doc(thief, random.Random(9), uids[0], 7, None, "")],
+                                      source_unit=thief.code, source_name=thief.name, origin="x",
+                                      key=SigningKey(new_seed()))
+        (folder / "2a.zip").write_bytes(data)
+        batch = paths[1:3] + [folder / "2a.zip"] + paths[3:]
+        summary = office.import_bundles(batch)
+        assert len(summary.new) == 4 and len(summary.rejected) == 1, summary.lines()
+        assert "2a.zip" in summary.rejected[0] and "chỉ được gửi báo cáo của chính mình" in summary.rejected[0]
+        assert sorted(r.uid for r in office.store.list_reports()) == sorted(uids)
+        assert thief.code not in {k.unit_code for k in office.store.sender_keys()}  # its key went with it
+    finally:
+        office.close()
+
+
+def test_many_files_are_checked_in_worker_processes_with_the_same_outcome(tmp_path, monkeypatch):
+    if not bundle_checks._can_fork():
+        pytest.skip("worker processes are forked: POSIX only")
+    paths = office_bundles(tmp_path / "goi", communes=14, edited_twice=1)
+    junk = tmp_path / "goi" / "rac.zip"
+    junk.write_bytes(b"PK\x03\x04 cut short")
+    tampered = tmp_path / "goi" / "sua.zip"
+    raw = bytearray(paths[3].read_bytes())
+    raw[raw.index(b"manifest.json") + 40] ^= 1  # inside the signed manifest's bytes
+    tampered.write_bytes(bytes(raw))
+    files = sorted(tmp_path.joinpath("goi").glob("*.zip"))
+    monkeypatch.setattr(bundle_import, "CHUNK_BUNDLES", 4)
+
+    here = Workspace(tmp_path / "mot-tien-trinh")
+    try:
+        expected = here.import_bundles(files).lines()
+        expected_state = _state(here)
+    finally:
+        here.close()
+
+    monkeypatch.setattr(bundle_checks, "POOL_MIN_FILES", 5)
+    checked_in: list[int] = []
+    real_prepare = bundle_import._prepare
+
+    def spy(batch, known, path, opened, ready):
+        if isinstance(opened, bundle_import.Bundle):
+            checked_in.append(getattr(opened, "checked_in", os.getpid()))
+        return real_prepare(batch, known, path, opened, ready)
+
+    real_check = bundle_checks._check_one
+
+    def marked(path):
+        result = real_check(path)
+        if isinstance(result, bundle_import.Bundle):
+            result.checked_in = os.getpid()  # type: ignore[attr-defined] - travels back with the bundle
+        return result
+
+    monkeypatch.setattr(bundle_import, "_prepare", spy)
+    monkeypatch.setattr(bundle_checks, "_check_one", marked)
+    pooled = Workspace(tmp_path / "nhieu-tien-trinh")
+    try:
+        assert pooled.import_bundles(files).lines() == expected
+        assert _state(pooled) == expected_state
+    finally:
+        pooled.close()
+    assert checked_in and os.getpid() not in checked_in  # every file was checked by a worker
+    assert any("rac.zip" in line for line in expected) and any("sua.zip" in line for line in expected)
+
+
+def test_the_json_text_of_a_value_is_what_the_column_type_writes(workspace):
+    from db.bulk_apply import _VALUES, json_text
+
+    dialect = workspace.store.engine.dialect
+    as_json = _VALUES.c.value.type.dialect_impl(dialect).bind_processor(dialect)
+    values = ["", "Xã Na Sơn", "e\u0301", "a\"b\\c\n\t\x01\u2028", "\ud7ff", 0, -5, 10**15, True, False, None, 1.5,
+              -0.0, 1e300, [1, "a", None], {"num": 1, "den": None}, [{"a": "b", "c": [True]}]]
+    for value in values:
+        assert json_text(value, as_json) == as_json(value), value
