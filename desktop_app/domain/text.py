@@ -76,7 +76,7 @@ def clean_deep(value: Any) -> Any:
             out[k] = v
         return out
     if kind is list:
-        return [clean_deep(v) for v in value]
+        return [v if type(v) is int or v is None else clean_deep(v) for v in value]
     if isinstance(value, str):
         return clean_text(value)
     if value is None or isinstance(value, (int, float)):

@@ -32,6 +32,7 @@ AHEAD = 3  # chunks checked ahead of the one being applied: bounds what is held 
 
 _templates: Any = None  # the installed templates, as the forked workers inherit them
 _opener: Callable[[Path], Bundle] | None = None
+_refine: Callable[[Bundle], None] | None = None  # more pure work on a bundle that checks (official names)
 
 
 def pre_check(bundle: Bundle, templates) -> Bundle:
@@ -53,7 +54,10 @@ def pre_check(bundle: Bundle, templates) -> Bundle:
 def _check_one(path: Path) -> Bundle | BaseException:
     assert _opener is not None
     try:
-        return pre_check(_opener(path), _templates)
+        bundle = pre_check(_opener(path), _templates)
+        if _refine is not None and bundle.prechecked and bundle.precheck_error is None:
+            _refine(bundle)
+        return bundle
     except Exception as exc:  # noqa: BLE001 - the importer reports it in this file's turn
         exc.add_note(f"(trong tiến trình kiểm tra tệp)\n{traceback.format_exc()}")
         return exc
@@ -84,7 +88,7 @@ class CheckedChunks:
     first-pass work."""
 
     def __init__(self, chunks: Sequence[Sequence[Path]], templates, opener: Callable[[Path], Bundle],
-                 local: Callable[[Path], Bundle | BaseException]):
+                 local: Callable[[Path], Bundle | BaseException], refine: Callable[[Bundle], None] | None = None):
         self.chunks, self.local = chunks, local
         self.pool = None
         self.pending: deque = deque()
@@ -93,8 +97,8 @@ class CheckedChunks:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        global _templates, _opener
-        _templates, _opener = templates, opener
+        global _templates, _opener, _refine
+        _templates, _opener, _refine = templates, opener, refine
         gc.collect()  # anything unreachable goes now, not (half-copied) in a worker
         self.pool = ProcessPoolExecutor(max_workers=WORKERS, mp_context=multiprocessing.get_context("fork"),
                                         initializer=_worker_start)
@@ -116,8 +120,8 @@ class CheckedChunks:
             yield results
 
     def close(self) -> None:
-        global _templates, _opener
+        global _templates, _opener, _refine
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
-            _templates = _opener = None
+            _templates = _opener = _refine = None

@@ -12,6 +12,7 @@ unchanged, conflict) is taken and applied inside one write transaction.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import shutil
 import traceback
 from dataclasses import dataclass, field, replace
@@ -159,6 +160,13 @@ def official_unit(unit: UnitProfile, cache: dict) -> UnitProfile:
     return unit.with_changes(**{k: getattr(found, k) for k in _OFFICIAL}, scheme=found.scheme)
 
 
+def _with_official_names(bundle: Bundle, cache: dict) -> None:
+    """The bundle's checked reports with their units' official names (pure: a worker may do it)."""
+    bundle.reports = [replace(item, report=replace(item.report, unit=official_unit(item.report.unit, cache)))
+                      for item in bundle.reports]
+    bundle.named = True
+
+
 # --- whom to trust -------------------------------------------------------------------------
 
 def units_above(ws) -> set[str]:
@@ -227,13 +235,15 @@ def _sender_verdict(ws, bundle: Bundle, allow_unsigned: bool, profile: UnitProfi
     return "new", ""
 
 
-def contested_first_contacts(ws, paths: list[Path]) -> set[str]:
-    """Units with no registered key that two different keys claim within one batch."""
+def contested_first_contacts(ws, paths: list[Path], claimed: dict | None = None) -> set[str]:
+    """Units with no registered key that two different keys claim within one batch.
+
+    ``claimed``: what the files' manifests claim (unchecked), when the caller read it already."""
     from desktop_app.exchange.bundle_reader import signed_sender
 
     claims: dict[str, dict[str, list[Path]]] = {}  # unit → claimed key → files
     for path in paths:
-        found = signed_sender(path, verify=False)  # what each file claims, cheaply
+        found = claimed[path] if claimed is not None and path in claimed else signed_sender(path, verify=False)
         if found is not None:
             claims.setdefault(found[0], {}).setdefault(found[1], []).append(path)
     contested = set()
@@ -346,18 +356,21 @@ def import_bundles(ws, paths: list[str | Path], progress: Callable[[int, int], N
     parts = PartStore(ws.data_dir)
     whole: list[tuple[Path, str | None]] = []  # (file, key of the parts it was assembled from)
     touched: list[str] = []
+    claims: dict[Path, tuple[str, str] | None] = {}  # what each whole file's manifest claims, unchecked
     for path in _expand_folders(paths):
         # each lambda runs at once, inside _guarded, so binding the loop variable late is safe
-        _guarded(ws, path.name, summary, lambda: _take_part(ws, parts, path, whole, touched, summary))  # noqa: B023
+        _guarded(ws, path.name, summary,
+                 lambda: _take_part(ws, parts, path, whole, touched, summary, claims))  # noqa: B023
     for key in touched:
         _guarded(ws, parts.name(key), summary, lambda: _assemble(parts, key, whole, summary))  # noqa: B023
     steps = 2 * len(whole)  # each bundle is verified, then applied
     size = max(1, min(CHUNK_BUNDLES, GROUP_BUNDLES))
     chunks = [whole[start:start + size] for start in range(0, len(whole), size)]
     # many files: worker processes check the next chunks while this one is applied
-    checked = CheckedChunks([[path for path, _key in chunk] for chunk in chunks], ws.templates, open_bundle, _opened)
+    checked = CheckedChunks([[path for path, _key in chunk] for chunk in chunks], ws.templates, open_bundle, _opened,
+                            functools.partial(_with_official_names, cache={}))
     try:
-        batch.contested = contested_first_contacts(ws, [path for path, _key in whole])
+        batch.contested = contested_first_contacts(ws, [path for path, _key in whole], claims)
         # Few commits for many bundles, each bundle still all or nothing (see Store.grouped).
         with ws.store.grouped(size=GROUP_BUNDLES):
             for number, (chunk, opened) in enumerate(zip(chunks, checked)):
@@ -416,10 +429,18 @@ def _guarded(ws, name: str, summary: ImportSummary, work: Callable[[], Any]) -> 
     return "rejected"
 
 
-def _take_part(ws, parts, path: Path, whole: list, touched: list, summary: ImportSummary) -> None:
+def _take_part(ws, parts, path: Path, whole: list, touched: list, summary: ImportSummary,
+               claims: dict | None = None) -> None:
+    """A part is kept until its bundle is whole; any other file joins ``whole`` (with, in
+    ``claims``, the sender its manifest claims: read while the file is open anyway)."""
     from desktop_app.exchange.bundle_parts import read_part
+    from desktop_app.exchange.bundle_reader import claimed_sender
 
-    part = read_part(path)
+    def claim(archive) -> None:
+        if claims is not None:
+            claims[path] = claimed_sender(archive, verify=False)
+
+    part = read_part(path, claim)
     if part is None:
         whole.append((path, None))
     elif ws.store.bundle_id_sources(part.bundle_id) or ws.store.bundle_imported(part.bundle_sha256):
@@ -548,8 +569,9 @@ def _prepare(batch: _Batch, known: _Known, path: Path, opened: Bundle | BaseExce
     else:
         check_reports(bundle, WithExtra(ws.templates, [t for t, _text in templates]))
     signed_by = None if bundle.unsigned else bundle.signer.fingerprint
-    docs = [replace(item, report=replace(item.report, unit=official_unit(item.report.unit, batch.names),
-                                         signed_by=signed_by, unsigned=bundle.unsigned))
+    if not bundle.named:
+        _with_official_names(bundle, batch.names)
+    docs = [replace(item, report=replace(item.report, signed_by=signed_by, unsigned=bundle.unsigned))
             for item in bundle.reports]
     new_key = None
     if verdict == "new":

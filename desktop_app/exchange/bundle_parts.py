@@ -14,6 +14,7 @@ import json
 import re
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,7 +89,7 @@ MAX_WAITING_BYTES = 2 * 1024 * 1024 * 1024  # every part waiting in the data fol
 MAX_ASSEMBLY_TRIES = 16  # combinations of different copies of the same parts tried when assembling
 
 
-def read_part(path: Path) -> Part | None:
+def read_part(path: Path, on_other: Callable[[zipfile.ZipFile], None] | None = None) -> Part | None:
     """A verified part, or None when the file is not a part (maybe a whole bundle). Raises on a bad part.
 
     The size is taken from the filesystem before anything is read (a huge or sparse file is
@@ -118,6 +119,8 @@ def read_part(path: Path) -> Part | None:
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
             names = archive.namelist()
             if names != [PART_META, PART_CHUNK]:
+                if on_other is not None and size <= MAX_BUNDLE_BYTES:
+                    on_other(archive)  # a whole bundle, maybe: read what it claims while it is open
                 return None
             meta_info, chunk_info = archive.getinfo(PART_META), archive.getinfo(PART_CHUNK)
             if meta_info.file_size > MAX_META_BYTES:

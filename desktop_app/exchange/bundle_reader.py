@@ -95,6 +95,7 @@ class Bundle:
     # ``reports`` is filled, or ``precheck_error`` says why not
     prechecked: bool = False
     precheck_error: BundleError | None = None
+    named: bool = False  # the reports' units carry their official names already (bundle_import.official_unit)
 
     @property
     def bundle_id(self) -> str:
@@ -205,10 +206,18 @@ def signed_sender(path: str | Path, *, verify: bool = True) -> tuple[str, str] |
         if Path(path).stat().st_size > MAX_BUNDLE_BYTES:
             return None
         with zipfile.ZipFile(path) as archive:
-            with archive.open(MANIFEST) as member:
-                manifest_bytes = member.read(MAX_MEMBER_BYTES + 1)
-            with archive.open(SIGNATURE) as member:
-                signature = member.read(1024).decode("ascii", errors="replace").strip()
+            return claimed_sender(archive, verify=verify)
+    except Exception:  # noqa: BLE001 - any unreadable file: open_bundle says why, later
+        return None
+
+
+def claimed_sender(archive: zipfile.ZipFile, *, verify: bool = True) -> tuple[str, str] | None:
+    """:func:`signed_sender` of an archive already open (a file no larger than a bundle may be)."""
+    try:
+        with archive.open(MANIFEST) as member:
+            manifest_bytes = member.read(MAX_MEMBER_BYTES + 1)
+        with archive.open(SIGNATURE) as member:
+            signature = member.read(1024).decode("ascii", errors="replace").strip()
         loose = load_json(manifest_bytes)
         unit, public_key = loose.get("source_unit"), (loose.get("signer") or {}).get("public_key")
         if len(manifest_bytes) > MAX_MEMBER_BYTES or not isinstance(unit, str) or \
