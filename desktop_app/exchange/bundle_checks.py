@@ -26,7 +26,7 @@ from typing import Any
 
 from desktop_app.exchange.bundle_reader import Bundle, BundleError, check_reports
 
-POOL_MIN_FILES = 400  # below this a pool's start costs more than it saves
+POOL_MIN_FILES = 200  # two chunks: below this there is nothing to check ahead of the one applied
 WORKERS = 2
 AHEAD = 3  # chunks checked ahead of the one being applied: bounds what is held in memory
 
