@@ -154,6 +154,28 @@ def test_many_files_are_checked_in_worker_processes_with_the_same_outcome(tmp_pa
     assert any("rac.zip" in line for line in expected) and any("sua.zip" in line for line in expected)
 
 
+def test_a_worker_that_dies_leaves_its_files_to_the_importer(tmp_path, monkeypatch):
+    if not bundle_checks._can_fork():
+        pytest.skip("worker processes are forked: POSIX only")
+    paths = office_bundles(tmp_path / "goi", communes=12, edited_twice=0)
+    monkeypatch.setattr(bundle_import, "CHUNK_BUNDLES", 3)
+    monkeypatch.setattr(bundle_checks, "POOL_MIN_FILES", 5)
+    real_chunk = bundle_checks._check_chunk
+
+    def dies_on_the_second(chunk):
+        if chunk[0] == paths[3]:
+            os._exit(3)  # killed mid-import (out of memory, a person ending it)
+        return real_chunk(chunk)
+
+    monkeypatch.setattr(bundle_checks, "_check_chunk", dies_on_the_second)
+    office = Workspace(tmp_path / "tinh")
+    try:
+        summary = office.import_bundles(paths)
+        assert len(summary.new) == 12 and not summary.rejected, summary.lines()
+    finally:
+        office.close()
+
+
 def test_the_json_text_of_a_value_is_what_the_column_type_writes(workspace):
     from db.bulk_apply import _VALUES, json_text
 

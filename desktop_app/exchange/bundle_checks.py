@@ -19,7 +19,6 @@ from __future__ import annotations
 import gc
 import os
 import traceback
-from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -59,7 +58,7 @@ def _check_one(path: Path) -> Bundle | BaseException:
             _refine(bundle)
         return bundle
     except Exception as exc:  # noqa: BLE001 - the importer reports it in this file's turn
-        exc.add_note(f"(trong tiến trình kiểm tra tệp)\n{traceback.format_exc()}")
+        exc.add_note(f"(raised in a bundle-checking worker process)\n{traceback.format_exc()}")
         return exc
 
 
@@ -90,8 +89,8 @@ class CheckedChunks:
     def __init__(self, chunks: Sequence[Sequence[Path]], templates, opener: Callable[[Path], Bundle],
                  local: Callable[[Path], Bundle | BaseException], refine: Callable[[Bundle], None] | None = None):
         self.chunks, self.local = chunks, local
-        self.pool = None
-        self.pending: deque = deque()
+        self.pool: Any = None
+        self.pending: dict[int, Any] = {}  # chunk index → its future
         if sum(len(c) for c in chunks) < POOL_MIN_FILES or not _can_fork():
             return
         import multiprocessing
@@ -102,26 +101,36 @@ class CheckedChunks:
         gc.collect()  # anything unreachable goes now, not (half-copied) in a worker
         self.pool = ProcessPoolExecutor(max_workers=WORKERS, mp_context=multiprocessing.get_context("fork"),
                                         initializer=_worker_start)
-        for chunk in chunks[:AHEAD]:
-            self.pending.append(self.pool.submit(_check_chunk, list(chunk)))
+        for index in range(min(AHEAD, len(chunks))):
+            self._submit(index)
+
+    def _submit(self, index: int) -> None:
+        if self.pool is None or index >= len(self.chunks):
+            return
+        try:
+            self.pending[index] = self.pool.submit(_check_chunk, list(self.chunks[index]))
+        except Exception:  # noqa: BLE001 - the pool broke (a worker killed): the rest is checked here
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool = None
 
     def __iter__(self) -> Iterator[list[Bundle | BaseException]]:
         for index, chunk in enumerate(self.chunks):
-            if self.pool is None:
-                yield [self.local(path) for path in chunk]
-                continue
-            if index + AHEAD < len(self.chunks):
-                self.pending.append(self.pool.submit(_check_chunk, list(self.chunks[index + AHEAD])))
-            future = self.pending.popleft()
-            try:
-                results = future.result()
-            except Exception:  # noqa: BLE001 - a worker lost, or a result that would not travel
-                results = [self.local(path) for path in chunk]
-            yield results
+            self._submit(index + AHEAD)
+            future = self.pending.pop(index, None)
+            results = None
+            if future is not None:
+                try:
+                    results = future.result()
+                except Exception:  # noqa: BLE001 - a worker lost, or a result that would not travel
+                    results = None
+            yield results if results is not None else [self.local(path) for path in chunk]
 
     def close(self) -> None:
         global _templates, _opener, _refine
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
-            _templates = _opener = _refine = None
+        pool, self.pool = self.pool, None
+        for future in self.pending.values():
+            future.cancel()
+        self.pending.clear()
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+        _templates = _opener = _refine = None
