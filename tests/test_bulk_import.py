@@ -6,7 +6,13 @@ from __future__ import annotations
 import json
 import os
 import random
+import signal
+import subprocess
+import sys
+import textwrap
+import time
 import uuid
+from pathlib import Path
 
 import pytest
 from sqlalchemy import event
@@ -174,6 +180,76 @@ def test_a_worker_that_dies_leaves_its_files_to_the_importer(tmp_path, monkeypat
         assert len(summary.new) == 12 and not summary.rejected, summary.lines()
     finally:
         office.close()
+
+
+KILLED_IMPORT = textwrap.dedent("""
+    import sys
+    from pathlib import Path
+    from desktop_app.exchange import bundle_checks, bundle_import
+    from desktop_app.services import Workspace
+    bundle_import.GROUP_BUNDLES, bundle_import.CHUNK_BUNDLES, bundle_checks.POOL_MIN_FILES = 20, 10, 5
+    ws = Workspace(sys.argv[1])
+    print("READY", flush=True)
+    ws.import_bundles(sorted(Path(sys.argv[2]).glob("*.zip")))
+    print("DONE", flush=True)
+""")
+
+
+@pytest.mark.slow
+def test_an_import_killed_with_its_workers_running_leaves_whole_bundles_and_no_worker_behind(tmp_path):
+    if not bundle_checks._can_fork() or not Path("/proc/self/stat").exists():
+        pytest.skip("forked workers, found through /proc")
+    from tests.conftest import ROOT
+
+    paths = office_bundles(tmp_path / "goi", communes=150, edited_twice=0)
+    folder = tmp_path / "tinh"
+    proc = subprocess.Popen([sys.executable, "-c", KILLED_IMPORT, str(folder), str(tmp_path / "goi")], cwd=ROOT,
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "READY"
+    workers: set[int] = set()
+    deadline = time.monotonic() + 30
+    while not workers and time.monotonic() < deadline:
+        workers = _children(proc.pid)
+        time.sleep(0.02)
+    assert workers, "the import started no worker"
+    time.sleep(0.3)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.communicate(timeout=10)
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() and _state_of(pid) != "Z" for pid in workers):
+        assert time.monotonic() < deadline, "a worker outlived the killed import"
+        time.sleep(0.1)
+    ws = Workspace(folder)
+    try:
+        assert ws.store.integrity_check() == ["ok"]
+        with ws.store.engine.connect() as conn:
+            applied = conn.exec_driver_sql("SELECT count(*) FROM imported_bundles").scalar()
+            values = conn.exec_driver_sql("SELECT count(DISTINCT report_id) FROM report_values").scalar()
+        assert applied == len(ws.store.list_reports()) == values  # no bundle applied without its report
+        summary = ws.import_bundles(paths)  # the re-run completes it
+        assert not summary.rejected and len(summary.new) + len(summary.already_imported) == len(paths)
+        assert len(summary.already_imported) == applied
+    finally:
+        ws.close()
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def _state_of(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "Z"
 
 
 def test_the_json_text_of_a_value_is_what_the_column_type_writes(workspace):

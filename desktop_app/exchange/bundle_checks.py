@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import gc
 import os
+import threading
+import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -70,6 +72,15 @@ def _worker_start() -> None:
     # The parent's objects (its database connection among them) are copies here: never collect
     # them, so nothing inherited is ever finalised (closed) in this process.
     gc.disable()
+    # An importer killed mid-way (SIGKILL, power button) cannot stop its workers: they see it go.
+    parent = os.getppid()
+
+    def leave_with_the_parent() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=leave_with_the_parent, daemon=True).start()
 
 
 def _can_fork() -> bool:
