@@ -364,7 +364,9 @@ def import_bundles(ws, paths: list[str | Path], progress: Callable[[int, int], N
     for key in touched:
         _guarded(ws, parts.name(key), summary, lambda: _assemble(parts, key, whole, summary))  # noqa: B023
     steps = 2 * len(whole)  # each bundle is verified, then applied
-    size = max(1, min(CHUNK_BUNDLES, GROUP_BUNDLES))
+    # chunks of at most CHUNK_BUNDLES that add up to a group: a commit every GROUP_BUNDLES or so
+    per_group = -(-max(1, GROUP_BUNDLES) // max(1, CHUNK_BUNDLES))
+    size = -(-max(1, GROUP_BUNDLES) // per_group)
     chunks = [whole[start:start + size] for start in range(0, len(whole), size)]
     # many files: worker processes check the next chunks while this one is applied
     checked = CheckedChunks([[path for path, _key in chunk] for chunk in chunks], ws.templates, open_bundle, _opened,
