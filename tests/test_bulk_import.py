@@ -166,14 +166,15 @@ def test_a_worker_that_dies_leaves_its_files_to_the_importer(tmp_path, monkeypat
     paths = office_bundles(tmp_path / "goi", communes=12, edited_twice=0)
     monkeypatch.setattr(bundle_import, "CHUNK_BUNDLES", 3)
     monkeypatch.setattr(bundle_checks, "POOL_MIN_FILES", 5)
-    real_chunk = bundle_checks._check_chunk
+    real_check = bundle_checks._check_one
+    importer = os.getpid()
 
-    def dies_on_the_second(chunk):
-        if chunk[0] == paths[3]:
+    def dies_on_the_fourth(path):  # looked up in the worker (forked with this patch)
+        if path == paths[3] and os.getpid() != importer:
             os._exit(3)  # killed mid-import (out of memory, a person ending it)
-        return real_chunk(chunk)
+        return real_check(path)
 
-    monkeypatch.setattr(bundle_checks, "_check_chunk", dies_on_the_second)
+    monkeypatch.setattr(bundle_checks, "_check_one", dies_on_the_fourth)
     office = Workspace(tmp_path / "tinh")
     try:
         summary = office.import_bundles(paths)
@@ -250,6 +251,32 @@ def _state_of(pid: int) -> str:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     except OSError:
         return "Z"
+
+
+def test_a_worker_that_hangs_is_stopped_and_its_files_checked_by_the_importer(tmp_path, monkeypatch):
+    if not bundle_checks._can_fork():
+        pytest.skip("worker processes are forked: POSIX only")
+    paths = office_bundles(tmp_path / "goi", communes=9, edited_twice=0)
+    monkeypatch.setattr(bundle_import, "CHUNK_BUNDLES", 3)
+    monkeypatch.setattr(bundle_checks, "POOL_MIN_FILES", 5)
+    monkeypatch.setattr(bundle_checks, "CHUNK_SECONDS", 2)
+    real_check = bundle_checks._check_one
+    importer = os.getpid()
+
+    def hangs_on_the_fourth(path):  # looked up in the worker (forked with this patch)
+        if path == paths[3] and os.getpid() != importer:
+            time.sleep(3600)  # stuck (a lock held by another thread when the worker was forked)
+        return real_check(path)
+
+    monkeypatch.setattr(bundle_checks, "_check_one", hangs_on_the_fourth)
+    office = Workspace(tmp_path / "tinh")
+    try:
+        started = time.monotonic()
+        summary = office.import_bundles(paths)
+        assert len(summary.new) == 9 and not summary.rejected, summary.lines()
+        assert 2 <= time.monotonic() - started < 60  # waited for the stuck chunk, then went on
+    finally:
+        office.close()
 
 
 def test_the_json_text_of_a_value_is_what_the_column_type_writes(workspace):

@@ -30,6 +30,7 @@ from desktop_app.exchange.bundle_reader import Bundle, BundleError, check_report
 POOL_MIN_FILES = 200  # two chunks: below this there is nothing to check ahead of the one applied
 WORKERS = 2
 AHEAD = 3  # chunks checked ahead of the one being applied: bounds what is held in memory
+CHUNK_SECONDS = 300  # a chunk not back by then: its worker is taken for stuck, the rest is checked here
 
 _templates: Any = None  # the installed templates, as the forked workers inherit them
 _opener: Callable[[Path], Bundle] | None = None
@@ -121,8 +122,7 @@ class CheckedChunks:
         try:
             self.pending[index] = self.pool.submit(_check_chunk, list(self.chunks[index]))
         except Exception:  # noqa: BLE001 - the pool broke (a worker killed): the rest is checked here
-            self.pool.shutdown(wait=False, cancel_futures=True)
-            self.pool = None
+            self._abandon()
 
     def __iter__(self) -> Iterator[list[Bundle | BaseException]]:
         for index, chunk in enumerate(self.chunks):
@@ -131,10 +131,22 @@ class CheckedChunks:
             results = None
             if future is not None:
                 try:
-                    results = future.result()
+                    results = future.result(timeout=CHUNK_SECONDS)
+                except TimeoutError:
+                    self._abandon()
                 except Exception:  # noqa: BLE001 - a worker lost, or a result that would not travel
                     results = None
             yield results if results is not None else [self.local(path) for path in chunk]
+
+    def _abandon(self) -> None:
+        """Stop the workers (one stuck: forked while another thread held a lock it needs)."""
+        pool, self.pool = self.pool, None
+        if pool is None:
+            return
+        for process in list(getattr(pool, "_processes", {}).values()):  # no public way to stop them
+            process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        self.pending.clear()
 
     def close(self) -> None:
         global _templates, _opener, _refine
