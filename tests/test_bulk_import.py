@@ -132,6 +132,7 @@ def test_many_files_are_checked_in_worker_processes_with_the_same_outcome(tmp_pa
         here.close()
 
     monkeypatch.setattr(bundle_checks, "POOL_MIN_FILES", 5)
+    monkeypatch.setattr(bundle_checks, "_spare_core", lambda: True)  # however busy the machine is
     checked_in: list[int] = []
     real_prepare = bundle_import._prepare
 
@@ -166,6 +167,7 @@ def test_a_worker_that_dies_leaves_its_files_to_the_importer(tmp_path, monkeypat
     paths = office_bundles(tmp_path / "goi", communes=12, edited_twice=0)
     monkeypatch.setattr(bundle_import, "CHUNK_BUNDLES", 3)
     monkeypatch.setattr(bundle_checks, "POOL_MIN_FILES", 5)
+    monkeypatch.setattr(bundle_checks, "_spare_core", lambda: True)  # however busy the machine is
     real_check = bundle_checks._check_one
     importer = os.getpid()
 
@@ -189,6 +191,7 @@ KILLED_IMPORT = textwrap.dedent("""
     from desktop_app.exchange import bundle_checks, bundle_import
     from desktop_app.services import Workspace
     bundle_import.GROUP_BUNDLES, bundle_import.CHUNK_BUNDLES, bundle_checks.POOL_MIN_FILES = 20, 10, 5
+    bundle_checks._spare_core = lambda: True  # workers however busy the machine is
     ws = Workspace(sys.argv[1])
     print("READY", flush=True)
     ws.import_bundles(sorted(Path(sys.argv[2]).glob("*.zip")))
@@ -259,6 +262,7 @@ def test_a_worker_that_hangs_is_stopped_and_its_files_checked_by_the_importer(tm
     paths = office_bundles(tmp_path / "goi", communes=9, edited_twice=0)
     monkeypatch.setattr(bundle_import, "CHUNK_BUNDLES", 3)
     monkeypatch.setattr(bundle_checks, "POOL_MIN_FILES", 5)
+    monkeypatch.setattr(bundle_checks, "_spare_core", lambda: True)  # however busy the machine is
     monkeypatch.setattr(bundle_checks, "CHUNK_SECONDS", 2)
     real_check = bundle_checks._check_one
     importer = os.getpid()
@@ -275,6 +279,19 @@ def test_a_worker_that_hangs_is_stopped_and_its_files_checked_by_the_importer(tm
         summary = office.import_bundles(paths)
         assert len(summary.new) == 9 and not summary.rejected, summary.lines()
         assert 2 <= time.monotonic() - started < 60  # waited for the stuck chunk, then went on
+    finally:
+        office.close()
+
+
+def test_no_workers_when_the_cores_are_busy(tmp_path, monkeypatch):
+    paths = office_bundles(tmp_path / "goi", communes=6, edited_twice=0)
+    monkeypatch.setattr(bundle_import, "CHUNK_BUNDLES", 3)
+    monkeypatch.setattr(bundle_checks, "POOL_MIN_FILES", 5)
+    monkeypatch.setattr(os, "getloadavg", lambda: (64.0, 64.0, 64.0))
+    monkeypatch.setattr("concurrent.futures.ProcessPoolExecutor", None)  # any attempt at a pool fails
+    office = Workspace(tmp_path / "tinh")
+    try:
+        assert len(office.import_bundles(paths).new) == 6
     finally:
         office.close()
 

@@ -11,7 +11,8 @@ are its reports", or why it does not.
 Workers are forked (POSIX): they start at once with the templates and unit lists already
 loaded, and never touch the parent's database connection (gc is off in them, so no inherited
 connection object is ever finalised there; they leave with ``os._exit``). Where fork is not
-available (Windows), and for small batches, the files are checked here, one chunk at a time.
+available (Windows), for small batches, and when the machine's cores are busy with other work
+(load average), the files are checked here, one chunk at a time.
 """
 
 from __future__ import annotations
@@ -84,6 +85,15 @@ def _worker_start() -> None:
     threading.Thread(target=leave_with_the_parent, daemon=True).start()
 
 
+def _spare_core() -> bool:
+    """A core is free for the workers: on a machine busy with other work they only add the cost
+    of carrying results between processes (measured: slower than checking here)."""
+    try:
+        return os.getloadavg()[0] < (os.cpu_count() or 1) - 0.5
+    except (AttributeError, OSError):  # no load average here: assume the machine is ours
+        return True
+
+
 def _can_fork() -> bool:
     import multiprocessing
 
@@ -103,7 +113,7 @@ class CheckedChunks:
         self.chunks, self.local = chunks, local
         self.pool: Any = None
         self.pending: dict[int, Any] = {}  # chunk index → its future
-        if sum(len(c) for c in chunks) < POOL_MIN_FILES or not _can_fork():
+        if sum(len(c) for c in chunks) < POOL_MIN_FILES or not _can_fork() or not _spare_core():
             return
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
