@@ -31,7 +31,8 @@ from desktop_app.exchange.bundle_reader import Bundle, BundleError, check_report
 POOL_MIN_FILES = 200  # two chunks: below this there is nothing to check ahead of the one applied
 WORKERS = 2
 AHEAD = 3  # chunks checked ahead of the one being applied: bounds what is held in memory
-CHUNK_SECONDS = 300  # a chunk not back by then: its worker is taken for stuck, the rest is checked here
+CHUNK_SECONDS = 60  # a chunk not back by then: its worker is taken for stuck, the rest is checked here
+# (a legitimately slow chunk — hostile files each near their limits — is then only checked twice)
 
 _templates: Any = None  # the installed templates, as the forked workers inherit them
 _opener: Callable[[Path], Bundle] | None = None
