@@ -88,6 +88,17 @@ def _insert_values(s: Session, report_id: int, values: dict[str, Any]) -> None:
 _VALUES_TABLE = cast(Table, ReportValue.__table__)
 _REPORTS_TABLE = cast(Table, ReportRow.__table__)
 _AUDIT_TABLE = cast(Table, AuditEntry.__table__)
+
+# An autosave's statements, built once: building them per edit cost more than running them.
+_V, _R = _VALUES_TABLE.c, _REPORTS_TABLE.c
+_LOCK_REPORT = select(_R.id).where(_R.id == bindparam("b_report")).with_for_update()
+_VALUES_OF = select(_V.field_id, _V.value).where(_V.report_id == bindparam("b_report"))
+_SOME_VALUES_OF = _VALUES_OF.where(_V.field_id.in_(bindparam("b_fields", expanding=True)))
+_ONE_VALUE = (_V.report_id == bindparam("b_report")) & (_V.field_id == bindparam("b_field"))
+_DELETE_VALUE = delete(_VALUES_TABLE).where(_ONE_VALUE)
+_UPDATE_VALUE = update(_VALUES_TABLE).where(_ONE_VALUE).values(value=bindparam("b_value"), updated_at=bindparam("b_at"))
+_BUMP_REVISION = (update(_REPORTS_TABLE).where(_R.id == bindparam("b_report"))
+                  .values(revision=_R.revision + 1, updated_at=bindparam("b_at")))
 _IMPORTED_TABLE = cast(Table, ImportedBundle.__table__)
 _IMPORTED_BY_DIGEST = select(_IMPORTED_TABLE.c.id).where(_IMPORTED_TABLE.c.digest == bindparam("digest"))
 # locked for the transaction (PostgreSQL; SQLite's write lock covers it): the decision on a
@@ -465,40 +476,41 @@ class Store(SenderRegistry):
             # Core statements on the session's connection: an autosave is one field, and loading
             # the report and all its values as ORM objects cost ten times the write itself.
             conn = s.connection()
-            found = conn.execute(select(_REPORTS_TABLE.c.id).where(_REPORTS_TABLE.c.id == report_id)
-                                 .with_for_update()).first()  # two PCs editing one report: in turn
+            found = conn.execute(_LOCK_REPORT, {"b_report": report_id}).first()  # two PCs editing one report: in turn
             if found is None:
                 raise StoreError(f"Không có báo cáo số {report_id}.")
             if drafts:
                 self._set_drafts(s, report_id, drafts, who)
-            values = _VALUES_TABLE.c
-            query = select(values.field_id, values.value).where(values.report_id == report_id)
             if replace_all:  # a checked import: it replaces what was typed, unreadable text included
-                existing = {k: v for k, v in conn.execute(query)}
+                existing = {k: v for k, v in conn.execute(_VALUES_OF, {"b_report": report_id})}
                 changes = {**{k: None for k in existing}, **changes}
                 s.execute(delete(DraftInput).where(DraftInput.report_id == report_id))
             else:
-                existing = {k: v for k, v in conn.execute(query.where(values.field_id.in_(list(changes))))}
+                existing = {k: v for k, v in conn.execute(_SOME_VALUES_OF, {"b_report": report_id,
+                                                                             "b_fields": list(changes)})}
             now = utcnow()
-            audit = []
+            audit, deleted, inserted, updated = [], [], [], []
             for field_id, new in changes.items():
                 old = existing.get(field_id)
                 if old == new:
                     continue
-                one = (values.report_id == report_id) & (values.field_id == field_id)
                 if new is None:
-                    conn.execute(delete(_VALUES_TABLE).where(one))
+                    deleted.append({"b_report": report_id, "b_field": field_id})
                 elif field_id not in existing:
-                    conn.execute(_VALUES_TABLE.insert(), {"report_id": report_id, "field_id": field_id, "value": new,
-                                                          "updated_at": now})
+                    inserted.append({"report_id": report_id, "field_id": field_id, "value": new, "updated_at": now})
                 else:
-                    conn.execute(update(_VALUES_TABLE).where(one).values(value=new, updated_at=now))
+                    updated.append({"b_report": report_id, "b_field": field_id, "b_value": new, "b_at": now})
                 audit.append({"at": now, "who": who, "report_id": report_id, "action": action, "field_id": field_id,
                               "old": old, "new": new, "note": note})
+            if deleted:
+                conn.execute(_DELETE_VALUE, deleted)
+            if inserted:
+                conn.execute(_VALUES_TABLE.insert(), inserted)
+            if updated:
+                conn.execute(_UPDATE_VALUE, updated)
             if audit:
                 conn.execute(_AUDIT_TABLE.insert(), audit)
-                conn.execute(update(_REPORTS_TABLE).where(_REPORTS_TABLE.c.id == report_id)
-                             .values(revision=_REPORTS_TABLE.c.revision + 1, updated_at=now))
+                conn.execute(_BUMP_REVISION, {"b_report": report_id, "b_at": now})
                 s.expire_all()  # an ORM copy of this report in a shared (group) session is stale now
             return len(audit)
 
