@@ -98,3 +98,15 @@ def example_paths() -> list[Path]:
 
 def load_example(name: str) -> dict:
     return json.loads((EXAMPLES / name).read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def ntm_template(tmp_path_factory):
+    """The installed NTM criterion-8 template (its newest version)."""
+    from desktop_app.services import Workspace
+
+    ws = Workspace(tmp_path_factory.mktemp("mau"))
+    try:
+        return ws.template("ntm-tieu-chi-8")
+    finally:
+        ws.close()

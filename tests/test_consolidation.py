@@ -261,15 +261,6 @@ def test_gather_needs_a_unit_and_a_period_kind_the_template_uses(tmp_path):
         ws.close()
 
 
-@pytest.fixture(scope="module")
-def ntm_template(tmp_path_factory):
-    ws = Workspace(tmp_path_factory.mktemp("mau"))
-    try:
-        return ws.template("ntm-tieu-chi-8")
-    finally:
-        ws.close()
-
-
 def _Record(index: int, unit, values: dict) -> Report:  # noqa: N802
     import datetime as dt
 

@@ -24,14 +24,13 @@ from desktop_app.documents.consolidated import consolidated_content
 from desktop_app.documents.content import (
     DocumentBuilder, DocumentContent, Heading, Paragraph, Table, TableCell, TableGroup,
 )
-from desktop_app.domain import units
-from desktop_app.domain.entities import Report, UnitProfile
+from desktop_app.domain.entities import UnitProfile
 from desktop_app.domain.markup import plain
 from desktop_app.domain.periods import parse_period
 from desktop_app.documents.textwidth import wrapped_lines
 from desktop_app.office.consolidation import consolidate
-from desktop_app.services import Workspace
 from tests.conftest import EXAMPLES
+from tests.consolidation_data import commune_reports
 
 MOMENT = dt.datetime(2026, 3, 4, 5, 6, 7, tzinfo=dt.timezone.utc)
 
@@ -157,28 +156,9 @@ def _tricky_content() -> DocumentContent:
                            signer_title="CHỦ TỊCH", signer_name="Nguyễn Văn A")
 
 
-@pytest.fixture(scope="module")
-def ntm(tmp_path_factory):
-    ws = Workspace(tmp_path_factory.mktemp("mau"))
-    try:
-        yield ws.template("ntm-tieu-chi-8")
-    finally:
-        ws.close()
-
-
-def _commune_records(template, count: int) -> list[Report]:
-    communes = units.communes("51", units.LEGACY, district_code="534")
-    records = []
-    for index in range(count):
-        unit = communes[index % len(communes)]
-        values = {"so_thon": 5 + index, "ton_tai_han_che": f"Thiếu máy tính & mạng <{index % 3}>.",
-                  "loa_theo_thon": [{"ten_thon": f"Thôn {index}", "cum_loa": index % 4 + 1, "loa": 2 * index + 1}]}
-        profile = UnitProfile(code=f"{21000 + index}", name=f"Xã Thử {index:03d}", level="xa",
-                              scheme=units.LEGACY, province_code="51", district_code=unit.district_code)
-        records.append(Report(template_id=template.id, template_version=template.version, period=parse_period("2025"),
-                              unit=profile, values=values, id=index + 1, status="final" if index % 5 else "draft",
-                              updated_at=dt.datetime(2025, 12, 1, 8)))
-    return records
+def _values(index: int) -> dict:
+    return {"so_thon": 5 + index, "ton_tai_han_che": f"Thiếu máy tính & mạng <{index % 3}>.",
+            "loa_theo_thon": [{"ten_thon": f"Thôn {index}", "cum_loa": index % 4 + 1, "loa": 2 * index + 1}]}
 
 
 def test_example_reports_are_written_byte_for_byte_as_before(monkeypatch, workspace):
@@ -196,8 +176,9 @@ def test_tricky_tables_and_paragraphs_are_written_byte_for_byte_as_before(monkey
     assert b"baocaoxa-rows" not in zipfile.ZipFile(io.BytesIO(new)).read("word/document.xml")
 
 
-def test_a_consolidation_of_many_units_is_written_byte_for_byte_as_before(monkeypatch, ntm):
-    cons = consolidate(ntm, parse_period("2025"), _commune_records(ntm, 60), UnitProfile(code="00", name="Cả nước"))
+def test_a_consolidation_of_many_units_is_written_byte_for_byte_as_before(monkeypatch, ntm_template):
+    cons = consolidate(ntm_template, parse_period("2025"), commune_reports(ntm_template, 60, _values),
+                       UnitProfile(code="00", name="Cả nước"))
     content = consolidated_content(cons)
     assert any(isinstance(item, Table) and len(item.rows) >= 60 for item in content.body)
     _assert_same_package(_old_bytes(monkeypatch, content), dw.docx_bytes(content, MOMENT))

@@ -23,11 +23,10 @@ from openpyxl.utils.exceptions import IllegalCharacterError
 from desktop_app.documents import consolidated
 from desktop_app.documents.xlsx_rows import CellStyle, FastRows
 from desktop_app.documents.xlsx_text import as_text
-from desktop_app.domain import units
-from desktop_app.domain.entities import Report, UnitProfile
+from desktop_app.domain.entities import UnitProfile
 from desktop_app.domain.periods import parse_period
 from desktop_app.office.consolidation import consolidate
-from desktop_app.services import Workspace
+from tests.consolidation_data import commune_reports
 
 
 class _CellByCell:
@@ -127,35 +126,18 @@ def test_rows_cannot_be_taken_over_after_the_first():
     gc.collect()
 
 
-@pytest.fixture(scope="module")
-def ntm(tmp_path_factory):
-    ws = Workspace(tmp_path_factory.mktemp("mau"))
-    try:
-        yield ws.template("ntm-tieu-chi-8")
-    finally:
-        ws.close()
+def _values(index: int) -> dict:
+    return {"so_thon": 5 + index, "so_thon_co_loa": index % 6,
+            "may_tinh_cbcc": {"num": index, "den": index + 3},
+            "ty_le_dap_ung_nhu_cau_vt": (index * 7) % 101 + 0.25 * (index % 2),
+            "ton_tai_han_che": "Thiếu máy tính & mạng <yếu>.\nCần thêm." if index % 3 else None,
+            "danh_gia_8_1": "Đạt" if index % 2 else "Chưa đạt",
+            "loa_theo_thon": [{"ten_thon": f"Thôn {index}", "cum_loa": index % 4 + 1, "loa": 2 * index + 1}]}
 
 
-def _records(template, count: int) -> list[Report]:
-    district = units.communes("51", units.LEGACY, district_code="534")[0].district_code
-    records = []
-    for index in range(count):
-        values = {"so_thon": 5 + index, "so_thon_co_loa": index % 6,
-                  "may_tinh_cbcc": {"num": index, "den": index + 3},
-                  "ty_le_dap_ung_nhu_cau_vt": (index * 7) % 101 + 0.25 * (index % 2),
-                  "ton_tai_han_che": "Thiếu máy tính & mạng <yếu>.\nCần thêm." if index % 3 else None,
-                  "danh_gia_8_1": "Đạt" if index % 2 else "Chưa đạt",
-                  "loa_theo_thon": [{"ten_thon": f"Thôn {index}", "cum_loa": index % 4 + 1, "loa": 2 * index + 1}]}
-        profile = UnitProfile(code=f"{21000 + index}", name=f"Xã Thử {index:03d}", level="xa", scheme=units.LEGACY,
-                              province_code="51", district_code=district)
-        records.append(Report(template_id=template.id, template_version=template.version, period=parse_period("2025"),
-                              unit=profile, values=values, id=index + 1, status="final" if index % 5 else "draft",
-                              updated_at=dt.datetime(2025, 12, 1, 8, index % 60)))
-    return records
-
-
-def test_the_consolidated_workbook_is_the_one_written_cell_by_cell(monkeypatch, ntm, tmp_path):
-    cons = consolidate(ntm, parse_period("2025"), _records(ntm, 250), UnitProfile(code="00", name="Cả nước"))
+def test_the_consolidated_workbook_is_the_one_written_cell_by_cell(monkeypatch, ntm_template, tmp_path):
+    cons = consolidate(ntm_template, parse_period("2025"), commune_reports(ntm_template, 250, _values),
+                       UnitProfile(code="00", name="Cả nước"))
     fast = consolidated.write_consolidated_xlsx(cons, tmp_path / "nhanh.xlsx").read_bytes()
     monkeypatch.setattr(consolidated, "FastRows", _CellByCell)
     slow = consolidated.write_consolidated_xlsx(cons, tmp_path / "cham.xlsx").read_bytes()

@@ -157,6 +157,16 @@ class Consolidation:
 
 
 # --- the columns of the consolidated table (UI, .xlsx, chart) ------------------------------
+def _ratio_part(raw: Any, part: str | None) -> Any:
+    """One part of a stored ratio ({"num", "den"}): either number, or "pct" as a percentage."""
+    if not isinstance(raw, dict):
+        return None
+    num, den = raw.get("num"), raw.get("den")
+    if part == "pct":
+        return num / den * 100 if num is not None and den else None
+    return raw.get(part)
+
+
 @dataclass(frozen=True)
 class Indicator:
     """One column of the consolidated table: a field, or a part of one (a ratio's numerator…)."""
@@ -194,12 +204,7 @@ class Indicator:
         values = row.values if isinstance(row, Submission) else row.totals
         raw = values.get(f.id)
         if f.kind == FieldKind.RATIO:
-            if not isinstance(raw, dict):
-                return None
-            num, den = raw.get("num"), raw.get("den")
-            if part == "pct":
-                return num / den * 100 if num is not None and den else None
-            return raw.get(part)
+            return _ratio_part(raw, part)
         if isinstance(row, Consolidation) and kind_spec(f.kind).consolidation == "tally":
             return tally(f, row.submissions) or None
         if is_empty(raw):
@@ -221,15 +226,7 @@ class Indicator:
                 return value if isinstance(value, (int, float)) or value is None else str(value)
             return computed
         if f.kind == FieldKind.RATIO:
-            def ratio(sub: Submission) -> Any:
-                raw = sub.values.get(fid)
-                if not isinstance(raw, dict):
-                    return None
-                num, den = raw.get("num"), raw.get("den")
-                if part == "pct":
-                    return num / den * 100 if num is not None and den else None
-                return raw.get(part)
-            return ratio
+            return lambda sub: _ratio_part(sub.values.get(fid), part)
         numeric = self.numeric
 
         def plain(sub: Submission) -> Any:
