@@ -305,3 +305,120 @@ def test_the_json_text_of_a_value_is_what_the_column_type_writes(workspace):
               -0.0, 1e300, [1, "a", None], {"num": 1, "den": None}, [{"a": "b", "c": [True]}]]
     for value in values:
         assert json_text(value, as_json) == as_json(value), value
+
+
+def _pack(unit, key, uid: str | None = None, seed: int = 0) -> bytes:
+    from tests.test_office_at_scale import _doc
+
+    return bundles.pack_bundle([_doc(unit, random.Random(seed), uid or str(uuid.uuid4()), 1, None, "")],
+                               source_unit=unit.code, source_name=unit.name, origin=f"xa-{unit.code}", key=key)[0]
+
+
+@pytest.mark.parametrize("second", ["same key, another unit", "unsigned, same unit"])
+def test_a_first_contact_key_refused_when_applied_decides_nothing_after_it(tmp_path, second):
+    """A bundle refused only when applied (its report is another unit's) registers no key: a
+    later bundle of the same chunk with that key or of that unit is decided as if it came
+    alone, not held or refused against a key that was never written."""
+    from desktop_app.domain import units
+    from desktop_app.exchange.signing import SigningKey, new_seed
+
+    owner, thief, other = units.all_communes()[:3]
+    key, stolen_uid = SigningKey(new_seed()), str(uuid.uuid4())
+    folder = tmp_path / "goi"
+    folder.mkdir()
+    (folder / "0-chu.zip").write_bytes(_pack(owner, SigningKey(new_seed()), stolen_uid))
+    (folder / "1-chiem.zip").write_bytes(_pack(thief, key, stolen_uid, seed=1))
+    if second == "same key, another unit":
+        (folder / "2-sau.zip").write_bytes(_pack(other, key, seed=2))
+        expected_sender = other.code
+    else:
+        doc = _doc_unsigned(thief)
+        (folder / "2-sau.zip").write_bytes(bundles.pack_bundle([doc], source_unit=thief.code, source_name=thief.name,
+                                                                origin="x", key=None)[0])
+        expected_sender = None
+
+    def run(where: Path, together: bool):
+        ws = Workspace(where)
+        try:
+            ws.import_bundles([folder / "0-chu.zip"])
+            later = [folder / "1-chiem.zip", folder / "2-sau.zip"]
+            summaries = [ws.import_bundles(later, allow_unsigned=True)] if together else \
+                [ws.import_bundles([p], allow_unsigned=True) for p in later]
+            return [line for s in summaries for line in s.lines()[1:]], _state(ws), ws.store.sender_keys()
+        finally:
+            ws.close()
+
+    alone_lines, alone_state, alone_keys = run(tmp_path / "tung-goi", together=False)
+    lines, state, keys = run(tmp_path / "cung-luc", together=True)
+    assert state == alone_state
+    assert sorted(lines) == sorted(alone_lines)
+    assert {k.unit_code for k in keys} == {k.unit_code for k in alone_keys}
+    assert thief.code not in {k.unit_code for k in keys}
+    assert len(state["reports"]) == 2  # the owner's report and the one bundle after the refused one
+    if expected_sender:
+        assert expected_sender in {k.unit_code for k in keys}
+
+
+def _doc_unsigned(unit) -> dict:
+    from tests.test_office_at_scale import _doc
+
+    return _doc(unit, random.Random(3), str(uuid.uuid4()), 1, None, "")
+
+
+def test_a_chunk_holds_at_most_chunk_bytes_of_files(tmp_path, monkeypatch):
+    """Bundles of many reports are not all opened at once: a chunk is bounded by its files'
+    bytes as well as their number (a file above the bound is a chunk alone)."""
+    files = []
+    for index, size in enumerate([10, 10, 10, 50, 10, 10]):
+        path = tmp_path / f"{index}.zip"
+        path.write_bytes(b"x" * size)
+        files.append((path, None))
+    monkeypatch.setattr(bundle_import, "CHUNK_BYTES", 30)
+    chunks = bundle_import._chunks(files, size=100)
+    assert [[p.name for p, _ in chunk] for chunk in chunks] == [["0.zip", "1.zip", "2.zip"], ["3.zip"],
+                                                                ["4.zip", "5.zip"]]
+    assert [len(c) for c in bundle_import._chunks(files, size=2)] == [2, 1, 1, 2]
+
+
+def test_a_chunk_too_big_to_hold_ahead_is_checked_by_the_importer(tmp_path, monkeypatch):
+    if not bundle_checks._can_fork():
+        pytest.skip("worker processes are forked: POSIX only")
+    paths = office_bundles(tmp_path / "goi", communes=8, edited_twice=0)
+    monkeypatch.setattr(bundle_checks, "POOL_MIN_FILES", 2)
+    monkeypatch.setattr(bundle_checks, "_spare_core", lambda: True)
+    monkeypatch.setattr(bundle_checks, "AHEAD_BYTES", paths[0].stat().st_size * 2 + 1)
+    here: list[Path] = []
+
+    def local(path):
+        here.append(path)
+        return bundle_import._opened(path)
+
+    chunks = [paths[:2], paths[2:6], paths[6:]]  # the middle one is too big to be held ahead
+    checked = bundle_checks.CheckedChunks(chunks, None, bundle_import.open_bundle, local)
+    try:
+        results = list(checked)
+    finally:
+        checked.close()
+    assert [len(r) for r in results] == [2, 4, 2]
+    assert here == paths[2:6]
+
+
+def test_a_worker_collects_what_it_makes(tmp_path):
+    """Workers freeze what they inherit and keep collecting: a bundle refused by its check is
+    a cycle (its error's traceback holds it), and none may pile up over a long import."""
+    script = textwrap.dedent(f"""
+        import gc, sys
+        sys.path.insert(0, {str(Path(__file__).resolve().parent.parent)!r})
+        from desktop_app.exchange import bundle_checks
+        gc.collect()
+        bundle_checks._worker_start()
+        class Cycle:
+            pass
+        for _ in range(1000):
+            a = Cycle(); a.me = a
+        del a
+        gc.collect()
+        print(sum(isinstance(o, Cycle) for o in gc.get_objects()), gc.isenabled())
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert out.stdout.split() == ["0", "True"], out.stderr

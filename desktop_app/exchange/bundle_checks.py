@@ -9,8 +9,9 @@ inside the transaction that applies it; a worker's result is only "this file che
 are its reports", or why it does not.
 
 Workers are forked (POSIX): they start at once with the templates and unit lists already
-loaded, and never touch the parent's database connection (gc is off in them, so no inherited
-connection object is ever finalised there; they leave with ``os._exit``). Where fork is not
+loaded, and never touch the parent's database connection (what they inherit is frozen for the
+collector, so no inherited connection object is ever finalised there; they leave with
+``os._exit``). Where fork is not
 available (Windows), for small batches, and when the machine's cores are busy with other work
 (load average), the files are checked here, one chunk at a time.
 """
@@ -31,6 +32,7 @@ from desktop_app.exchange.bundle_reader import Bundle, BundleError, check_report
 POOL_MIN_FILES = 200  # two chunks: below this there is nothing to check ahead of the one applied
 WORKERS = 2
 AHEAD = 3  # chunks checked ahead of the one being applied: bounds what is held in memory
+AHEAD_BYTES = 2 * 1024 * 1024  # a chunk's files above this are not checked ahead (memory)
 CHUNK_SECONDS = 60  # a chunk not back by then: its worker is taken for stuck, the rest is checked here
 # (a legitimately slow chunk — hostile files each near their limits — is then only checked twice)
 
@@ -48,7 +50,8 @@ def pre_check(bundle: Bundle, templates) -> Bundle:
     try:
         check_reports(bundle, templates)
     except BundleError as exc:
-        bundle.precheck_error = exc
+        # without its traceback: the frames hold the bundle, which holds the error (a cycle)
+        bundle.precheck_error = exc.with_traceback(None)
     else:
         bundle.raw_reports = []  # what was checked is in ``reports``: not carried back twice
     bundle.prechecked = True
@@ -64,7 +67,7 @@ def _check_one(path: Path) -> Bundle | BaseException:
         return bundle
     except Exception as exc:  # noqa: BLE001 - the importer reports it in this file's turn
         exc.add_note(f"(raised in a bundle-checking worker process)\n{traceback.format_exc()}")
-        return exc
+        return exc.with_traceback(None)  # the text is in the note; the frames (the file's bytes) go
 
 
 def _check_chunk(paths: Sequence[Path]) -> list[Bundle | BaseException]:
@@ -72,9 +75,10 @@ def _check_chunk(paths: Sequence[Path]) -> list[Bundle | BaseException]:
 
 
 def _worker_start() -> None:
-    # The parent's objects (its database connection among them) are copies here: never collect
-    # them, so nothing inherited is ever finalised (closed) in this process.
-    gc.disable()
+    # The parent's objects (its database connection among them) are copies here: frozen, so the
+    # collector never finalises (closes) anything inherited, while what this process makes itself
+    # is still collected (a checked bundle's cycles would otherwise pile up).
+    gc.freeze()
     # An importer killed mid-way (SIGKILL, power button) cannot stop its workers: they see it go.
     parent = os.getppid()
 
@@ -84,6 +88,16 @@ def _worker_start() -> None:
         os._exit(0)
 
     threading.Thread(target=leave_with_the_parent, daemon=True).start()
+
+
+def _file_bytes(paths: Sequence[Path]) -> int:
+    total = 0
+    for path in paths:
+        try:
+            total += path.stat().st_size
+        except OSError:
+            pass  # gone or unreadable: said in its turn
+    return total
 
 
 def _spare_core() -> bool:
@@ -128,8 +142,8 @@ class CheckedChunks:
             self._submit(index)
 
     def _submit(self, index: int) -> None:
-        if self.pool is None or index >= len(self.chunks):
-            return
+        if self.pool is None or index >= len(self.chunks) or _file_bytes(self.chunks[index]) > AHEAD_BYTES:
+            return  # a chunk that big (one large file) is checked here in its turn, not held ahead
         try:
             self.pending[index] = self.pool.submit(_check_chunk, list(self.chunks[index]))
         except Exception:  # noqa: BLE001 - the pool broke (a worker killed): the rest is checked here

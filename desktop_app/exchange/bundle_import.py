@@ -22,7 +22,6 @@ from typing import Any, Callable
 
 from db.bulk_apply import BundleWrite
 from db.engine import StoreError
-from db.senders import SenderKeyRecord
 from desktop_app.atomic import write_bytes_atomic
 from desktop_app.exchange.bundle_checks import CheckedChunks
 from desktop_app.exchange.bundle_reader import Bundle, BundleError, WithExtra, check_reports, content_hash, open_bundle
@@ -38,6 +37,7 @@ KEY_CHANGED = "khóa khác: máy mới hay giả mạo?"
 MAX_HELD_BYTES = 2 * 1024 * 1024 * 1024  # every bundle held aside, in the data folder's held/
 GROUP_BUNDLES = 250  # bundles per commit of a bulk import (each one still all or nothing)
 CHUNK_BUNDLES = 100  # bundles checked, then applied together: what is held in memory at once
+CHUNK_BYTES = 2 * 1024 * 1024  # ... and at most this much of their files (a file bigger is a chunk alone)
 
 
 @dataclass
@@ -367,7 +367,7 @@ def import_bundles(ws, paths: list[str | Path], progress: Callable[[int, int], N
     # chunks of at most CHUNK_BUNDLES that add up to a group: a commit every GROUP_BUNDLES or so
     per_group = -(-max(1, GROUP_BUNDLES) // max(1, CHUNK_BUNDLES))
     size = -(-max(1, GROUP_BUNDLES) // per_group)
-    chunks = [whole[start:start + size] for start in range(0, len(whole), size)]
+    chunks = _chunks(whole, size)
     # many files: worker processes check the next chunks while this one is applied
     checked = CheckedChunks([[path for path, _key in chunk] for chunk in chunks], ws.templates, open_bundle, _opened,
                             functools.partial(_with_official_names, cache={}))
@@ -375,8 +375,8 @@ def import_bundles(ws, paths: list[str | Path], progress: Callable[[int, int], N
         batch.contested = contested_first_contacts(ws, [path for path, _key in whole], claims)
         # Few commits for many bundles, each bundle still all or nothing (see Store.grouped).
         with ws.store.grouped(size=GROUP_BUNDLES):
-            for number, (chunk, opened) in enumerate(zip(chunks, checked)):
-                start = number * size
+            start = 0
+            for chunk, opened in zip(chunks, checked):
                 if progress:
                     for offset in range(len(chunk)):
                         progress(2 * start + offset + 1, steps)
@@ -388,6 +388,8 @@ def import_bundles(ws, paths: list[str | Path], progress: Callable[[int, int], N
                 if progress:  # the chunk's bundles are applied (or refused): the other half of their steps
                     for offset in range(len(chunk)):
                         progress(2 * start + len(chunk) + offset + 1, steps)
+                start += len(chunk)
+                del opened  # not held while the next chunk is opened
     except StoreError as exc:
         summary.rejected.append(terminal_safe(
             f"{exc} Các gói nhận sau lần ghi thành công cuối cùng chưa được lưu; hãy nhận lại các tệp này "
@@ -395,6 +397,27 @@ def import_bundles(ws, paths: list[str | Path], progress: Callable[[int, int], N
     finally:
         checked.close()
     return summary
+
+
+def _chunks(whole: list[tuple[Path, str | None]], size: int) -> list[list[tuple[Path, str | None]]]:
+    """At most ``size`` files and CHUNK_BYTES of them a chunk: bundles of many reports (up to the
+    bundle limits) are not all held at once."""
+    chunks: list[list[tuple[Path, str | None]]] = []
+    current: list[tuple[Path, str | None]] = []
+    held = 0
+    for item in whole:
+        try:
+            length = item[0].stat().st_size
+        except OSError:
+            length = 0  # gone or unreadable: said in its turn
+        if current and (len(current) >= size or held + length > CHUNK_BYTES):
+            chunks.append(current)
+            current, held = [], 0
+        current.append(item)
+        held += length
+    if current:
+        chunks.append(current)
+    return chunks
 
 
 def _opened(path: Path) -> Bundle | BaseException:
@@ -477,7 +500,9 @@ class _Ready:
 class _Known:
     """What the store knows of a chunk's bundles, read in a few queries inside the group's
     transaction (the registry the checks read), plus what the bundles decided before in this
-    chunk will write: their first-contact keys count as registered, as they will be once applied."""
+    chunk will write. A bundle whose sender decision would depend on a first-contact key
+    decided before it in the chunk (not written yet: its bundle may still be refused when
+    applied) is decided only after that one is applied (see :meth:`depends_on_pending`)."""
 
     def __init__(self, store, bundles: list[Bundle]):
         self.imported = store.imported_digests([d for b in bundles for d in (b.digest, b.file_digest)])
@@ -486,12 +511,19 @@ class _Known:
             [b.source_unit for b in bundles], [b.signer.public_key for b in bundles if not b.unsigned])
         self._pending_digests: set[str] = set()
         self._pending_ids: set[str] = set()
-        self.pending_keys: dict[str, dict[str, str]] = {}  # unit → first-contact key of a bundle decided before
+        self._pending_units: set[str] = set()  # units with a first-contact key decided before, not written yet
+        self._pending_public_keys: set[str] = set()
 
     def overlaps(self, bundle: Bundle) -> bool:
         """Another bundle of this chunk, still to be written, is this file or claims its id."""
         return bundle.bundle_id in self._pending_ids or bool(
             {bundle.digest, bundle.file_digest} & self._pending_digests)
+
+    def depends_on_pending(self, bundle: Bundle) -> bool:
+        """Its unit or its key was first met earlier in this chunk: decide it against the store
+        once that bundle is applied (or refused), never against a key that may not be written."""
+        return bundle.source_unit in self._pending_units or (
+            not bundle.unsigned and bundle.signer.public_key in self._pending_public_keys)
 
     def sender_keys(self, unit_code: str):
         return list(self._by_unit.get(unit_code, []))
@@ -502,12 +534,9 @@ class _Known:
     def stage(self, bundle: Bundle, new_key: dict[str, str] | None) -> None:
         self._pending_digests.update((bundle.digest, bundle.file_digest))
         self._pending_ids.add(bundle.bundle_id)
-        if new_key is not None and new_key["unit_code"] not in self.pending_keys:
-            self.pending_keys[new_key["unit_code"]] = new_key
-            record = SenderKeyRecord(0, new_key["unit_code"], new_key["unit_name"], new_key["public_key"],
-                                     new_key["fingerprint"], "trusted", "first-bundle", dt.datetime.now())
-            self._by_unit.setdefault(new_key["unit_code"], []).append(record)
-            self._by_key.setdefault(new_key["public_key"], []).append(record)
+        if new_key is not None:
+            self._pending_units.add(new_key["unit_code"])
+            self._pending_public_keys.add(new_key["public_key"])
 
 
 def _import_chunk(batch: _Batch, paths: list[Path], opened: list[Bundle | BaseException]) -> None:
@@ -520,8 +549,9 @@ def _import_chunk(batch: _Batch, paths: list[Path], opened: list[Bundle | BaseEx
     known = known_for(opened)
     ready: list[_Ready] = []
     for index, (path, item) in enumerate(zip(paths, opened)):
-        if isinstance(item, Bundle) and known.overlaps(item):
-            # the same file twice, or two files with one id: decided against what the first wrote
+        if isinstance(item, Bundle) and (known.overlaps(item) or known.depends_on_pending(item)):
+            # the same file twice, two files with one id, or a sender first met just before:
+            # decided against what the bundles before it wrote
             _flush(batch, ready)
             known = known_for(opened[index:])
         _guarded(ws, path.name, batch.summary, lambda: _prepare(batch, known, path, item, ready))  # noqa: B023
@@ -580,11 +610,6 @@ def _prepare(batch: _Batch, known: _Known, path: Path, opened: Bundle | BaseExce
         new_key = {"unit_code": bundle.source_unit,
                    "unit_name": one_line(bundle.manifest.get("source_name") or "")[:200],
                    "public_key": bundle.signer.public_key, "fingerprint": bundle.signer.fingerprint}
-    elif not bundle.unsigned and bundle.source_unit in known.pending_keys and \
-            known.pending_keys[bundle.source_unit]["public_key"] == bundle.signer.public_key:
-        # trusted because a bundle before it in this chunk registers the key: registered by this one
-        # too (nothing when it is there already), so it never stands without its key
-        new_key = known.pending_keys[bundle.source_unit]
     known.stage(bundle, new_key)
     ready.append(_Ready(path, bundle, templates, BundleWrite(bundle.bundle_id, bundle.digest, bundle.source_unit,
                                                              docs, signed_by=signed_by, new_key=new_key)))
