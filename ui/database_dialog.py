@@ -39,7 +39,6 @@ class DatabaseDialog(QDialog):
         buttons = QHBoxLayout()
         buttons.addWidget(local)
         buttons.addStretch(1)
-        buttons.addWidget(cancel)
         buttons.addWidget(connect)
         layout = QVBoxLayout(self)
         layout.addWidget(label(now))
@@ -62,6 +61,10 @@ class DatabaseDialog(QDialog):
         staff_row.addWidget(self.staff, 1)
         staff_row.addWidget(save_staff)
         layout.addLayout(staff_row)
+        closing = QHBoxLayout()
+        closing.addStretch(1)
+        closing.addWidget(cancel)
+        layout.addLayout(closing)
         for button in (connect, local, cancel):
             button.setAutoDefault(False)
         self.url.setFocus()
