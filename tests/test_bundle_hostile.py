@@ -286,3 +286,21 @@ def test_a_json_report_of_a_deleted_report_says_so_instead_of_failing(a):
     a.delete_report(rid)
     with pytest.raises(UserError, match="đã bị xóa"):
         a.import_document(doc)
+
+
+def test_kept_parts_that_cannot_be_removed_after_the_commit_lose_nothing(a, office, tmp_path, monkeypatch):
+    """The parts of a bundle taken in are removed after the commit: a part that another program
+    holds open stays where it is, and the import still says what it took in (no traceback)."""
+    from desktop_app.exchange import bundle_parts
+
+    parts = _split(a, tmp_path)
+
+    def locked(self, key):
+        raise PermissionError(13, "used by another program")
+
+    monkeypatch.setattr(bundle_parts.PartStore, "forget", locked)
+    summary = office.import_bundles(parts)
+    assert len(summary.new) >= 1 and not summary.rejected, summary.lines()
+    monkeypatch.undo()
+    again = office.import_bundles(parts)  # the leftover parts: their bundle is known
+    assert not again.new and not again.rejected, again.lines()

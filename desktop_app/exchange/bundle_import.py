@@ -23,6 +23,7 @@ from typing import Any, Callable
 from db.bulk_apply import BundleWrite
 from db.engine import StoreError
 from desktop_app.atomic import write_bytes_atomic
+from desktop_app.support.logs import log
 from desktop_app.exchange.bundle_checks import CheckedChunks
 from desktop_app.exchange.bundle_reader import Bundle, BundleError, WithExtra, check_reports, content_hash, open_bundle
 from desktop_app.domain.entities import IncomingReport, Report, UnitProfile
@@ -384,7 +385,7 @@ def import_bundles(ws, paths: list[str | Path], progress: Callable[[int, int], N
                 for _path, part_key in chunk:
                     if part_key is not None:
                         # whole, and taken in, held or refused: its kept parts go once that is committed
-                        ws.store.after_commit(lambda key=part_key: parts.forget(key))
+                        ws.store.after_commit(lambda key=part_key: _forget_parts(parts, key))
                 if progress:  # the chunk's bundles are applied (or refused): the other half of their steps
                     for offset in range(len(chunk)):
                         progress(2 * start + len(chunk) + offset + 1, steps)
@@ -397,6 +398,15 @@ def import_bundles(ws, paths: list[str | Path], progress: Callable[[int, int], N
     finally:
         checked.close()
     return summary
+
+
+def _forget_parts(parts, key: str) -> None:
+    """Remove a bundle's kept parts once it is committed; a part left behind (locked by another
+    program, no permission) only waits there: its bundle is known, so it changes nothing."""
+    try:
+        parts.forget(key)
+    except OSError as exc:
+        log.warning("kept parts of a committed bundle not removed: %s", type(exc).__name__)
 
 
 def _chunks(whole: list[tuple[Path, str | None]], size: int) -> list[list[tuple[Path, str | None]]]:
