@@ -424,4 +424,3 @@ def test_a_worker_collects_what_it_makes(tmp_path):
     """)
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert out.stdout.split() == ["0", "True"], out.stderr
-
