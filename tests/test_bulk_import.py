@@ -42,6 +42,29 @@ def _state(ws) -> dict:
                                                               for b, i in conflicts]}
 
 
+def workers_forced_and_traced(monkeypatch) -> list[int]:
+    """Worker processes however busy the machine is; the returned list fills with the process
+    id that checked each bundle the importer decides on."""
+    monkeypatch.setattr(bundle_checks, "_spare_core", lambda: True)
+    checked_in: list[int] = []
+    real_prepare, real_check = bundle_import._prepare, bundle_checks._check_one
+
+    def spy(batch, known, path, opened, ready):
+        if isinstance(opened, bundle_import.Bundle):
+            checked_in.append(getattr(opened, "checked_in", os.getpid()))
+        return real_prepare(batch, known, path, opened, ready)
+
+    def marked(path):
+        result = real_check(path)
+        if isinstance(result, bundle_import.Bundle):
+            result.checked_in = os.getpid()  # type: ignore[attr-defined] - travels back with the bundle
+        return result
+
+    monkeypatch.setattr(bundle_import, "_prepare", spy)
+    monkeypatch.setattr(bundle_checks, "_check_one", marked)
+    return checked_in
+
+
 def _import_counting(ws, paths) -> tuple[list[str], int]:
     statements: list[str] = []
     listener = lambda *args: statements.append(args[2])  # noqa: E731 - (conn, cursor, statement, …)
@@ -134,25 +157,7 @@ def test_many_files_are_checked_in_worker_processes_with_the_same_outcome(tmp_pa
         here.close()
 
     monkeypatch.setattr(bundle_checks, "POOL_MIN_FILES", 5)
-    monkeypatch.setattr(bundle_checks, "_spare_core", lambda: True)  # however busy the machine is
-    checked_in: list[int] = []
-    real_prepare = bundle_import._prepare
-
-    def spy(batch, known, path, opened, ready):
-        if isinstance(opened, bundle_import.Bundle):
-            checked_in.append(getattr(opened, "checked_in", os.getpid()))
-        return real_prepare(batch, known, path, opened, ready)
-
-    real_check = bundle_checks._check_one
-
-    def marked(path):
-        result = real_check(path)
-        if isinstance(result, bundle_import.Bundle):
-            result.checked_in = os.getpid()  # type: ignore[attr-defined] - travels back with the bundle
-        return result
-
-    monkeypatch.setattr(bundle_import, "_prepare", spy)
-    monkeypatch.setattr(bundle_checks, "_check_one", marked)
+    checked_in = workers_forced_and_traced(monkeypatch)
     pooled = Workspace(tmp_path / "nhieu-tien-trinh")
     try:
         assert pooled.import_bundles(files).lines() == expected

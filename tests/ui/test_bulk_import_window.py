@@ -9,6 +9,7 @@ import pytest
 
 from desktop_app.exchange import bundle_checks, bundle_import
 from desktop_app.services import Workspace
+from tests.test_bulk_import import workers_forced_and_traced
 from tests.test_office_at_scale import office_bundles
 from tests.ui.test_province_role import _drop
 from ui.bundle_actions import ImportSummaryDialog
@@ -21,25 +22,7 @@ def test_bundles_dropped_on_the_window_are_checked_by_workers_and_all_applied(qt
     paths = office_bundles(tmp_path / "goi", communes=24, edited_twice=2)
     monkeypatch.setattr(bundle_import, "CHUNK_BUNDLES", 5)
     monkeypatch.setattr(bundle_checks, "POOL_MIN_FILES", 10)
-    monkeypatch.setattr(bundle_checks, "_spare_core", lambda: True)  # however busy the machine is
-    checked_in: list[int] = []
-    real_check = bundle_checks._check_one
-
-    def marked(path):
-        result = real_check(path)
-        if isinstance(result, bundle_import.Bundle):
-            result.checked_in = os.getpid()  # type: ignore[attr-defined] - travels back with the bundle
-        return result
-
-    real_prepare = bundle_import._prepare
-
-    def spy(batch, known, path, opened, ready):
-        if isinstance(opened, bundle_import.Bundle):
-            checked_in.append(getattr(opened, "checked_in", os.getpid()))
-        return real_prepare(batch, known, path, opened, ready)
-
-    monkeypatch.setattr(bundle_checks, "_check_one", marked)
-    monkeypatch.setattr(bundle_import, "_prepare", spy)
+    checked_in = workers_forced_and_traced(monkeypatch)
     summaries: list[ImportSummaryDialog] = []
     monkeypatch.setattr(ImportSummaryDialog, "exec", lambda dialog: summaries.append(dialog) or 0)
 
