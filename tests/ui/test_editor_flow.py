@@ -263,10 +263,9 @@ def test_selftest_exits_zero_offscreen():
     assert painted < opened  # the window first, as at a real start
 
 
-def test_export_and_excel_import_from_the_editor(qtbot, data_dir, tmp_path, monkeypatch, message_boxes):
+def _example_open_in_the_editor(qtbot, data_dir):
+    """A commune's data folder with the cao-diem-dvctt example, open in the window's editor."""
     import json
-
-    from PySide6.QtWidgets import QFileDialog
 
     from tests.conftest import EXAMPLES
 
@@ -277,6 +276,13 @@ def test_export_and_excel_import_from_the_editor(qtbot, data_dir, tmp_path, monk
     qtbot.addWidget(window)
     window.show()
     window.open_report(rid)
+    return ws, window, rid
+
+
+def test_export_and_excel_import_from_the_editor(qtbot, data_dir, tmp_path, monkeypatch, message_boxes):
+    from PySide6.QtWidgets import QFileDialog
+
+    ws, window, rid = _example_open_in_the_editor(qtbot, data_dir)
     usb = tmp_path / "usb"
     usb.mkdir()
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(usb / "bao-cao"), ""))
@@ -299,20 +305,10 @@ def test_export_and_excel_import_from_the_editor(qtbot, data_dir, tmp_path, monk
 
 def test_export_pdf_from_the_editor_explains_a_missing_office_suite(qtbot, data_dir, tmp_path, monkeypatch,
                                                                      message_boxes):
-    import json
-
     from PySide6.QtWidgets import QFileDialog
 
-    from tests.conftest import EXAMPLES
-
     monkeypatch.setenv("BAOCAOXA_SOFFICE", "")  # a PC without LibreOffice
-    ws = Workspace(data_dir)
-    ws.set_unit("21073", scheme="truoc-2025")
-    rid, _ = ws.import_document(json.loads((EXAMPLES / "cao-diem-dvctt.json").read_text(encoding="utf-8")))
-    window = MainWindow(ws)
-    qtbot.addWidget(window)
-    window.show()
-    window.open_report(rid)
+    ws, window, rid = _example_open_in_the_editor(qtbot, data_dir)
     usb = tmp_path / "usb"
     usb.mkdir()
     asked = []
