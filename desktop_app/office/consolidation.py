@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from desktop_app.domain import lineage, units
 from desktop_app.office import answers
@@ -418,8 +418,9 @@ def _table_stats(validator: Validator, template: Template, values: dict[str, Any
     return stats
 
 
-def _preferred(a: Any, b: Any) -> Any:
-    """Two reports of one unit for one period: a finalised one, then the later revision, wins."""
+def preferred_report(a: Any, b: Any) -> Any:
+    """Two reports of one unit for one period: a finalised one, then the later revision, wins
+    (the consolidation and the receiving office's list count the same one)."""
     return max(a, b, key=lambda r: (r.status == "final", r.revision, r.updated_at))
 
 
@@ -523,15 +524,14 @@ def consolidate(template: Template, period: Period, reports: list[Report], recei
             continue  # the receiver's own report is not one of its units
         other = latest.get(record.unit_code)
         if other is not None:
-            record = _preferred(other, record)
+            record = preferred_report(other, record)
             state = "đã hoàn tất" if record.status == "final" else "chưa hoàn tất"
             notes.append(f"{record.unit.name or record.unit_code} gửi nhiều báo cáo cho kỳ này; dùng bản "
                          f"{state}, lần sửa {record.revision}.")
         latest[record.unit_code] = record
     counted: list[Submission] = []
     outside: list[Submission] = []
-    current_receiver = (receiver.scheme or units.CURRENT) != units.LEGACY
-    legacy_codes = {r.unit_code for r in latest.values() if current_receiver and r.unit.scheme == units.LEGACY}
+    legacy_codes = legacy_senders(receiver, latest.values())
     older = _OlderValues(template)
     for record in latest.values():
         values = _readable_values(template, record, notes, older)
@@ -541,9 +541,7 @@ def consolidate(template: Template, period: Period, reports: list[Report], recei
             unit_name=record.unit.name or record.unit_code, status=record.status,
             updated_at=local_time(record.updated_at), values=values, computed=validator.compute(values, context),
             tables=_table_stats(validator, template, values), unsigned=record.unsigned)
-        in_area = (not expected_codes or record.unit_code in expected_codes
-                   or _same_province(receiver, record.unit))
-        (counted if in_area else outside).append(sub)
+        (counted if counts_for(receiver, expected_codes, record) else outside).append(sub)
     counted.sort(key=lambda s: name_order(s.unit_name))
     outside.sort(key=lambda s: name_order(s.unit_name))
     totals: dict[str, Any] = {}
@@ -564,7 +562,7 @@ def consolidate(template: Template, period: Period, reports: list[Report], recei
         if f.kind == FieldKind.TABLE:
             tables[f.id] = {key: sum(s.tables[f.id].get(key) or 0 for s in counted)
                             for key in ["rows"] + [c.id for c in f.columns or [] if c.total]}
-    submitted = _covered(expected, counted, legacy_codes)
+    submitted = covered_units(expected, counted, legacy_codes)
     missing = [u for u in expected if u.code not in submitted]
     per_unit = _per_unit_computed(validator, template)
     computed = _consolidated_computed(validator, template, totals, counted)
@@ -662,6 +660,19 @@ def _field_notes(cons: Consolidation, given_by_field: dict[str, list[Any]] | Non
     return notes
 
 
+def counts_for(receiver: UnitProfile, expected_codes: set[str], record: Any) -> bool:
+    """A received report is counted: its unit is one the receiver expects, or a commune of the
+    receiving province under an older code (see :func:`_same_province`)."""
+    return not expected_codes or record.unit_code in expected_codes or _same_province(receiver, record.unit)
+
+
+def legacy_senders(receiver: UnitProfile, records: Iterable[Any]) -> set[str]:
+    """Units that sent under a code from before July 2025, to a receiver on the current list."""
+    if (receiver.scheme or units.CURRENT) == units.LEGACY:
+        return set()
+    return {r.unit_code for r in records if r.unit.scheme == units.LEGACY}
+
+
 def _same_province(receiver: UnitProfile, unit: UnitProfile) -> bool:
     """A commune of the receiving province on the list before July 2025 (an older code) still counts,
     and so does one of a province it absorbed (a commune of Kon Tum for Quảng Ngãi)."""
@@ -671,7 +682,7 @@ def _same_province(receiver: UnitProfile, unit: UnitProfile) -> bool:
         unit.scheme == units.LEGACY and unit.province_code in lineage.absorbed_provinces(receiver.code))
 
 
-def _covered(expected: list[units.AdminUnit], counted: list[Submission], legacy: set[str]) -> set[str]:
+def covered_units(expected: list[units.AdminUnit], counted: Iterable[Any], legacy: set[str]) -> set[str]:
     """Current communes that reported: by their own code, or (for a period before the merger) when
     every old commune they were formed from whole has sent its report under its old code."""
     codes = {s.unit_code for s in counted if s.unit_code not in legacy}
@@ -696,7 +707,7 @@ def gather(ws, template_id: str, period: Period | str) -> Consolidation:
                         "(Đơn vị → Thông tin đơn vị, hoặc lệnh «baocaoxa unit set») rồi tổng hợp.")
     same = [p for p in ws.store.template_periods(template_id) if p.same_span(period)]
     reports = ws.store.reports_of_period(template_id, same or [period])
-    versions = sorted({r.template_version for r in reports}, key=_version_key)
+    versions = sorted({r.template_version for r in reports}, key=version_key)
     template = ws.template(template_id, versions[-1] if versions else None)
     if period.kind not in template.period_kinds:
         raise UserError(f"Mẫu «{template.display_title}» không dùng kỳ báo cáo kiểu «{period.label}».")
@@ -704,5 +715,5 @@ def gather(ws, template_id: str, period: Period | str) -> Consolidation:
     return consolidate(template, period, reports, receiver, own.document if own else None)
 
 
-def _version_key(version: str) -> tuple:
+def version_key(version: str) -> tuple:
     return tuple(int(x) for x in version.split(".") if x.isdigit())

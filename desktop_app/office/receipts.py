@@ -13,7 +13,9 @@ from desktop_app.domain.entities import Report, UnitProfile
 from desktop_app.domain.periods import Period
 from desktop_app.domain.text import vi_sort_key
 from desktop_app.domain.vnformat import local_time
-from desktop_app.office.consolidation import expected_units
+from desktop_app.office.consolidation import (
+    counts_for, covered_units, expected_units, legacy_senders, preferred_report, version_key,
+)
 
 FINAL, DRAFT = "final", "draft"
 
@@ -69,15 +71,6 @@ class Receipts:
         return text + "."
 
 
-def _version_key(version: str) -> tuple:
-    return tuple(int(x) for x in version.split(".") if x.isdigit())
-
-
-def _better(a: Any, b: Any) -> Any:
-    """Of two reports of one unit, the one to count: final before draft, then the newer."""
-    return max(a, b, key=lambda r: (r.status == FINAL, r.updated_at, r.revision))
-
-
 def receipts(template_id: str, title: str, period: Period, reports: list[Report],
              receiver: UnitProfile) -> Receipts:
     """``reports``: records (unit_code, unit, status, template_version, updated_at, revision) of
@@ -89,8 +82,8 @@ def receipts(template_id: str, title: str, period: Period, reports: list[Report]
         if record.unit_code == receiver.code:
             continue
         other = latest.get(record.unit_code)
-        latest[record.unit_code] = record if other is None else _better(other, record)
-    versions = sorted({r.template_version for r in latest.values()}, key=_version_key)
+        latest[record.unit_code] = record if other is None else preferred_report(other, record)
+    versions = sorted({r.template_version for r in latest.values()}, key=version_key)
     newest = versions[-1] if versions else ""
     kind, short = units.split_kind(receiver.name)
     area = f"{kind.lower()} {short}".strip()  # mid-sentence: «tỉnh Quảng Ngãi»
@@ -99,16 +92,14 @@ def receipts(template_id: str, title: str, period: Period, reports: list[Report]
         unit = record.unit
         sent = Sent(record.id, record.unit_code, unit.name or record.unit_code, record.status,
                     record.template_version, local_time(record.updated_at))
-        in_area = (not expected_codes or record.unit_code in expected_codes
-                   or (receiver.level == "tinh" and unit.province_code == receiver.code))
-        if not in_area:
+        if not counts_for(receiver, expected_codes, record):
             out.odd.append(Odd(sent, f"không thuộc {area or 'địa bàn của đơn vị nhận'}: không tính vào tổng hợp"))
             continue
         out.sent.append(sent)
         if record.template_version != newest:
             out.odd.append(Odd(sent, f"dùng mẫu phiên bản {record.template_version}, cũ hơn phiên bản {newest} "
                                      "các đơn vị khác dùng"))
-    submitted = {s.unit_code for s in out.sent}
+    submitted = covered_units(expected, out.sent, legacy_senders(receiver, latest.values()))
     out.missing = [u for u in expected if u.code not in submitted]
     out.sent.sort(key=lambda s: vi_sort_key(s.unit_name))
     out.odd.sort(key=lambda o: vi_sort_key(o.sent.unit_name))
