@@ -122,6 +122,11 @@ def test_the_default_type_offered_to_a_commune_is_the_2025_commune_report(regist
     # Before July 2025 the 2025 version is not in effect: the list offers what applied then.
     early = registry.offered("xa", dt.date(2024, 3, 1))
     assert ("ntm-tieu-chi-8", "2025.1") not in [(t.id, t.version) for t in early]
+    # A date no version is in effect on: the newest version, as for the whole list's other types.
+    before_all = registry.offered("xa", dt.date(2000, 1, 1))
+    versions = {t.id: t.version for t in before_all}
+    assert versions["ntm-tieu-chi-8"] == max((t.version for t in registry.all() if t.id == "ntm-tieu-chi-8"),
+                                             key=lambda v: tuple(int(x) for x in v.split(".")))
 
 
 def test_new_report_dialog_starts_on_the_suggested_type(qtbot, tmp_path):

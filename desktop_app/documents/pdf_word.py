@@ -24,7 +24,6 @@ from desktop_app.errors import UserError
 SOURCE_VARIABLE = "BAOCAOXA_WORD_SOURCE"
 TARGET_VARIABLE = "BAOCAOXA_WORD_TARGET"
 PIDS_VARIABLE = "BAOCAOXA_WORD_PIDS"
-FAILED_EXIT = 3
 
 # Documents.Open(FileName, ConfirmConversions, ReadOnly, AddToRecentFiles); 17 = wdExportFormatPDF;
 # Close(0) / Quit(0) = wdDoNotSaveChanges. A finally block also runs after `exit` in a catch block.

@@ -70,12 +70,6 @@ class TemplateRegistry:
     def all(self) -> list[Template]:
         return sorted(self._templates.values(), key=lambda t: (t.id, _version_key(t.version)))
 
-    def latest(self) -> list[Template]:
-        newest: dict[str, Template] = {}
-        for t in self.all():
-            newest[t.id] = t
-        return list(newest.values())
-
     def get(self, template_id: str, version: str | None = None) -> Template:
         if version is not None:
             found = self._templates.get((template_id, version))
@@ -113,8 +107,9 @@ class TemplateRegistry:
 
         newest = {}
         for t in self.all():
-            if t.in_effect(today, today) or t.id not in newest:
-                newest[t.id] = t  # the newest version in effect today, else the newest
+            # ascending versions: the newest in effect today, else (none is) the newest
+            if t.id not in newest or t.in_effect(today, today) or not newest[t.id].in_effect(today, today):
+                newest[t.id] = t
         return sorted(newest.values(), key=rank)
 
     def add(self, template: Template) -> None:
