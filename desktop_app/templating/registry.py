@@ -105,7 +105,7 @@ class TemplateRegistry:
             return (not (fits and current), not (fits and t.suggested), -t.effective_from.toordinal(),
                     t.display_title)
 
-        newest = {}
+        newest: dict[str, Template] = {}
         for t in self.all():
             # ascending versions: the newest in effect today, else (none is) the newest
             if t.id not in newest or t.in_effect(today, today) or not newest[t.id].in_effect(today, today):
