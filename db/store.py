@@ -163,9 +163,6 @@ class _Group:
         for callback in callbacks:
             callback()
 
-    def one_done(self) -> None:
-        self.done(1)
-
     def done(self, count: int) -> None:
         self.pending += count
         if self.pending >= self.size or time.monotonic() - self.started >= self.seconds:
@@ -263,9 +260,8 @@ class Store(SenderRegistry):
         return current_revision(self.engine)
 
     def _session(self) -> Session:
-        group = self._group
-        if group is not None and group.thread == threading.get_ident():
-            return cast(Session, _GroupSession(group.session))
+        if self._in_group():
+            return cast(Session, _GroupSession(self._group.session))
         return self._sessions()
 
     @contextmanager
@@ -291,17 +287,15 @@ class Store(SenderRegistry):
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` once what was written so far is committed (at once outside a group)."""
-        group = self._group
-        if group is not None and group.thread == threading.get_ident():
-            group.after_commit.append(callback)
+        if self._in_group():
+            self._group.after_commit.append(callback)
         else:
             callback()
 
     def _release_group(self) -> None:
         """Commit the open group (its row locks too) so another installation can finish."""
-        group = self._group
-        if group is not None and group.thread == threading.get_ident():
-            group.commit()
+        if self._in_group():
+            self._group.commit()
 
 
     # --- settings ------------------------------------------------------------------
@@ -642,8 +636,8 @@ class Store(SenderRegistry):
                     raise StoreError("Gói này vừa được nhập ở một lần nhập khác chạy cùng lúc; không ghi gì thêm.") \
                         from exc
                 raise StoreError(write_failure_message(exc)) from exc
-            if self._group is not None and plan is not None:
-                self._group.one_done()
+            if plan is not None and self._in_group():  # another thread's group is not this bundle's
+                self._group.done(1)
             return plan
         raise AssertionError("unreachable")  # the last attempt returns or raises
 
