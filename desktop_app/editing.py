@@ -48,9 +48,8 @@ class EditSession:
         self.status = record.status
         self.received = workspace.is_received(record)  # another unit's report: shown, never edited here
         self.updated_at = local_time(record.updated_at)
-        previous = workspace.previous_report(record)
-        self.previous_period = previous.period if previous else None
-        self.previous_values = dict(previous.values) if previous else {}
+        # the unit's own last report, or (a commune formed in 2025) its predecessors' combined
+        self.previous_period, self.previous_values = workspace.previous_period_of(record)
         self.context = evaluation_context(record.unit, self.previous_values)
         self.drafts: dict[str, str] = workspace.drafts(report_id)  # unreadable text, kept as typed
         self.result: ValidationResult = self._with_drafts(self.validator.validate(self.values, self.context))

@@ -68,6 +68,11 @@ def test_a_merged_communes_previous_period_from_two_predecessors(tmp_path):
         ws.set_values(report_id, {"so_thon": 1})
         warnings = [w.message for w in ws.validate(report_id).warnings if w.field_id == "so_thon"]
         assert any("kỳ trước (12)" in w for w in warnings)
+        # The window's edit session sees the same previous period as the checks and the CLI.
+        from desktop_app.editing import EditSession
+
+        session = EditSession(ws, report_id)
+        assert session.previous_period.spec == "2024" and session.previous_values == previous
     finally:
         ws.close()
 

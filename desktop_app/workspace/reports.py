@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from db.engine import StoreError
@@ -9,7 +10,7 @@ from desktop_app.domain import drafts, lineage, units
 from desktop_app.domain.declared_rows import initial_rows
 from desktop_app.domain.entities import DocumentHeader, Report, UnitProfile
 from desktop_app.errors import ReportExists, UserError
-from desktop_app.domain.periods import PERIOD_KIND_LABELS, read_period
+from desktop_app.domain.periods import PERIOD_KIND_LABELS, Period, read_period
 from desktop_app.domain.reportdoc import ReportDocumentError, coerce_values, parse_document
 from desktop_app.templating.model import FieldKind, Template
 from desktop_app.templating.registry import TemplateNotFound
@@ -115,27 +116,36 @@ class ReportOperations(WorkspaceCore):
     def previous_report(self, record: Report) -> Report | None:
         """Last period's report of the same unit and template: the period just before, or else the
         latest earlier one of the same kind."""
-        period = record.period
+        scheme = record.unit.scheme or units.CURRENT
+        # an old commune that had this number before 2025 is not this unit
+        return self._latest_before(
+            record.unit_code, record.template_id, record.period,
+            lambda other: other.id != record.id and (other.unit.scheme or units.CURRENT) == scheme)
+
+    def _latest_before(self, unit_code: str, template_id: str, period: Period,
+                       keep: Callable[[Report], bool]) -> Report | None:
+        """The unit's report for the period just before ``period``, else its latest earlier one of
+        the same kind (only the chosen one's values are read)."""
         candidates = []
-        for other in self.store.list_reports(unit_code=record.unit_code, template_id=record.template_id):
-            if other.id == record.id:
-                continue
+        for other in self.store.list_reports(unit_code=unit_code, template_id=template_id):
             other_period = other.period
-            if (other.unit.scheme or units.CURRENT) != (record.unit.scheme or units.CURRENT):
-                continue  # an old commune that had this number before 2025 is not this unit
-            if other_period.kind == period.kind and other_period.end < period.start:
+            if keep(other) and other_period.kind == period.kind and other_period.end < period.start:
                 candidates.append((other_period.spec == period.previous().spec, other_period.end, other))
         if not candidates:
             return None
-        chosen = max(candidates, key=lambda c: (c[0], c[1]))[2]
-        return self.store.get_report(chosen.id)  # only the chosen one's values are read
+        return self.store.get_report(max(candidates, key=lambda c: (c[0], c[1]))[2].id)
 
     def previous_values(self, record: Report) -> dict[str, Any]:
+        return self.previous_period_of(record)[1]
+
+    def previous_period_of(self, record: Report) -> tuple[Period | None, dict[str, Any]]:
+        """Last period and its values, as expressions and the editor see them: the unit's own
+        report, else (a commune formed in 2025) its predecessors' reports combined."""
         previous = self.previous_report(record)
         if previous is not None:
-            return dict(previous.values)
+            return previous.period, dict(previous.values)
         combined = self.previous_from_predecessors(record)
-        return combined.values if combined is not None else {}
+        return (record.period.previous(), combined.values) if combined is not None else (None, {})
 
     def previous_from_predecessors(self, record: Report) -> CombinedPrevious | None:
         """A commune formed in July 2025 has no report of its own for last period: its previous period
@@ -146,28 +156,17 @@ class ReportOperations(WorkspaceCore):
         predecessors = lineage.predecessors(record.unit_code)
         if not predecessors:
             return None
-        _own, template = self.report(record.id)
+        template = self.template(record.template_id, record.template_version)
         period = record.period
         found, missing = [], []
         for predecessor in predecessors:
-            report = self._last_period_of(predecessor.unit.code, record.template_id, period)
+            # the same number on the current list is another commune
+            report = self._latest_before(predecessor.unit.code, record.template_id, period,
+                                         lambda other: other.unit.scheme == units.LEGACY)
             (found.append((predecessor, report)) if report is not None else missing.append(predecessor))
         if not found:
             return None
         return combine(template, period.previous(), found, missing)
-
-    def _last_period_of(self, old_code: str, template_id: str, period) -> Report | None:
-        """An old commune's report (its pre-2025 code) for the period just before, else its latest earlier one."""
-        candidates = []
-        for other in self.store.list_reports(unit_code=old_code, template_id=template_id):
-            if other.unit.scheme != units.LEGACY:
-                continue  # the same number on the current list is another commune
-            other_period = other.period
-            if other_period.kind == period.kind and other_period.end < period.start:
-                candidates.append((other_period.spec == period.previous().spec, other_period.end, other))
-        if not candidates:
-            return None
-        return self.store.get_report(max(candidates, key=lambda c: (c[0], c[1]))[2].id)
 
     @_operation
     def set_values(self, report_id: int, raw: dict[str, Any]) -> ValidationResult:
