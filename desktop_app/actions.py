@@ -65,22 +65,31 @@ def choose_database(data_dir: Path, url: str | None) -> str:
     """Use the PostgreSQL database at ``url`` from the next start (after connecting to it once
     here), or with None the data folder's SQLite file again. Returns what to tell the person."""
     from db import server
+
+    if url is None:
+        use_database(data_dir, None)
+        return ("Từ lần mở sau, BaoCaoXa dùng tệp dữ liệu SQLite trên máy này. Dữ liệu trên máy chủ vẫn được "
+                "giữ nguyên.")
+    use_database(data_dir, url)
+    return (f"Đã kết nối cơ sở dữ liệu dùng chung {server.shown(url)}. Hãy đóng rồi mở lại BaoCaoXa để làm "
+            "việc trên cơ sở dữ liệu này.")
+
+
+def use_database(data_dir: Path, url: str | None) -> None:
+    """Write the data folder's database setting (None: its SQLite file), after connecting to the
+    server and bringing its schema up to date, so a wrong address is said now, not at next start."""
+    from db import server
     from db.engine import StoreError
     from db.store import Store
     from desktop_app.errors import UserError
 
-    if url is None:
-        server.save_setting(data_dir, None)
-        return ("Từ lần mở sau, BaoCaoXa dùng tệp dữ liệu SQLite trên máy này. Dữ liệu trên máy chủ vẫn được "
-                "giữ nguyên.")
-    try:
-        store = Store(data_dir, database=url)  # connects and brings the schema up to date
-    except StoreError as exc:
-        raise UserError(str(exc)) from None
-    store.close()
+    if url is not None:
+        try:
+            store = Store(data_dir, database=url)
+        except StoreError as exc:
+            raise UserError(str(exc)) from None
+        store.close()
     try:
         server.save_setting(data_dir, url)
     except OSError as exc:
         raise UserError(f"Không ghi được thiết lập vào thư mục dữ liệu {data_dir}: {exc.strerror}.") from None
-    return (f"Đã kết nối cơ sở dữ liệu dùng chung {server.shown(url)}. Hãy đóng rồi mở lại BaoCaoXa để làm "
-            "việc trên cơ sở dữ liệu này.")

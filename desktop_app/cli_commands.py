@@ -262,26 +262,21 @@ def database_setting(data_dir, args: argparse.Namespace) -> int:
     """``database show|set|clear|staff``: which store this data folder uses (the URL is never printed
     with its password). ``set`` connects first, so a wrong address is said now, not at next start."""
     from db import server
-    from db.engine import StoreError
-    from db.store import Store
+    from db.store import DB_FILENAME
+    from desktop_app import actions
 
     if args.action == "show":
         url = getattr(args, "database", None) or server.configured_url(data_dir)
         print(f"Cơ sở dữ liệu dùng chung: {server.shown(url)}" if url
-              else f"Tệp SQLite của thư mục dữ liệu: {data_dir / 'baocaoxa.sqlite3'}")
+              else f"Tệp SQLite của thư mục dữ liệu: {data_dir / DB_FILENAME}")
         return EXIT_OK
     if args.action == "staff":
         return _staff_name(data_dir, args.name)
     if args.action == "clear":
-        server.save_setting(data_dir, None)
+        actions.use_database(data_dir, None)
         print(f"Từ nay dùng tệp SQLite của thư mục dữ liệu {data_dir} (dữ liệu trên máy chủ vẫn giữ nguyên).")
         return EXIT_OK
-    try:
-        store = Store(data_dir, database=args.url)
-    except StoreError as exc:
-        raise UserError(str(exc)) from None
-    store.close()
-    server.save_setting(data_dir, args.url)
+    actions.use_database(data_dir, args.url)
     print(f"Đã kết nối. Từ nay thư mục dữ liệu này dùng cơ sở dữ liệu dùng chung {server.shown(args.url)}.")
     return EXIT_OK
 
