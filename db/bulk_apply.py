@@ -13,7 +13,7 @@ same text SQLAlchemy would write); on other databases through SQLAlchemy Core ex
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring
 from typing import TYPE_CHECKING, Any, cast
@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, cast
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
-from db.engine import StoreError
+from db.engine import StoreError, in_chunks
 from db.models import AuditEntry, ImportedBundle, Report as ReportRow, ReportValue, SenderKey, utcnow
 from desktop_app.domain.entities import IncomingReport, Report
 
@@ -72,11 +72,6 @@ def json_text(value: Any, as_json: Callable[[Any], Any]) -> Any:
     return as_json(value)
 
 
-def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
-
-
 class BulkWriter:
     """Writes runs of all-new bundles with few statements; inside the caller's transaction."""
 
@@ -113,7 +108,7 @@ class BulkWriter:
     # --- reads ------------------------------------------------------------------------------
     def _stored_uids(self, uids: list[str]) -> set[str]:
         found: set[str] = set()
-        for chunk in _chunks(sorted(set(uids)), 500):
+        for chunk in in_chunks(sorted(set(uids)), 500):
             query = select(_REPORTS.c.uid).where(_REPORTS.c.uid.in_(chunk))
             if not self.sqlite:  # locked for the transaction (SQLite's write lock covers it)
                 query = query.with_for_update()
@@ -171,7 +166,7 @@ class BulkWriter:
         if not keys:
             return
         registered: dict[str, list[tuple[str, str]]] = {}
-        for chunk in _chunks(sorted({k["unit_code"] for k in keys}), 500):
+        for chunk in in_chunks(sorted({k["unit_code"] for k in keys}), 500):
             query = select(_KEYS.c.unit_code, _KEYS.c.public_key, _KEYS.c.status).where(_KEYS.c.unit_code.in_(chunk))
             for unit, public_key, status in self.conn.execute(query):
                 registered.setdefault(unit, []).append((public_key, status))
@@ -228,7 +223,7 @@ class BulkWriter:
         names, params = self._driver_rows(table, rows)
         per_row = f"({', '.join('?' for _ in names)})"
         conflict = f" ON CONFLICT ({on_conflict_do_nothing}) DO NOTHING" if on_conflict_do_nothing else ""
-        for chunk in _chunks(params, max(1, MAX_VARIABLES // len(names))):
+        for chunk in in_chunks(params, max(1, MAX_VARIABLES // len(names))):
             sql = (f"INSERT INTO {table.name} ({', '.join(names)}) VALUES {', '.join(per_row for _ in chunk)}"
                    f"{conflict} RETURNING id, {key}")
             for row_id, row_key in self.conn.exec_driver_sql(sql, tuple(v for row in chunk for v in row)):

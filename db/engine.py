@@ -11,7 +11,9 @@ import datetime as dt
 import json
 import re
 import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy import URL, Engine, create_engine, event
@@ -232,3 +234,8 @@ def _migrate_server(engine: Engine) -> None:
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")  # reads the revision again, under the lock
+
+
+def in_chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
+    """``items`` in slices of ``size``: SQLite caps the parameters of one statement."""
+    return [items[i:i + size] for i in range(0, len(items), size)]

@@ -14,7 +14,7 @@ from typing import cast
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.engine import StoreError, maps_write_errors
+from db.engine import StoreError, in_chunks, maps_write_errors
 from db.models import HeldBundle, SenderKey, utcnow
 
 
@@ -54,10 +54,6 @@ def _held_record(h: HeldBundle) -> HeldRecord:
 
 
 
-def _chunks(items: list[str], size: int) -> list[list[str]]:
-    return [items[i:i + size] for i in range(0, len(items), size)]
-
-
 class SenderRegistry:
     """Key registry and held bundles (see the module doc)."""
 
@@ -86,11 +82,11 @@ class SenderRegistry:
         table = SenderKey.__table__
         with self._session() as s:
             conn = s.connection()  # Core rows: thousands of senders in a bulk import
-            for chunk in _chunks(sorted(set(unit_codes)), 500):
+            for chunk in in_chunks(sorted(set(unit_codes)), 500):
                 query = select(table).where(table.c.unit_code.in_(chunk)).order_by(table.c.unit_code, table.c.id)
                 for k in conn.execute(query):
                     by_unit.setdefault(k.unit_code, []).append(_key_record(cast(SenderKey, k)))
-            for chunk in _chunks(sorted(set(public_keys)), 500):
+            for chunk in in_chunks(sorted(set(public_keys)), 500):
                 query = select(table).where(table.c.public_key.in_(chunk)).order_by(table.c.id)
                 for k in conn.execute(query):
                     by_key.setdefault(k.public_key, []).append(_key_record(cast(SenderKey, k)))

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from db import server
 from db.engine import (
-    StoreError, _json_dumps, current_revision, is_sqlite, make_engine, maps_write_errors, migrate,
+    StoreError, _json_dumps, current_revision, in_chunks, is_sqlite, make_engine, maps_write_errors, migrate,
     write_failure_message,
 )
 from db.models import AuditEntry, Conflict, DraftInput, ImportedBundle, ReportValue, Setting, utcnow
@@ -124,10 +124,6 @@ class _SharedText:
         cost a call per row for little.)"""
         share = self._seen.setdefault
         return {share(k, k): share(v, v) if type(v) is str else v for k, v in values.items() if v is not None}
-
-
-def _chunks(items: list, size: int) -> list[list]:
-    return [items[i:i + size] for i in range(0, len(items), size)]
 
 
 class DatabaseDamaged(StoreError):
@@ -409,7 +405,7 @@ class Store(SenderRegistry):
     def _fill_values(self, conn, records: list[Report]) -> None:
         by_id = {r.id: r for r in records}
         shared = _SharedText()
-        for chunk in _chunks(list(by_id), 500):  # SQLite caps the parameters of one statement
+        for chunk in in_chunks(list(by_id), 500):  # SQLite caps the parameters of one statement
             objects = select(ReportValue.report_id, self._values_object()) \
                 .where(ReportValue.report_id.in_(chunk)).group_by(ReportValue.report_id)
             for report_id, text in conn.execute(objects):
@@ -592,7 +588,7 @@ class Store(SenderRegistry):
         """Those of ``digests`` whose bundle was applied before (one query per 500, not one each)."""
         found: set[str] = set()
         with self._session() as s:
-            for chunk in _chunks(sorted(set(digests)), 500):
+            for chunk in in_chunks(sorted(set(digests)), 500):
                 query = select(_IMPORTED_TABLE.c.digest).where(_IMPORTED_TABLE.c.digest.in_(chunk))
                 found.update(digest for (digest,) in s.connection().execute(query))
         return found
@@ -602,7 +598,7 @@ class Store(SenderRegistry):
         found: dict[str, list[tuple[str, str | None]]] = {}
         table = _IMPORTED_TABLE.c
         with self._session() as s:
-            for chunk in _chunks(sorted(set(bundle_ids)), 500):
+            for chunk in in_chunks(sorted(set(bundle_ids)), 500):
                 query = select(table.bundle_id, table.source_unit, table.digest).where(table.bundle_id.in_(chunk)) \
                     .order_by(table.id)
                 for bundle_id, unit, digest in s.connection().execute(query):

@@ -81,12 +81,7 @@ class ImportSummary:
 
 def _label(ws, report: Report) -> str:
     unit = one_line(report.unit.name) or report.unit.code
-    try:
-        template = ws.templates.get(report.template_id, report.template_version)
-        title = template.display_title
-    except LookupError:
-        title = report.template_id
-    return terminal_safe(f"{unit} — {title} — {report.period.label}")
+    return terminal_safe(f"{unit} — {ws._title_of(report)} — {report.period.label}")
 
 
 def decide(local_revision: int, local_sync_base: int | None, same_content: bool, incoming_revision: int,

@@ -54,7 +54,7 @@ class WorkspaceCore(DataSafety):
     def set_staff_name(self, name: str) -> str:
         """Name ``name`` in this PC's audit entries from now on (empty: the OS user again)."""
         saved = staff.save_name(self.data_dir, name)
-        self.who = saved or staff.os_user()[:staff.MAX_NAME]
+        self.who = staff.recorded_name(self.data_dir, None)
         return saved
 
     def setting(self, key: str, default: Any = None) -> Any:
