@@ -49,11 +49,6 @@ def plain_text(text: str) -> bool:
     return "\t" not in text and "\r" not in text and not _NOT_XML.search(text)
 
 
-def escape(text: str) -> str:
-    """What lxml writes for ``text`` in an element (a carriage return never gets here)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def append_rows(doc: DocxDocument, tbl: etree._Element, text: str) -> None:
     """``text`` (rows) at the end of the table ``tbl``, put in when the document is saved."""
     part = doc.part

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
@@ -30,7 +31,7 @@ from desktop_app.atomic import write_atomic
 from desktop_app.documents.content import DocumentContent, Heading, Paragraph, Table
 from desktop_app.documents.docx_props import set_properties
 from desktop_app.documents.docx_prototypes import Prototypes, add_break, set_run_text
-from desktop_app.documents.docx_splice import append_rows, escape, fragment, plain_text
+from desktop_app.documents.docx_splice import append_rows, fragment, plain_text
 from desktop_app.documents.docx_styles import (
     BODY_PT, BODY_STYLE, FONT, HEADING_STYLES, LIST_STYLES, apply_styles,
 )

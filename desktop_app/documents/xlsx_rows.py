@@ -19,6 +19,7 @@ import tempfile
 from copy import copy
 from pathlib import Path
 from dataclasses import dataclass
+from xml.sax.saxutils import escape
 from typing import Any, Iterable
 
 from lxml import etree
@@ -184,7 +185,9 @@ def _copy_bytes(source, target, count: int, chunk: int = 1 << 20) -> None:
         count -= len(data)
 
 
+_ATTRIBUTE_SAFE = {'"': "&quot;", "\r": "&#13;"}  # a carriage return as a reference, so parsing keeps it
+
+
 def _escape(text: str) -> str:
-    """Text as XML text or attribute value; a carriage return as a reference, so parsing keeps it."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;") \
-        .replace("\r", "&#13;")
+    """Text as XML text or attribute value."""
+    return escape(text, _ATTRIBUTE_SAFE)
