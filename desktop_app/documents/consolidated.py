@@ -162,7 +162,7 @@ class _BodyCells:
     def _per_line(self, widths: list[float]) -> list[int]:
         """Characters per line of each column, as pr.lines_needed counts them."""
         if self._widths != widths:
-            self._widths, self._chars = list(widths), [max(1, int(w * 1.12)) for w in widths]
+            self._widths, self._chars = list(widths), [pr.chars_per_line(w) for w in widths]
         return self._chars
 
 

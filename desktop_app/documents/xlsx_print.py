@@ -96,11 +96,17 @@ def pages_across(total_width: float, repeated_width: float = 0, least_scale: flo
     return max(1, math.ceil((total_width - repeated_width) / per_page))
 
 
+def chars_per_line(width: float) -> int:
+    """Characters of a line in a column ``width`` wide: 12 pt Times holds 1.1–1.2 characters of
+    Vietnamese text per width unit."""
+    return max(1, int(width * 1.12))
+
+
 def lines_needed(text: object, width: float) -> int:
     """How many lines ``text`` wraps to in a column ``width`` wide (an estimate on the safe side)."""
     if text is None:
         return 1
-    per_line = max(1, int(width * 1.12))  # 12 pt Times: 1.1–1.2 characters of Vietnamese text per width unit
+    per_line = chars_per_line(width)
     return max(1, sum(max(1, math.ceil(len(part) / per_line)) for part in str(text).split("\n")))
 
 
