@@ -535,14 +535,14 @@ def load_template(path: Path) -> tuple[Template | None, list[Problem]]:
     text, problems = read_template_file(path)
     if text is None:
         return None, problems
-    return _parsed_once(text, path.name)
+    return parsed_once(text, path.name)
 
 
 _PARSED: dict[tuple[str, str], tuple[Template | None, list[Problem]]] = {}
 _PARSED_MAX = 64
 
 
-def _parsed_once(text: str, file: str) -> tuple[Template | None, list[Problem]]:
+def parsed_once(text: str, file: str) -> tuple[Template | None, list[Problem]]:
     """The same file text is parsed and checked once per process (templates are frozen): every
     Workspace, reload and restore after the first reads them back in microseconds."""
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from desktop_app.atomic import write_bytes_atomic
 from desktop_app.paths import resource
-from desktop_app.templating.loader import Problem, load_template, parse_template_text, read_template_file
+from desktop_app.templating.loader import Problem, load_template, parsed_once, read_template_file
 from desktop_app.templating.model import Template
 
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json")
@@ -128,7 +128,8 @@ class TemplateRegistry:
         text, problems = read_template_file(source)
         template = None
         if text is not None:
-            template, problems = parse_template_text(text, source.name)
+            # checked once: the reload below reads what this check remembered
+            template, problems = parsed_once(text, source.name)
         if template is None:
             raise TemplateRefused(f"Tệp mẫu «{source.name}» có {len(problems)} vấn đề nên chưa cài; hãy sửa rồi cài "
                                   "lại:", [str(p) for p in problems])
