@@ -113,3 +113,15 @@ def test_cli_install_of_a_missing_file_or_a_folder(cli, tmp_path):
     assert code == 2 and "không tìm thấy tệp" in err and "No such file" not in err
     code, _out, err = cli("templates", "install", str(tmp_path))
     assert code == 2 and "là một thư mục" in err
+
+
+def test_a_template_is_checked_once_when_installed(workspace, tmp_path, monkeypatch):
+    from desktop_app.templating import loader
+
+    runs = []
+    real_run = loader._Checker.run
+    monkeypatch.setattr(loader._Checker, "run", lambda self, *a, **k: runs.append(1) or real_run(self, *a, **k))
+    source = tmp_path / "mot-lan.yaml"
+    source.write_text(MINIMAL.replace('version: "1.0"', 'version: "1.7"'), encoding="utf-8")
+    workspace.install_template(source)
+    assert len(runs) == 1 and workspace.template("thu-nghiem", "1.7").version == "1.7"
