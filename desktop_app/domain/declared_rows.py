@@ -18,10 +18,6 @@ class DeclaredRowError(ValueError):
     """Rows that do not fit the template's declared rows; the message is Vietnamese."""
 
 
-def is_declared(f: Field) -> bool:
-    return bool(f.rows)
-
-
 def initial_rows(f: Field) -> list[dict[str, Any]]:
     """A new report's rows: the fixed cells, answers empty."""
     return [dict(row) for row in f.rows or []]
