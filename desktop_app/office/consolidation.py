@@ -546,16 +546,15 @@ def consolidate(template: Template, period: Period, reports: list[Report], recei
     outside.sort(key=lambda s: name_order(s.unit_name))
     totals: dict[str, Any] = {}
     given_by_field: dict[str, list[Any]] = {}  # what the counted units gave (read once, used twice)
+    table_answers: dict[str, list[dict[str, dict]]] = {}
     for f in template.all_fields():
-        if f.kind == FieldKind.TABLE:
+        if f.kind == FieldKind.TABLE and f.rows:  # declared rows: each row's answers counted
+            totals[f.id], table_answers[f.id] = answers.declared_table(f, counted)
+        elif f.kind == FieldKind.TABLE:
             totals[f.id] = _table_rows(f, counted)
         elif f.kind != FieldKind.COMPUTED:
             given_by_field[f.id] = _given(f.id, counted)
             totals[f.id] = _consolidate_field(f, counted, given_by_field[f.id])
-    table_answers: dict[str, list[dict[str, dict]]] = {}
-    for f in template.all_fields():
-        if f.kind == FieldKind.TABLE and f.rows:
-            totals[f.id], table_answers[f.id] = answers.declared_table(f, counted)
     totals = {k: v for k, v in totals.items() if v is not None}
     tables = {}
     for f in template.all_fields():
