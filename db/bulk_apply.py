@@ -72,6 +72,16 @@ def json_text(value: Any, as_json: Callable[[Any], Any]) -> Any:
     return as_json(value)
 
 
+def new_report_row(new: Report, unit_code: str, clean: Callable[[Any], Any], now) -> dict[str, Any]:
+    """The reports-table row of a report a bundle brings for the first time (one or many at once)."""
+    return {"uid": new.uid, "unit_code": unit_code, "unit": clean(new.unit.to_json()),
+            "template_id": new.template_id, "template_version": new.template_version,
+            "period": new.period.spec, "document": clean(new.document.to_json()),
+            "revision": new.revision, "origin": new.origin, "status": new.status or "draft",
+            "sync_base": new.revision, "signed_by": new.signed_by, "unsigned": bool(new.unsigned),
+            "last_section": None, "created_at": now, "updated_at": now, "deleted_at": None}
+
+
 class BulkWriter:
     """Writes runs of all-new bundles with few statements; inside the caller's transaction."""
 
@@ -127,14 +137,7 @@ class BulkWriter:
         for staged in claimed:
             new_unit = staged.write.source_unit
             for item in staged.write.incoming:
-                new = item.report
-                reports.append({
-                    "uid": new.uid, "unit_code": new_unit, "unit": self.clean(new.unit.to_json()),
-                    "template_id": new.template_id, "template_version": new.template_version,
-                    "period": new.period.spec, "document": self.clean(new.document.to_json()),
-                    "revision": new.revision, "origin": new.origin, "status": new.status or "draft",
-                    "sync_base": new.revision, "signed_by": new.signed_by, "unsigned": bool(new.unsigned),
-                    "last_section": None, "created_at": now, "updated_at": now, "deleted_at": None})
+                reports.append(new_report_row(item.report, new_unit, self.clean, now))
         ids = self._insert_returning(_REPORTS, reports, "uid")
         values, audit, summaries = [], [], []
         for staged in claimed:

@@ -29,7 +29,7 @@ from db.models import AuditEntry, Conflict, DraftInput, ImportedBundle, ReportVa
 from db.models import Report as ReportRow, UnitProfile as ProfileRow
 from desktop_app.domain.entities import DocumentHeader, IncomingReport, Report, UnitProfile
 from desktop_app.domain.periods import Period, parse_period
-from db.bulk_apply import BundleWrite
+from db.bulk_apply import BundleWrite, new_report_row
 from db.preflight import check_before_open
 from db.senders import HeldRecord, SenderKeyRecord, SenderRegistry  # noqa: F401 - records are part of the API
 
@@ -714,13 +714,8 @@ class Store(SenderRegistry):
             # than the rows). Nothing of the new report is in this session's identity map to go stale.
             now = utcnow()
             connection = s.connection()
-            report_id = connection.execute(_REPORTS_TABLE.insert().returning(_REPORTS_TABLE.c.id), {
-                "uid": new.uid, "unit_code": source_unit, "unit": self._clean(new.unit.to_json()),
-                "template_id": new.template_id, "template_version": new.template_version,
-                "period": new.period.spec, "document": self._clean(new.document.to_json()),
-                "revision": new.revision, "origin": new.origin, "status": new.status or "draft",
-                "sync_base": new.revision, "signed_by": new.signed_by, "unsigned": bool(new.unsigned),
-                "last_section": None, "created_at": now, "updated_at": now, "deleted_at": None}).scalar_one()
+            report_id = connection.execute(_REPORTS_TABLE.insert().returning(_REPORTS_TABLE.c.id),
+                                           new_report_row(new, source_unit, self._clean, now)).scalar_one()
             _insert_values(s, report_id, self._clean(new.values))
             connection.execute(_AUDIT_TABLE.insert(), {"at": now, "who": who, "report_id": report_id,
                                                        "action": "bundle-new", "note": bundle_id,
