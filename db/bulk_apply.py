@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from db.engine import StoreError, in_chunks
 from db.models import AuditEntry, ImportedBundle, Report as ReportRow, ReportValue, SenderKey, utcnow
+from db.senders import first_contact_needs_row
 from desktop_app.domain.entities import IncomingReport, Report
 
 if TYPE_CHECKING:
@@ -164,7 +165,7 @@ class BulkWriter:
             staged.claim_id = claimed.get(staged.write.digest)
 
     def _register_keys(self, writes: list[BundleWrite], now) -> None:
-        """First-contact senders, with the rule of the one-bundle path (Store._register_first_contact)."""
+        """First-contact senders, with the rule of the one-bundle path (senders.first_contact_needs_row)."""
         keys = [w.new_key for w in writes if w.new_key is not None]
         if not keys:
             return
@@ -175,12 +176,8 @@ class BulkWriter:
                 registered.setdefault(unit, []).append((public_key, status))
         rows = []
         for key in keys:
-            there = registered.get(key["unit_code"], [])
-            if len(there) == 1 and there[0] == (key["public_key"], "trusted"):
-                continue  # registered meanwhile, or by a bundle before this one
-            if there:
-                raise StoreError(f"Khóa của đơn vị {key['unit_code']} vừa được đăng ký ở một lần nhập khác; "
-                                 "hãy nhận lại gói.")
+            if not first_contact_needs_row(key, registered.get(key["unit_code"], [])):
+                continue
             registered[key["unit_code"]] = [(key["public_key"], "trusted")]
             rows.append({**key, "status": "trusted", "how": "first-bundle", "added_at": now, "decided_at": None})
         self._insert(_KEYS, rows)

@@ -54,6 +54,19 @@ def _held_record(h: HeldBundle) -> HeldRecord:
 
 
 
+def first_contact_needs_row(key: dict[str, str], registered: list[tuple[str, str]]) -> bool:
+    """Whether a first-contact ``key`` is still to be written, given the (public key, status) rows
+    its unit has now; raises when another key was registered meanwhile (the caller decides
+    again on the next import). The same key already there (another PC importing this unit's
+    bundles at once, or a bundle before this one) needs nothing."""
+    if len(registered) == 1 and registered[0] == (key["public_key"], "trusted"):
+        return False
+    if registered:
+        raise StoreError(f"Khóa của đơn vị {key['unit_code']} vừa được đăng ký ở một lần nhập khác; "
+                         "hãy nhận lại gói.")
+    return True
+
+
 class SenderRegistry:
     """Key registry and held bundles (see the module doc)."""
 
@@ -97,12 +110,8 @@ class SenderRegistry:
         table = SenderKey.__table__
         rows = s.connection().execute(select(table.c.public_key, table.c.status)  # Core: once per bundle
                                       .where(table.c.unit_code == key["unit_code"])).all()
-        if len(rows) == 1 and rows[0].public_key == key["public_key"] and rows[0].status == "trusted":
-            return  # the same key registered meanwhile (another PC importing this unit's bundles at once)
-        if rows:  # another key registered meanwhile: the caller decides again on the next import
-            raise StoreError(f"Khóa của đơn vị {key['unit_code']} vừa được đăng ký ở một lần nhập khác; "
-                             "hãy nhận lại gói.")
-        s.add(SenderKey(**key, status="trusted", how="first-bundle"))
+        if first_contact_needs_row(key, [(r.public_key, r.status) for r in rows]):
+            s.add(SenderKey(**key, status="trusted", how="first-bundle"))
 
     @maps_write_errors
     def register_sender(self, key: dict[str, str], how: str, *, replace: bool = False,
