@@ -171,16 +171,13 @@ def units_above(ws) -> set[str]:
     return {c for c in (profile.province_code, profile.district_code) if c} - {profile.code}
 
 
-def _sender_verdict(ws, bundle: Bundle, allow_unsigned: bool, profile: UnitProfile,
-                    contested: AbstractSet[str] = frozenset(), *, registry=None,
-                    above: AbstractSet[str] | None = None) -> tuple[str, str]:
+def _sender_verdict(ws, bundle: Bundle, allow_unsigned: bool, profile: UnitProfile, contested: AbstractSet[str],
+                    *, registry, above: AbstractSet[str]) -> tuple[str, str]:
     """ok | new | held, with why a held bundle is held (shown to the person); raises BundleError.
 
-    ``registry`` answers sender_keys / sender_keys_by_public_key (default: the store);
-    ``above``: units_above(ws), when the caller has it already."""
+    ``registry`` answers sender_keys / sender_keys_by_public_key (the chunk's :class:`_Known`);
+    ``above``: units_above(ws)."""
     name = terminal_safe(bundle.name)
-    registry = ws.store if registry is None else registry
-    above = units_above(ws) if above is None else above
     if bundle.unsigned:
         if not allow_unsigned:
             raise BundleError(
@@ -231,15 +228,16 @@ def _sender_verdict(ws, bundle: Bundle, allow_unsigned: bool, profile: UnitProfi
     return "new", ""
 
 
-def contested_first_contacts(ws, paths: list[Path], claimed: dict | None = None) -> set[str]:
+def contested_first_contacts(ws, paths: list[Path], claimed: dict) -> set[str]:
     """Units with no registered key that two different keys claim within one batch.
 
-    ``claimed``: what the files' manifests claim (unchecked), when the caller read it already."""
+    ``claimed``: what the files' manifests claim (unchecked), read while taking the parts; a file
+    assembled from parts is read here."""
     from desktop_app.exchange.bundle_reader import signed_sender
 
     claims: dict[str, dict[str, list[Path]]] = {}  # unit → claimed key → files
     for path in paths:
-        found = claimed[path] if claimed is not None and path in claimed else signed_sender(path, verify=False)
+        found = claimed[path] if path in claimed else signed_sender(path, verify=False)
         if found is not None:
             claims.setdefault(found[0], {}).setdefault(found[1], []).append(path)
     contested = set()
@@ -252,14 +250,14 @@ def contested_first_contacts(ws, paths: list[Path], claimed: dict | None = None)
 
 
 def _templates_to_accept(ws, bundle: Bundle, verdict: str, summary: ImportSummary, *,
-                         above: AbstractSet[str] | None = None) -> list[tuple[Any, str]]:
+                         above: AbstractSet[str]) -> list[tuple[Any, str]]:
     """Carried templates: taken only from the office above, and never one that differs from an
     installed template of the same id and version."""
     name = terminal_safe(bundle.name)
     accepted: list[tuple[Any, str]] = []
     if not bundle.templates:
         return accepted
-    from_above = not bundle.unsigned and bundle.source_unit in (units_above(ws) if above is None else above)
+    from_above = not bundle.unsigned and bundle.source_unit in above
     for template, text in bundle.templates:
         installed = ws.templates.sources.get(template.key)
         if installed is not None:
@@ -459,16 +457,14 @@ def _guarded(ws, name: str, summary: ImportSummary, work: Callable[[], Any]) -> 
     return "rejected"
 
 
-def _take_part(ws, parts, path: Path, whole: list, touched: list, summary: ImportSummary,
-               claims: dict | None = None) -> None:
+def _take_part(ws, parts, path: Path, whole: list, touched: list, summary: ImportSummary, claims: dict) -> None:
     """A part is kept until its bundle is whole; any other file joins ``whole`` (with, in
     ``claims``, the sender its manifest claims: read while the file is open anyway)."""
     from desktop_app.exchange.bundle_parts import read_part
     from desktop_app.exchange.bundle_reader import claimed_sender
 
     def claim(archive) -> None:
-        if claims is not None:
-            claims[path] = claimed_sender(archive, verify=False)
+        claims[path] = claimed_sender(archive, verify=False)
 
     part = read_part(path, claim)
     if part is None:

@@ -455,13 +455,11 @@ class _OlderValues:
         return known
 
 
-def _readable_values(template: Template, record: Report, notes: list[str],
-                     older: _OlderValues | None = None) -> dict[str, Any]:
+def _readable_values(template: Template, record: Report, notes: list[str], older: _OlderValues) -> dict[str, Any]:
     """A report made with another version of the template: keep only values that still read as their field
     (``older``: the reader of one consolidation, shared by its reports)."""
     if record.template_version == template.version:
         return dict(record.values)
-    older = older or _OlderValues(template)
     kept, dropped = {}, []
     for field_id, value in record.values.items():
         f = older.fields.get(field_id)
