@@ -295,7 +295,7 @@ class PeoplePage(QWizardPage):
             self.signer_title.clear()
             titles = roles.signer_titles({"role": role})
             self.signer_title.addItems(titles)
-            if typed and typed not in ("CHỦ TỊCH", "PHÓ CHỦ TỊCH", "GIÁM ĐỐC", "PHÓ GIÁM ĐỐC"):
+            if typed and typed not in roles.OFFERED_TITLES:
                 self.signer_title.setCurrentText(typed)  # a title the person wrote stays
         self._show_signing()
         (self.signer if receiving else self.villages).setFocus(Qt.FocusReason.OtherFocusReason)

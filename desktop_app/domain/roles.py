@@ -38,6 +38,7 @@ ROLE_LABELS = {
 # (signer's title, the authority line(s) above it): Nghị định 30, Phụ lục I, mục II.8
 _COMMITTEE_SIGNERS = (("CHỦ TỊCH", "TM. ỦY BAN NHÂN DÂN"), ("PHÓ CHỦ TỊCH", "TM. ỦY BAN NHÂN DÂN\nKT. CHỦ TỊCH"))
 _DEPARTMENT_SIGNERS = (("GIÁM ĐỐC", ""), ("PHÓ GIÁM ĐỐC", "KT. GIÁM ĐỐC"))
+OFFERED_TITLES = frozenset(title for title, _authority in _COMMITTEE_SIGNERS + _DEPARTMENT_SIGNERS)
 
 
 class RoleError(ValueError):
