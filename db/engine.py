@@ -1,22 +1,25 @@
-"""Opening the SQLite store: durable settings, real transactions, migrations after a backup.
+"""The store's file and schema: its URI, the schema revision, migrations after a backup.
 
-pysqlite's default transaction handling does not wrap DDL, so migrations would not be
-atomic; following SQLAlchemy's documented recipe we turn it off and issue BEGIN
-ourselves. WAL with synchronous=FULL makes every committed edit survive a power cut.
+The store itself talks to its database through :mod:`db.sql`. Migrations run through Alembic
+on a SQLAlchemy engine made only for them (:func:`make_engine`): pysqlite's default
+transaction handling does not wrap DDL, so migrations would not be atomic; following
+SQLAlchemy's documented recipe we turn it off and issue BEGIN ourselves.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from sqlalchemy import URL, Engine, create_engine, event
+from db.sql import Database, DatabaseError, json_dumps, wrapped_error
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The newest migration. Kept here so a normal start needs no Alembic (a third of a second on
@@ -51,8 +54,6 @@ def maps_write_errors(fn):
     is Vietnamese (the transaction was rolled back, so nothing of the write is stored)."""
     import functools
 
-    from sqlalchemy.exc import DatabaseError
-
     @functools.wraps(fn)
     def write(*args, **kwargs):
         try:
@@ -73,8 +74,7 @@ def too_new_message(path: Path, revision: str | None) -> str:
             "thay đổi tệp này.")
 
 
-# One encoder for every value written (json.dumps with options builds a new one per call).
-_json_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_json_dumps = json_dumps  # the store's JSON text, for the migrations' engines too
 
 
 def file_uri(path: Path) -> str:
@@ -99,6 +99,9 @@ def connect(path: Path, mode: str = "ro", **kwargs) -> sqlite3.Connection:
 
 
 def make_engine(path: Path, *, read_only: bool = False) -> Engine:
+    """A SQLAlchemy engine on the file, for Alembic (the store itself uses :mod:`db.sql`)."""
+    from sqlalchemy import URL, create_engine, event
+
     # URL.create keeps the database text as given; a URL string would be percent-decoded first.
     url = URL.create("sqlite", database=file_uri(path), query={"mode": "ro" if read_only else "rwc", "uri": "true"})
     engine = create_engine(url, json_serializer=_json_dumps, connect_args={"timeout": 10})
@@ -159,21 +162,16 @@ def scripts_head_revision() -> str:
     return ScriptDirectory.from_config(_alembic_config()).get_current_head()
 
 
-def is_sqlite(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite"
-
-
-def current_revision(engine: Engine) -> str | None:
+def current_revision(database: Database) -> str | None:
     """The schema revision stamped in the store (None for a new, empty one)."""
-    with engine.connect() as conn:
-        if is_sqlite(engine):
-            exists = conn.exec_driver_sql(
-                "SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'").first()
+    with database.connection() as conn:
+        if database.is_sqlite:
+            exists = conn.first("SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'")
         else:  # the first schema of the search path, as Alembic itself uses
-            exists = conn.exec_driver_sql("SELECT to_regclass('alembic_version')").scalar()
+            exists = conn.scalar("SELECT to_regclass('alembic_version')")
         if not exists:
             return None
-        row = conn.exec_driver_sql("SELECT version_num FROM alembic_version").first()
+        row = conn.first("SELECT version_num FROM alembic_version")
         return row[0] if row else None
 
 
@@ -195,19 +193,34 @@ def backup_copy(source: Path, target: Path) -> Path:
     return target
 
 
-def migrate(engine: Engine, db_path: Path, backup_dir: Path) -> Path | None:
+def migrate(database: Database, db_path: Path, backup_dir: Path,
+            alembic_engine: Callable[[], Engine] | None = None) -> Path | None:
     """Bring the schema to head in one transaction; back the file up first if it has data.
+
+    A store at head (every start but the first after an update) needs neither SQLAlchemy nor
+    Alembic; otherwise ``alembic_engine`` makes the engine they run on (default: one on the file).
 
     On PostgreSQL the DDL is transactional too, and an advisory lock makes a second PC that
     starts at the same moment wait and then find the schema already at head (no file to copy:
     the server's own backups cover it)."""
-    current = current_revision(engine)
-    head = head_revision()
-    if current == head:
+    current = current_revision(database)
+    if current == head_revision():
         return None
     if is_newer_schema(current):  # never back up and fail again on every start
         raise StoreTooNew(too_new_message(db_path, current))
-    if not is_sqlite(engine):
+    from sqlalchemy.exc import DBAPIError
+
+    engine = alembic_engine() if alembic_engine is not None else make_engine(db_path)
+    try:
+        return _upgrade(engine, current, db_path, backup_dir)
+    except DBAPIError as exc:  # the driver's error, as the store's own statements raise it
+        raise wrapped_error(exc.orig) from exc
+    finally:
+        engine.dispose()
+
+
+def _upgrade(engine: Engine, current: str | None, db_path: Path, backup_dir: Path) -> Path | None:
+    if engine.dialect.name != "sqlite":
         _migrate_server(engine)
         return None
     backup = None
@@ -234,8 +247,3 @@ def _migrate_server(engine: Engine) -> None:
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")  # reads the revision again, under the lock
-
-
-def in_chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
-    """``items`` in slices of ``size``: SQLite caps the parameters of one statement."""
-    return [items[i:i + size] for i in range(0, len(items), size)]

@@ -1,4 +1,6 @@
-"""SQLAlchemy typed models of the embedded store."""
+"""The store's schema as SQLAlchemy models: what a new Alembic migration is generated from
+(``alembic revision --autogenerate``), and what tests/test_store.py checks the migrated schema
+against. The program reads and writes through :mod:`db.sql`, never through these classes."""
 
 from __future__ import annotations
 
@@ -8,6 +10,8 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from db.sql import utcnow
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -15,10 +19,6 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
 class Base(DeclarativeBase):

@@ -1,6 +1,6 @@
 """The receiving side's sender registry: each unit's keys, and bundles held aside.
 
-Mixed into :class:`db.store.Store` (it uses the store's sessions); kept apart so the
+Mixed into :class:`db.store.Store` (it uses the store's connections); kept apart so the
 store's module keeps to reports and bundles.
 """
 
@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import cast
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from db.engine import StoreError, in_chunks, maps_write_errors
-from db.models import HeldBundle, SenderKey, utcnow
+from db.engine import StoreError, maps_write_errors
+from db.sql import Connection, Database, in_chunks, placeholders, read_time, utcnow
 
 
 @dataclass
@@ -44,14 +41,22 @@ class HeldRecord:
     received_at: dt.datetime
 
 
-def _key_record(k: SenderKey) -> SenderKeyRecord:
-    return SenderKeyRecord(k.id, k.unit_code, k.unit_name, k.public_key, k.fingerprint, k.status, k.how, k.added_at)
+_KEY_COLUMNS = "id, unit_code, unit_name, public_key, fingerprint, status, how, added_at"
+_HELD_COLUMNS = ("id, digest, bundle_id, file_name, kept_as, unit_code, unit_name, public_key, fingerprint, "
+                 "received_at")
 
 
-def _held_record(h: HeldBundle) -> HeldRecord:
-    return HeldRecord(h.id, h.digest, h.bundle_id, h.file_name, h.kept_as, h.unit_code, h.unit_name, h.public_key,
-                      h.fingerprint, h.received_at)
+def _key_record(row: tuple) -> SenderKeyRecord:
+    """A row of ``SELECT {_KEY_COLUMNS}``."""
+    id_, unit_code, unit_name, public_key, fingerprint, status, how, added_at = row
+    return SenderKeyRecord(id_, unit_code, unit_name, public_key, fingerprint, status, how, read_time(added_at))
 
+
+def _held_record(row: tuple) -> HeldRecord:
+    """A row of ``SELECT {_HELD_COLUMNS}``."""
+    id_, digest, bundle_id, file_name, kept_as, unit_code, unit_name, public_key, fingerprint, received_at = row[:10]
+    return HeldRecord(id_, digest, bundle_id, file_name, kept_as, unit_code, unit_name, public_key, fingerprint,
+                      read_time(received_at))
 
 
 def first_contact_needs_row(key: dict[str, str], registered: list[tuple[str, str]]) -> bool:
@@ -70,21 +75,23 @@ def first_contact_needs_row(key: dict[str, str], registered: list[tuple[str, str
 class SenderRegistry:
     """Key registry and held bundles (see the module doc)."""
 
-    _session: Callable[[], Session]  # provided by the Store this class is mixed into
+    # provided by the Store this class is mixed into
+    db: Database
+    _read: Callable[[], AbstractContextManager[Connection]]
+    _write: Callable[[], AbstractContextManager[Connection]]
 
     # --- the sender key registry -------------------------------------------------------
     def sender_keys(self, unit_code: str | None = None) -> list[SenderKeyRecord]:
-        with self._session() as s:
-            query = select(SenderKey).order_by(SenderKey.unit_code, SenderKey.id)
-            if unit_code is not None:
-                query = query.where(SenderKey.unit_code == unit_code)
-            return [_key_record(k) for k in s.scalars(query)]
+        where, params = ("WHERE unit_code = ? ", (unit_code,)) if unit_code is not None else ("", ())
+        with self._read() as c:
+            return [_key_record(k) for k in c.rows(f"SELECT {_KEY_COLUMNS} FROM sender_keys {where}"
+                                                   "ORDER BY unit_code, id", params)]
 
     def sender_keys_by_public_key(self, public_key: str) -> list[SenderKeyRecord]:
         """Every registration of one key, whatever its unit and status."""
-        with self._session() as s:
-            query = select(SenderKey).where(SenderKey.public_key == public_key).order_by(SenderKey.id)
-            return [_key_record(k) for k in s.scalars(query)]
+        with self._read() as c:
+            return [_key_record(k) for k in c.rows(f"SELECT {_KEY_COLUMNS} FROM sender_keys WHERE public_key = ? "
+                                                   "ORDER BY id", (public_key,))]
 
     def sender_keys_of(self, unit_codes: list[str], public_keys: list[str]
                        ) -> tuple[dict[str, list[SenderKeyRecord]], dict[str, list[SenderKeyRecord]]]:
@@ -92,26 +99,29 @@ class SenderRegistry:
         a few queries: ({unit: its keys}, {public key: its registrations}), each in the same order."""
         by_unit: dict[str, list[SenderKeyRecord]] = {}
         by_key: dict[str, list[SenderKeyRecord]] = {}
-        table = SenderKey.__table__
-        with self._session() as s:
-            conn = s.connection()  # Core rows: thousands of senders in a bulk import
+        with self._read() as c:
             for chunk in in_chunks(sorted(set(unit_codes)), 500):
-                query = select(table).where(table.c.unit_code.in_(chunk)).order_by(table.c.unit_code, table.c.id)
-                for k in conn.execute(query):
-                    by_unit.setdefault(k.unit_code, []).append(_key_record(cast(SenderKey, k)))
+                for row in c.rows(f"SELECT {_KEY_COLUMNS} FROM sender_keys WHERE unit_code IN "
+                                  f"({placeholders(len(chunk))}) ORDER BY unit_code, id", tuple(chunk)):
+                    record = _key_record(row)
+                    by_unit.setdefault(record.unit_code, []).append(record)
             for chunk in in_chunks(sorted(set(public_keys)), 500):
-                query = select(table).where(table.c.public_key.in_(chunk)).order_by(table.c.id)
-                for k in conn.execute(query):
-                    by_key.setdefault(k.public_key, []).append(_key_record(cast(SenderKey, k)))
+                for row in c.rows(f"SELECT {_KEY_COLUMNS} FROM sender_keys WHERE public_key IN "
+                                  f"({placeholders(len(chunk))}) ORDER BY id", tuple(chunk)):
+                    record = _key_record(row)
+                    by_key.setdefault(record.public_key, []).append(record)
         return by_unit, by_key
 
-    @staticmethod
-    def _register_first_contact(s: Session, key: dict[str, str]) -> None:
-        table = SenderKey.__table__
-        rows = s.connection().execute(select(table.c.public_key, table.c.status)  # Core: once per bundle
-                                      .where(table.c.unit_code == key["unit_code"])).all()
-        if first_contact_needs_row(key, [(r.public_key, r.status) for r in rows]):
-            s.add(SenderKey(**key, status="trusted", how="first-bundle"))
+    def _register_first_contact(self, c: Connection, key: dict[str, str]) -> None:
+        rows = c.rows("SELECT public_key, status FROM sender_keys WHERE unit_code = ?", (key["unit_code"],))
+        if first_contact_needs_row(key, [(public_key, status) for public_key, status in rows]):
+            self._add_key(c, key, "trusted", "first-bundle", None)
+
+    def _add_key(self, c: Connection, key: dict[str, str], status: str, how: str, decided_at) -> None:
+        c.run("INSERT INTO sender_keys (unit_code, unit_name, public_key, fingerprint, status, how, added_at, "
+              "decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+              (key["unit_code"], key.get("unit_name", ""), key["public_key"], key["fingerprint"], status, how,
+               self.db.stamp(utcnow()), self.db.stamp(decided_at)))
 
     @maps_write_errors
     def register_sender(self, key: dict[str, str], how: str, *, replace: bool = False,
@@ -121,58 +131,65 @@ class SenderRegistry:
         Another trusted key of that unit is retired with ``replace``, kept trusted beside the
         new one with ``alongside`` (a second computer of the same unit), else refused.
         Returns added | already | replaced."""
-        with self._session() as s, s.begin():
-            rows = list(s.scalars(select(SenderKey).where(SenderKey.unit_code == key["unit_code"])))
-            same = next((r for r in rows if r.public_key == key["public_key"]), None)
-            others = [r for r in rows if r is not same and r.status == "trusted"]
+        with self._write() as c:
+            rows = c.rows(f"SELECT id, public_key, status, fingerprint FROM sender_keys WHERE unit_code = ? "
+                          f"ORDER BY id{self.db.for_update}", (key["unit_code"],))
+            same = next((r for r in rows if r[1] == key["public_key"]), None)
+            others = [r for r in rows if r is not same and r[2] == "trusted"]
             if alongside:
                 others = []
             if others and not replace:
                 raise StoreError(f"Đơn vị {key['unit_code']} đã có một khóa khác đang được tin cậy "
-                                 f"(dấu khóa {others[0].fingerprint}).")
+                                 f"(dấu khóa {others[0][3]}).")
             now = utcnow()
-            for other in others:
-                other.status, other.decided_at = "retired", now
-            if same is not None and same.status == "trusted":
+            c.many("UPDATE sender_keys SET status = 'retired', decided_at = ? WHERE id = ?",
+                   [(self.db.stamp(now), other[0]) for other in others])
+            if same is not None and same[2] == "trusted":
                 return "already"
             if same is None:
-                s.add(SenderKey(**key, status="trusted", how=how, decided_at=now))
+                self._add_key(c, key, "trusted", how, now)
             else:
-                same.status, same.how, same.decided_at = "trusted", how, now
+                c.run("UPDATE sender_keys SET status = 'trusted', how = ?, decided_at = ? WHERE id = ?",
+                      (how, self.db.stamp(now), same[0]))
             return "replaced" if others else "added"
 
     @maps_write_errors
     def reject_sender_key(self, key: dict[str, str]) -> None:
         """Remember a key as refused for a unit: its bundles for that unit are refused."""
-        with self._session() as s, s.begin():
-            row = s.scalars(select(SenderKey).where(SenderKey.unit_code == key["unit_code"],
-                                                    SenderKey.public_key == key["public_key"])).first()
+        with self._write() as c:
+            row = c.first(f"SELECT id, status FROM sender_keys WHERE unit_code = ? AND public_key = ? "
+                          f"ORDER BY id{self.db.for_update}", (key["unit_code"], key["public_key"]))
             if row is None:
-                s.add(SenderKey(**key, status="rejected", how="decision", decided_at=utcnow()))
-            elif row.status != "trusted":
-                row.status, row.decided_at = "rejected", utcnow()
+                self._add_key(c, key, "rejected", "decision", utcnow())
+            elif row[1] != "trusted":
+                c.run("UPDATE sender_keys SET status = 'rejected', decided_at = ? WHERE id = ?",
+                      (self.db.stamp(utcnow()), row[0]))
 
     # --- bundles held aside (another key for a known unit) -----------------------------
     @maps_write_errors
     def hold_bundle(self, **fields: str) -> bool:
         """Keep a bundle aside; False when this very file is already held."""
-        with self._session() as s, s.begin():
-            if s.scalars(select(HeldBundle.id).where(HeldBundle.digest == fields["digest"])).first() is not None:
+        with self._write() as c:
+            if c.first("SELECT id FROM held_bundles WHERE digest = ?", (fields["digest"],)) is not None:
                 return False
-            s.add(HeldBundle(**fields))
+            c.run("INSERT INTO held_bundles (digest, bundle_id, file_name, kept_as, unit_code, unit_name, public_key, "
+                  "fingerprint, received_at, decided_at, decision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
+                  (fields["digest"], fields["bundle_id"], fields["file_name"], fields["kept_as"], fields["unit_code"],
+                   fields.get("unit_name", ""), fields["public_key"], fields["fingerprint"], self.db.stamp(utcnow())))
             return True
 
     def held_bundles(self) -> list[HeldRecord]:
-        with self._session() as s:
-            query = select(HeldBundle).where(HeldBundle.decided_at.is_(None)).order_by(HeldBundle.id)
-            return [_held_record(h) for h in s.scalars(query)]
+        with self._read() as c:
+            return [_held_record(h) for h in c.rows(f"SELECT {_HELD_COLUMNS} FROM held_bundles "
+                                                    "WHERE decided_at IS NULL ORDER BY id")]
 
     @maps_write_errors
     def decide_held(self, held_id: int, decision: str) -> HeldRecord:
-        with self._session() as s, s.begin():
-            row = s.get(HeldBundle, held_id)
-            if row is None or row.decided_at is not None:
+        with self._write() as c:
+            row = c.first(f"SELECT {_HELD_COLUMNS}, decided_at FROM held_bundles WHERE id = ?{self.db.for_update}",
+                          (held_id,))
+            if row is None or row[10] is not None:
                 raise StoreError(f"Không có gói số {held_id} đang được giữ lại chờ quyết định.")
-            row.decided_at, row.decision = utcnow(), decision
+            c.run("UPDATE held_bundles SET decided_at = ?, decision = ? WHERE id = ?",
+                  (self.db.stamp(utcnow()), decision, held_id))
             return _held_record(row)
-

@@ -13,11 +13,13 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-
-from sqlalchemy import URL, Engine, create_engine, make_url
-from sqlalchemy.exc import ArgumentError
+from typing import TYPE_CHECKING, Any
 
 from db.engine import StoreError, StoreTooNew, is_newer_schema
+from db.sql import Database, DatabaseError, server_database
+
+if TYPE_CHECKING:  # SQLAlchemy's URL parsing is only imported when a server is used
+    from sqlalchemy import URL, Engine
 
 SETTING_FILE = "co-so-du-lieu.txt"  # in the data folder: the database URL, first line
 ENV = "BAOCAOXA_DATABASE"
@@ -62,6 +64,9 @@ def save_setting(data_dir: Path, url: str | None) -> Path:
 
 def parse(text: str) -> URL:
     """``postgresql://…`` (any of its spellings) as SQLAlchemy's URL for the psycopg 3 driver."""
+    from sqlalchemy import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         url = make_url(text.strip())
     except ArgumentError:
@@ -78,6 +83,9 @@ def parse(text: str) -> URL:
 
 def shown(url: URL | str) -> str:
     """The URL as it may be shown or logged: the password replaced by ***."""
+    from sqlalchemy import URL, make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         parsed = url if isinstance(url, URL) else make_url(str(url))
     except ArgumentError:
@@ -95,8 +103,25 @@ def scrub(text: str, url: URL) -> str:
     return re.sub(r"(password\s*=\s*)\S+", r"\1***", text, flags=re.IGNORECASE)
 
 
+def connect_arguments(url: URL) -> dict[str, Any]:
+    """psycopg's keyword arguments for the URL (its query too: host=/socket/dir, options=…)."""
+    arguments: dict[str, Any] = url.translate_connect_args(username="user", database="dbname")
+    for key, value in url.query.items():
+        arguments[key] = value[0] if isinstance(value, tuple) else value
+    arguments.setdefault("connect_timeout", CONNECT_SECONDS)
+    arguments.setdefault("application_name", "baocaoxa")
+    return arguments
+
+
+def open_database(url: URL) -> Database:
+    """The store's connections to the server (several threads of one window each take one)."""
+    return server_database(connect_arguments(url))
+
+
 def make_server_engine(url: URL, json_serializer) -> Engine:
-    """Pooled connections (several threads of one window), checked before use after a network blip."""
+    """A SQLAlchemy engine on the server, for Alembic's migrations."""
+    from sqlalchemy import create_engine
+
     return create_engine(url, json_serializer=json_serializer, pool_pre_ping=True, pool_size=4,
                          connect_args={"connect_timeout": CONNECT_SECONDS, "application_name": "baocaoxa"})
 
@@ -119,15 +144,13 @@ def unavailable_message(url: URL, exc: Exception) -> str:
             f"Chi tiết: {detail}")
 
 
-def check_server(engine: Engine, url: URL) -> None:
+def check_server(database: Database, url: URL) -> None:
     """Before any write: the server answers, and its schema is not from a newer BaoCaoXa."""
-    from sqlalchemy.exc import DBAPIError
-
     from db.engine import current_revision, too_new_message
 
     try:
-        revision = current_revision(engine)
-    except DBAPIError as exc:
+        revision = current_revision(database)
+    except DatabaseError as exc:
         raise ServerUnavailable(unavailable_message(url, exc)) from None
     if is_newer_schema(revision):
         raise StoreTooNew(too_new_message(Path(shown(url)), revision))

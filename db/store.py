@@ -1,7 +1,8 @@
 """The repository: every read and write of the store goes through :class:`Store`.
 
 Each public write runs in its own transaction and commits before returning, so an
-edit the caller has been told about is on disk (WAL, synchronous=FULL).
+edit the caller has been told about is on disk (WAL, synchronous=FULL). The SQL goes straight
+to the driver through :mod:`db.sql`, the same text for SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -11,27 +12,22 @@ import json
 import threading
 import time
 import uuid
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable, Iterator, cast
-
-from sqlalchemy import String, Table, Text, bindparam, cast as sql_cast, delete, func, select, type_coerce, update
-from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from typing import Any, Callable, Iterator, NamedTuple
 
 from db import server
-from db.engine import (
-    StoreError, _json_dumps, current_revision, in_chunks, is_sqlite, make_engine, maps_write_errors, migrate,
-    write_failure_message,
-)
-from db.models import AuditEntry, Conflict, DraftInput, ImportedBundle, ReportValue, Setting, utcnow
-from db.models import Report as ReportRow, UnitProfile as ProfileRow
-from desktop_app.domain.entities import DocumentHeader, IncomingReport, Report, UnitProfile
-from desktop_app.domain.periods import Period, parse_period
-from db.bulk_apply import BundleWrite, new_report_row
+from db.bulk_apply import INSERT_REPORT, BundleWrite, json_text, new_report_params
+from db.engine import StoreError, current_revision, file_uri, maps_write_errors, migrate, write_failure_message
 from db.preflight import check_before_open
 from db.senders import HeldRecord, SenderKeyRecord, SenderRegistry  # noqa: F401 - records are part of the API
+from db.sql import (
+    Connection, DatabaseError, IntegrityError, in_chunks, json_dumps, loads, placeholders, read_time,
+    sqlite_database, utcnow,
+)
+from desktop_app.domain.entities import DocumentHeader, IncomingReport, Report, UnitProfile
+from desktop_app.domain.periods import Period, parse_period
 
 DB_FILENAME = "baocaoxa.sqlite3"
 
@@ -53,20 +49,6 @@ class AuditRecord:
     note: str | None
 
 
-def _record(report: ReportRow, with_values: bool) -> Report:
-    """The entity of a row: the JSON columns (unit, document) and the period spec become typed."""
-    return Report(
-        id=report.id, uid=report.uid, unit_code=report.unit_code, unit=UnitProfile.from_json(report.unit),
-        template_id=report.template_id, template_version=report.template_version,
-        period=parse_period(report.period), status=report.status,
-        document=DocumentHeader.from_json(report.document), revision=report.revision,
-        origin=report.origin, last_section=report.last_section, created_at=report.created_at,
-        updated_at=report.updated_at, deleted_at=report.deleted_at,
-        values={v.field_id: v.value for v in report.values} if with_values else {},
-        sync_base=report.sync_base, signed_by=report.signed_by, unsigned=bool(report.unsigned),
-    )
-
-
 @dataclass
 class ConflictRecord:
     id: int
@@ -76,36 +58,62 @@ class ConflictRecord:
     received_at: dt.datetime
 
 
-def _insert_values(s: Session, report_id: int, values: dict[str, Any]) -> None:
-    """All of a report's values in one executemany (hundreds of ORM objects cost far more)."""
-    now = utcnow()
-    rows = [{"report_id": report_id, "field_id": k, "value": v, "updated_at": now}
-            for k, v in values.items() if v is not None]
-    if rows:  # Core on the session's connection: the ORM's per-row bookkeeping is not needed here
-        s.connection().execute(_VALUES_TABLE.insert(), rows)
+class _Row(NamedTuple):
+    """A reports row as Python: its JSON columns parsed, its times datetimes."""
+
+    id: int
+    uid: str
+    unit_code: str
+    unit: dict[str, Any]
+    template_id: str
+    template_version: str
+    period: str
+    status: str
+    document: dict[str, Any]
+    revision: int
+    origin: str
+    last_section: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    deleted_at: dt.datetime | None
+    sync_base: int | None
+    signed_by: str | None
+    unsigned: bool
 
 
-_VALUES_TABLE = cast(Table, ReportValue.__table__)
-_REPORTS_TABLE = cast(Table, ReportRow.__table__)
-_AUDIT_TABLE = cast(Table, AuditEntry.__table__)
-
-# An autosave's statements, built once: building them per edit cost more than running them.
-_V, _R = _VALUES_TABLE.c, _REPORTS_TABLE.c
-_LOCK_REPORT = select(_R.id).where(_R.id == bindparam("b_report")).with_for_update()
-_VALUES_OF = select(_V.field_id, _V.value).where(_V.report_id == bindparam("b_report"))
-_SOME_VALUES_OF = _VALUES_OF.where(_V.field_id.in_(bindparam("b_fields", expanding=True)))
-_ONE_VALUE = (_V.report_id == bindparam("b_report")) & (_V.field_id == bindparam("b_field"))
-_DELETE_VALUE = delete(_VALUES_TABLE).where(_ONE_VALUE)
-_UPDATE_VALUE = update(_VALUES_TABLE).where(_ONE_VALUE).values(value=bindparam("b_value"), updated_at=bindparam("b_at"))
-_BUMP_REVISION = (update(_REPORTS_TABLE).where(_R.id == bindparam("b_report"))
-                  .values(revision=_R.revision + 1, updated_at=bindparam("b_at")))
-_IMPORTED_TABLE = cast(Table, ImportedBundle.__table__)
-_IMPORTED_BY_DIGEST = select(_IMPORTED_TABLE.c.id).where(_IMPORTED_TABLE.c.digest == bindparam("digest"))
-# locked for the transaction (PostgreSQL; SQLite's write lock covers it): the decision on a
-# report cannot be overtaken by another PC between reading it and writing it
-_REPORT_BY_UID = select(_REPORTS_TABLE.c.id).where(_REPORTS_TABLE.c.uid == bindparam("uid")).with_for_update()
+_SELECT_REPORTS = f"SELECT {', '.join(_Row._fields)} FROM reports"
+_TIMES = {"created_at", "updated_at", "deleted_at"}
+_JSON = {"unit", "document"}
 
 
+def _row(found: tuple) -> _Row:
+    """``found``: a row of ``_SELECT_REPORTS``, as the driver gives it."""
+    (id_, uid, unit_code, unit, template_id, template_version, period, status, document, revision, origin,
+     last_section, created_at, updated_at, deleted_at, sync_base, signed_by, unsigned) = found
+    return _Row(id_, uid, unit_code, loads(unit), template_id, template_version, period, status,
+                loads(document) or {}, revision, origin, last_section, read_time(created_at), read_time(updated_at),
+                read_time(deleted_at), sync_base, signed_by, bool(unsigned))
+
+
+def _record(row: _Row, values: dict[str, Any] | None = None) -> Report:
+    """The entity of a row: the JSON columns (unit, document) and the period spec become typed."""
+    return Report(
+        id=row.id, uid=row.uid, unit_code=row.unit_code, unit=UnitProfile.from_json(row.unit),
+        template_id=row.template_id, template_version=row.template_version, period=parse_period(row.period),
+        status=row.status, document=DocumentHeader.from_json(row.document), revision=row.revision,
+        origin=row.origin, last_section=row.last_section, created_at=row.created_at, updated_at=row.updated_at,
+        deleted_at=row.deleted_at, values=values or {}, sync_base=row.sync_base, signed_by=row.signed_by,
+        unsigned=row.unsigned,
+    )
+
+
+_INSERT_VALUE = "INSERT INTO report_values (report_id, field_id, value, updated_at) VALUES (?, ?, ?, ?)"
+_INSERT_AUDIT = ('INSERT INTO audit_log (at, who, report_id, action, field_id, "old", "new", note) '
+                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+
+
+def _json_or_null(value: Any) -> str | None:
+    return None if value is None else json_dumps(value)
 
 
 class _SharedText:
@@ -137,23 +145,22 @@ RETRIES = 6
 
 def _retriable(exc: DatabaseError) -> bool:
     """Another installation got there first (a report made at the same moment, a lock cycle)."""
-    code = getattr(getattr(exc, "orig", None), "sqlstate", None)
-    return isinstance(exc, IntegrityError) or code in _RETRY_SQLSTATES
+    return isinstance(exc, IntegrityError) or exc.sqlstate in _RETRY_SQLSTATES
 
 
 class _Group:
-    """One open transaction that many bundle imports share (see :meth:`Store.grouped`)."""
+    """One connection whose transaction many bundle imports share (see :meth:`Store.grouped`)."""
 
-    def __init__(self, session: Session, size: int, seconds: float):
-        self.session, self.size, self.seconds = session, size, seconds
+    def __init__(self, conn: Connection, size: int, seconds: float):
+        self.conn, self.size, self.seconds = conn, size, seconds
         self.thread = threading.get_ident()
         self.pending = 0
         self.started = time.monotonic()
         self.after_commit: list[Callable[[], None]] = []
 
     def commit(self) -> None:
-        self.session.commit()
-        self.session.expunge_all()  # the next group reads afresh what other installations changed
+        if self.conn.depth:
+            self.conn.commit()  # the next write begins the next group's transaction
         callbacks, self.after_commit = self.after_commit, []
         self.pending, self.started = 0, time.monotonic()
         for callback in callbacks:
@@ -163,26 +170,6 @@ class _Group:
         self.pending += count
         if self.pending >= self.size or time.monotonic() - self.started >= self.seconds:
             self.commit()
-
-
-class _GroupSession:
-    """What ``_session()`` hands out while a group is open on this thread: the group's session,
-    where each ``begin()`` is a savepoint (one bundle, all or nothing) and closing closes nothing."""
-
-    def __init__(self, session: Session):
-        self._session = session
-
-    def __enter__(self) -> _GroupSession:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        return None
-
-    def begin(self):
-        return self._session.begin_nested()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._session, name)
 
 
 class Store(SenderRegistry):
@@ -203,36 +190,34 @@ class Store(SenderRegistry):
             self._open_server(self.server_url)
         else:
             self._open_file()
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def _open_file(self) -> None:
         try:
             self.data_dir.mkdir(parents=True, exist_ok=True)
             self._quick_check()
-            self.engine = make_engine(self.path)
-            self.migration_backup = migrate(self.engine, self.path, self.backup_dir)
-        except (OperationalError, DatabaseError) as exc:
+            self.db = sqlite_database(file_uri(self.path))
+            self.migration_backup = migrate(self.db, self.path, self.backup_dir)
+        except DatabaseError as exc:
             raise StoreError(f"Không mở được cơ sở dữ liệu {self.path}: {exc.orig}") from exc
         except OSError as exc:
             raise StoreError(f"Không tạo được thư mục dữ liệu {self.data_dir}: {exc.strerror}") from exc
 
     def _open_server(self, url) -> None:
         """The shared PostgreSQL store: the server answers and is not newer, then migrations."""
-        from sqlalchemy.exc import DBAPIError
-
         try:
             self.data_dir.mkdir(parents=True, exist_ok=True)  # logs, templates, held files stay local
         except OSError as exc:
             raise StoreError(f"Không tạo được thư mục dữ liệu {self.data_dir}: {exc.strerror}") from exc
-        self.engine = server.make_server_engine(url, _json_dumps)
+        self.db = server.open_database(url)
         try:
-            server.check_server(self.engine, url)
-            self.migration_backup = migrate(self.engine, self.path, self.backup_dir)
-        except DBAPIError as exc:
-            self.engine.dispose()
+            server.check_server(self.db, url)
+            self.migration_backup = migrate(self.db, self.path, self.backup_dir,
+                                            alembic_engine=lambda: server.make_server_engine(url, json_dumps))
+        except DatabaseError as exc:
+            self.db.dispose()
             raise server.ServerUnavailable(server.unavailable_message(url, exc)) from None
         except StoreError:
-            self.engine.dispose()
+            self.db.dispose()
             raise
 
     @property
@@ -250,15 +235,30 @@ class Store(SenderRegistry):
         check_before_open(self.path, damaged=DatabaseDamaged)
 
     def close(self) -> None:
-        self.engine.dispose()
+        self.db.dispose()
 
     def schema_revision(self) -> str | None:
-        return current_revision(self.engine)
+        return current_revision(self.db)
 
-    def _session(self) -> Session:
-        if self._in_group():
-            return cast(Session, _GroupSession(self._group.session))
-        return self._sessions()
+    # --- connections and transactions ----------------------------------------------------
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        """A connection for reads: the open group's on its thread (it sees the group's writes)."""
+        group = self._group
+        if group is not None and group.thread == threading.get_ident():
+            yield group.conn
+            return
+        with self.db.connection() as conn:
+            yield conn
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        """One write, all or nothing: its own transaction, or a savepoint of the open group's."""
+        with self._read() as conn:
+            if self._in_group() and conn.depth == 0:
+                conn.begin()  # the group's transaction, committed by the group
+            with conn.transaction():
+                yield conn
 
     @contextmanager
     def grouped(self, size: int = 250, seconds: float = 2.0) -> Iterator[None]:
@@ -270,16 +270,16 @@ class Store(SenderRegistry):
         if self._group is not None:  # already inside one: join it
             yield
             return
-        group = _Group(self._sessions(), size, seconds)
-        self._group = group
-        try:
-            yield
-            group.commit()
-        except (OperationalError, DatabaseError) as exc:
-            raise StoreError(write_failure_message(exc)) from exc
-        finally:
-            self._group = None
-            group.session.close()  # rolls back what was not committed
+        with ExitStack() as stack:
+            group = _Group(stack.enter_context(self.db.connection()), size, seconds)
+            self._group = group
+            try:
+                yield
+                group.commit()
+            except DatabaseError as exc:
+                raise StoreError(write_failure_message(exc)) from exc
+            finally:
+                self._group = None  # the connection rolls back what was not committed
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` once what was written so far is committed (at once outside a group)."""
@@ -293,21 +293,21 @@ class Store(SenderRegistry):
         if self._in_group():
             self._group.commit()
 
+    def _in_group(self) -> bool:
+        group = self._group
+        return group is not None and group.thread == threading.get_ident()
 
     # --- settings ------------------------------------------------------------------
     def get_setting(self, key: str, default: Any = None) -> Any:
-        with self._session() as s:
-            row = s.get(Setting, key)
-            return default if row is None else row.value
+        with self._read() as c:
+            row = c.first("SELECT value FROM settings WHERE key = ?", (key,))
+            return default if row is None else loads(row[0])
 
     @maps_write_errors
     def set_setting(self, key: str, value: Any) -> None:
-        with self._session() as s, s.begin():
-            row = s.get(Setting, key)
-            if row is None:
-                s.add(Setting(key=key, value=value))
-            else:
-                row.value = value
+        with self._write() as c:
+            c.run("INSERT INTO settings (key, value) VALUES (?, ?) "
+                  "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, json_dumps(value)))
 
     def install_id(self) -> str:
         """A random id for this installation: the ``origin`` of the revisions it makes."""
@@ -320,21 +320,24 @@ class Store(SenderRegistry):
 
     # --- unit profile ----------------------------------------------------------------
     def get_profile(self) -> UnitProfile | None:
-        with self._session() as s:
-            row = s.get(ProfileRow, 1)
-            return None if row is None else UnitProfile.from_json(row.data)
+        with self._read() as c:
+            row = c.first("SELECT data FROM unit_profile WHERE id = 1")
+            return None if row is None else UnitProfile.from_json(loads(row[0]))
 
     @maps_write_errors
     def set_profile(self, profile: UnitProfile, who: str = "") -> None:
         data = self._clean(profile.to_json())
-        with self._session() as s, s.begin():
-            row = s.get(ProfileRow, 1)
-            old = None if row is None else dict(row.data)
+        now = self.db.stamp(utcnow())
+        with self._write() as c:
+            row = c.first(f"SELECT data FROM unit_profile WHERE id = 1{self.db.for_update}")
+            old = None if row is None else loads(row[0])
             if row is None:
-                s.add(ProfileRow(id=1, code=profile.code, scheme=profile.scheme, data=data))
+                c.run("INSERT INTO unit_profile (id, code, scheme, data, updated_at) VALUES (1, ?, ?, ?, ?)",
+                      (profile.code, profile.scheme, json_dumps(data), now))
             else:
-                row.code, row.scheme, row.data, row.updated_at = profile.code, profile.scheme, data, utcnow()
-            s.add(AuditEntry(who=who, action="profile", old=old, new=data))
+                c.run("UPDATE unit_profile SET code = ?, scheme = ?, data = ?, updated_at = ? WHERE id = 1",
+                      (profile.code, profile.scheme, json_dumps(data), now))
+            c.run(_INSERT_AUDIT, (now, who, None, "profile", None, _json_or_null(old), json_dumps(data), None))
 
     # --- reports -------------------------------------------------------------------
     @maps_write_errors
@@ -344,106 +347,110 @@ class Store(SenderRegistry):
                       who: str = "", action: str = "create", note: str | None = None) -> int:
         unit_data, document_data = self._clean(unit.to_json()), self._clean(document.to_json())
         values, note = self._clean(values), self._clean(note)
-        with self._session() as s, s.begin():
-            report = ReportRow(
-                uid=uid or uuid.uuid4().hex, unit_code=unit.code, unit=unit_data,
-                template_id=template_id, template_version=template_version, period=period.spec,
-                document=document_data, origin=origin, revision=revision, status=status,
-            )
-            s.add(report)
-            s.flush()
-            _insert_values(s, report.id, values or {})
-            s.add(AuditEntry(who=who, report_id=report.id, action=action, note=note,
-                             new={"template": template_id, "period": period.spec}))
-            return report.id
+        now = utcnow()
+        stamp = self.db.stamp(now)
+        with self._write() as c:
+            report_id = c.scalar(
+                "INSERT INTO reports (uid, unit_code, unit, template_id, template_version, period, status, document, "
+                "revision, origin, last_section, created_at, updated_at, deleted_at, sync_base, signed_by, unsigned) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, NULL, NULL, NULL, ?) RETURNING id",
+                (uid or uuid.uuid4().hex, unit.code, json_dumps(unit_data), template_id, template_version, period.spec,
+                 status, json_dumps(document_data), revision, origin, stamp, stamp, False))
+            self._insert_values(c, report_id, values or {}, stamp)
+            c.run(_INSERT_AUDIT, (stamp, who, report_id, action, None, None,
+                                  json_dumps({"template": template_id, "period": period.spec}), note))
+            return report_id
+
+    @staticmethod
+    def _insert_values(c: Connection, report_id: int, values: dict[str, Any], stamp: Any) -> None:
+        """All of a report's values in one executemany (None is no value)."""
+        c.many(_INSERT_VALUE, [(report_id, k, json_text(v), stamp) for k, v in values.items() if v is not None])
 
     def list_reports(self, include_deleted: bool = False, with_values: bool = False, *,
                      unit_code: str | None = None, template_id: str | None = None) -> list[Report]:
-        with self._session() as s:
-            query = select(ReportRow).order_by(ReportRow.updated_at.desc())
-            if not include_deleted:
-                query = query.where(ReportRow.deleted_at.is_(None))
-            if unit_code is not None:
-                query = query.where(ReportRow.unit_code == unit_code)
-            if template_id is not None:
-                query = query.where(ReportRow.template_id == template_id)
+        wanted, params = [], []
+        if not include_deleted:
+            wanted.append("deleted_at IS NULL")
+        if unit_code is not None:
+            wanted.append("unit_code = ?")
+            params.append(unit_code)
+        if template_id is not None:
+            wanted.append("template_id = ?")
+            params.append(template_id)
+        where = f" WHERE {' AND '.join(wanted)}" if wanted else ""
+        with self._read() as c, (c.snapshot() if with_values else nullcontext()):
+            records = [_record(_row(r)) for r in c.rows(f"{_SELECT_REPORTS}{where} ORDER BY updated_at DESC", params)]
             if with_values:  # every report's values in one more query, not one query per report
-                query = query.options(selectinload(ReportRow.values))
-            return [_record(r, with_values) for r in s.scalars(query)]
+                self._fill_values(c, records)
+        return records
 
     def template_periods(self, template_id: str) -> list[Period]:
         """Every period that reports of this template use."""
-        with self._session() as s:
-            query = select(ReportRow.period).where(ReportRow.template_id == template_id,
-                                                   ReportRow.deleted_at.is_(None)).distinct()
-            return [parse_period(spec) for spec in s.scalars(query)]
+        with self._read() as c:
+            rows = c.rows("SELECT DISTINCT period FROM reports WHERE template_id = ? AND deleted_at IS NULL",
+                          (template_id,))
+            return [parse_period(spec) for (spec,) in rows]
 
     def reports_of_period(self, template_id: str, periods: list[Period]) -> list[Report]:
         """Every report of one template and period, values included: what a consolidation reads.
 
         The values come back as one JSON object per report (the database builds it), which
-        keeps thousands of reports quick to load; the reports are read as plain rows (no ORM
-        objects). On a shared PostgreSQL store both queries read one snapshot (REPEATABLE
-        READ), so an import committed in between never shows a report without its values."""
-        with self._session() as s:
-            conn = s.connection() if self._in_group() or is_sqlite(self.engine) \
-                else s.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-            table = _REPORTS_TABLE.c
-            wanted = (table.template_id == template_id, table.period.in_([p.spec for p in periods]),
-                      table.deleted_at.is_(None))
-            records = [_record(cast(ReportRow, row), False)
-                       for row in conn.execute(select(_REPORTS_TABLE).where(*wanted))]
-            self._fill_values(conn, records)
+        keeps thousands of reports quick to load. Both queries read one snapshot (REPEATABLE
+        READ on a shared PostgreSQL store), so an import committed in between never shows a
+        report without its values."""
+        specs = [p.spec for p in periods]
+        if not specs:
+            return []
+        with self._read() as c, c.snapshot():
+            records = [_record(_row(r)) for r in c.rows(
+                f"{_SELECT_REPORTS} WHERE template_id = ? AND period IN ({placeholders(len(specs))}) "
+                "AND deleted_at IS NULL", (template_id, *specs))]
+            self._fill_values(c, records)
         return records
 
     def with_values(self, records: list[Report]) -> list[Report]:
-        """Fill in the records' values in one query (a lazy load per report costs far more)."""
-        with self._session() as s:
-            self._fill_values(s.connection(), records)
+        """Fill in the records' values in one query (a query per report costs far more)."""
+        with self._read() as c, c.snapshot():
+            self._fill_values(c, records)
         return records
 
-    def _fill_values(self, conn, records: list[Report]) -> None:
+    def _fill_values(self, c: Connection, records: list[Report]) -> None:
         by_id = {r.id: r for r in records}
         shared = _SharedText()
         for chunk in in_chunks(list(by_id), 500):  # SQLite caps the parameters of one statement
-            objects = select(ReportValue.report_id, self._values_object()) \
-                .where(ReportValue.report_id.in_(chunk)).group_by(ReportValue.report_id)
-            for report_id, text in conn.execute(objects):
+            query = (f"SELECT report_id, {self.db.values_object()} FROM report_values "
+                     f"WHERE report_id IN ({placeholders(len(chunk))}) GROUP BY report_id")
+            for report_id, text in c.rows(query, tuple(chunk)):
                 by_id[report_id].values = shared.values(json.loads(text))
 
-    def _in_group(self) -> bool:
-        group = self._group
-        return group is not None and group.thread == threading.get_ident()
-
-    def _values_object(self):
-        """One JSON object per report built by the database: field id → value, as text."""
-        if is_sqlite(self.engine):
-            return type_coerce(func.json_group_object(ReportValue.field_id, func.json(ReportValue.value)), String)
-        return sql_cast(func.json_object_agg(ReportValue.field_id, ReportValue.value), Text)
+    @staticmethod
+    def _values_of(c: Connection, report_id: int) -> dict[str, Any]:
+        return {k: loads(v) for k, v in c.rows("SELECT field_id, value FROM report_values WHERE report_id = ?",
+                                               (report_id,))}
 
     def units_by_period(self) -> list[tuple[str, Period, str]]:
         """(template id, period, unit code) for every report there is, each once."""
-        with self._session() as s:
-            query = (select(ReportRow.template_id, ReportRow.period, ReportRow.unit_code)
-                     .where(ReportRow.deleted_at.is_(None)).distinct())
-            return [(t, parse_period(p), u) for t, p, u in s.execute(query)]
+        with self._read() as c:
+            rows = c.rows("SELECT DISTINCT template_id, period, unit_code FROM reports WHERE deleted_at IS NULL")
+            return [(t, parse_period(p), u) for t, p, u in rows]
 
     def get_report(self, report_id: int) -> Report | None:
-        with self._session() as s:
-            report = s.get(ReportRow, report_id)
-            return None if report is None else _record(report, True)
+        with self._read() as c, c.snapshot():
+            found = c.first(f"{_SELECT_REPORTS} WHERE id = ?", (report_id,))
+            return None if found is None else _record(_row(found), self._values_of(c, report_id))
 
     def find_report(self, *, uid: str | None = None, unit_code: str | None = None, template_id: str | None = None,
                     period: Period | None = None, include_deleted: bool = False) -> Report | None:
-        with self._session() as s:
-            query = select(ReportRow) if include_deleted else select(ReportRow).where(ReportRow.deleted_at.is_(None))
-            if uid:
-                query = query.where(ReportRow.uid == uid)
-            else:
-                query = query.where(ReportRow.unit_code == unit_code, ReportRow.template_id == template_id,
-                                    ReportRow.period == (period.spec if period else None))
-            report = s.scalars(query.order_by(ReportRow.id.desc())).first()
-            return None if report is None else _record(report, True)
+        if uid:
+            wanted, params = ["uid = ?"], [uid]
+        else:
+            wanted, params = ["unit_code = ?", "template_id = ?", "period = ?"], \
+                [unit_code, template_id, period.spec if period else None]
+        if not include_deleted:
+            wanted.append("deleted_at IS NULL")
+        with self._read() as c, c.snapshot():
+            found = c.first(f"{_SELECT_REPORTS} WHERE {' AND '.join(wanted)} ORDER BY id DESC LIMIT 1", params)
+            return None if found is None else _record(_row(found), self._values_of(c, found[0]))
 
     def set_values(self, report_id: int, changes: dict[str, Any], who: str = "", action: str = "set",
                    replace_all: bool = False, note: str | None = None,
@@ -455,76 +462,73 @@ class Store(SenderRegistry):
         """
         try:
             return self._set_values(report_id, changes, who, action, replace_all, note, drafts or {})
-        except (OperationalError, DatabaseError) as exc:
+        except DatabaseError as exc:
             raise StoreError(write_failure_message(exc).replace("Thay đổi vừa rồi", "Số liệu vừa nhập")) from exc
 
     def _set_values(self, report_id: int, changes: dict[str, Any], who: str, action: str, replace_all: bool,
                     note: str | None, drafts: dict[str, str | None]) -> int:
         changes, note = self._clean(changes), self._clean(note)
         drafts = {key: self._clean(text) for key, text in drafts.items()}
-        with self._session() as s, s.begin():
-            # Core statements on the session's connection: an autosave is one field, and loading
-            # the report and all its values as ORM objects cost ten times the write itself.
-            conn = s.connection()
-            found = conn.execute(_LOCK_REPORT, {"b_report": report_id}).first()  # two PCs editing one report: in turn
-            if found is None:
+        with self._write() as c:
+            # two PCs editing one report: in turn
+            if c.first(f"SELECT id FROM reports WHERE id = ?{self.db.for_update}", (report_id,)) is None:
                 raise StoreError(f"Không có báo cáo số {report_id}.")
             if drafts:
-                self._set_drafts(s, report_id, drafts, who)
+                self._set_drafts(c, report_id, drafts, who)
             if replace_all:  # a checked import: it replaces what was typed, unreadable text included
-                existing = {k: v for k, v in conn.execute(_VALUES_OF, {"b_report": report_id})}
+                existing = self._values_of(c, report_id)
                 changes = {**{k: None for k in existing}, **changes}
-                s.execute(delete(DraftInput).where(DraftInput.report_id == report_id))
+                c.run("DELETE FROM draft_inputs WHERE report_id = ?", (report_id,))
             else:
-                existing = {k: v for k, v in conn.execute(_SOME_VALUES_OF, {"b_report": report_id,
-                                                                             "b_fields": list(changes)})}
-            now = utcnow()
+                existing = {}
+                for chunk in in_chunks(list(changes), 500):
+                    existing.update((k, loads(v)) for k, v in c.rows(
+                        f"SELECT field_id, value FROM report_values WHERE report_id = ? "
+                        f"AND field_id IN ({placeholders(len(chunk))})", (report_id, *chunk)))
+            now = self.db.stamp(utcnow())
             audit, deleted, inserted, updated = [], [], [], []
             for field_id, new in changes.items():
                 old = existing.get(field_id)
                 if old == new:
                     continue
                 if new is None:
-                    deleted.append({"b_report": report_id, "b_field": field_id})
+                    deleted.append((report_id, field_id))
                 elif field_id not in existing:
-                    inserted.append({"report_id": report_id, "field_id": field_id, "value": new, "updated_at": now})
+                    inserted.append((report_id, field_id, json_dumps(new), now))
                 else:
-                    updated.append({"b_report": report_id, "b_field": field_id, "b_value": new, "b_at": now})
-                audit.append({"at": now, "who": who, "report_id": report_id, "action": action, "field_id": field_id,
-                              "old": old, "new": new, "note": note})
-            if deleted:
-                conn.execute(_DELETE_VALUE, deleted)
-            if inserted:
-                conn.execute(_VALUES_TABLE.insert(), inserted)
-            if updated:
-                conn.execute(_UPDATE_VALUE, updated)
+                    updated.append((json_dumps(new), now, report_id, field_id))
+                audit.append((now, who, report_id, action, field_id, _json_or_null(old), _json_or_null(new), note))
+            c.many("DELETE FROM report_values WHERE report_id = ? AND field_id = ?", deleted)
+            c.many(_INSERT_VALUE, inserted)
+            c.many("UPDATE report_values SET value = ?, updated_at = ? WHERE report_id = ? AND field_id = ?", updated)
             if audit:
-                conn.execute(_AUDIT_TABLE.insert(), audit)
-                conn.execute(_BUMP_REVISION, {"b_report": report_id, "b_at": now})
-                s.expire_all()  # an ORM copy of this report in a shared (group) session is stale now
+                c.many(_INSERT_AUDIT, audit)
+                c.run("UPDATE reports SET revision = revision + 1, updated_at = ? WHERE id = ?", (now, report_id))
             return len(audit)
 
-    @staticmethod
-    def _set_drafts(s: Session, report_id: int, drafts: dict[str, str | None], who: str) -> None:
+    def _set_drafts(self, c: Connection, report_id: int, drafts: dict[str, str | None], who: str) -> None:
         for key, text in drafts.items():
-            row = s.get(DraftInput, (report_id, key))
-            old = None if row is None else row.text
+            row = c.first("SELECT text FROM draft_inputs WHERE report_id = ? AND key = ?", (report_id, key))
+            old = None if row is None else row[0]
             if old == text:
                 continue
+            now = self.db.stamp(utcnow())
             if text is None:
-                s.delete(row)
+                c.run("DELETE FROM draft_inputs WHERE report_id = ? AND key = ?", (report_id, key))
             elif row is None:
-                s.add(DraftInput(report_id=report_id, key=key, text=text, updated_at=utcnow()))
+                c.run("INSERT INTO draft_inputs (report_id, key, text, updated_at) VALUES (?, ?, ?, ?)",
+                      (report_id, key, text, now))
             else:
-                row.text, row.updated_at = text, utcnow()
-            s.add(AuditEntry(who=who, report_id=report_id, action="draft", field_id=key.split(".")[0].split("[")[0],
-                             old=old, new=text, note=key))
+                c.run("UPDATE draft_inputs SET text = ?, updated_at = ? WHERE report_id = ? AND key = ?",
+                      (text, now, report_id, key))
+            c.run(_INSERT_AUDIT, (now, who, report_id, "draft", key.split(".")[0].split("[")[0],
+                                  _json_or_null(old), _json_or_null(text), key))
 
     def drafts(self, report_id: int) -> dict[str, str]:
-        """Unreadable typed text of a report, by key (see :class:`db.models.DraftInput`)."""
-        with self._session() as s:
-            rows = s.execute(select(DraftInput.key, DraftInput.text).where(DraftInput.report_id == report_id))
-            return {key: text for key, text in rows}
+        """Unreadable typed text of a report, by key (see ``draft_inputs`` in :mod:`db.models`)."""
+        with self._read() as c:
+            return {key: text for key, text in c.rows("SELECT key, text FROM draft_inputs WHERE report_id = ?",
+                                                      (report_id,))}
 
     @maps_write_errors
     def update_report(self, report_id: int, *, who: str = "", action: str = "update", note: str | None = None,
@@ -537,19 +541,32 @@ class Store(SenderRegistry):
             raise ValueError(f"unknown report columns: {unknown}")
         columns = {k: _column(v, self._clean) for k, v in columns.items()}
         note = self._clean(note)
-        with self._session() as s, s.begin():
-            report = s.get(ReportRow, report_id, with_for_update=True)  # two PCs editing one report: in turn
-            if report is None:
+        with self._write() as c:
+            # two PCs editing one report: in turn
+            found = c.first(f"{_SELECT_REPORTS} WHERE id = ?{self.db.for_update}", (report_id,))
+            if found is None:
                 raise StoreError(f"Không có báo cáo số {report_id}.")
-            old = {k: _jsonable(getattr(report, k)) for k in columns}
-            for key, value in columns.items():
-                setattr(report, key, value)
+            current = _row(found)
+            old = {k: _jsonable(getattr(current, k)) for k in columns}
+            stored = dict(columns)
             if set(columns) - {"last_section"}:
                 if bump_revision and "revision" not in columns:
-                    report.revision += 1
-                report.updated_at = utcnow()
-                s.add(AuditEntry(who=who, report_id=report_id, action=action, note=note,
-                                 old=old, new={k: _jsonable(v) for k, v in columns.items()}))
+                    stored.update(revision=current.revision + 1)
+                stored["updated_at"] = utcnow()
+            assignments = ", ".join(f"{name} = ?" for name in stored)  # names: the allowed ones above
+            c.run(f"UPDATE reports SET {assignments} WHERE id = ?",
+                  (*(self._stored(name, value) for name, value in stored.items()), report_id))
+            if set(columns) - {"last_section"}:
+                c.run(_INSERT_AUDIT, (self.db.stamp(utcnow()), who, report_id, action, None, json_dumps(old),
+                                      json_dumps({k: _jsonable(v) for k, v in columns.items()}), note))
+
+    def _stored(self, name: str, value: Any) -> Any:
+        """A reports column's value as the driver takes it."""
+        if name in _JSON:
+            return json_dumps(value)
+        if name in _TIMES:
+            return self.db.stamp(value)
+        return value
 
     def delete_report(self, report_id: int, who: str = "", note: str | None = None) -> None:
         self.update_report(report_id, who=who, action="delete", note=note, bump_revision=False,
@@ -560,48 +577,44 @@ class Store(SenderRegistry):
 
     @maps_write_errors
     def purge_report(self, report_id: int) -> None:
-        with self._session() as s, s.begin():
-            s.execute(delete(ReportRow).where(ReportRow.id == report_id))
+        with self._write() as c:
+            c.run("DELETE FROM reports WHERE id = ?", (report_id,))  # its values, drafts, conflicts cascade
 
     def audit(self, report_id: int | None = None, limit: int = 1000) -> list[AuditRecord]:
-        with self._session() as s:
-            query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
-            if report_id is not None:
-                query = query.where(AuditEntry.report_id == report_id)
-            return [AuditRecord(a.id, a.at, a.who, a.report_id, a.action, a.field_id, a.old, a.new, a.note)
-                    for a in s.scalars(query)]
+        where, params = ("WHERE report_id = ? ", (report_id, limit)) if report_id is not None else ("", (limit,))
+        with self._read() as c:
+            rows = c.rows('SELECT id, at, who, report_id, action, field_id, "old", "new", note FROM audit_log '
+                          f"{where}ORDER BY id DESC LIMIT ?", params)
+            return [AuditRecord(i, read_time(at), who, r, action, f, loads(old), loads(new), note)
+                    for i, at, who, r, action, f, old, new, note in rows]
 
     # --- sync bundles ----------------------------------------------------------------
     def bundle_imported(self, digest: str) -> bool:
         """This very file (by its SHA-256) was applied before."""
-        with self._session() as s:
-            return s.connection().execute(_IMPORTED_BY_DIGEST, {"digest": digest}).first() is not None
+        with self._read() as c:
+            return c.first("SELECT id FROM imported_bundles WHERE digest = ?", (digest,)) is not None
 
     def bundle_id_sources(self, bundle_id: str) -> list[tuple[str, str | None]]:
         """(source unit, digest) of every applied bundle that carried this id."""
-        with self._session() as s:
-            rows = s.connection().execute(select(ImportedBundle.source_unit, ImportedBundle.digest)
-                                          .where(ImportedBundle.bundle_id == bundle_id))
-            return [(u, d) for u, d in rows]
+        return self.bundle_id_sources_of([bundle_id]).get(bundle_id, [])
 
     def imported_digests(self, digests: list[str]) -> set[str]:
         """Those of ``digests`` whose bundle was applied before (one query per 500, not one each)."""
         found: set[str] = set()
-        with self._session() as s:
+        with self._read() as c:
             for chunk in in_chunks(sorted(set(digests)), 500):
-                query = select(_IMPORTED_TABLE.c.digest).where(_IMPORTED_TABLE.c.digest.in_(chunk))
-                found.update(digest for (digest,) in s.connection().execute(query))
+                found.update(d for (d,) in c.rows(
+                    f"SELECT digest FROM imported_bundles WHERE digest IN ({placeholders(len(chunk))})", tuple(chunk)))
         return found
 
     def bundle_id_sources_of(self, bundle_ids: list[str]) -> dict[str, list[tuple[str, str | None]]]:
         """:meth:`bundle_id_sources` of many ids at once: {bundle id: [(source unit, digest)]}."""
         found: dict[str, list[tuple[str, str | None]]] = {}
-        table = _IMPORTED_TABLE.c
-        with self._session() as s:
+        with self._read() as c:
             for chunk in in_chunks(sorted(set(bundle_ids)), 500):
-                query = select(table.bundle_id, table.source_unit, table.digest).where(table.bundle_id.in_(chunk)) \
-                    .order_by(table.id)
-                for bundle_id, unit, digest in s.connection().execute(query):
+                rows = c.rows("SELECT bundle_id, source_unit, digest FROM imported_bundles "
+                              f"WHERE bundle_id IN ({placeholders(len(chunk))}) ORDER BY id", tuple(chunk))
+                for bundle_id, unit, digest in rows:
                     found.setdefault(bundle_id, []).append((unit, digest))
         return found
 
@@ -621,7 +634,7 @@ class Store(SenderRegistry):
             try:
                 plan = self._apply_bundle_once(bundle_id, digest, source_unit, incoming, decide, who, signed_by,
                                                new_key)
-            except (OperationalError, DatabaseError) as exc:
+            except DatabaseError as exc:
                 if attempt + 1 < RETRIES and _retriable(exc):
                     # Another installation holds or just made what this bundle touches: let our
                     # group go (its locks with it), wait a moment, decide again on what is there now.
@@ -653,13 +666,13 @@ class Store(SenderRegistry):
             group = self._group
             assert group is not None
             try:
-                with self._session() as s, s.begin():
-                    results = BulkWriter(self, s, decide, who, is_sqlite(self.engine)).run(writes)
+                with self._write() as c:
+                    results = BulkWriter(self, c, decide, who).run(writes)
             except Exception:  # noqa: BLE001 - rolled back whole; one by one tells what went wrong
                 return None
             try:
                 group.done(sum(plan is not None for plan in results))
-            except (OperationalError, DatabaseError) as exc:
+            except DatabaseError as exc:
                 raise StoreError(write_failure_message(exc)) from exc
             return results
 
@@ -667,143 +680,130 @@ class Store(SenderRegistry):
                            decide: Callable[[Report | None, IncomingReport], str], who: str,
                            signed_by: str | None, new_key: dict[str, str] | None) -> list[tuple[str, Report]] | None:
         plan: list[tuple[str, Report]] = []
-        with self._session() as s, s.begin():
+        with self._write() as c:
             # The digest is the arbiter: the row is claimed first, so two installations
             # importing the same file at once apply it once (the second waits, then finds it).
-            conn = s.connection()  # Core where the ORM adds nothing: thousands of bundles per import
-            claimed = conn.execute(self._claim_digest(bundle_id, digest, source_unit, signed_by)).first()
+            claimed = c.first("INSERT INTO imported_bundles (bundle_id, digest, source_unit, signed_by, summary, "
+                              "imported_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (digest) DO NOTHING RETURNING id",
+                              (bundle_id, digest, source_unit, signed_by, "{}", self.db.stamp(utcnow())))
             if claimed is None:
                 return None
             if new_key is not None:
-                self._register_first_contact(s, new_key)
+                self._register_first_contact(c, new_key)
             counts: dict[str, int] = {}
             for item in incoming:
                 uid = item.report.uid
-                found = conn.execute(_REPORT_BY_UID, {"uid": uid}).first()
-                report = None if found is None else s.get(ReportRow, found[0], populate_existing=True)
-                if report is not None and report.unit_code != source_unit:
+                # locked for the transaction (PostgreSQL; SQLite's write lock covers it): the decision
+                # on a report cannot be overtaken by another PC between reading it and writing it
+                found = c.first(f"{_SELECT_REPORTS} WHERE uid = ?{self.db.for_update}", (uid,))
+                row = None if found is None else _row(found)
+                if row is not None and row.unit_code != source_unit:
                     raise ForeignReport(
-                        f"báo cáo «{uid}» đã có ở đây là của đơn vị {report.unit_code}, không phải của "
+                        f"báo cáo «{uid}» đã có ở đây là của đơn vị {row.unit_code}, không phải của "
                         f"đơn vị gửi ({source_unit}): một đơn vị chỉ được gửi báo cáo của chính mình.")
-                local = None if report is None else _record(report, True)
+                local = None if row is None else _record(row, self._values_of(c, row.id))
                 kind = decide(local, item)
                 counts[kind] = counts.get(kind, 0) + 1
-                self._apply_one(s, bundle_id, kind, item, report, who, source_unit)
+                self._apply_one(c, bundle_id, kind, item, row, who, source_unit)
                 # the unit as stored here (an update never takes the sender's name for it)
                 plan.append((kind, item.report if local is None else replace(item.report, unit=local.unit)))
-            conn.execute(update(_IMPORTED_TABLE).where(_IMPORTED_TABLE.c.id == claimed[0]).values(summary=counts))
+            c.run("UPDATE imported_bundles SET summary = ? WHERE id = ?", (json_dumps(counts), claimed[0]))
         return plan
 
-    def _claim_digest(self, bundle_id: str, digest: str, source_unit: str, signed_by: str | None):
-        """INSERT … ON CONFLICT (digest) DO NOTHING RETURNING id, in this store's dialect."""
-        if is_sqlite(self.engine):
-            from sqlalchemy.dialects import sqlite as dialect
-        else:
-            from sqlalchemy.dialects import postgresql as dialect  # type: ignore[no-redef]
-        return (dialect.insert(ImportedBundle)
-                .values(bundle_id=bundle_id, digest=digest, source_unit=source_unit, signed_by=signed_by, summary={},
-                        imported_at=utcnow())
-                .on_conflict_do_nothing(index_elements=[ImportedBundle.digest])
-                .returning(ImportedBundle.id))
-
-    def _apply_one(self, s: Session, bundle_id: str, kind: str, item: IncomingReport, report: ReportRow | None,
+    def _apply_one(self, c: Connection, bundle_id: str, kind: str, item: IncomingReport, row: _Row | None,
                    who: str, source_unit: str) -> None:
         new = item.report
+        now = self.db.stamp(utcnow())
         if kind == "new":
-            # Core inserts: a bulk import makes thousands of these (the ORM unit of work costs more
-            # than the rows). Nothing of the new report is in this session's identity map to go stale.
-            now = utcnow()
-            connection = s.connection()
-            report_id = connection.execute(_REPORTS_TABLE.insert().returning(_REPORTS_TABLE.c.id),
-                                           new_report_row(new, source_unit, self._clean, now)).scalar_one()
-            _insert_values(s, report_id, self._clean(new.values))
-            connection.execute(_AUDIT_TABLE.insert(), {"at": now, "who": who, "report_id": report_id,
-                                                       "action": "bundle-new", "note": bundle_id,
-                                                       "field_id": None, "old": None, "new": None})
+            report_id = c.scalar(f"{INSERT_REPORT} RETURNING id",
+                                 new_report_params(self.db, new, source_unit, self._clean, utcnow()))
+            self._insert_values(c, report_id, self._clean(new.values), now)
+            c.run(_INSERT_AUDIT, (now, who, report_id, "bundle-new", None, None, None, bundle_id))
         elif kind == "update":
-            old_revision = report.revision
-            self._replace_from(s, report, new)
-            s.add(AuditEntry(who=who, report_id=report.id, action="bundle-update", note=bundle_id,
-                             old={"revision": old_revision}, new={"revision": new.revision}))
+            assert row is not None
+            self._replace_from(c, row, new)
+            c.run(_INSERT_AUDIT, (now, who, row.id, "bundle-update", None, json_dumps({"revision": row.revision}),
+                                  json_dumps({"revision": new.revision}), bundle_id))
         elif kind == "conflict":
-            s.add(Conflict(report_id=report.id, incoming=self._clean(item.to_json()), bundle_id=bundle_id))
-            s.add(AuditEntry(who=who, report_id=report.id, action="bundle-conflict", note=bundle_id))
+            assert row is not None
+            c.run("INSERT INTO conflicts (report_id, incoming, bundle_id, received_at, resolved_at, resolution) "
+                  "VALUES (?, ?, ?, ?, NULL, NULL)", (row.id, json_dumps(self._clean(item.to_json())), bundle_id, now))
+            c.run(_INSERT_AUDIT, (now, who, row.id, "bundle-conflict", None, None, None, bundle_id))
 
-    def _replace_from(self, s: Session, report: ReportRow, new: Report) -> None:
+    def _replace_from(self, c: Connection, row: _Row, new: Report) -> None:
         """The incoming version replaces ours. Its unit stays ours (code, name, province): only
         the sender's own facts (villages, signer) follow the sender."""
-        s.execute(delete(ReportValue).where(ReportValue.report_id == report.id))
-        _insert_values(s, report.id, self._clean(new.values))
-        ours = UnitProfile.from_json(report.unit)
-        report.unit = self._clean(ours.with_changes(villages=new.unit.villages, signer_name=new.unit.signer_name,
-                                                    signer_title=new.unit.signer_title).to_json())
-        if not new.document.blank:
-            report.document = self._clean(new.document.to_json())
-        report.template_version = new.template_version
-        report.revision = report.sync_base = new.revision
-        report.origin = new.origin or report.origin
-        report.status = new.status or report.status
-        report.signed_by, report.unsigned = new.signed_by, new.unsigned
-        report.deleted_at = None  # a conflict with a deleted report resolved for the incoming one restores it
-        report.updated_at = utcnow()
+        now = self.db.stamp(utcnow())
+        c.run("DELETE FROM report_values WHERE report_id = ?", (row.id,))
+        self._insert_values(c, row.id, self._clean(new.values), now)
+        ours = UnitProfile.from_json(row.unit)
+        unit = self._clean(ours.with_changes(villages=new.unit.villages, signer_name=new.unit.signer_name,
+                                             signer_title=new.unit.signer_title).to_json())
+        document = row.document if new.document.blank else self._clean(new.document.to_json())
+        # deleted_at: a conflict with a deleted report resolved for the incoming one restores it
+        c.run("UPDATE reports SET unit = ?, document = ?, template_version = ?, revision = ?, sync_base = ?, "
+              "origin = ?, status = ?, signed_by = ?, unsigned = ?, deleted_at = NULL, updated_at = ? WHERE id = ?",
+              (json_dumps(unit), json_dumps(document), new.template_version, new.revision, new.revision,
+               new.origin or row.origin, new.status or row.status, new.signed_by, bool(new.unsigned), now,
+               row.id))
 
     def open_conflicts(self) -> list[ConflictRecord]:
-        with self._session() as s:
-            rows = s.scalars(select(Conflict).where(Conflict.resolved_at.is_(None)).order_by(Conflict.id))
-            return [ConflictRecord(c.id, c.report_id, IncomingReport.from_json(c.incoming), c.bundle_id,
-                                   c.received_at) for c in rows]
+        with self._read() as c:
+            rows = c.rows("SELECT id, report_id, incoming, bundle_id, received_at FROM conflicts "
+                          "WHERE resolved_at IS NULL ORDER BY id")
+            return [ConflictRecord(i, r, IncomingReport.from_json(loads(incoming)), b, read_time(at))
+                    for i, r, incoming, b, at in rows]
 
     @maps_write_errors
     def resolve_conflict(self, conflict_id: int, keep: str, who: str = "") -> None:
         """keep = local (ours stays; the incoming version is remembered as seen) or incoming."""
-        with self._session() as s, s.begin():
+        lock = self.db.for_update
+        with self._write() as c:
             # locked: two staff resolving the same conflict at once resolve it once
-            conflict = s.get(Conflict, conflict_id, with_for_update=True, populate_existing=True)
-            if conflict is None or conflict.resolved_at is not None:
+            conflict = c.first(f"SELECT report_id, incoming, resolved_at FROM conflicts WHERE id = ?{lock}",
+                               (conflict_id,))
+            if conflict is None or conflict[2] is not None:
                 raise StoreError(f"Không có xung đột số {conflict_id} đang chờ xử lý.")
-            report = s.get(ReportRow, conflict.report_id, with_for_update=True, populate_existing=True)
-            incoming = IncomingReport.from_json(conflict.incoming).report
-            incoming_revision = incoming.revision
+            found = c.first(f"{_SELECT_REPORTS} WHERE id = ?{lock}", (conflict[0],))
+            assert found is not None  # a report's conflicts go with it (ON DELETE CASCADE)
+            row = _row(found)
+            incoming = IncomingReport.from_json(loads(conflict[1])).report
+            now = self.db.stamp(utcnow())
             if keep == "incoming":
-                self._replace_from(s, report, incoming)
+                self._replace_from(c, row, incoming)
             else:
                 # Ours now follows theirs: past both revisions, grown from theirs, so the next
                 # bundle we send replaces their version instead of being taken for an echo.
-                report.sync_base = incoming_revision
-                report.revision = max(report.revision, incoming_revision) + 1
-                report.updated_at = utcnow()
-            conflict.resolved_at, conflict.resolution = utcnow(), keep
-            s.add(AuditEntry(who=who, report_id=report.id, action="conflict-resolved", note=keep,
-                             old=None, new={"conflict": conflict_id}))
+                c.run("UPDATE reports SET sync_base = ?, revision = ?, updated_at = ? WHERE id = ?",
+                      (incoming.revision, max(row.revision, incoming.revision) + 1, now, row.id))
+            c.run("UPDATE conflicts SET resolved_at = ?, resolution = ? WHERE id = ?", (now, keep, conflict_id))
+            c.run(_INSERT_AUDIT, (now, who, row.id, "conflict-resolved", None, None,
+                                  json_dumps({"conflict": conflict_id}), keep))
 
     def integrity_check(self) -> list[str]:
         """SQLite's full check of the file; on PostgreSQL the server keeps its own pages whole
         (checksums, WAL), so what applies is that every table answers a full read."""
-        with self.engine.connect() as conn:
-            if is_sqlite(self.engine):
-                return [row[0] for row in conn.exec_driver_sql("PRAGMA integrity_check")]
+        with self.db.connection() as c:
+            if self.db.is_sqlite:
+                return [row[0] for row in c.rows("PRAGMA integrity_check")]
             problems = []
             for table in ("reports", "report_values", "draft_inputs", "audit_log", "conflicts", "imported_bundles",
                           "sender_keys", "held_bundles", "settings", "unit_profile"):
                 try:
-                    conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar()
+                    c.scalar(f"SELECT count(*) FROM {table}")
                 except DatabaseError as exc:
-                    conn.rollback()
                     problems.append(f"bảng {table}: {str(exc.orig).splitlines()[0]}")
             return problems or ["ok"]
 
-
     def orphan_values(self) -> int:
         """Values whose report no longer exists (foreign keys prevent them; old files may have some)."""
-        with self.engine.connect() as conn:
-            return conn.exec_driver_sql(
-                "SELECT count(*) FROM report_values WHERE report_id NOT IN (SELECT id FROM reports)").scalar()
+        with self.db.connection() as c:
+            return c.scalar("SELECT count(*) FROM report_values WHERE report_id NOT IN (SELECT id FROM reports)")
 
     @maps_write_errors
     def delete_orphan_values(self) -> int:
-        with self.engine.begin() as conn:
-            return conn.exec_driver_sql(
-                "DELETE FROM report_values WHERE report_id NOT IN (SELECT id FROM reports)").rowcount
+        with self._write() as c:
+            return c.run("DELETE FROM report_values WHERE report_id NOT IN (SELECT id FROM reports)")
 
 
 def _column(value: Any, clean: Callable[[Any], Any]) -> Any:

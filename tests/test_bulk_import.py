@@ -15,7 +15,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event
 
 from desktop_app.exchange import bundle_checks, bundle_import, bundles
 from desktop_app.services import Workspace
@@ -24,16 +23,16 @@ from tests.test_office_at_scale import _doc, office_bundles
 
 def _state(ws) -> dict:
     """Everything an import writes, without ids and times (which differ run to run)."""
-    with ws.store.engine.connect() as conn:
-        uid_of = dict(conn.exec_driver_sql("SELECT id, uid FROM reports").all())
+    with ws.store.db.connection() as conn:
+        uid_of = dict(conn.rows("SELECT id, uid FROM reports"))
         audit = [(who, uid_of.get(report_id), action, field_id, json.dumps(old), json.dumps(new), note)
-                 for who, report_id, action, field_id, old, new, note in conn.exec_driver_sql(
+                 for who, report_id, action, field_id, old, new, note in conn.rows(
                      "SELECT who, report_id, action, field_id, old, new, note FROM audit_log ORDER BY id")]
-        imported = conn.exec_driver_sql("SELECT bundle_id, digest, source_unit, signed_by, summary "
-                                        "FROM imported_bundles ORDER BY id").all()
-        keys = conn.exec_driver_sql("SELECT unit_code, unit_name, public_key, fingerprint, status, how "
-                                    "FROM sender_keys ORDER BY id").all()
-        conflicts = conn.exec_driver_sql("SELECT bundle_id, incoming FROM conflicts ORDER BY id").all()
+        imported = conn.rows("SELECT bundle_id, digest, source_unit, signed_by, summary "
+                                        "FROM imported_bundles ORDER BY id")
+        keys = conn.rows("SELECT unit_code, unit_name, public_key, fingerprint, status, how "
+                                    "FROM sender_keys ORDER BY id")
+        conflicts = conn.rows("SELECT bundle_id, incoming FROM conflicts ORDER BY id")
     reports = sorted((r.uid, r.unit_code, r.unit.to_json(), r.template_id, r.template_version, r.period.spec,
                       r.status, r.document.to_json(), r.revision, r.origin, r.sync_base, r.signed_by, r.unsigned,
                       json.dumps(r.values, sort_keys=True)) for r in ws.store.list_reports(with_values=True))
@@ -67,12 +66,11 @@ def workers_forced_and_traced(monkeypatch) -> list[int]:
 
 def _import_counting(ws, paths) -> tuple[list[str], int]:
     statements: list[str] = []
-    listener = lambda *args: statements.append(args[2])  # noqa: E731 - (conn, cursor, statement, …)
-    event.listen(ws.store.engine, "before_cursor_execute", listener)
+    ws.store.db.listeners.append(statements.append)
     try:
         summary = ws.import_bundles(paths)
     finally:
-        event.remove(ws.store.engine, "before_cursor_execute", listener)
+        ws.store.db.listeners.remove(statements.append)
     return summary.lines(), len(statements)
 
 
@@ -233,9 +231,9 @@ def test_an_import_killed_with_its_workers_running_leaves_whole_bundles_and_no_w
     ws = Workspace(folder)
     try:
         assert ws.store.integrity_check() == ["ok"]
-        with ws.store.engine.connect() as conn:
-            applied = conn.exec_driver_sql("SELECT count(*) FROM imported_bundles").scalar()
-            values = conn.exec_driver_sql("SELECT count(DISTINCT report_id) FROM report_values").scalar()
+        with ws.store.db.connection() as conn:
+            applied = conn.scalar("SELECT count(*) FROM imported_bundles")
+            values = conn.scalar("SELECT count(DISTINCT report_id) FROM report_values")
         assert applied == len(ws.store.list_reports()) == values  # no bundle applied without its report
         summary = ws.import_bundles(paths)  # the re-run completes it
         assert not summary.rejected and len(summary.new) + len(summary.already_imported) == len(paths)
@@ -303,15 +301,14 @@ def test_no_workers_when_the_cores_are_busy(tmp_path, monkeypatch):
         office.close()
 
 
-def test_the_json_text_of_a_value_is_what_the_column_type_writes(workspace):
-    from db.bulk_apply import _VALUES, json_text
+def test_the_json_text_of_a_value_is_what_the_store_writes():
+    from db.bulk_apply import json_text
+    from db.sql import json_dumps
 
-    dialect = workspace.store.engine.dialect
-    as_json = _VALUES.c.value.type.dialect_impl(dialect).bind_processor(dialect)
     values = ["", "Xã Na Sơn", "e\u0301", "a\"b\\c\n\t\x01\u2028", "\ud7ff", 0, -5, 10**15, True, False, None, 1.5,
               -0.0, 1e300, [1, "a", None], {"num": 1, "den": None}, [{"a": "b", "c": [True]}]]
     for value in values:
-        assert json_text(value, as_json) == as_json(value), value
+        assert json_text(value) == json_dumps(value), value
 
 
 def _pack(unit, key, uid: str | None = None, seed: int = 0) -> bytes:

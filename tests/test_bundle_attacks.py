@@ -162,8 +162,8 @@ def test_a_forged_part_cannot_change_the_expected_digest_or_count_of_the_genuine
         assert len(summary.new) == 1 and not summary.rejected, summary.lines()
         assert not [p for p in (office.data_dir / "parts").rglob("*") if p.is_file()]  # the forgery went too
         office.store.purge_report(office.store.list_reports()[0].id)
-        with office.store._session() as s, s.begin():
-            s.execute(__import__("sqlalchemy").text("DELETE FROM imported_bundles"))
+        with office.store._write() as c:
+            c.run("DELETE FROM imported_bundles")
 
 
 def test_bundle_verify_never_shows_a_traceback(a, tmp_path, capsys):

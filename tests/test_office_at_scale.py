@@ -116,10 +116,10 @@ def test_a_bulk_import_killed_mid_way_leaves_every_bundle_whole_or_absent_and_a_
             reports = ws.store.list_reports(with_values=True)
             for record in reports:  # each bundle all or nothing: a report is there with every value
                 assert record.values == {k: v for k, v in expected[record.uid].items() if v is not None}
-            with ws.store.engine.connect() as conn:
-                applied = conn.exec_driver_sql("SELECT count(*) FROM imported_bundles").scalar()
-                audited = conn.exec_driver_sql(
-                    "SELECT count(*) FROM audit_log WHERE action='bundle-new'").scalar()
+            with ws.store.db.connection() as conn:
+                applied = conn.scalar("SELECT count(*) FROM imported_bundles")
+                audited = conn.scalar(
+                    "SELECT count(*) FROM audit_log WHERE action='bundle-new'")
             assert applied == len(reports) == audited  # no bundle marked applied without its report
             present_counts.append(len(reports))
         finally:
@@ -215,10 +215,9 @@ def test_three_installations_importing_overlapping_bundles_at_once_apply_each_ex
 
         shared = Workspace(tmp_path / "may-0", database=url)
         try:
-            with shared.store.engine.connect() as conn:
-                digests = conn.exec_driver_sql("SELECT digest, count(*) FROM imported_bundles GROUP BY digest").all()
-                staff = {row[0] for row in conn.exec_driver_sql(  # %% : psycopg's placeholder escape
-                    "SELECT DISTINCT who FROM audit_log WHERE action LIKE 'bundle-%%'")}
+            with shared.store.db.connection() as conn:
+                digests = conn.rows("SELECT digest, count(*) FROM imported_bundles GROUP BY digest")
+                staff = {row[0] for row in conn.rows("SELECT DISTINCT who FROM audit_log WHERE action LIKE 'bundle-%'")}
             assert len(digests) == len(paths) and all(count == 1 for _digest, count in digests)
             assert len(shared.store.list_reports()) == communes
             assert len(shared.conflicts()) == edited_twice  # the second of each pair of edits, both kept

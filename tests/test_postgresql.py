@@ -129,8 +129,8 @@ def test_two_pcs_starting_on_a_new_database_at_once_migrate_it_once(tmp_path, sh
         thread.join(60)
     assert not errors
     try:
-        with stores[0].engine.connect() as conn:
-            assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").all() == [(head_revision(),)]
+        with stores[0].db.connection() as conn:
+            assert conn.rows("SELECT version_num FROM alembic_version") == [(head_revision(),)]
     finally:
         for store in stores:
             store.close()
@@ -140,7 +140,7 @@ def test_every_migration_goes_down_and_up_again_on_postgresql(shared_db):
     from alembic import command
 
     from db.engine import _alembic_config, _json_dumps, current_revision, head_revision
-    from db.server import make_server_engine, parse
+    from db.server import make_server_engine, open_database, parse
 
     engine = make_server_engine(parse(shared_db), _json_dumps)
     try:
@@ -149,9 +149,13 @@ def test_every_migration_goes_down_and_up_again_on_postgresql(shared_db):
             with engine.begin() as conn:
                 cfg.attributes["connection"] = conn
                 (command.upgrade if target == "head" else command.downgrade)(cfg, target)
-        assert current_revision(engine) == head_revision()
     finally:
         engine.dispose()
+    database = open_database(parse(shared_db))
+    try:
+        assert current_revision(database) == head_revision()
+    finally:
+        database.dispose()
 
 
 def test_a_conflict_is_resolved_once_when_two_staff_resolve_it(tmp_path, shared_db):

@@ -262,16 +262,17 @@ def test_backup_with_newer_schema_is_refused_by_restore(tmp_path, cli, data_dir)
 
 
 def test_migration_refuses_a_newer_file_before_backing_up(tmp_path):
-    from db.engine import StoreTooNew, make_engine, migrate
+    from db.engine import StoreTooNew, file_uri, migrate
+    from db.sql import sqlite_database
 
     db = make_store(tmp_path / "data")
     set_revision(db, "0099")
-    engine = make_engine(db)
+    database = sqlite_database(file_uri(db))
     try:
         with pytest.raises(StoreTooNew):
-            migrate(engine, db, tmp_path / "backups")
+            migrate(database, db, tmp_path / "backups")
     finally:
-        engine.dispose()
+        database.dispose()
     assert not (tmp_path / "backups").exists()
 
 

@@ -22,12 +22,12 @@ FIXTURES = sorted((ROOT / "tests" / "fixtures" / "db").glob("schema-*.sqlite3"))
 def test_empty_folder_gets_current_schema(tmp_path):
     store = Store(tmp_path / "moi")
     try:
-        assert current_revision(store.engine) == head_revision()
+        assert current_revision(store.db) == head_revision()
         assert store.migration_backup is None  # nothing to back up in a new file
-        with store.engine.connect() as conn:
-            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
-            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+        with store.db.connection() as conn:
+            assert conn.scalar("PRAGMA journal_mode") == "wal"
+            assert conn.scalar("PRAGMA foreign_keys") == 1
+            assert conn.scalar("PRAGMA synchronous") == 2  # FULL
         assert store.integrity_check() == ["ok"]
     finally:
         store.close()
@@ -43,7 +43,7 @@ def test_existing_database_files_open_with_every_value(tmp_path, fixture):
     old_revision = fixture.stem.removeprefix("schema-")
     store = Store(folder)
     try:
-        assert current_revision(store.engine) == head_revision()
+        assert current_revision(store.db) == head_revision()
         if old_revision != head_revision():
             assert store.migration_backup is not None and store.migration_backup.exists()
         reports = store.list_reports(with_values=True)
@@ -59,6 +59,24 @@ def test_existing_database_files_open_with_every_value(tmp_path, fixture):
 def test_fixture_exists_for_current_schema():
     """Keep a real file of every schema version: add one whenever a migration is added."""
     assert any(f.stem == f"schema-{head_revision()}" for f in FIXTURES)
+
+
+@pytest.mark.sqlite_only
+def test_the_migrated_schema_is_the_models_schema(tmp_path):
+    """db/models.py declares what the migrations build (the store's SQL is written against it):
+    a new column in one and not the other fails here."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from db.models import Base
+
+    Store(tmp_path / "moi").close()
+    engine = make_engine(tmp_path / "moi" / DB_FILENAME)
+    try:
+        with engine.connect() as conn:
+            assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+    finally:
+        engine.dispose()
 
 
 def test_ddl_is_transactional(tmp_path):

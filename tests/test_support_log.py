@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from db.engine import StoreError, make_engine
+from db.engine import StoreError, file_uri
+from db.sql import sqlite_database
 from desktop_app.errors import UserError
 from desktop_app.domain.entities import DocumentHeader, UnitProfile
 from desktop_app.domain.periods import parse_period
@@ -188,18 +189,15 @@ def test_the_log_rotates_and_a_read_only_folder_means_no_log(tmp_path, monkeypat
 def _store_with_failing_writes(workspace, real_read_only: bool):
     store = workspace.store
     if real_read_only:  # SQLite itself refuses: mode=ro, even for root
-        store.engine.dispose()
-        store.engine = make_engine(store.path, read_only=True)
-        from sqlalchemy.orm import sessionmaker
-
-        store._sessions = sessionmaker(store.engine, expire_on_commit=False)  # noqa: SLF001
+        store.db.dispose()
+        store.db = sqlite_database(file_uri(store.path), read_only=True)
     else:
-        from sqlalchemy import event
-
-        @event.listens_for(store.engine, "before_cursor_execute")
-        def refuse(conn, cursor, statement, *args):
-            if not statement.lstrip().upper().startswith(("SELECT", "PRAGMA", "BEGIN")):
+        def refuse(statement):
+            if not statement.lstrip().upper().startswith(("SELECT", "PRAGMA", "BEGIN", "COMMIT", "ROLLBACK",
+                                                          "SAVEPOINT", "RELEASE")):
                 raise sqlite3.OperationalError("database or disk is full")
+
+        store.db.listeners.append(refuse)
     return store
 
 

@@ -41,7 +41,7 @@ def plain_words(exc: BaseException) -> str:
         return "Chương trình không có quyền đọc hoặc ghi một tệp cần dùng (tệp đang mở ở chương trình khác?)."
     if isinstance(exc, OSError):
         return "Không đọc hoặc ghi được một tệp (USB bị rút, ổ đĩa lỗi hoặc tệp đang bị chương trình khác dùng)."
-    if type(exc).__module__.startswith(("sqlalchemy", "sqlite3")):
+    if type(exc).__module__.startswith(("db.sql", "sqlalchemy", "sqlite3", "psycopg")):
         return "Không đọc hoặc ghi được cơ sở dữ liệu (ổ đĩa đầy, tệp bị khóa hoặc hỏng)."
     return "Chương trình gặp một lỗi bên trong khi làm việc vừa rồi. Đây là lỗi của phần mềm, không phải do bạn."
 
