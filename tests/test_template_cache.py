@@ -110,3 +110,32 @@ def test_another_program_version_neither_reads_nor_keeps_the_data(fresh_process,
     assert checked.parsed(checked.text_key(path.read_text(encoding="utf-8-sig"))) is None
     loader.load_template(path)
     assert not old.exists() and checked._parsed_folder().is_dir()
+
+
+def test_a_rebuilt_template_is_exactly_the_validated_one():
+    """Rebuilding skips validation: each nested model, enum and date must come out as validating
+    the same data makes them (repr shows FieldKind.TEXT where a plain 'text' would compare equal)."""
+    from desktop_app.templating.model import Template, rebuilt
+
+    for path in sorted(TEMPLATES.glob("*.yaml")):
+        template, problems = loader.parse_template_text(path.read_text(encoding="utf-8"), path.name)
+        assert template is not None and not problems, path
+        data = template.model_dump(mode="json")
+        assert repr(rebuilt(data)) == repr(Template.model_validate(data)) == repr(template), path
+
+
+def test_remembered_data_of_another_shape_is_parsed_from_the_text_again(fresh_process, monkeypatch):
+    import json
+
+    ran = _checks(monkeypatch)
+    path = sorted(TEMPLATES.glob("*.yaml"))[0]
+    first, _ = loader.load_template(path)
+    [kept] = list(checked._parsed_folder().glob("*.json"))
+    good = json.loads(kept.read_text(encoding="utf-8"))
+    for changed in ({**good, "thua": 1}, {**good, "unit_levels": ["khong-co"]}, {**good, "effective_from": "hôm qua"},
+                    {**good, "sections": [{**good["sections"][0], "fields": [{"id": "x"}]}]}):
+        kept.write_text(json.dumps(changed, ensure_ascii=False), encoding="utf-8")
+        fresh_process()
+        again, problems = loader.load_template(path)
+        assert again == first and not problems
+    assert ran == [path.name]

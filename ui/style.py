@@ -38,7 +38,8 @@ QListWidget#sections::item:selected {{ background: #d2e3fc; color: #000000; }}
 
 
 def app_icon() -> QIcon:
-    return QIcon(str(resource("icons", "baocaoxa.svg")))
+    # the PNG: an SVG icon loads Qt's SVG engine at every start (~1 MiB more) for a 256-pixel image
+    return QIcon(str(resource("icons", "baocaoxa.png")))
 
 
 def apply(app: QApplication) -> None:

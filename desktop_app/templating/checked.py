@@ -7,10 +7,12 @@ version and checking code; a changed file, or a changed program, is checked agai
 Only passing texts are remembered: a text with problems is always checked (and reported).
 
 What such a text was parsed into is remembered too (the template's data as JSON, one file per
-text): the next start validates that data with the template model again but reads no YAML,
-which is most of what loading the bundled templates costs. It is kept only when the data
-validates back into exactly the same template. Like the list of checked texts, it lives in
-this user's own cache folder, which is as trusted as the user's data folder.
+text): the next start rebuilds the template from that data (``model.rebuilt``) and reads no
+YAML and validates nothing, which is most of what loading the bundled templates costs (and
+spares building the validators at all). It is kept only when the data both validates and
+rebuilds into exactly the same template; data of another shape is parsed from the text again.
+Like the list of checked texts, it lives in this user's own cache folder, written only by this
+program, which is as trusted as the user's data folder.
 """
 
 from __future__ import annotations

@@ -567,21 +567,33 @@ def parsed_once(text: str, file: str) -> tuple[Template | None, list[Problem]]:
 
 
 def _remembered(digest: str) -> Template | None:
-    """The template a text that passed before was parsed into (no YAML read), validated again."""
+    """The template a text that passed before was parsed into (no YAML read, no validation: this
+    program wrote it, after validating it, in this user's own cache folder)."""
     from desktop_app.templating import checked
+    from desktop_app.templating.model import rebuilt
 
     data = checked.parsed(digest)
     if data is None:
         return None
     try:
-        return Template.model_validate(data)
-    except (ValidationError, ValueError, TypeError):
+        return rebuilt(data)
+    except (ValueError, TypeError, AttributeError):
         return None  # not what this program wrote: parsed from the text as usual
+
+
+def _rebuilt_or_none(data) -> Template | None:
+    from desktop_app.templating.model import rebuilt
+
+    try:
+        return rebuilt(data)
+    except (ValueError, TypeError, AttributeError):
+        return None
 
 
 def _remember(digest: str, template: Template) -> None:
     from desktop_app.templating import checked
 
     data = template.model_dump(mode="json")
-    if Template.model_validate(data) == template:  # it reads back as exactly this template
+    # it reads back as exactly this template, validated and rebuilt alike
+    if Template.model_validate(data) == template == _rebuilt_or_none(data):
         checked.remember_parsed(digest, data)

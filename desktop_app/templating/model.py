@@ -58,7 +58,9 @@ class UnitLevel(str, Enum):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: the validators are built when a template text is first checked; a start that
+    # reads only templates checked before (see rebuilt()) never builds them (~12 MiB, ~25 ms)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Column(_Strict):
@@ -238,3 +240,48 @@ class Template(_Strict):
         """Whether the template applies to a period from ``start`` to ``end``."""
         return self.effective_from <= end and (self.effective_to is None or self.effective_to >= start)
 
+
+
+# --- a template checked before, read back -------------------------------------------------------
+# What a dump (model_dump(mode="json")) of a validated template holds, rebuilt without validating
+# it again: each model's nested models, enums and dates, converted as validation would.
+
+def _models(cls):
+    return lambda items: [rebuilt_model(cls, item) for item in items]
+
+
+def _enums(kind):
+    return lambda items: [kind(item) for item in items]
+
+
+_NESTED: dict[type, dict] = {
+    Column: {"kind": FieldKind, "display": Display},
+    Field: {"kind": FieldKind, "display": Display, "columns": _models(Column)},
+    Section: {"fields": _models(Field), "rules": _models(Rule), "body": _models(Block)},
+    DocumentSpec: {"opening": _models(Block), "closing": _models(Block),
+                   "signing": lambda item: rebuilt_model(Signing, item)},
+    Template: {"effective_from": dt.date.fromisoformat, "effective_to": dt.date.fromisoformat,
+               "unit_levels": _enums(UnitLevel), "period_kinds": _enums(PeriodKind), "sections": _models(Section),
+               "rules": _models(Rule), "document": lambda item: rebuilt_model(DocumentSpec, item)},
+}
+
+
+def rebuilt_model(cls, data):
+    """``cls`` from its JSON dump; ValueError when ``data`` is not one (a key it does not know, or
+    one it requires missing)."""
+    if not isinstance(data, dict):
+        raise ValueError(f"{cls.__name__}: not an object")
+    fields = cls.model_fields
+    if not set(data) <= set(fields) or any(f.is_required() and name not in data for name, f in fields.items()):
+        raise ValueError(f"{cls.__name__}: not its keys")
+    values = dict(data)
+    for name, convert in _NESTED.get(cls, {}).items():
+        if values.get(name) is not None:
+            values[name] = convert(values[name])
+    return cls.model_construct(**values)
+
+
+def rebuilt(data) -> Template:
+    """A template from the dump of one that passed every check (the program's own cache):
+    :class:`Template` exactly as validating ``data`` would make it, at a fraction of the cost."""
+    return rebuilt_model(Template, data)
