@@ -71,6 +71,17 @@ def _is_driver_error(exc: BaseException) -> bool:
     return isinstance(exc, sqlite3.Error) or type(exc).__module__.startswith("psycopg")
 
 
+@contextmanager
+def _driver_errors() -> Iterator[None]:
+    """A driver's exception raised inside comes out as this module's :class:`DatabaseError`."""
+    try:
+        yield
+    except Exception as exc:
+        if _is_driver_error(exc):
+            raise wrapped_error(exc) from exc
+        raise
+
+
 _NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 
 
@@ -120,7 +131,7 @@ class Connection:
     # --- statements -----------------------------------------------------------------------
     def _cursor(self, sql: str, params: Any, many: bool = False) -> Any:
         database = self.database
-        try:
+        with _driver_errors():  # a listener may raise a driver's error too (tests do)
             for listener in database.listeners:
                 listener(sql)
             if not database.is_sqlite:
@@ -132,19 +143,11 @@ class Connection:
             if params is None and database.is_sqlite:
                 params = ()
             return self.raw.execute(sql, params)  # psycopg: without parameters, a % is just a %
-        except Exception as exc:
-            if _is_driver_error(exc):
-                raise wrapped_error(exc) from exc
-            raise
 
     def rows(self, sql: str, params: Any = None) -> list[tuple]:
         cursor = self._cursor(sql, params)
-        try:
+        with _driver_errors():
             return cursor.fetchall()
-        except Exception as exc:
-            if _is_driver_error(exc):
-                raise wrapped_error(exc) from exc
-            raise
 
     def first(self, sql: str, params: Any = None) -> tuple | None:
         found = self.rows(sql, params)
@@ -204,9 +207,10 @@ class Connection:
             yield self
         except BaseException:
             self.depth -= 1
-            if self.depth > 0:  # a failed statement on PostgreSQL still leaves the savepoint to roll back to
-                self.run(f"ROLLBACK TO SAVEPOINT {name}")
-                self.run(f"RELEASE SAVEPOINT {name}")
+            # what the block wrote goes; the transaction around it stays usable (on PostgreSQL too,
+            # after a failed statement)
+            self.run(f"ROLLBACK TO SAVEPOINT {name}")
+            self.run(f"RELEASE SAVEPOINT {name}")
             raise
         self.depth -= 1
         self.run(f"RELEASE SAVEPOINT {name}")
@@ -289,12 +293,8 @@ class Database:
                 if self._usable(raw, since):
                     return raw
                 _close_quietly(raw)
-        try:
+        with _driver_errors():
             return self._connect()
-        except Exception as exc:
-            if _is_driver_error(exc):
-                raise wrapped_error(exc) from exc
-            raise
 
     def _usable(self, raw: Any, since: float) -> bool:
         if self.is_sqlite:
