@@ -115,13 +115,13 @@ def test_another_program_version_neither_reads_nor_keeps_the_data(fresh_process,
 def test_a_rebuilt_template_is_exactly_the_validated_one():
     """Rebuilding skips validation: each nested model, enum and date must come out as validating
     the same data makes them (repr shows FieldKind.TEXT where a plain 'text' would compare equal)."""
-    from desktop_app.templating.model import Template, rebuilt
+    from desktop_app.templating.model import dumped, rebuilt, validated
 
     for path in sorted(TEMPLATES.glob("*.yaml")):
         template, problems = loader.parse_template_text(path.read_text(encoding="utf-8"), path.name)
         assert template is not None and not problems, path
-        data = template.model_dump(mode="json")
-        assert repr(rebuilt(data)) == repr(Template.model_validate(data)) == repr(template), path
+        data = dumped(template)
+        assert repr(rebuilt(data)) == repr(validated(data)) == repr(template), path
 
 
 def test_remembered_data_of_another_shape_is_parsed_from_the_text_again(fresh_process, monkeypatch):

@@ -10,6 +10,7 @@ error), so nothing typed is ever lost.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any, Protocol
 
 from PySide6.QtCore import QEvent, Qt, QTimer
@@ -379,7 +380,7 @@ class RatioField(_PartsField):
         self.percent = label("", "computed", wrap=False)
         for w in (self.num, label("/", wrap=False), self.den, label("→", wrap=False), self.percent):
             self.body.addWidget(w)
-        self._whole = self.field.model_copy(update={"kind": FieldKind.INTEGER})
+        self._whole = replace(self.field, kind=FieldKind.INTEGER)
 
     def display(self, value: Any, drafts: dict[str, str]) -> None:
         self._show_parts(value, drafts, lambda _key: self._whole)
@@ -412,8 +413,8 @@ class DocrefField(_PartsField):
         holder = QWidget()
         holder.setLayout(grid)
         self.body.addWidget(holder, 1)
-        date_kind = self.field.model_copy(update={"kind": FieldKind.DATE})
-        text_kind = self.field.model_copy(update={"kind": FieldKind.TEXT})
+        date_kind = replace(self.field, kind=FieldKind.DATE)
+        text_kind = replace(self.field, kind=FieldKind.TEXT)
         self._spec = lambda key: date_kind if key == "date" else text_kind
 
     def display(self, value: Any, drafts: dict[str, str]) -> None:

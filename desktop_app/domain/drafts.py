@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from desktop_app.domain.fieldkinds import kind_spec
 from desktop_app.templating.model import Column, Field, Template
@@ -72,7 +72,7 @@ def _spec(template: Template, key: DraftKey) -> Field | Column | None:
         part = next((p for p in kind_spec(f.kind).parts if p.key == key.part), None)
         if part is None:
             return None
-        return f.model_copy(update={"kind": part.kind, "label": f"{f.label} ({part.label})"})
+        return replace(f, kind=part.kind, label=f"{f.label} ({part.label})")
     return f
 
 

@@ -12,11 +12,10 @@ from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
 
 from desktop_app.domain.fieldkinds import ValueProblem, check as check_value, kind_spec, parse as coerce
 from desktop_app.templating.expressions import ExpressionError, check_expression
-from desktop_app.templating.model import ZERO_OMIT, Block, Field, FieldKind, Template
+from desktop_app.templating.model import ZERO_OMIT, Block, Field, FieldKind, Template, dumped, rebuilt, validated
 from desktop_app.domain.text import nfc_deep
 
 if TYPE_CHECKING:  # PyYAML is imported where a text is parsed: a start with remembered templates reads none
@@ -150,6 +149,13 @@ def _where(data: Any, loc: tuple) -> str:
 _PYDANTIC_MESSAGES = {
     "missing": "thiếu mục bắt buộc",
     "extra_forbidden": "mục này không có trong định dạng mẫu báo cáo (gõ sai tên?)",
+    # the template's classes are dataclasses: pydantic names these errors as for arguments
+    "missing_keyword_only_argument": "thiếu mục bắt buộc",
+    "missing_argument": "thiếu mục bắt buộc",
+    "unexpected_keyword_argument": "mục này không có trong định dạng mẫu báo cáo (gõ sai tên?)",
+    "unexpected_positional_argument": "phải là một nhóm mục (tên: giá trị)",
+    "dataclass_type": "phải là một nhóm mục (tên: giá trị)",
+    "dataclass_args_type": "phải là một nhóm mục (tên: giá trị)",
     "string_type": "phải là chữ (chuỗi)",
     "int_type": "phải là số nguyên",
     "int_parsing": "phải là số nguyên",
@@ -490,8 +496,10 @@ def parse_template_text(text: str, file: str, checked_before: bool = False) -> t
         return None, problems + [Problem(file, lines.get(("format",)), "format",
                                          f"định dạng mẫu {data.get('format')!r} chưa được hỗ trợ (chỉ có 1)")]
     data = nfc_deep(data)
+    from pydantic import ValidationError  # here only: a start that reads checked templates never needs it
+
     try:
-        template = Template.model_validate(data)
+        template = validated(data)
     except ValidationError as exc:
         for err in exc.errors():
             loc = tuple(err["loc"])
@@ -570,7 +578,6 @@ def _remembered(digest: str) -> Template | None:
     """The template a text that passed before was parsed into (no YAML read, no validation: this
     program wrote it, after validating it, in this user's own cache folder)."""
     from desktop_app.templating import checked
-    from desktop_app.templating.model import rebuilt
 
     data = checked.parsed(digest)
     if data is None:
@@ -582,8 +589,6 @@ def _remembered(digest: str) -> Template | None:
 
 
 def _rebuilt_or_none(data) -> Template | None:
-    from desktop_app.templating.model import rebuilt
-
     try:
         return rebuilt(data)
     except (ValueError, TypeError, AttributeError):
@@ -593,7 +598,7 @@ def _rebuilt_or_none(data) -> Template | None:
 def _remember(digest: str, template: Template) -> None:
     from desktop_app.templating import checked
 
-    data = template.model_dump(mode="json")
+    data = dumped(template)
     # it reads back as exactly this template, validated and rebuilt alike
-    if Template.model_validate(data) == template == _rebuilt_or_none(data):
+    if validated(data) == template == _rebuilt_or_none(data):
         checked.remember_parsed(digest, data)

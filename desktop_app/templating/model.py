@@ -1,25 +1,48 @@
 """The typed shape of a report template (see docs/templates.md for the author's guide).
 
-These pydantic models only describe structure; cross-references (expressions, names in
-document text, duplicate ids) are checked by :mod:`desktop_app.templating.loader`.
+The classes are plain frozen dataclasses: reading a template checked before (the program's
+own cache) and everything the program does with a template needs nothing else. The
+structure is checked by pydantic, on the same classes, only when a template text is read
+from its file (:func:`validated`): a normal start never imports pydantic. Cross-references
+(expressions, names in document text, duplicate ids) are checked by
+:mod:`desktop_app.templating.loader`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field as _field, fields as _fields, MISSING
 from enum import Enum
-from typing import Annotated, Literal
-
-from pydantic import BaseModel, ConfigDict, Field as PydField, StringConstraints, model_validator
+from typing import Annotated, Any, Literal
 
 from desktop_app.domain.periods import PeriodKind
 
 TEMPLATE_FORMAT = 1
 
-Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,62}$")]
-Text = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
+
+@dataclass(frozen=True)
+class Limits:
+    """Limits of a value, applied by pydantic when a template is validated: the keys of its core
+    schema for the annotated type (``pattern``, ``min_length`` / ``max_length`` of a text or a
+    list, ``ge`` / ``le`` / ``gt`` of a number). Written as a marker so the model needs no pydantic."""
+
+    pattern: str | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    ge: float | None = None
+    le: float | None = None
+    gt: float | None = None
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
+        schema = handler(source)
+        schema.update({k: v for k, v in vars(self).items() if v is not None})
+        return schema
+
+
+Identifier = Annotated[str, Limits(pattern=r"^[a-z][a-z0-9_]{0,62}$")]
+Text = Annotated[str, Limits(min_length=1, max_length=4000)]
 # A fixed cell of a declared table row: a code, a title, a group, a number.
-DeclaredCell = Annotated[str, StringConstraints(max_length=4000)] | bool | int | float
+DeclaredCell = Annotated[str, Limits(max_length=4000)] | bool | int | float
 
 
 class FieldKind(str, Enum):
@@ -57,13 +80,8 @@ class UnitLevel(str, Enum):
     PROVINCE = "tinh"
 
 
-class _Strict(BaseModel):
-    # defer_build: the validators are built when a template text is first checked; a start that
-    # reads only templates checked before (see rebuilt()) never builds them (~12 MiB, ~25 ms)
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
-
-
-class Column(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class Column:
     id: Identifier
     kind: FieldKind
     label: Text
@@ -72,15 +90,16 @@ class Column(_Strict):
     required: bool = False
     min: float | None = None
     max: float | None = None
-    decimals: int | None = PydField(default=None, ge=0, le=6)
+    decimals: Annotated[int, Limits(ge=0, le=6)] | None = None
     options: list[Text] | None = None
     total: bool = False
     expr: str | None = None
     display: Display | None = None
-    width: float | None = PydField(default=None, gt=0, le=100)
+    width: Annotated[float, Limits(gt=0, le=100)] | None = None
 
 
-class Field(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class Field:
     id: Identifier
     kind: FieldKind
     label: Text
@@ -90,7 +109,7 @@ class Field(_Strict):
     required: bool = False
     min: float | None = None
     max: float | None = None
-    decimals: int | None = PydField(default=None, ge=0, le=6)
+    decimals: Annotated[int, Limits(ge=0, le=6)] | None = None
     options: list[Text] | None = None
     expr: str | None = None
     display: Display | None = None
@@ -101,19 +120,20 @@ class Field(_Strict):
     # villages: a table starts with one row per village of the unit profile;
     # village_count: a whole number starts as the number of those villages.
     prefill: Literal["villages", "village_count"] | None = None
-    min_rows: int | None = PydField(default=None, ge=0)
-    max_rows: int | None = PydField(default=None, ge=1, le=5000)
+    min_rows: Annotated[int, Limits(ge=0)] | None = None
+    max_rows: Annotated[int, Limits(ge=1, le=5000)] | None = None
     # Rows declared by the template (an indicator list: code and title fixed, the unit answers the
     # other columns). Each row gives the fixed cells, column id → value; the table always has
     # exactly these rows, in this order (see desktop_app/domain/declared_rows.py).
-    rows: list[dict[Identifier, DeclaredCell]] | None = PydField(default=None, min_length=1, max_length=1000)
+    rows: Annotated[list[dict[Identifier, DeclaredCell]], Limits(min_length=1, max_length=1000)] | None = None
 
     def fixed_cell(self, row: int, column: str) -> bool:
         """Whether the template fixes this cell (a declared row's code, title…)."""
         return bool(self.rows) and 0 <= row < len(self.rows) and column in self.rows[row]
 
 
-class Rule(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class Rule:
     check: str
     message: Text
     severity: Literal["error", "warning"] = "error"
@@ -125,11 +145,12 @@ ZERO_OMIT = "omit"  # Block.zero: leave the sentence out when the numbers it nee
 _BLOCK_KEYS = ("heading", "text", "table", "paragraphs", "each")
 
 
-class Block(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class Block:
     """One piece of the exported document: a heading, a sentence, a table, free text."""
 
     heading: str | None = None
-    level: int = PydField(default=1, ge=1, le=4)
+    level: Annotated[int, Limits(ge=1, le=4)] = 1
     text: str | None = None
     table: Identifier | None = None
     columns: list[Identifier] | None = None
@@ -140,25 +161,23 @@ class Block(_Strict):
     always: bool = False
     # What a sentence reads as when every number it needs is 0: "omit" leaves it out, any other
     # text is written instead (document text too, e.g. "Trên địa bàn chưa có trạm BTS."); unset: written as is.
-    zero: Annotated[str, StringConstraints(min_length=1, max_length=2000)] | None = None
+    zero: Annotated[str, Limits(min_length=1, max_length=2000)] | None = None
     # A table's rows under group rows ("I. Dự án đã thực hiện", "II. Dự kiến…"), one group per
     # option of this choice column (in the options' order); the column itself is not repeated.
     group_by: Identifier | None = None
     group_titles: dict[Text, Text] | None = None  # option → the group row's words (default: the option)
 
-    @model_validator(mode="after")
-    def _one_kind(self) -> Block:
+    def __post_init__(self) -> None:
         present = {k for k in _BLOCK_KEYS if getattr(self, k) is not None}
         if "each" in present:
             if present != {"each", "text"}:
                 raise ValueError("khối «each» phải có «text» (câu viết cho từng dòng) và không có mục nào khác")
-            return self
+            return
         if len(present) != 1:
             raise ValueError(
                 "mỗi khối văn bản phải có đúng một trong các mục heading, text, table, paragraphs "
                 "(hoặc each kèm text)"
             )
-        return self
 
     @property
     def kind(self) -> str:
@@ -167,48 +186,52 @@ class Block(_Strict):
         return next(k for k in _BLOCK_KEYS if getattr(self, k) is not None)
 
 
-class Section(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class Section:
     id: Identifier
     title: Text
     help: str | None = None
-    fields: list[Field] = PydField(default_factory=list)
-    rules: list[Rule] = PydField(default_factory=list)
-    body: list[Block] = PydField(default_factory=list)
+    fields: list[Field] = _field(default_factory=list)
+    rules: list[Rule] = _field(default_factory=list)
+    body: list[Block] = _field(default_factory=list)
 
 
-class Signing(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class Signing:
     authority: str = "TM. ỦY BAN NHÂN DÂN"
     title: str = "CHỦ TỊCH"
 
 
-class DocumentSpec(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class DocumentSpec:
     summary: Text
     # One style for every date the document's sentences write (ngay, ngay_ngan, vanban):
     # "short" 7/6/2023 as the seeds' prose, or "padded" 07/06/2023.
     date_style: Literal["short", "padded"] = "short"
-    opening: list[Block] = PydField(default_factory=list)
-    closing: list[Block] = PydField(default_factory=list)
-    recipients: list[Text] = PydField(default_factory=list)
-    signing: Signing = PydField(default_factory=Signing)
+    opening: list[Block] = _field(default_factory=list)
+    closing: list[Block] = _field(default_factory=list)
+    recipients: list[Text] = _field(default_factory=list)
+    signing: Signing = _field(default_factory=Signing)
 
 
-class Template(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class Template:
     format: Literal[1]
-    id: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_\-]{1,62}$")]
-    version: Annotated[str, StringConstraints(pattern=r"^[0-9]+(\.[0-9]+){0,3}$")]
+    id: Annotated[str, Limits(pattern=r"^[a-z][a-z0-9_\-]{1,62}$")]
+    version: Annotated[str, Limits(pattern=r"^[0-9]+(\.[0-9]+){0,3}$")]
     title: Text
     short_title: str | None = None
     description: str | None = None
-    legal_basis: list[Text] = PydField(default_factory=list)
-    province: Annotated[str, StringConstraints(pattern=r"^[0-9]{2}$")] | None = None
+    legal_basis: list[Text] = _field(default_factory=list)
+    province: Annotated[str, Limits(pattern=r"^[0-9]{2}$")] | None = None
     effective_from: dt.date
     effective_to: dt.date | None = None
     # Offered first when a new report is made (the report most units of its levels need).
     suggested: bool = False
-    unit_levels: list[UnitLevel] = PydField(min_length=1)
-    period_kinds: list[PeriodKind] = PydField(min_length=1)
-    sections: list[Section] = PydField(min_length=1)
-    rules: list[Rule] = PydField(default_factory=list)
+    unit_levels: Annotated[list[UnitLevel], Limits(min_length=1)]
+    period_kinds: Annotated[list[PeriodKind], Limits(min_length=1)]
+    sections: Annotated[list[Section], Limits(min_length=1)]
+    rules: list[Rule] = _field(default_factory=list)
     document: DocumentSpec
 
     # --- convenient look-ups (not part of the file format) -------------------------
@@ -242,11 +265,37 @@ class Template(_Strict):
 
 
 
-# --- a template checked before, read back -------------------------------------------------------
-# What a dump (model_dump(mode="json")) of a validated template holds, rebuilt without validating
-# it again: each model's nested models, enums and dates, converted as validation would.
+# --- checking, dumping, rebuilding ----------------------------------------------------------------
 
-def _models(cls):
+_ADAPTER: list = []
+
+
+def _adapter() -> Any:
+    """pydantic's validator and serialiser of :class:`Template` (built once, when first needed)."""
+    if not _ADAPTER:
+        from pydantic import ConfigDict, TypeAdapter
+
+        for cls in (Column, Field, Rule, Block, Section, Signing, DocumentSpec, Template):
+            # a file's unknown key is an error (setattr: mypy does not know pydantic's class attribute)
+            setattr(cls, "__pydantic_config__", ConfigDict(extra="forbid"))  # noqa: B010
+        _ADAPTER.append(TypeAdapter(Template))
+    return _ADAPTER[0]
+
+
+def validated(data: Any) -> Template:
+    """The template ``data`` (read from a file) describes; raises pydantic's ValidationError."""
+    return _adapter().validate_python(data)
+
+
+def dumped(template: Template) -> dict[str, Any]:
+    """The template as JSON data (what :func:`validated` and :func:`rebuilt` read back)."""
+    return _adapter().dump_python(template, mode="json")
+
+
+# A template checked before, read back: what a dump of a validated template holds, rebuilt without
+# validating it again: each class's nested classes, enums and dates, converted as validation would.
+
+def _classes(cls):
     return lambda items: [rebuilt_model(cls, item) for item in items]
 
 
@@ -256,13 +305,13 @@ def _enums(kind):
 
 _NESTED: dict[type, dict] = {
     Column: {"kind": FieldKind, "display": Display},
-    Field: {"kind": FieldKind, "display": Display, "columns": _models(Column)},
-    Section: {"fields": _models(Field), "rules": _models(Rule), "body": _models(Block)},
-    DocumentSpec: {"opening": _models(Block), "closing": _models(Block),
+    Field: {"kind": FieldKind, "display": Display, "columns": _classes(Column)},
+    Section: {"fields": _classes(Field), "rules": _classes(Rule), "body": _classes(Block)},
+    DocumentSpec: {"opening": _classes(Block), "closing": _classes(Block),
                    "signing": lambda item: rebuilt_model(Signing, item)},
     Template: {"effective_from": dt.date.fromisoformat, "effective_to": dt.date.fromisoformat,
-               "unit_levels": _enums(UnitLevel), "period_kinds": _enums(PeriodKind), "sections": _models(Section),
-               "rules": _models(Rule), "document": lambda item: rebuilt_model(DocumentSpec, item)},
+               "unit_levels": _enums(UnitLevel), "period_kinds": _enums(PeriodKind), "sections": _classes(Section),
+               "rules": _classes(Rule), "document": lambda item: rebuilt_model(DocumentSpec, item)},
 }
 
 
@@ -271,14 +320,15 @@ def rebuilt_model(cls, data):
     one it requires missing)."""
     if not isinstance(data, dict):
         raise ValueError(f"{cls.__name__}: not an object")
-    fields = cls.model_fields
-    if not set(data) <= set(fields) or any(f.is_required() and name not in data for name, f in fields.items()):
+    names = {f.name: f for f in _fields(cls)}
+    required = {name for name, f in names.items() if f.default is MISSING and f.default_factory is MISSING}
+    if not set(data) <= set(names) or not required <= set(data):
         raise ValueError(f"{cls.__name__}: not its keys")
     values = dict(data)
     for name, convert in _NESTED.get(cls, {}).items():
         if values.get(name) is not None:
             values[name] = convert(values[name])
-    return cls.model_construct(**values)
+    return cls(**values)
 
 
 def rebuilt(data) -> Template:

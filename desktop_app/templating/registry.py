@@ -136,7 +136,7 @@ class TemplateRegistry:
         installed = self._templates.get(template.key)
         if installed is not None:
             where = self.sources[template.key]
-            if installed.model_dump() == template.model_dump():
+            if installed == template:
                 return Installed(installed, where, already=True)
             raise TemplateRefused(
                 f"Đã cài mẫu «{template.id}» phiên bản {template.version} với nội dung khác (tệp {where.name}). Một "

@@ -225,7 +225,8 @@ def test_the_first_paint_needs_none_of_the_heavy_modules():
 def test_the_start_probe_times_the_real_start_in_a_fresh_process(tmp_path):
     """``baocaoxa`` as a person starts it, with the benchmark's probe: the window is painted with
     none of the heavy modules loaded, then the report opens in it, painted; the figures are in order.
-    Even then, SQLAlchemy, Alembic and psycopg were never imported (a commune's store at head)."""
+    Even then, SQLAlchemy, Alembic, psycopg and pydantic were never imported (a commune's store at head,
+    templates checked before)."""
     folder = tmp_path / "d"
     _folder_with_report(folder)
     code = (
@@ -237,7 +238,7 @@ def test_the_start_probe_times_the_real_start_in_a_fresh_process(tmp_path):
         "ui.app._Start._open_data = open_data\n"
         "from desktop_app.cli import main\n"
         f"code = main(['--data-dir', {str(folder)!r}])\n"
-        "late = ('sqlalchemy', 'alembic', 'psycopg')\n"
+        "late = ('sqlalchemy', 'alembic', 'psycopg', 'pydantic')\n"
         "print('after the report opened:', sorted(m for m in late if m in sys.modules))\n"
         "sys.exit(code)\n"
     )
@@ -248,7 +249,7 @@ def test_the_start_probe_times_the_real_start_in_a_fresh_process(tmp_path):
     assert lines[0] == "heavy at paint: []"
     first_window, report_open = (float(x) for x in lines[1:3])
     assert 0 < first_window < report_open
-    assert lines[3] == "after the report opened: []"  # the store at head needs no SQLAlchemy, no Alembic
+    assert lines[3] == "after the report opened: []"  # no SQLAlchemy, Alembic or pydantic at a normal start
 
 
 def test_after_first_paint_waits_for_the_paint_and_runs_once(qtbot):
