@@ -28,6 +28,9 @@ MAX_VARIABLES = 999  # per statement: SQLite's lowest limit, far below what Post
 _REPORT_COLUMNS = ("uid", "unit_code", "unit", "template_id", "template_version", "period", "document", "revision",
                    "origin", "status", "sync_base", "signed_by", "unsigned", "last_section", "created_at",
                    "updated_at", "deleted_at")
+# An audit value given as None is stored as JSON's null text, as SQLAlchemy's JSON type stored it
+# (none_as_null=False); a value an entry does not have at all is SQL NULL.
+NO_VALUE = json_dumps(None)
 INSERT_REPORT = f"INSERT INTO reports ({', '.join(_REPORT_COLUMNS)}) VALUES ({placeholders(len(_REPORT_COLUMNS))})"
 
 
@@ -134,7 +137,8 @@ class BulkWriter:
             for item in staged.write.incoming:
                 report_id = ids[item.report.uid]
                 values.append((report_id, self.clean(item.report.values)))
-                audit.append((stamp, self.who, report_id, "bundle-new", None, None, None, staged.write.bundle_id))
+                audit.append((stamp, self.who, report_id, "bundle-new", None, NO_VALUE, NO_VALUE,
+                              staged.write.bundle_id))
             counts = {"new": len(staged.write.incoming)} if staged.write.incoming else {}  # as the one-bundle path
             summaries.append((json_dumps(counts), staged.claim_id))
             results[staged.index] = [("new", item.report) for item in staged.write.incoming]

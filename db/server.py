@@ -108,9 +108,23 @@ def connect_arguments(url: URL) -> dict[str, Any]:
     arguments: dict[str, Any] = url.translate_connect_args(username="user", database="dbname")
     for key, value in url.query.items():
         arguments[key] = value[0] if isinstance(value, tuple) else value
+    hosts = url.query.get("host")
+    if isinstance(hosts, tuple):  # ?host=a:5432&host=b:5432: libpq's list of servers, tried in turn
+        names, ports = zip(*(_host_and_port(h) for h in hosts))
+        arguments["host"] = ",".join(names)
+        if any(ports):
+            arguments["port"] = ",".join(ports)
     arguments.setdefault("connect_timeout", CONNECT_SECONDS)
     arguments.setdefault("application_name", "baocaoxa")
     return arguments
+
+
+def _host_and_port(text: str) -> tuple[str, str]:
+    """``may-chu:5432`` → (may-chu, 5432); a socket folder (``/run/postgresql``) has no port."""
+    if not text.startswith("/") and text.count(":") == 1:
+        name, port = text.split(":")
+        return name, port
+    return text, ""
 
 
 def open_database(url: URL) -> Database:

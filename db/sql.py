@@ -25,7 +25,6 @@ import json
 import re
 import sqlite3
 import threading
-import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -34,7 +33,6 @@ from typing import Any
 json_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # what SQLAlchemy's DateTime wrote: existing files keep sorting
 IDLE_CONNECTIONS = 4
-PING_AFTER_SECONDS = 10.0  # a pooled server connection idle this long is checked before use
 
 
 class DatabaseError(Exception):
@@ -207,6 +205,9 @@ class Connection:
             yield self
         except BaseException:
             self.depth -= 1
+            if not self.in_transaction():  # the database ended the whole transaction (SQLite on a full disk)
+                self.depth = 0
+                raise
             # what the block wrote goes; the transaction around it stays usable (on PostgreSQL too,
             # after a failed statement)
             self.run(f"ROLLBACK TO SAVEPOINT {name}")
@@ -214,6 +215,12 @@ class Connection:
             raise
         self.depth -= 1
         self.run(f"RELEASE SAVEPOINT {name}")
+
+    def in_transaction(self) -> bool:
+        """What the driver says: a transaction is open (an aborted one on PostgreSQL included)."""
+        if self.database.is_sqlite:
+            return bool(self.raw.in_transaction)
+        return self.raw.info.transaction_status.name != "IDLE"
 
     @contextmanager
     def snapshot(self) -> Iterator[Connection]:
@@ -235,7 +242,7 @@ class Database:
     def __init__(self, dialect: str, connect: Callable[[], Any]):
         self.dialect = dialect
         self._connect = connect
-        self._idle: list[tuple[Any, float]] = []
+        self._idle: list[Any] = []
         self._lock = threading.Lock()
         self._translated: dict[str, str] = {}
         self.listeners: list[Callable[[str], None]] = []  # each statement's SQL, before it runs (tests)
@@ -287,23 +294,25 @@ class Database:
         self._checkin(raw)
 
     def _checkout(self) -> Any:
-        with self._lock:
-            while self._idle:
-                raw, since = self._idle.pop()
-                if self._usable(raw, since):
-                    return raw
-                _close_quietly(raw)
+        while True:
+            with self._lock:
+                if not self._idle:
+                    break
+                raw = self._idle.pop()
+            if self._usable(raw):  # checked outside the lock: a slow network holds up no other thread
+                return raw
+            _close_quietly(raw)
         with _driver_errors():
             return self._connect()
 
-    def _usable(self, raw: Any, since: float) -> bool:
+    def _usable(self, raw: Any) -> bool:
+        """A pooled server connection is checked before each use (as SQLAlchemy's pre-ping did): after
+        a server restart or a network blip the work gets a fresh connection, not an error."""
         if self.is_sqlite:
             return True
         if raw.closed or raw.broken:
             return False
-        if time.monotonic() - since < PING_AFTER_SECONDS:
-            return True
-        try:  # a server restarted or a network blip since: a fresh connection instead of an error
+        try:
             raw.execute("SELECT 1")
             return True
         except Exception:  # noqa: BLE001 - any failure of the ping means: do not use it
@@ -316,7 +325,7 @@ class Database:
             broken = raw.closed or raw.broken or raw.info.transaction_status.name != "IDLE"
         with self._lock:
             if not broken and len(self._idle) < IDLE_CONNECTIONS:
-                self._idle.append((raw, time.monotonic()))
+                self._idle.append(raw)
                 return
         _close_quietly(raw)
 
@@ -324,7 +333,7 @@ class Database:
         """Close the idle connections (those in use close when given back)."""
         with self._lock:
             idle, self._idle = self._idle, []
-        for raw, _since in idle:
+        for raw in idle:
             _close_quietly(raw)
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, NamedTuple
 
 from db import server
-from db.bulk_apply import INSERT_REPORT, BundleWrite, json_text, new_report_params
+from db.bulk_apply import INSERT_REPORT, NO_VALUE, BundleWrite, json_text, new_report_params
 from db.engine import StoreError, current_revision, file_uri, maps_write_errors, migrate, write_failure_message
 from db.preflight import check_before_open
 from db.senders import HeldRecord, SenderKeyRecord, SenderRegistry  # noqa: F401 - records are part of the API
@@ -112,8 +112,6 @@ _INSERT_AUDIT = ('INSERT INTO audit_log (at, who, report_id, action, field_id, "
                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
 
 
-def _json_or_null(value: Any) -> str | None:
-    return None if value is None else json_dumps(value)
 
 
 class _SharedText:
@@ -148,6 +146,13 @@ def _retriable(exc: DatabaseError) -> bool:
     return isinstance(exc, IntegrityError) or exc.sqlstate in _RETRY_SQLSTATES
 
 
+class GroupLost(StoreError):
+    """The open group's transaction ended without being committed (a COMMIT refused, a full disk
+    on which SQLite rolls the whole transaction back): none of its bundles since the last commit
+    was saved, whatever they were told. Every later write of the group raises it too; the import
+    stops and says which files to receive again."""
+
+
 class _Group:
     """One connection whose transaction many bundle imports share (see :meth:`Store.grouped`)."""
 
@@ -157,10 +162,23 @@ class _Group:
         self.pending = 0
         self.started = time.monotonic()
         self.after_commit: list[Callable[[], None]] = []
+        self.lost: GroupLost | None = None
+
+    def lose(self, exc: DatabaseError) -> GroupLost:
+        """The group's work since its last commit is gone: what waited for that commit must not run
+        (a bundle's kept parts stay, so receiving them again completes it)."""
+        self.after_commit = []
+        self.lost = GroupLost(write_failure_message(exc))
+        return self.lost
 
     def commit(self) -> None:
+        if self.lost is not None:
+            raise self.lost
         if self.conn.depth:
-            self.conn.commit()  # the next write begins the next group's transaction
+            try:
+                self.conn.commit()  # the next write begins the next group's transaction
+            except DatabaseError as exc:
+                raise self.lose(exc) from exc
         callbacks, self.after_commit = self.after_commit, []
         self.pending, self.started = 0, time.monotonic()
         for callback in callbacks:
@@ -254,11 +272,19 @@ class Store(SenderRegistry):
     @contextmanager
     def _write(self) -> Iterator[Connection]:
         """One write, all or nothing: its own transaction, or a savepoint of the open group's."""
+        group = self._group if self._in_group() else None
+        if group is not None and group.lost is not None:
+            raise group.lost
         with self._read() as conn:
-            if self._in_group() and conn.depth == 0:
+            if group is not None and conn.depth == 0:
                 conn.begin()  # the group's transaction, committed by the group
-            with conn.transaction():
-                yield conn
+            try:
+                with conn.transaction():
+                    yield conn
+            except DatabaseError as exc:
+                if group is not None and conn.depth == 0:  # the database ended the group's transaction
+                    raise group.lose(exc) from exc
+                raise
 
     @contextmanager
     def grouped(self, size: int = 250, seconds: float = 2.0) -> Iterator[None]:
@@ -276,8 +302,6 @@ class Store(SenderRegistry):
             try:
                 yield
                 group.commit()
-            except DatabaseError as exc:
-                raise StoreError(write_failure_message(exc)) from exc
             finally:
                 self._group = None  # the connection rolls back what was not committed
 
@@ -337,7 +361,7 @@ class Store(SenderRegistry):
             else:
                 c.run("UPDATE unit_profile SET code = ?, scheme = ?, data = ?, updated_at = ? WHERE id = 1",
                       (profile.code, profile.scheme, json_dumps(data), now))
-            c.run(_INSERT_AUDIT, (now, who, None, "profile", None, _json_or_null(old), json_dumps(data), None))
+            c.run(_INSERT_AUDIT, (now, who, None, "profile", None, json_dumps(old), json_dumps(data), None))
 
     # --- reports -------------------------------------------------------------------
     @maps_write_errors
@@ -497,7 +521,7 @@ class Store(SenderRegistry):
                     inserted.append((report_id, field_id, json_dumps(new), now))
                 else:
                     updated.append((json_dumps(new), now, report_id, field_id))
-                audit.append((now, who, report_id, action, field_id, _json_or_null(old), _json_or_null(new), note))
+                audit.append((now, who, report_id, action, field_id, json_dumps(old), json_dumps(new), note))
             c.many("DELETE FROM report_values WHERE report_id = ? AND field_id = ?", deleted)
             c.many(_INSERT_VALUE, inserted)
             c.many("UPDATE report_values SET value = ?, updated_at = ? WHERE report_id = ? AND field_id = ?", updated)
@@ -522,7 +546,7 @@ class Store(SenderRegistry):
                 c.run("UPDATE draft_inputs SET text = ?, updated_at = ? WHERE report_id = ? AND key = ?",
                       (text, now, report_id, key))
             c.run(_INSERT_AUDIT, (now, who, report_id, "draft", key.split(".")[0].split("[")[0],
-                                  _json_or_null(old), _json_or_null(text), key))
+                                  json_dumps(old), json_dumps(text), key))
 
     def drafts(self, report_id: int) -> dict[str, str]:
         """Unreadable typed text of a report, by key (see ``draft_inputs`` in :mod:`db.models`)."""
@@ -668,12 +692,11 @@ class Store(SenderRegistry):
             try:
                 with self._write() as c:
                     results = BulkWriter(self, c, decide, who).run(writes)
+            except GroupLost:
+                raise
             except Exception:  # noqa: BLE001 - rolled back whole; one by one tells what went wrong
                 return None
-            try:
-                group.done(sum(plan is not None for plan in results))
-            except DatabaseError as exc:
-                raise StoreError(write_failure_message(exc)) from exc
+            group.done(sum(plan is not None for plan in results))  # a failed commit raises GroupLost
             return results
 
     def _apply_bundle_once(self, bundle_id: str, digest: str, source_unit: str, incoming: list[IncomingReport],
@@ -718,7 +741,7 @@ class Store(SenderRegistry):
             report_id = c.scalar(f"{INSERT_REPORT} RETURNING id",
                                  new_report_params(self.db, new, source_unit, self._clean, utcnow()))
             self._insert_values(c, report_id, self._clean(new.values), now)
-            c.run(_INSERT_AUDIT, (now, who, report_id, "bundle-new", None, None, None, bundle_id))
+            c.run(_INSERT_AUDIT, (now, who, report_id, "bundle-new", None, NO_VALUE, NO_VALUE, bundle_id))
         elif kind == "update":
             assert row is not None
             self._replace_from(c, row, new)
@@ -777,7 +800,7 @@ class Store(SenderRegistry):
                 c.run("UPDATE reports SET sync_base = ?, revision = ?, updated_at = ? WHERE id = ?",
                       (incoming.revision, max(row.revision, incoming.revision) + 1, now, row.id))
             c.run("UPDATE conflicts SET resolved_at = ?, resolution = ? WHERE id = ?", (now, keep, conflict_id))
-            c.run(_INSERT_AUDIT, (now, who, row.id, "conflict-resolved", None, None,
+            c.run(_INSERT_AUDIT, (now, who, row.id, "conflict-resolved", None, NO_VALUE,
                                   json_dumps({"conflict": conflict_id}), keep))
 
     def integrity_check(self) -> list[str]:

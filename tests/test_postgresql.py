@@ -176,3 +176,32 @@ def test_a_conflict_is_resolved_once_when_two_staff_resolve_it(tmp_path, shared_
     finally:
         first.close()
         second.close()
+
+
+def test_a_list_of_servers_in_the_address_is_given_to_libpq_as_a_list():
+    from db.server import connect_arguments, parse
+
+    arguments = connect_arguments(parse("postgresql://canbo@/baocaoxa?host=may-chu-1:5432&host=may-chu-2:5433"))
+    assert (arguments["host"], arguments["port"]) == ("may-chu-1,may-chu-2", "5432,5433")
+    arguments = connect_arguments(parse("postgresql://canbo@/baocaoxa?host=/run/postgresql&host=may-chu"))
+    assert arguments["host"] == "/run/postgresql,may-chu" and "port" not in arguments
+    assert connect_arguments(parse("postgresql://canbo@may-chu:6000/baocaoxa"))["port"] == 6000
+
+
+def test_the_store_opens_through_the_second_server_of_a_list(tmp_path, shared_db):
+    """The first server of the list does not answer: libpq goes on to the next, as before."""
+    from sqlalchemy import make_url
+
+    from db.store import Store
+
+    url = make_url(shared_db)
+    socket_folder = url.query.get("host")
+    if not isinstance(socket_folder, str) or not socket_folder.startswith("/"):
+        pytest.skip("the test server is not on a local socket")
+    listed = url.update_query_pairs([("host", str(tmp_path / "khong-co-may-chu")), ("host", socket_folder)],
+                                    append=False).render_as_string(hide_password=False)
+    store = Store(tmp_path / "d", database=listed)
+    try:
+        assert store.schema_revision() is not None
+    finally:
+        store.close()

@@ -22,6 +22,7 @@ from typing import Any, Callable
 
 from db.bulk_apply import BundleWrite
 from db.engine import StoreError
+from db.store import GroupLost
 from desktop_app.atomic import write_bytes_atomic
 from desktop_app.support.logs import log
 from desktop_app.exchange.bundle_checks import CheckedChunks
@@ -446,6 +447,8 @@ def _guarded(ws, name: str, summary: ImportSummary, work: Callable[[], Any]) -> 
     """One file's work: its own failure becomes its own "rejected", whatever went wrong."""
     try:
         return work()
+    except GroupLost:
+        raise  # not this file's failure: the import stops (see import_bundles)
     except UserError as exc:
         summary.rejected.append(terminal_safe(exc.message))
     except StoreError as exc:
