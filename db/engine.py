@@ -74,7 +74,6 @@ def too_new_message(path: Path, revision: str | None) -> str:
             "thay đổi tệp này.")
 
 
-_json_dumps = json_dumps  # the store's JSON text, for the migrations' engines too
 
 
 def file_uri(path: Path) -> str:
@@ -104,7 +103,7 @@ def make_engine(path: Path, *, read_only: bool = False) -> Engine:
 
     # URL.create keeps the database text as given; a URL string would be percent-decoded first.
     url = URL.create("sqlite", database=file_uri(path), query={"mode": "ro" if read_only else "rwc", "uri": "true"})
-    engine = create_engine(url, json_serializer=_json_dumps, connect_args={"timeout": 10})
+    engine = create_engine(url, json_serializer=json_dumps, connect_args={"timeout": 10})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):

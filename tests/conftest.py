@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -90,6 +92,17 @@ def cli(data_dir, capsys):
         return code, out, err
 
     return run
+
+
+@contextlib.contextmanager
+def statements_sent(store) -> Iterator[list[str]]:
+    """Every SQL statement ``store`` sends while the block runs, in order."""
+    statements: list[str] = []
+    store.db.listeners.append(statements.append)
+    try:
+        yield statements
+    finally:
+        store.db.listeners.remove(statements.append)
 
 
 def example_paths() -> list[Path]:

@@ -18,6 +18,7 @@ import pytest
 
 from desktop_app.exchange import bundle_checks, bundle_import, bundles
 from desktop_app.services import Workspace
+from tests.conftest import statements_sent
 from tests.test_office_at_scale import _doc, office_bundles
 
 
@@ -65,12 +66,8 @@ def workers_forced_and_traced(monkeypatch) -> list[int]:
 
 
 def _import_counting(ws, paths) -> tuple[list[str], int]:
-    statements: list[str] = []
-    ws.store.db.listeners.append(statements.append)
-    try:
+    with statements_sent(ws.store) as statements:
         summary = ws.import_bundles(paths)
-    finally:
-        ws.store.db.listeners.remove(statements.append)
     return summary.lines(), len(statements)
 
 
@@ -166,13 +163,19 @@ def test_many_files_are_checked_in_worker_processes_with_the_same_outcome(tmp_pa
     assert any("rac.zip" in line for line in expected) and any("sua.zip" in line for line in expected)
 
 
-def test_a_worker_that_dies_leaves_its_files_to_the_importer(tmp_path, monkeypatch):
+def _workers_for(tmp_path, monkeypatch, communes: int) -> list[Path]:
+    """Bundles of ``communes`` communes, checked three a chunk by forked workers, however busy the machine is."""
     if not bundle_checks._can_fork():
         pytest.skip("worker processes are forked: POSIX only")
-    paths = office_bundles(tmp_path / "goi", communes=12, edited_twice=0)
+    paths = office_bundles(tmp_path / "goi", communes=communes, edited_twice=0)
     monkeypatch.setattr(bundle_import, "CHUNK_BUNDLES", 3)
     monkeypatch.setattr(bundle_checks, "POOL_MIN_FILES", 5)
-    monkeypatch.setattr(bundle_checks, "_spare_core", lambda: True)  # however busy the machine is
+    monkeypatch.setattr(bundle_checks, "_spare_core", lambda: True)
+    return paths
+
+
+def test_a_worker_that_dies_leaves_its_files_to_the_importer(tmp_path, monkeypatch):
+    paths = _workers_for(tmp_path, monkeypatch, communes=12)
     real_check = bundle_checks._check_one
     importer = os.getpid()
 
@@ -262,12 +265,7 @@ def _state_of(pid: int) -> str:
 
 
 def test_a_worker_that_hangs_is_stopped_and_its_files_checked_by_the_importer(tmp_path, monkeypatch):
-    if not bundle_checks._can_fork():
-        pytest.skip("worker processes are forked: POSIX only")
-    paths = office_bundles(tmp_path / "goi", communes=9, edited_twice=0)
-    monkeypatch.setattr(bundle_import, "CHUNK_BUNDLES", 3)
-    monkeypatch.setattr(bundle_checks, "POOL_MIN_FILES", 5)
-    monkeypatch.setattr(bundle_checks, "_spare_core", lambda: True)  # however busy the machine is
+    paths = _workers_for(tmp_path, monkeypatch, communes=9)
     monkeypatch.setattr(bundle_checks, "CHUNK_SECONDS", 2)
     real_check = bundle_checks._check_one
     importer = os.getpid()

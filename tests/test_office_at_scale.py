@@ -170,7 +170,9 @@ IMPORTER = textwrap.dedent("""
     from desktop_app.exchange import bundle_import
     from desktop_app.services import Workspace
     data, url, staff, seed = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-    bundle_import.GROUP_BUNDLES = 5
+    # small chunks and groups: the three interleave (one bulk chunk of many files could otherwise be
+    # all one installation's before the others begin, however fast the import has become)
+    bundle_import.CHUNK_BUNDLES, bundle_import.GROUP_BUNDLES = 2, 2
     files = sorted(Path(sys.argv[5]).glob("*.zip"))
     random.Random(seed).shuffle(files)
     ws = Workspace(data, who=staff, database=url)

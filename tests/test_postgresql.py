@@ -139,10 +139,11 @@ def test_two_pcs_starting_on_a_new_database_at_once_migrate_it_once(tmp_path, sh
 def test_every_migration_goes_down_and_up_again_on_postgresql(shared_db):
     from alembic import command
 
-    from db.engine import _alembic_config, _json_dumps, current_revision, head_revision
+    from db.engine import _alembic_config, current_revision, head_revision
+    from db.sql import json_dumps
     from db.server import make_server_engine, open_database, parse
 
-    engine = make_server_engine(parse(shared_db), _json_dumps)
+    engine = make_server_engine(parse(shared_db), json_dumps)
     try:
         cfg = _alembic_config()
         for target in ("head", "base", "head"):

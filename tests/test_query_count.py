@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-
 from desktop_app.services import Workspace
+from tests.conftest import statements_sent
 
 
 def test_validation_query_count_does_not_grow_with_stored_reports(data_dir):
@@ -14,12 +14,8 @@ def test_validation_query_count_does_not_grow_with_stored_reports(data_dir):
         rid = ws.new_report("cao-diem-dvctt", f"{2019 + index // 12}-{index % 12 + 1:02d}")
         ws.set_values(rid, {"rut_ho_so": index})
     latest = ws.new_report("cao-diem-dvctt", "2023-10")
-    statements: list[str] = []
-    ws.store.db.listeners.append(statements.append)
-    try:
+    with statements_sent(ws.store) as statements:
         result = ws.validate(latest)
-    finally:
-        ws.store.db.listeners.remove(statements.append)
     assert result is not None
     queries = [s for s in statements if not s.startswith(("BEGIN", "COMMIT", "ROLLBACK"))]  # not reads
     assert len(queries) <= 10, queries

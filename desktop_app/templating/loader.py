@@ -580,15 +580,11 @@ def _remembered(digest: str) -> Template | None:
     from desktop_app.templating import checked
 
     data = checked.parsed(digest)
-    if data is None:
-        return None
-    try:
-        return rebuilt(data)
-    except (ValueError, TypeError, AttributeError):
-        return None  # not what this program wrote: parsed from the text as usual
+    return None if data is None else _rebuilt_or_none(data)
 
 
 def _rebuilt_or_none(data) -> Template | None:
+    """None when ``data`` is not what this program wrote (then the text is parsed as usual)."""
     try:
         return rebuilt(data)
     except (ValueError, TypeError, AttributeError):

@@ -11,6 +11,7 @@ from its file (:func:`validated`): a normal start never imports pydantic. Cross-
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field as _field, fields as _fields, MISSING
 from enum import Enum
 from typing import Annotated, Any, Literal
@@ -267,19 +268,15 @@ class Template:
 
 # --- checking, dumping, rebuilding ----------------------------------------------------------------
 
-_ADAPTER: list = []
-
-
+@functools.cache
 def _adapter() -> Any:
     """pydantic's validator and serialiser of :class:`Template` (built once, when first needed)."""
-    if not _ADAPTER:
-        from pydantic import ConfigDict, TypeAdapter
+    from pydantic import ConfigDict, TypeAdapter
 
-        for cls in (Column, Field, Rule, Block, Section, Signing, DocumentSpec, Template):
-            # a file's unknown key is an error (setattr: mypy does not know pydantic's class attribute)
-            setattr(cls, "__pydantic_config__", ConfigDict(extra="forbid"))  # noqa: B010
-        _ADAPTER.append(TypeAdapter(Template))
-    return _ADAPTER[0]
+    for cls in (Column, Field, Rule, Block, Section, Signing, DocumentSpec, Template):
+        # a file's unknown key is an error (setattr: mypy does not know pydantic's class attribute)
+        setattr(cls, "__pydantic_config__", ConfigDict(extra="forbid"))  # noqa: B010
+    return TypeAdapter(Template)
 
 
 def validated(data: Any) -> Template:

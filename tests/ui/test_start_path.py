@@ -117,15 +117,21 @@ def test_first_run_brings_the_setup_wizard_over_the_window(qtbot, tmp_path, seen
     assert [e[0] for e in seen] == ["open", "filled"]
 
 
-def test_a_damaged_database_offers_its_backup_over_the_window(qtbot, tmp_path, seen, monkeypatch):
-    folder = tmp_path / "d"
-    report_id = _folder_with_report(folder)
+def _damage(folder: Path) -> Path:
+    """The data folder's database with a page overwritten (and no WAL beside it to mend it)."""
     db = folder / "baocaoxa.sqlite3"
     data = bytearray(db.read_bytes())
     data[4096:8192] = b"\xab" * 4096
     db.write_bytes(bytes(data))
     for suffix in ("-wal", "-shm"):
         (folder / f"baocaoxa.sqlite3{suffix}").unlink(missing_ok=True)
+    return db
+
+
+def test_a_damaged_database_offers_its_backup_over_the_window(qtbot, tmp_path, seen, monkeypatch):
+    folder = tmp_path / "d"
+    report_id = _folder_with_report(folder)
+    db = _damage(folder)
     asked = []
     monkeypatch.setattr(app_module, "confirm", lambda parent, title, text, **k: asked.append((parent, text)) or True)
     assert app_module.main(data_dir=str(folder)) == 0
@@ -141,12 +147,7 @@ def test_a_damaged_database_offers_its_backup_over_the_window(qtbot, tmp_path, s
 def test_refusing_the_backup_of_a_damaged_database_ends_the_start(qtbot, tmp_path, seen, monkeypatch):
     folder = tmp_path / "d"
     _folder_with_report(folder)
-    db = folder / "baocaoxa.sqlite3"
-    data = bytearray(db.read_bytes())
-    data[4096:8192] = b"\xab" * 4096
-    db.write_bytes(bytes(data))
-    for suffix in ("-wal", "-shm"):
-        (folder / f"baocaoxa.sqlite3{suffix}").unlink(missing_ok=True)
+    db = _damage(folder)
     before = db.read_bytes()
     monkeypatch.setattr(app_module, "confirm", lambda *a, **k: False)
     assert app_module.main(data_dir=str(folder)) == 2
